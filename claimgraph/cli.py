@@ -1,0 +1,181 @@
+"""The ``claimgraph`` command: build, serve, load, query, dump.
+
+User mistakes end with a one-line ``Error: ...`` and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from claimgraph import __version__
+from claimgraph.settings import Settings
+
+store_option = click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="CLAIMGRAPH_STORE",
+    default="var/store",
+    show_default=True,
+    help="Directory of the on-disk Oxigraph store (env CLAIMGRAPH_STORE).",
+)
+base_option = click.option(
+    "--base-iri",
+    envvar="CLAIMGRAPH_BASE_IRI",
+    default=None,
+    help="Base under which claimgraph mints its IRIs (env CLAIMGRAPH_BASE_IRI).",
+)
+
+
+def _settings(**changes: Any) -> Settings:
+    return Settings.from_env().with_(**changes)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="claimgraph")
+def cli() -> None:
+    """claimgraph: who said what, according to whom, in the news, as a SPARQL 1.1 endpoint."""
+
+
+@cli.command()
+@store_option
+@base_option
+@click.option(
+    "--seeds",
+    "seeds_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of seed articles (default: the seeds shipped with claimgraph).",
+)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the store already holds data.")
+def build(store_dir: Path, base_iri: str | None, seeds_dir: Path | None, if_empty: bool) -> None:
+    """Compile the seed articles into the store (replaces what an earlier build wrote)."""
+    from claimgraph.graph.build import BuildError, build as build_graph, default_seeds_dir
+    from claimgraph.graph.store import EmbeddedStore
+
+    settings = _settings(store_dir=store_dir, base_iri=base_iri)
+    store = EmbeddedStore(settings.store_dir)
+    if if_empty and not store.is_empty():
+        click.echo(f"store {settings.store_dir} already holds data; not rebuilding")
+        return
+    started = time.monotonic()
+    try:
+        result = build_graph(seeds_dir or default_seeds_dir(), settings.base_iri)
+    except (BuildError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    data = result.dataset.serialize(format="nquads", encoding="utf-8")
+    store.replace_dataset(data)
+    click.echo(
+        f"built {result.articles} article(s), {result.claims} claim(s), "
+        f"{len(result.dataset)} quads into {settings.store_dir} in {time.monotonic() - started:.2f} s"
+    )
+
+
+@cli.command()
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--update-token", envvar="CLAIMGRAPH_UPDATE_TOKEN", default=None,
+              help="Enable updates for clients sending 'Authorization: Bearer TOKEN' (env CLAIMGRAPH_UPDATE_TOKEN).")
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
+@click.option("--timeout", "query_timeout", type=float, default=None, help="Query time limit in seconds (env CLAIMGRAPH_QUERY_TIMEOUT).")
+@click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
+def serve(store_dir: Path, host: str, port: int, update_token: str | None, workers: int,
+          threads: int, query_timeout: float | None, dev: bool) -> None:
+    """Serve the SPARQL endpoint (gunicorn unless --dev)."""
+    settings = _settings(store_dir=store_dir, update_token=update_token, query_timeout=query_timeout)
+    if dev:
+        from claimgraph.server import create_app
+
+        create_app(settings).run(host=host, port=port, threaded=True)
+        return
+    from claimgraph.server.gunicorn import run
+
+    run(settings, host=host, port=port, workers=workers, threads=threads)
+
+
+@cli.command()
+@store_option
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--graph", default=None, help="Load triples into this named graph (default graph otherwise).")
+@click.option("--base", "base_iri", default=None, help="Base IRI for relative IRIs (default: the graph IRI).")
+@click.option("--format", "media_type", default=None, help="Media type; guessed from the extension otherwise.")
+def load(store_dir: Path, files: tuple[Path, ...], graph: str | None, base_iri: str | None, media_type: str | None) -> None:
+    """Load RDF files into the store, each in one transaction."""
+    from claimgraph.graph.store import EmbeddedStore, StoreError
+    from claimgraph.graph.store.formats import media_type_for_path
+
+    store = EmbeddedStore(_settings(store_dir=store_dir).store_dir)
+    total = 0
+    started = time.monotonic()
+    for path in files:
+        mt = media_type or media_type_for_path(path)
+        if mt is None:
+            raise click.ClickException(f"{path}: unknown RDF format; pass --format")
+        try:
+            with open(path, "rb") as fh:
+                total += store.load(fh, mt, graph=graph, base_iri=base_iri or graph)
+        except StoreError as exc:
+            raise click.ClickException(f"{path}: {exc}") from None
+    click.echo(f"loaded {total} quads from {len(files)} file(s) in {time.monotonic() - started:.2f} s")
+
+
+@cli.command()
+@store_option
+@click.argument("query")
+@click.option("--format", "fmt", default=None, help="Result format: json, xml, csv, tsv, ttl, nt, jsonld, ... (default: tsv / turtle).")
+@click.option("--timeout", "query_timeout", type=float, default=None, help="Query time limit in seconds.")
+def query(store_dir: Path, query: str, fmt: str | None, query_timeout: float | None) -> None:
+    """Run a SPARQL query against the store and print the result."""
+    from claimgraph.graph.store import EmbeddedStore, QueryForm, QueryRequest, StoreError
+    from claimgraph.graph.store.formats import FORMAT_ALIASES, RESULT_TYPES
+
+    settings = _settings(store_dir=store_dir, query_timeout=query_timeout)
+    store = EmbeddedStore(settings.store_dir, query_workers=1, query_timeout=settings.query_timeout)
+    try:
+        with store.prepare(QueryRequest(query=query)) as prepared:
+            offered = RESULT_TYPES[prepared.form]
+            default = "text/turtle" if prepared.form is QueryForm.GRAPH else "text/tab-separated-values"
+            media_type = FORMAT_ALIASES.get(fmt, fmt) if fmt else default
+            if media_type not in offered:
+                raise click.ClickException(f"format {fmt} is not available for this query; use one of {', '.join(offered)}")
+            out = sys.stdout.buffer
+            for chunk in prepared.stream(media_type):
+                out.write(chunk)
+            out.flush()
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+
+
+@cli.command()
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["nquads", "trig"]), default="nquads", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write (default: standard output).")
+def dump(store_dir: Path, fmt: str, output: Path | None) -> None:
+    """Write the whole dataset as N-Quads or TriG."""
+    from claimgraph.graph.store import EmbeddedStore
+
+    store = EmbeddedStore(_settings(store_dir=store_dir).store_dir)
+    media_type = "application/n-quads" if fmt == "nquads" else "application/trig"
+    if output is None:
+        store.dump(sys.stdout.buffer, media_type)
+    else:
+        with open(output, "wb") as fh:
+            store.dump(fh, media_type)
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="claimgraph")
+
+
+if __name__ == "__main__":
+    main()

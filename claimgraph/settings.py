@@ -1,0 +1,67 @@
+"""Settings shared by the CLI and the server: where the store is, the IRI base, limits.
+
+Every value has an environment variable so that gunicorn workers, which never see the
+command line, get the same settings as the process that started them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_BASE_IRI = "https://w3id.org/claimgraph/"
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration; build one with :func:`Settings.from_env` and override fields."""
+
+    store_dir: Path = field(default_factory=lambda: Path("var/store"))
+    base_iri: str = DEFAULT_BASE_IRI
+    update_token: str | None = None
+    query_timeout: float = 30.0
+    query_workers: int = 4
+    max_body_bytes: int = 8 * 1024 * 1024
+    allow_service: bool = False
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        """Read ``CLAIMGRAPH_*`` variables; anything unset keeps its default."""
+        return cls(
+            store_dir=Path(os.environ.get("CLAIMGRAPH_STORE") or "var/store"),
+            base_iri=os.environ.get("CLAIMGRAPH_BASE_IRI") or DEFAULT_BASE_IRI,
+            update_token=os.environ.get("CLAIMGRAPH_UPDATE_TOKEN") or None,
+            query_timeout=_env_float("CLAIMGRAPH_QUERY_TIMEOUT", 30.0),
+            query_workers=_env_int("CLAIMGRAPH_QUERY_WORKERS", 4),
+            max_body_bytes=_env_int("CLAIMGRAPH_MAX_BODY_BYTES", 8 * 1024 * 1024),
+            allow_service=os.environ.get("CLAIMGRAPH_ALLOW_SERVICE", "") in ("1", "true", "yes"),
+        )
+
+    def to_env(self) -> dict[str, str]:
+        """The inverse of :meth:`from_env`, for handing settings to child processes."""
+        env = {
+            "CLAIMGRAPH_STORE": str(self.store_dir),
+            "CLAIMGRAPH_BASE_IRI": self.base_iri,
+            "CLAIMGRAPH_QUERY_TIMEOUT": str(self.query_timeout),
+            "CLAIMGRAPH_QUERY_WORKERS": str(self.query_workers),
+            "CLAIMGRAPH_MAX_BODY_BYTES": str(self.max_body_bytes),
+            "CLAIMGRAPH_ALLOW_SERVICE": "1" if self.allow_service else "",
+        }
+        if self.update_token:
+            env["CLAIMGRAPH_UPDATE_TOKEN"] = self.update_token
+        return env
+
+    def with_(self, **changes: object) -> "Settings":
+        """A copy with some fields changed (options given on the command line)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})

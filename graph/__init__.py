@@ -1,0 +1,1 @@
+"""From articles to RDF: reading seed files, compiling annotations, and the store."""

@@ -1,0 +1,44 @@
+"""The store layer: one interface (:class:`Store`), one backend per kind of storage."""
+
+from __future__ import annotations
+
+from claimgraph.graph.store.base import (
+    EngineCrashed,
+    PreparedQuery,
+    QueryForm,
+    QueryRejected,
+    QueryRequest,
+    QuerySyntaxError,
+    QueryTimeout,
+    Store,
+    StoreBusy,
+    StoreError,
+    UpdateRequest,
+)
+from claimgraph.graph.store.embedded import EmbeddedStore
+from claimgraph.settings import Settings
+
+__all__ = [
+    "EmbeddedStore",
+    "EngineCrashed",
+    "PreparedQuery",
+    "QueryForm",
+    "QueryRejected",
+    "QueryRequest",
+    "QuerySyntaxError",
+    "QueryTimeout",
+    "Store",
+    "StoreBusy",
+    "StoreError",
+    "UpdateRequest",
+    "open_store",
+]
+
+
+def open_store(settings: Settings) -> Store:
+    """The backend the settings ask for (the embedded on-disk store is the default)."""
+    return EmbeddedStore(
+        settings.store_dir,
+        query_workers=settings.query_workers,
+        query_timeout=settings.query_timeout,
+    )

@@ -1,0 +1,150 @@
+"""What every store backend offers the CLI and the server, and the errors it raises.
+
+A query runs in two steps so that content negotiation can depend on the query form (a SELECT
+and a CONSTRUCT offer different formats) while the result still streams:
+``prepared = store.prepare(request)`` parses and starts it and reports ``prepared.form``;
+``prepared.stream(media_type)`` yields the serialized result in chunks.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO
+
+import pyoxigraph as ox
+
+
+class StoreError(Exception):
+    """Base of every store failure; the message is safe to show to a client."""
+
+
+class QuerySyntaxError(StoreError):
+    """The query or update text does not parse; the message carries the parser's position."""
+
+
+class QueryRejected(StoreError):
+    """The request is refused before execution (too deeply nested, SERVICE not allowed, ...)."""
+
+
+class QueryTimeout(StoreError):
+    """The query ran past its time budget and was stopped."""
+
+
+class EngineCrashed(StoreError):
+    """The engine process died while running this request; other requests are unaffected."""
+
+
+class StoreBusy(StoreError):
+    """No query executor became free in time."""
+
+
+class QueryForm(enum.Enum):
+    """The three shapes of result: they decide which formats can be offered."""
+
+    BOOLEAN = "boolean"  # ASK
+    SOLUTIONS = "solutions"  # SELECT
+    GRAPH = "graph"  # CONSTRUCT, DESCRIBE
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """A query and its dataset, as the SPARQL protocol or a page hands it to the store.
+
+    ``substitutions`` binds variables to terms before evaluation (pyoxigraph's SEP-0007
+    substitution): the only way user-supplied values reach a query.
+    """
+
+    query: str
+    default_graph_uris: Sequence[str] = ()
+    named_graph_uris: Sequence[str] = ()
+    base_iri: str | None = None
+    substitutions: Mapping[str, ox.NamedNode | ox.Literal | ox.BlankNode] = field(default_factory=dict)
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class UpdateRequest:
+    """A SPARQL update and the dataset the protocol's using-graph-uri parameters give it."""
+
+    update: str
+    using_graph_uris: Sequence[str] = ()
+    using_named_graph_uris: Sequence[str] = ()
+    base_iri: str | None = None
+    timeout: float | None = None
+
+
+class PreparedQuery(ABC):
+    """A started query whose form is known and whose result is ready to stream."""
+
+    form: QueryForm
+    variables: Sequence[str] = ()
+
+    @abstractmethod
+    def stream(self, media_type: str) -> Iterator[bytes]:
+        """Serialize the result in ``media_type`` (one that :mod:`formats` offers for the form)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Abandon the query (the client went away); safe to call more than once."""
+
+    def __enter__(self) -> "PreparedQuery":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Store(ABC):
+    """A SPARQL dataset that claimgraph reads and writes."""
+
+    @abstractmethod
+    def prepare(self, request: QueryRequest) -> PreparedQuery:
+        """Parse and start a query; raise a :class:`StoreError` subclass on failure."""
+
+    @abstractmethod
+    def update(self, request: UpdateRequest) -> None:
+        """Run a SPARQL update atomically: all of it or nothing."""
+
+    @abstractmethod
+    def load(
+        self,
+        data: bytes | IO[bytes],
+        media_type: str,
+        graph: str | None = None,
+        base_iri: str | None = None,
+    ) -> int:
+        """Add RDF in one transaction; triples go to ``graph`` (default graph when None).
+
+        Returns the number of quads read."""
+
+    @abstractmethod
+    def replace_dataset(self, nquads: bytes, keep_graphs: Sequence[str] = ()) -> None:
+        """Atomically replace the whole dataset with ``nquads`` (used by ``claimgraph build``)."""
+
+    @abstractmethod
+    def dump(self, output: IO[bytes], media_type: str = "application/n-quads") -> None:
+        """Write the whole dataset (N-Quads or TriG) to ``output``."""
+
+    @abstractmethod
+    def is_empty(self) -> bool:
+        """True when the store holds no quad at all."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release processes and file handles."""
+
+    def select(self, query: str, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, object]]:
+        """Run a SELECT with bound values and return rows of pyoxigraph terms (for pages, CLI)."""
+        with self.prepare(QueryRequest(query=query, substitutions=bindings)) as prepared:
+            body = b"".join(prepared.stream("application/sparql-results+json"))
+        results = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        return [{v.value: sol[v] for v in results.variables if sol[v] is not None} for sol in results]
+
+    def ask(self, query: str, **bindings: ox.NamedNode | ox.Literal) -> bool:
+        """Run an ASK with bound values."""
+        with self.prepare(QueryRequest(query=query, substitutions=bindings)) as prepared:
+            body = b"".join(prepared.stream("application/sparql-results+json"))
+        return bool(ox.parse_query_results(body, ox.QueryResultsFormat.JSON))

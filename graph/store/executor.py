@@ -1,0 +1,317 @@
+"""Run read queries in separate processes, so that any one of them can be stopped.
+
+pyoxigraph cannot cancel a query from Python, and a hostile query can crash the engine. So
+every query runs in an executor process that holds a read-only handle on the on-disk store:
+when a query runs past its budget, or the client goes away mid-stream, its process is killed
+and replaced; when it crashes, only that request fails. Results are serialized by pyoxigraph in
+the executor and flow back through a pipe in chunks; the pipe's back-pressure keeps memory flat
+however large the answer.
+
+Messages from an executor: ``("form", form, variables)`` once the query is parsed and started,
+then ``("data", bytes)`` chunks and ``("end",)``; or ``("error", kind, message)`` at any point.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from claimgraph.graph.store.base import (
+    EngineCrashed,
+    PreparedQuery,
+    QueryForm,
+    QueryRequest,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreBusy,
+    StoreError,
+)
+
+CHUNK_BYTES = 64 * 1024
+
+
+def read_generation(path: Path) -> str:
+    """The store's write counter; executors reopen their snapshot when it changes."""
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        return ""
+
+
+class _ChunkWriter:
+    """A binary file-like object that ships pyoxigraph's output to the parent in chunks.
+
+    Small results are held until the end, so a query that fails or times out before its
+    first chunk still gets a clean error status instead of a truncated 200."""
+
+    def __init__(self, conn: multiprocessing.connection.Connection) -> None:
+        self.conn = conn
+        self.buf = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.buf += data
+        if len(self.buf) >= CHUNK_BYTES:
+            self.conn.send(("data", bytes(self.buf)))
+            self.buf.clear()
+        return len(data)
+
+    def flush(self) -> None:
+        """pyoxigraph flushes as it goes; only the final drain in ``finish`` sends."""
+
+    def finish(self) -> None:
+        if self.buf:
+            self.conn.send(("data", bytes(self.buf)))
+            self.buf.clear()
+
+
+def _execute(store: Any, request: dict[str, Any], conn: multiprocessing.connection.Connection) -> None:
+    """Run one query against an open store and stream its result to ``conn``."""
+    import pyoxigraph as ox
+
+    from claimgraph.graph.store.formats import rdf_format, results_format
+
+    kwargs: dict[str, Any] = {"base_iri": request["base_iri"]}
+    if request["default_graph_uris"]:
+        kwargs["default_graph"] = [ox.NamedNode(u) for u in request["default_graph_uris"]]
+    if request["named_graph_uris"]:
+        kwargs["named_graphs"] = [ox.NamedNode(u) for u in request["named_graph_uris"]]
+        if "default_graph" not in kwargs:
+            # The protocol: named-graph-uri alone gives an empty default graph, not the store's.
+            kwargs["default_graph"] = []
+    if request["substitutions"]:
+        kwargs["substitutions"] = {ox.Variable(k): v for k, v in request["substitutions"].items()}
+    try:
+        result = store.query(request["query"], **kwargs)
+    except SyntaxError as exc:
+        conn.send(("error", "syntax", str(exc)))
+        return
+    except Exception as exc:  # engine errors: unknown graph, bad IRI, ...
+        conn.send(("error", "engine", str(exc)))
+        return
+    if isinstance(result, ox.QueryBoolean):
+        conn.send(("form", QueryForm.BOOLEAN.value, []))
+    elif isinstance(result, ox.QuerySolutions):
+        conn.send(("form", QueryForm.SOLUTIONS.value, [v.value for v in result.variables]))
+    else:
+        conn.send(("form", QueryForm.GRAPH.value, []))
+    reply = conn.recv()
+    if reply[0] != "format":
+        return
+    media_type = reply[1]
+    writer = _ChunkWriter(conn)
+    try:
+        if isinstance(result, ox.QueryTriples):
+            result.serialize(writer, rdf_format(media_type))
+        else:
+            result.serialize(writer, results_format(media_type))
+        writer.finish()
+    except Exception as exc:
+        conn.send(("error", "engine", str(exc)))
+        return
+    conn.send(("end",))
+
+
+def _executor_main(conn: multiprocessing.connection.Connection, db_path: str, gen_path: str) -> None:
+    """Entry point of an executor process: serve queries until the pipe closes."""
+    import pyoxigraph as ox
+
+    store = None
+    generation = None
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        current = read_generation(Path(gen_path))
+        try:
+            if store is None or current != generation:
+                store = None
+                store = ox.Store.read_only(db_path)
+                generation = current
+        except OSError as exc:
+            conn.send(("error", "engine", f"cannot open the store: {exc}"))
+            continue
+        _execute(store, request, conn)
+
+
+class _Executor:
+    """One executor process and the parent's end of its pipe."""
+
+    def __init__(self, ctx: Any, db_path: Path, gen_path: Path) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_executor_main, args=(child, str(db_path), str(gen_path)), daemon=True
+        )
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        try:
+            self.process.kill()
+            self.process.join(timeout=5)
+        finally:
+            self.conn.close()
+
+
+class ExecutorPool:
+    """A fixed number of executor processes shared by the threads of one server process."""
+
+    def __init__(self, db_path: Path, gen_path: Path, size: int, default_timeout: float) -> None:
+        self._ctx = multiprocessing.get_context("spawn")
+        self._db_path = db_path
+        self._gen_path = gen_path
+        self.default_timeout = default_timeout
+        self._idle: queue.Queue[_Executor] = queue.Queue()
+        self._lock = threading.Lock()
+        self._all: set[_Executor] = set()
+        for _ in range(size):
+            self._spawn()
+
+    def _spawn(self) -> None:
+        ex = _Executor(self._ctx, self._db_path, self._gen_path)
+        with self._lock:
+            self._all.add(ex)
+        self._idle.put(ex)
+
+    def _discard(self, ex: _Executor) -> None:
+        """Kill an executor whose query must stop and start a fresh one in its place."""
+        with self._lock:
+            self._all.discard(ex)
+        ex.kill()
+        self._spawn()
+
+    def _release(self, ex: _Executor) -> None:
+        self._idle.put(ex)
+
+    def prepare(self, request: QueryRequest) -> PreparedQuery:
+        timeout = request.timeout if request.timeout is not None else self.default_timeout
+        budget = _Budget(timeout)
+        try:
+            ex = self._idle.get(timeout=max(budget.remaining(), 0.001))
+        except queue.Empty:
+            raise StoreBusy("all query executors are busy; try again shortly") from None
+        payload = {
+            "query": request.query,
+            "default_graph_uris": list(request.default_graph_uris),
+            "named_graph_uris": list(request.named_graph_uris),
+            "base_iri": request.base_iri,
+            "substitutions": dict(request.substitutions),
+        }
+        try:
+            ex.conn.send(payload)
+            msg = self._receive(ex, budget)
+        except StoreError:
+            raise
+        if msg[0] == "error":
+            self._release(ex)
+            raise _error(msg[1], msg[2])
+        return _PooledQuery(self, ex, budget, QueryForm(msg[1]), msg[2])
+
+    def _receive(self, ex: _Executor, budget: "_Budget") -> tuple[Any, ...]:
+        """Wait for the executor's next message within the budget, or stop it."""
+        try:
+            ready = budget.poll(ex.conn)
+            if not ready:
+                self._discard(ex)
+                raise QueryTimeout(
+                    f"query stopped after the time limit of {budget.total:g} s; "
+                    "narrow it down or add a LIMIT"
+                )
+            return ex.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            code = ex.process.exitcode
+            self._discard(ex)
+            raise EngineCrashed(
+                f"the query engine process died while running this query (exit code {code}); "
+                "the server is still running"
+            ) from None
+
+    def close(self) -> None:
+        with self._lock:
+            executors = list(self._all)
+            self._all.clear()
+        for ex in executors:
+            ex.kill()
+
+
+class _Budget:
+    """Time a query may spend waiting on its executor (not on a slow client)."""
+
+    def __init__(self, total: float) -> None:
+        self.total = total
+        self.spent = 0.0
+
+    def remaining(self) -> float:
+        return self.total - self.spent
+
+    def poll(self, conn: multiprocessing.connection.Connection) -> bool:
+        start = time.monotonic()
+        ready = conn.poll(max(self.remaining(), 0))
+        self.spent += time.monotonic() - start
+        return ready
+
+
+def _error(kind: str, message: str) -> StoreError:
+    if kind == "syntax":
+        return QuerySyntaxError(message)
+    return StoreError(message)
+
+
+class _PooledQuery(PreparedQuery):
+    def __init__(
+        self, pool: ExecutorPool, ex: _Executor, budget: _Budget, form: QueryForm, variables: list[str]
+    ) -> None:
+        self._pool = pool
+        self._ex: _Executor | None = ex
+        self._budget = budget
+        self.form = form
+        self.variables = variables
+        self._started = False
+
+    def stream(self, media_type: str) -> Iterator[bytes]:
+        ex = self._ex
+        if ex is None or self._started:
+            raise StoreError("this query was already streamed or closed")
+        self._started = True
+        ex.conn.send(("format", media_type))
+        while True:
+            try:
+                msg = self._pool._receive(ex, self._budget)
+            except StoreError:
+                self._ex = None  # the pool has already killed and replaced it
+                raise
+            if msg[0] == "data":
+                yield msg[1]
+            elif msg[0] == "end":
+                self._ex = None
+                self._pool._release(ex)
+                return
+            else:
+                self._ex = None
+                self._pool._release(ex)
+                raise _error(msg[1], msg[2])
+
+    def close(self) -> None:
+        ex, self._ex = self._ex, None
+        if ex is None:
+            return
+        if not self._started:
+            # Parsed but never streamed (e.g. no acceptable format): the executor waits.
+            ex.conn.send(("cancel",))
+            self._pool._release(ex)
+            return
+        if ex.process.is_alive() and not ex.conn.closed:
+            # Still mid-query: the only way to stop pyoxigraph is to stop its process.
+            self._pool._discard(ex)
+
+
+def executor_count_hint() -> int:
+    """A sensible default pool size for this machine."""
+    return max(2, min(8, (os.cpu_count() or 2) * 2))

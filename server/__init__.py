@@ -1,0 +1,22 @@
+"""The HTTP layer: a Flask application factory and one blueprint per concern."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from claimgraph.server.config import Config
+from claimgraph.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the WSGI application; gunicorn calls ``claimgraph.server.wsgi:app``."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.from_object(Config(settings))
+
+    from claimgraph.server import health, sparql, state
+
+    state.init_app(app, settings)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(sparql.bp)
+    return app

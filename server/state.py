@@ -1,0 +1,28 @@
+"""The store that belongs to one application instance, opened once and closed at exit."""
+
+from __future__ import annotations
+
+import atexit
+
+from flask import Flask, current_app
+
+from claimgraph.graph.store import Store, open_store
+from claimgraph.settings import Settings
+
+_KEY = "claimgraph.store"
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Open the store for this app (executor processes start lazily, on the first query)."""
+    store = open_store(settings)
+    app.extensions[_KEY] = store
+    atexit.register(store.close)
+
+
+def get_store() -> Store:
+    """The store of the application handling the current request."""
+    return current_app.extensions[_KEY]
+
+
+def get_settings() -> Settings:
+    return current_app.config["CLAIMGRAPH_SETTINGS"]

@@ -1,0 +1,95 @@
+"""Shared fixtures: a real on-disk store built from the seeds and a real server on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+UPDATE_TOKEN = "test-token-5f2c"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def claimgraph(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``claimgraph`` command as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "claimgraph.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=check,
+    )
+
+
+@dataclass
+class LiveServer:
+    url: str
+    store_dir: Path
+    process: subprocess.Popen[bytes]
+
+    @property
+    def sparql(self) -> str:
+        return self.url + "/sparql"
+
+
+def start_server(store_dir: Path, *extra: str, env: dict[str, str] | None = None) -> LiveServer:
+    """Start ``claimgraph serve`` (gunicorn) on a free port and wait until /health answers."""
+    port = free_port()
+    log = open(store_dir.parent / f"server-{port}.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "claimgraph.cli", "serve", "--store", str(store_dir),
+         "--host", "127.0.0.1", "--port", str(port), *extra],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}; see {log.name}")
+        try:
+            if requests.get(url + "/health", timeout=5).status_code == 200:
+                return LiveServer(url=url, store_dir=store_dir, process=proc)
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"server did not answer /health within 60 s; see {log.name}")
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+@pytest.fixture(scope="session")
+def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store built from the seeds once per test session (treat it as read-only)."""
+    store_dir = tmp_path_factory.mktemp("seed") / "store"
+    claimgraph("build", "--store", str(store_dir))
+    return store_dir
+
+
+@pytest.fixture(scope="session")
+def server(seed_store: Path) -> Iterator[LiveServer]:
+    """The read-only seed graph served by gunicorn on a free loopback port."""
+    srv = start_server(seed_store)
+    yield srv
+    stop_server(srv)
