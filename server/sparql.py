@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request, stream_with_context
 
-from claimgraph.graph.store import QueryRequest, StoreError, UpdateRequest
+from claimgraph.graph.store import QueryRequest, StoreError
 from claimgraph.graph.store.formats import FORMAT_ALIASES, RESULT_TYPES
-from claimgraph.server.auth import check_write_access
 from claimgraph.server.errors import store_error_response, text_error
 from claimgraph.server.state import get_store
+from claimgraph.server.update import run_update
 
 bp = Blueprint("sparql", __name__)
 
@@ -73,11 +73,8 @@ def _query(text: str) -> Response:
 
 
 def _update(text: str) -> Response:
-    denied = check_write_access()
-    if denied is not None:
-        return denied
-    try:
-        get_store().update(UpdateRequest(update=text))
-    except StoreError as exc:
-        return store_error_response(exc)
-    return Response(status=204)
+    return run_update(
+        text,
+        using_graph_uris=request.values.getlist("using-graph-uri"),
+        using_named_graph_uris=request.values.getlist("using-named-graph-uri"),
+    )

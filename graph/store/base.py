@@ -136,6 +136,28 @@ class Store(ABC):
     def close(self) -> None:
         """Release processes and file handles."""
 
+    # -- Graph Store Protocol operations (``graph=None`` is the default graph) ---------------
+
+    def graph_exists(self, graph: str | None) -> bool:
+        """True when the named graph holds at least one triple (the default graph always exists)."""
+        raise NotImplementedError
+
+    def get_graph(self, graph: str | None, media_type: str) -> Iterator[bytes]:
+        """Stream one graph's triples in an RDF media type."""
+        raise NotImplementedError
+
+    def put_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
+        """Replace a graph's content atomically; True when the graph did not exist before."""
+        raise NotImplementedError
+
+    def post_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
+        """Add triples to a graph atomically; True when the graph did not exist before."""
+        raise NotImplementedError
+
+    def delete_graph(self, graph: str | None) -> bool:
+        """Remove a graph (empty the default graph); False when there was nothing to remove."""
+        raise NotImplementedError
+
     def select(self, query: str, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, object]]:
         """Run a SELECT with bound values and return rows of pyoxigraph terms (for pages, CLI)."""
         with self.prepare(QueryRequest(query=query, substitutions=bindings)) as prepared:

@@ -1,0 +1,36 @@
+"""Running a SPARQL update once the protocol layer (``sparql.py``) has validated the request."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask import Response
+
+from claimgraph.graph.store import StoreError, UpdateRequest
+from claimgraph.server.auth import check_write_access
+from claimgraph.server.errors import store_error_response
+from claimgraph.server.state import get_store
+
+
+def run_update(
+    text: str,
+    using_graph_uris: Sequence[str] = (),
+    using_named_graph_uris: Sequence[str] = (),
+    base_iri: str | None = None,
+) -> Response:
+    """Check the token, run the update atomically, answer 204 (or the error)."""
+    denied = check_write_access()
+    if denied is not None:
+        return denied
+    try:
+        get_store().update(
+            UpdateRequest(
+                update=text,
+                using_graph_uris=using_graph_uris,
+                using_named_graph_uris=using_named_graph_uris,
+                base_iri=base_iri,
+            )
+        )
+    except StoreError as exc:
+        return store_error_response(exc)
+    return Response(status=204)
