@@ -34,6 +34,12 @@ class Settings:
     query_workers: int = 4
     max_body_bytes: int = 8 * 1024 * 1024
     allow_service: bool = False
+    #: ``LOAD <url>`` in updates makes the server fetch any URL a client names: off by default.
+    allow_load: bool = False
+    #: Origins allowed to call the endpoint from a browser (``*`` for any, "" for none).
+    cors_origins: str = "*"
+    #: The licence the VoID description states for the dataset.
+    data_license: str = "https://creativecommons.org/licenses/by/4.0/"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -46,6 +52,9 @@ class Settings:
             query_workers=_env_int("CLAIMGRAPH_QUERY_WORKERS", 4),
             max_body_bytes=_env_int("CLAIMGRAPH_MAX_BODY_BYTES", 8 * 1024 * 1024),
             allow_service=os.environ.get("CLAIMGRAPH_ALLOW_SERVICE", "") in ("1", "true", "yes"),
+            allow_load=os.environ.get("CLAIMGRAPH_ALLOW_LOAD", "") in ("1", "true", "yes"),
+            cors_origins=os.environ.get("CLAIMGRAPH_CORS_ORIGINS", "*"),
+            data_license=os.environ.get("CLAIMGRAPH_DATA_LICENSE") or "https://creativecommons.org/licenses/by/4.0/",
         )
 
     def to_env(self) -> dict[str, str]:
@@ -57,6 +66,9 @@ class Settings:
             "CLAIMGRAPH_QUERY_WORKERS": str(self.query_workers),
             "CLAIMGRAPH_MAX_BODY_BYTES": str(self.max_body_bytes),
             "CLAIMGRAPH_ALLOW_SERVICE": "1" if self.allow_service else "",
+            "CLAIMGRAPH_ALLOW_LOAD": "1" if self.allow_load else "",
+            "CLAIMGRAPH_CORS_ORIGINS": self.cors_origins,
+            "CLAIMGRAPH_DATA_LICENSE": self.data_license,
         }
         if self.update_token:
             env["CLAIMGRAPH_UPDATE_TOKEN"] = self.update_token
