@@ -38,6 +38,9 @@ class Settings:
     allow_load: bool = False
     #: Origins allowed to call the endpoint from a browser (``*`` for any, "" for none).
     cors_origins: str = "*"
+    #: Guard limits on query text (see claimgraph.graph.store.guard): nesting depth, operators.
+    query_max_depth: int = 256
+    query_max_operators: int = 2000
     #: The licence the VoID description states for the dataset.
     data_license: str = "https://creativecommons.org/licenses/by/4.0/"
 
@@ -54,6 +57,8 @@ class Settings:
             allow_service=os.environ.get("CLAIMGRAPH_ALLOW_SERVICE", "") in ("1", "true", "yes"),
             allow_load=os.environ.get("CLAIMGRAPH_ALLOW_LOAD", "") in ("1", "true", "yes"),
             cors_origins=os.environ.get("CLAIMGRAPH_CORS_ORIGINS", "*"),
+            query_max_depth=_env_int("CLAIMGRAPH_QUERY_MAX_DEPTH", 256),
+            query_max_operators=_env_int("CLAIMGRAPH_QUERY_MAX_OPERATORS", 2000),
             data_license=os.environ.get("CLAIMGRAPH_DATA_LICENSE") or "https://creativecommons.org/licenses/by/4.0/",
         )
 
@@ -69,6 +74,8 @@ class Settings:
             "CLAIMGRAPH_ALLOW_LOAD": "1" if self.allow_load else "",
             "CLAIMGRAPH_CORS_ORIGINS": self.cors_origins,
             "CLAIMGRAPH_DATA_LICENSE": self.data_license,
+            "CLAIMGRAPH_QUERY_MAX_DEPTH": str(self.query_max_depth),
+            "CLAIMGRAPH_QUERY_MAX_OPERATORS": str(self.query_max_operators),
         }
         if self.update_token:
             env["CLAIMGRAPH_UPDATE_TOKEN"] = self.update_token

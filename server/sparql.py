@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, request, stream_with_context
 from werkzeug.datastructures import MultiDict
 
 from claimgraph.graph.store import QueryRequest, StoreError
 from claimgraph.graph.store.base import QueryRejected
-from claimgraph.graph.store.guard import check_query, check_update, uses_dataset_clause
+from claimgraph.graph.store.guard import Limits, check_query, check_update, uses_dataset_clause
 from claimgraph.server import negotiation
 from claimgraph.server.errors import store_error_response, text_error
 from claimgraph.server.state import get_settings, get_store
@@ -55,11 +55,19 @@ class Operation:
 
 def _decode_pairs(raw: bytes, where: str) -> MultiDict:
     """``a=1&b=2`` decoded strictly: percent-escapes must spell UTF-8."""
+    out = MultiDict()
     try:
-        pairs = parse_qsl(raw, keep_blank_values=True, strict_parsing=False)
-        return MultiDict((k.decode("utf-8"), v.decode("utf-8")) for k, v in pairs)
+        for part in raw.split(b"&"):
+            if not part:
+                continue
+            key, _, value = part.partition(b"=")
+            out.add(
+                unquote_to_bytes(key.replace(b"+", b" ")).decode("utf-8"),
+                unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8"),
+            )
+        return out
     except UnicodeDecodeError as exc:
-        raise ProtocolError(400, f"{where} is not valid UTF-8 (byte {exc.start}): {exc.reason}") from None
+        raise ProtocolError(400, f"{where} is not valid UTF-8 once percent-decoded: {exc.reason}") from None
 
 
 def _body_text(kind: str) -> str:
@@ -140,10 +148,15 @@ def sparql() -> Response:
     return service_description()
 
 
+def _limits() -> Limits:
+    settings = get_settings()
+    return Limits(max_depth=settings.query_max_depth, max_operators=settings.query_max_operators)
+
+
 def _query(op: Operation) -> Response:
     settings = get_settings()
     try:
-        check_query(op.text, allow_service=settings.allow_service)
+        check_query(op.text, allow_service=settings.allow_service, limits=_limits())
         prepared = get_store().prepare(
             QueryRequest(
                 query=op.text,
@@ -194,7 +207,7 @@ def _update(op: Operation) -> Response:
                 "using-graph-uri / using-named-graph-uri cannot be combined with USING, "
                 "USING NAMED or WITH in the update text (SPARQL 1.1 Protocol, 2.2.3)"
             )
-        check_update(op.text, allow_load=settings.allow_load, allow_service=settings.allow_service)
+        check_update(op.text, allow_load=settings.allow_load, allow_service=settings.allow_service, limits=_limits())
     except StoreError as exc:
         return store_error_response(exc)
     return run_update(

@@ -96,31 +96,41 @@ def shape(text: str) -> Shape:
     return Shape(max_depth, operators, frozenset(keywords))
 
 
-def _check_size(s: Shape) -> None:
-    if s.depth > MAX_DEPTH:
+@dataclass(frozen=True)
+class Limits:
+    """How deep and how long a request may be (configurable for tests and odd workloads)."""
+
+    max_depth: int = MAX_DEPTH
+    max_operators: int = MAX_OPERATORS
+
+
+def _check_size(s: Shape, limits: Limits) -> None:
+    if s.depth > limits.max_depth:
         raise QueryRejected(
-            f"the request nests brackets {s.depth} levels deep; at most {MAX_DEPTH} are accepted"
+            f"the request nests brackets {s.depth} levels deep; at most {limits.max_depth} are accepted"
         )
-    if s.operators > MAX_OPERATORS:
+    if s.operators > limits.max_operators:
         raise QueryRejected(
-            f"the request chains {s.operators} operators; at most {MAX_OPERATORS} are accepted "
+            f"the request chains {s.operators} operators; at most {limits.max_operators} are accepted "
             "(use VALUES for long lists of alternatives)"
         )
 
 
-def check_query(text: str, allow_service: bool = False) -> Shape:
+def check_query(text: str, allow_service: bool = False, limits: Limits = Limits()) -> Shape:
     """Refuse a query the engine must not see; returns its shape for further checks."""
     s = shape(text)
-    _check_size(s)
+    _check_size(s, limits)
     if not allow_service and "SERVICE" in s.keywords:
         raise QueryRejected("SERVICE (federated queries) is disabled on this server")
     return s
 
 
-def check_update(text: str, allow_load: bool = False, allow_service: bool = False) -> Shape:
+def check_update(
+    text: str, allow_load: bool = False, allow_service: bool = False, limits: Limits = Limits()
+) -> Shape:
     """Refuse an update the engine must not see (too deep, LOAD or SERVICE not allowed)."""
     s = shape(text)
-    _check_size(s)
+    _check_size(s, limits)
     if not allow_load and "LOAD" in s.keywords:
         raise QueryRejected("LOAD is disabled on this server: upload the data with the Graph Store Protocol instead")
     if not allow_service and "SERVICE" in s.keywords:
