@@ -78,13 +78,35 @@ def _choice_for(form: QueryForm, media_type: str) -> Choice | None:
     return None
 
 
-def choose(form: QueryForm, format_param: str | None) -> Choice | None:
-    """The format to answer in, or None when nothing the client accepts is offered (406)."""
-    if format_param:
-        name = format_param.strip().lower()
-        if name == "html":
-            return _html_choice(form)
-        return _choice_for(form, FORMAT_ALIASES.get(name, name))
+#: Short names whose meaning depends on the query form (what SPARQLWrapper sends, e.g.).
+_FORM_NAMES: dict[QueryForm, dict[str, str]] = {
+    QueryForm.GRAPH: {"xml": "application/rdf+xml", "json": "application/ld+json"},
+}
+
+
+def _from_format_values(form: QueryForm, values: list[str]) -> Choice | None:
+    """The first ``format=`` value (short name or media type) offered for this form."""
+    for value in values:
+        for name in value.split(","):
+            name = name.split(";")[0].strip().lower()
+            if not name:
+                continue
+            if name == "html":
+                return _html_choice(form)
+            media_type = _FORM_NAMES.get(form, {}).get(name) or FORMAT_ALIASES.get(name, name)
+            choice = _choice_for(form, media_type)
+            if choice is not None:
+                return choice
+    return None
+
+
+def choose(form: QueryForm, format_values: list[str] | None = None) -> Choice | None:
+    """The format to answer in, or None when nothing the client accepts is offered (406).
+
+    ``format=`` (or ``output=``) wins over Accept; several values (SPARQLWrapper sends the
+    short name and the media types) are tried in order."""
+    if format_values and any(v.strip() for v in format_values):
+        return _from_format_values(form, format_values)
     accept = request.accept_mimetypes
     standard = RESULT_TYPES[form]
     if not accept:

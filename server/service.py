@@ -6,8 +6,7 @@
   (the location RFC 5785 / VoID section 7 suggests): triples, graphs, classes, properties,
   entities, links to Wikidata, licence, endpoint and dump. The service description links to it.
 
-Both are small RDF graphs built with rdflib and written with pyoxigraph's serializers in the
-negotiated format. The statistics come from fixed SPARQL text run through the store, cached
+Both are small RDF graphs built and written by rdflib in the negotiated format. The statistics come from fixed SPARQL text run through the store, cached
 per store generation (they are full scans; a write invalidates them).
 """
 
@@ -17,14 +16,13 @@ import html
 import threading
 from typing import Any
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from claimgraph.graph.store import Store, StoreError
 from claimgraph.graph.store.base import QueryForm
-from claimgraph.graph.store.formats import RESULT_TYPES, rdf_format
+from claimgraph.graph.store.formats import RESULT_TYPES
 from claimgraph.ontology import ONTOLOGY_IRI, PREFIXES
 from claimgraph.server.errors import text_error
 from claimgraph.server.state import get_settings, get_store
@@ -255,11 +253,17 @@ def _negotiated(g: Graph, title: str) -> Response:
         return _html_page(g, title)
     if media_type not in offered:
         return text_error(406, "offered: " + ", ".join(offered))
-    quads = ox.parse(g.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
-    prefixes = {p: str(ns) for p, ns in g.namespaces() if p in ("sd", "void", "formats", "dcterms", "rdfs", "xsd")}
-    fmt_obj = rdf_format(media_type)
-    kwargs = {"prefixes": prefixes} if fmt_obj in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else {}
-    body = ox.serialize(quads, format=fmt_obj, **kwargs)
+    # rdflib writes these small graphs grouped by subject, which people read more easily.
+    # Turtle is valid TriG, and N-Triples valid N-Quads: the description has no named graphs.
+    rdflib_format = {
+        "text/turtle": "turtle",
+        "application/trig": "turtle",
+        "application/n-triples": "nt",
+        "application/n-quads": "nt",
+        "application/rdf+xml": "pretty-xml",
+        "application/ld+json": "json-ld",
+    }[media_type]
+    body = g.serialize(format=rdflib_format, encoding="utf-8")
     response = Response(body, mimetype=media_type)
     response.headers["Vary"] = "Accept"
     return response

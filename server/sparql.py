@@ -167,7 +167,7 @@ def _query(op: Operation) -> Response:
         )
     except StoreError as exc:
         return store_error_response(exc)
-    choice = negotiation.choose(prepared.form, op.params.get("format"))
+    choice = negotiation.choose(prepared.form, op.params.getlist("format") or op.params.getlist("output"))
     if choice is None:
         prepared.close()
         offered = negotiation.offered(prepared.form)
