@@ -1,30 +1,35 @@
 """The default backend: an Oxigraph store in a directory on disk, used by several processes.
 
-Folder layout (``--store DIR``)::
+Folder layout (``--store DIR``), see :mod:`snapshots` for why::
 
-    DIR/oxigraph/     the RocksDB database
-    DIR/write.lock    flock()ed by whichever process writes
-    DIR/generation    a counter bumped after every write; readers reopen when it changes
+    DIR/oxigraph -> versions/N   the current version of the RocksDB database (a symlink)
+    DIR/versions/N/              published versions; never written once published
+    DIR/write.lock               flock()ed by whichever process writes
+    DIR/generation               N; readers reopen when it changes
 
-RocksDB lets one process open the database read-write at a time. Writers (the CLI, any server
-worker) therefore take ``write.lock``, open the store read-write for the one operation, and
-close it; readers (the query executors) hold cheap read-only handles that see the data as of
-their opening and reopen after each write. Every write is one Oxigraph transaction, so a
-failure or a killed process leaves the store as it was.
+Writers (the CLI, any server worker) take ``write.lock``, write a copy of the current version
+and publish it with one atomic rename; readers (query executors, dumps) hold read-only handles
+on a pinned version. A failure or a killed process at any point leaves the store as it was,
+and a reader sees the state before a write or after it, never half of it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import itertools
 import os
-from collections.abc import Iterator, Sequence
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import pyoxigraph as ox
 
 from claimgraph.graph.store.base import (
+    DataError,
+    LoadSource,
+    LoadSummary,
     PreparedQuery,
     QueryRequest,
     QuerySyntaxError,
@@ -34,6 +39,23 @@ from claimgraph.graph.store.base import (
 )
 from claimgraph.graph.store.executor import ExecutorPool, read_generation
 from claimgraph.graph.store.formats import rdf_format
+from claimgraph.graph.store.rdfio import parse_rdf
+from claimgraph.graph.store.snapshots import PIN, VersionedStore, current_version, open_snapshot, write_lock
+from claimgraph.graph.store.using import apply_using
+
+T = TypeVar("T")
+
+# The Graph Store Protocol's GET is a CONSTRUCT run by a query executor; ?g is bound with
+# pyoxigraph's substitutions, never pasted into the text.
+_DEFAULT_GRAPH_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+_NAMED_GRAPH_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def _named(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as exc:
+        raise DataError(f"not a valid graph IRI: {iri!r} ({exc})") from None
 
 
 class EmbeddedStore(Store):
@@ -48,9 +70,15 @@ class EmbeddedStore(Store):
         self._query_timeout = query_timeout
         self._pool: ExecutorPool | None = None
         self.directory.mkdir(parents=True, exist_ok=True)
-        if not self.db_path.exists():
-            with self.writer():
-                pass  # creates the database so that read-only handles can open it
+        self._versions = VersionedStore(self.directory)
+        if not self.db_path.exists() or (
+            current_version(self.directory) is not None
+            and read_generation(self.gen_path) != str(current_version(self.directory))
+        ):
+            with write_lock(self.lock_path):
+                if not self.db_path.exists():
+                    self._versions.commit(lambda store: None, fresh=True)  # an empty version 1
+                self._versions.repair()
 
     # -- reading -----------------------------------------------------------------------
 
@@ -68,15 +96,29 @@ class EmbeddedStore(Store):
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[ox.Store]:
-        """A read-only handle in this process, for dumps and counts (not for user queries)."""
-        yield ox.Store.read_only(str(self.db_path))
+        """A pinned read-only handle in this process, for dumps and counts (not for user queries)."""
+        with open_snapshot(self.db_path) as snap:
+            yield snap.store
 
     def dump(self, output: IO[bytes], media_type: str = "application/n-quads") -> None:
+        for chunk in self.dump_chunks(media_type):
+            output.write(chunk)
+
+    def dump_chunks(self, media_type: str = "application/n-quads", batch: int = 20_000) -> Iterator[bytes]:
+        """The whole dataset as N-Quads or TriG, in chunks, from one pinned version.
+
+        Each chunk is a complete document of its own (no prefixes, blank node labels kept), and
+        N-Quads and TriG documents concatenate into one valid document: memory stays flat."""
         fmt = rdf_format(media_type)
         if not fmt.supports_datasets:
             raise StoreError(f"{media_type} cannot hold named graphs; use N-Quads or TriG")
         with self.reader() as store:
-            store.dump(output, fmt)
+            quads = store.quads_for_pattern(None, None, None, None)
+            while True:
+                chunk = list(itertools.islice(quads, batch))
+                if not chunk:
+                    return
+                yield ox.serialize(chunk, format=fmt)
 
     def is_empty(self) -> bool:
         with self.reader() as store:
@@ -86,41 +128,66 @@ class EmbeddedStore(Store):
         """Changes after every write (used by caches and ETags)."""
         return read_generation(self.gen_path)
 
+    def graph_exists(self, graph: str | None) -> bool:
+        if graph is None:
+            return True
+        with self.reader() as store:
+            return store.contains_named_graph(_named(graph))
+
+    def get_graph(self, graph: str | None, media_type: str) -> Iterator[bytes]:
+        """Streamed by a query executor, like any CONSTRUCT: isolated, with its time limit."""
+        if graph is None:
+            request = QueryRequest(query=_DEFAULT_GRAPH_TRIPLES)
+        else:
+            request = QueryRequest(query=_NAMED_GRAPH_TRIPLES, substitutions={"g": _named(graph)})
+        prepared = self.prepare(request)
+        try:
+            yield from prepared.stream(media_type)
+        finally:
+            prepared.close()
+
+    def backup(self, target: Path) -> int:
+        """Copy the current version with Oxigraph's own backup into a new store folder.
+
+        ``target`` becomes a claimgraph store (``--store target``) whose ``oxigraph`` folder is a
+        plain Oxigraph database; on the same file system the copy is made of hard links.
+        Returns the version number copied."""
+        target = Path(target)
+        if target.exists():
+            raise StoreError(f"{target} already exists; a backup needs a new folder")
+        target.mkdir(parents=True)
+        try:
+            with open_snapshot(self.db_path) as snap:
+                (target / "versions").mkdir()
+                snap.store.backup(str(target / "versions" / "1"))
+                version = current_version(self.directory) or 0
+            (target / "versions" / "1" / PIN).touch()
+            os.symlink("versions/1", target / "oxigraph")
+            (target / "generation").write_text("1")
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        return version
+
     # -- writing -----------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def writer(self) -> Iterator[ox.Store]:
-        """Exclusive read-write access for one operation; bumps the generation afterwards."""
-        with open(self.lock_path, "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                store = ox.Store(str(self.db_path))
-                try:
-                    yield store
-                    store.flush()
-                finally:
-                    del store
-                self._bump_generation()
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
-    def _bump_generation(self) -> None:
-        current = read_generation(self.gen_path)
-        nxt = str(int(current or "0") + 1)
-        tmp = self.gen_path.with_suffix(".tmp")
-        tmp.write_text(nxt)
-        os.replace(tmp, self.gen_path)
+    def _commit(self, change: Callable[[ox.Store], T], fresh: bool = False) -> T:
+        """Run ``change`` on a private copy and publish it atomically (see :mod:`snapshots`)."""
+        with write_lock(self.lock_path):
+            return self._versions.commit(change, fresh=fresh)  # type: ignore[return-value]
 
     def update(self, request: UpdateRequest) -> None:
-        if request.using_graph_uris or request.using_named_graph_uris:
-            raise StoreError("using-graph-uri / using-named-graph-uri are not supported yet")
-        with self.writer() as store:
-            try:
-                store.update(request.update, base_iri=request.base_iri)
-            except SyntaxError as exc:
-                raise QuerySyntaxError(str(exc)) from None
-            except OSError as exc:
-                raise StoreError(str(exc)) from None
+        text = apply_using(request.update, request.using_graph_uris, request.using_named_graph_uris)
+
+        def change(store: ox.Store) -> None:
+            store.update(text, base_iri=request.base_iri)
+
+        try:
+            self._commit(change)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from None
+        except (OSError, ValueError) as exc:
+            raise StoreError(str(exc)) from None
 
     def load(
         self,
@@ -129,26 +196,122 @@ class EmbeddedStore(Store):
         graph: str | None = None,
         base_iri: str | None = None,
     ) -> int:
-        fmt = rdf_format(media_type)
-        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-        try:
-            quads = list(
-                ox.parse(data, fmt, base_iri=base_iri, to_graph=target if not fmt.supports_datasets else None)
-            )
-        except SyntaxError as exc:
-            raise QuerySyntaxError(str(exc)) from None
-        with self.writer() as store:
-            store.extend(quads)
+        quads = parse_rdf(data, media_type, graph=graph, base_iri=base_iri)
+        self._commit(lambda store: store.extend(quads))
         return len(quads)
 
+    def bulk_load(
+        self,
+        sources: Sequence[LoadSource],
+        graph: str | None = None,
+        base_iri: str | None = None,
+        progress: Callable[[], None] | None = None,
+    ) -> LoadSummary:
+        """All sources in one new version, written by pyoxigraph's bulk loader.
+
+        ``bulk_extend`` is not transactional by itself; here it writes a private copy that is
+        published only when every source has been read completely (see :mod:`snapshots`)."""
+        started = time.monotonic()
+        target = _named(graph) if graph else ox.DefaultGraph()
+        counts = {"quads": 0}
+        graphs: set[object] = set()
+
+        def quads() -> Iterator[ox.Quad]:
+            n = 0
+            for source in sources:
+                fmt = rdf_format(source.media_type)
+                parsed = ox.parse(source.stream, fmt, base_iri=base_iri, rename_blank_nodes=True)
+                if graph is not None:
+                    # Triples go to --graph; a dataset's own graph names are kept.
+                    parsed = (
+                        ox.Quad(q.subject, q.predicate, q.object, target)
+                        if isinstance(q.graph_name, ox.DefaultGraph) else q
+                        for q in parsed
+                    )
+                last_graph = None
+                try:
+                    for quad in parsed:
+                        n += 1
+                        if quad.graph_name is not last_graph:
+                            last_graph = quad.graph_name
+                            graphs.add(last_graph)
+                        if n % 50_000 == 0 and progress is not None:
+                            progress()
+                        yield quad
+                except SyntaxError as exc:
+                    raise DataError(f"{source.name}: {exc}") from None
+                if progress is not None:
+                    progress()
+            counts["quads"] = n
+
+        def change(store: ox.Store) -> None:
+            store.bulk_extend(quads())
+
+        try:
+            self._commit(change)
+        except OSError as exc:
+            raise StoreError(str(exc)) from None
+        return LoadSummary(quads=counts["quads"], graphs=len(graphs), seconds=time.monotonic() - started)
+
     def replace_dataset(self, nquads: bytes, keep_graphs: Sequence[str] = ()) -> None:
-        quads = list(ox.parse(nquads, ox.RdfFormat.N_QUADS))
-        keep = {ox.NamedNode(g) for g in keep_graphs}
-        with self.writer() as store:
-            doomed = [q for q in store.quads_for_pattern(None, None, None, None) if q.graph_name not in keep]
-            for quad in doomed:
-                store.remove(quad)
+        quads = parse_rdf(nquads, "application/n-quads")
+        keep = [_named(g) for g in keep_graphs]
+
+        def change(store: ox.Store) -> None:
+            # A fresh version: nothing of the old dataset survives but the graphs to keep.
+            with self.reader() as old:
+                for g in keep:
+                    store.extend(old.quads_for_pattern(None, None, None, g))
             store.extend(quads)
+
+        self._commit(change, fresh=True)
+
+    def put_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
+        quads = parse_rdf(data, media_type, graph=graph, base_iri=base_iri, single_graph=True)
+        target = _named(graph) if graph else ox.DefaultGraph()
+
+        def change(store: ox.Store) -> bool:
+            if graph is None:
+                store.clear_graph(target)
+                created = False
+            else:
+                created = not store.contains_named_graph(target)
+                if not created:
+                    store.remove_graph(target)
+                store.add_graph(target)
+            store.extend(quads)
+            return created
+
+        return self._commit(change)
+
+    def post_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
+        quads = parse_rdf(data, media_type, graph=graph, base_iri=base_iri, single_graph=True)
+        target = _named(graph) if graph else ox.DefaultGraph()
+
+        def change(store: ox.Store) -> bool:
+            created = graph is not None and not store.contains_named_graph(target)
+            if graph is not None:
+                store.add_graph(target)
+            store.extend(quads)
+            return created
+
+        return self._commit(change)
+
+    def delete_graph(self, graph: str | None) -> bool:
+        if graph is not None and not self.graph_exists(graph):
+            return False
+        target = _named(graph) if graph else ox.DefaultGraph()
+
+        def change(store: ox.Store) -> bool:
+            if graph is None:
+                store.clear_graph(target)
+                return True
+            if not store.contains_named_graph(target):
+                return False  # deleted meanwhile by another writer
+            store.remove_graph(target)
+            return True
+
+        return self._commit(change)
 
     def close(self) -> None:
         if self._pool is not None:
