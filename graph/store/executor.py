@@ -120,9 +120,9 @@ def _execute(store: Any, request: dict[str, Any], conn: multiprocessing.connecti
 
 def _executor_main(conn: multiprocessing.connection.Connection, db_path: str, gen_path: str) -> None:
     """Entry point of an executor process: serve queries until the pipe closes."""
-    import pyoxigraph as ox
+    from claimgraph.graph.store.snapshots import open_snapshot
 
-    store = None
+    snapshot = None
     generation = None
     while True:
         try:
@@ -131,14 +131,17 @@ def _executor_main(conn: multiprocessing.connection.Connection, db_path: str, ge
             return
         current = read_generation(Path(gen_path))
         try:
-            if store is None or current != generation:
-                store = None
-                store = ox.Store.read_only(db_path)
+            if snapshot is None or current != generation:
+                # A pinned, immutable version: never a half-written or half-swapped store.
+                if snapshot is not None:
+                    snapshot.close()
+                snapshot = None
+                snapshot = open_snapshot(db_path)
                 generation = current
         except OSError as exc:
             conn.send(("error", "engine", f"cannot open the store: {exc}"))
             continue
-        _execute(store, request, conn)
+        _execute(snapshot.store, request, conn)
 
 
 class _Executor:
