@@ -34,6 +34,10 @@ class Settings:
     query_workers: int = 4
     max_body_bytes: int = 8 * 1024 * 1024
     allow_service: bool = False
+    # Graph Store Protocol uploads may be larger than queries; parsed in memory before writing.
+    max_upload_bytes: int = 64 * 1024 * 1024
+    # Check uploads that use claimgraph's own vocabulary against its SHACL shapes.
+    validate_imports: bool = True
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -46,6 +50,8 @@ class Settings:
             query_workers=_env_int("CLAIMGRAPH_QUERY_WORKERS", 4),
             max_body_bytes=_env_int("CLAIMGRAPH_MAX_BODY_BYTES", 8 * 1024 * 1024),
             allow_service=os.environ.get("CLAIMGRAPH_ALLOW_SERVICE", "") in ("1", "true", "yes"),
+            max_upload_bytes=_env_int("CLAIMGRAPH_MAX_UPLOAD_BYTES", 64 * 1024 * 1024),
+            validate_imports=os.environ.get("CLAIMGRAPH_VALIDATE_IMPORTS", "1") not in ("0", "false", "no"),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -57,6 +63,8 @@ class Settings:
             "CLAIMGRAPH_QUERY_WORKERS": str(self.query_workers),
             "CLAIMGRAPH_MAX_BODY_BYTES": str(self.max_body_bytes),
             "CLAIMGRAPH_ALLOW_SERVICE": "1" if self.allow_service else "",
+            "CLAIMGRAPH_MAX_UPLOAD_BYTES": str(self.max_upload_bytes),
+            "CLAIMGRAPH_VALIDATE_IMPORTS": "1" if self.validate_imports else "0",
         }
         if self.update_token:
             env["CLAIMGRAPH_UPDATE_TOKEN"] = self.update_token
