@@ -173,6 +173,14 @@ class Store(ABC):
     def dump(self, output: IO[bytes], media_type: str = "application/n-quads") -> None:
         """Write the whole dataset (N-Quads or TriG) to ``output``."""
 
+    def dump_chunks(self, media_type: str = "application/n-quads") -> Iterator[bytes]:
+        """The whole dataset in chunks, for streaming responses (backends may stream for real)."""
+        import io
+
+        buf = io.BytesIO()
+        self.dump(buf, media_type)
+        yield buf.getvalue()
+
     @abstractmethod
     def is_empty(self) -> bool:
         """True when the store holds no quad at all."""
