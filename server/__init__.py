@@ -14,9 +14,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_object(Config(settings))
 
-    from claimgraph.server import health, sparql, state
+    from claimgraph.server import dump, graph_store, health, sparql, state
 
     state.init_app(app, settings)
     app.register_blueprint(health.bp)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(graph_store.bp)
+    app.register_blueprint(dump.bp)
     return app
