@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, stream_with_context
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from claimgraph.graph.store import DataError, StoreError
@@ -119,9 +120,12 @@ def _error(exc: StoreError) -> Response:
 
 
 def _negotiate(offered: list[str]) -> str | None:
-    if not request.accept_mimetypes or not request.headers.get("Accept"):
+    """The best offered type for the Accept header (q-values, wildcards); parameters such as
+    ``charset=utf-8`` do not stop a match."""
+    if not request.headers.get("Accept"):
         return offered[0]
-    return request.accept_mimetypes.best_match(offered)
+    accept = MIMEAccept([(value.split(";", 1)[0].strip(), q) for value, q in request.accept_mimetypes])
+    return accept.best_match(offered)
 
 
 def _read(target: Target) -> Response:

@@ -149,17 +149,24 @@ class Store(ABC):
         graph: str | None = None,
         base_iri: str | None = None,
         progress: Callable[[], None] | None = None,
+        validate: bool = False,
     ) -> LoadSummary:
         """Load many inputs as fast as the backend can (``claimgraph load``).
 
         All or nothing where the backend allows it (the embedded store: one atomic version);
         this default loads each source in its own transaction. ``progress`` is called now and
-        then so that a caller can redraw a progress bar from its streams' positions."""
+        then so that a caller can redraw a progress bar from its streams' positions. With
+        ``validate``, data in claimgraph's vocabulary is checked against the SHACL shapes."""
         import time
 
         started = time.monotonic()
         quads = 0
         for source in sources:
+            if validate:
+                from claimgraph.graph.store.rdfio import check_shapes, parse_rdf
+
+                check_shapes(parse_rdf(source.stream, source.media_type))
+                source.stream.seek(0)
             quads += self.load(source.stream, source.media_type, graph=graph, base_iri=base_iri)
             if progress is not None:
                 progress()

@@ -16,6 +16,7 @@ and a reader sees the state before a write or after it, never half of it.
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import os
 import shutil
@@ -39,16 +40,63 @@ from claimgraph.graph.store.base import (
 )
 from claimgraph.graph.store.executor import ExecutorPool, read_generation
 from claimgraph.graph.store.formats import rdf_format
-from claimgraph.graph.store.rdfio import parse_rdf
+from claimgraph.graph.store.rdfio import CG_NAMESPACE, check_shapes, parse_rdf
 from claimgraph.graph.store.snapshots import PIN, VersionedStore, current_version, open_snapshot, write_lock
 from claimgraph.graph.store.using import apply_using
 
 T = TypeVar("T")
 
+#: Most quads of claimgraph-vocabulary data that a bulk load checks against the shapes.
+VALIDATE_MAX_QUADS = 200_000
+
 # The Graph Store Protocol's GET is a CONSTRUCT run by a query executor; ?g is bound with
 # pyoxigraph's substitutions, never pasted into the text.
 _DEFAULT_GRAPH_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
 _NAMED_GRAPH_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def _noting_graphs(
+    quads: Iterator[ox.Quad], graphs: set[object], default_to: ox.NamedNode | None
+) -> Iterator[ox.Quad]:
+    """Quads of a dataset file, noting their graphs; default-graph triples go to ``default_to``."""
+    for q in quads:
+        g = q.graph_name
+        if default_to is not None and isinstance(g, ox.DefaultGraph):
+            q = ox.Quad(q.subject, q.predicate, q.object, default_to)
+            g = default_to
+        graphs.add(g)
+        yield q
+
+
+class _ClosingProxy:
+    """Forwards to a read-write store until the writer block ends, then lets it close."""
+
+    def __init__(self, target: ox.Store) -> None:
+        self._target: ox.Store | None = target
+
+    def __getattr__(self, name: str) -> object:
+        target = self.__dict__.get("_target")
+        if target is None:
+            raise StoreError("this store handle was only valid inside its 'with store.writer()' block")
+        return getattr(target, name)
+
+    def __iter__(self) -> Iterator[ox.Quad]:
+        return iter(self._live())
+
+    def __len__(self) -> int:
+        return len(self._live())
+
+    def __contains__(self, quad: object) -> bool:
+        return quad in self._live()
+
+    def _live(self) -> ox.Store:
+        target = self.__dict__.get("_target")
+        if target is None:
+            raise StoreError("this store handle was only valid inside its 'with store.writer()' block")
+        return target
 
 
 def _named(iri: str) -> ox.NamedNode:
@@ -171,6 +219,31 @@ class EmbeddedStore(Store):
 
     # -- writing -----------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[ox.Store]:
+        """Read-write access for several operations, all published together or not at all.
+
+        The block writes a private copy of the current version; it becomes current when the
+        block ends without an exception. The object handed out stops working after the block
+        (the database must be closed before it is published)."""
+        with write_lock(self.lock_path):
+            staging = self._versions.stage()
+            try:
+                store = ox.Store(str(staging))
+                proxy = _ClosingProxy(store)
+                try:
+                    yield proxy  # type: ignore[misc]
+                    store.flush()
+                finally:
+                    proxy._target = None
+                    del store
+                    gc.collect()
+                self._versions.publish(staging)
+            except BaseException:
+                self._versions.discard(staging)
+                raise
+            self._versions.collect()
+
     def _commit(self, change: Callable[[ox.Store], T], fresh: bool = False) -> T:
         """Run ``change`` on a private copy and publish it atomically (see :mod:`snapshots`)."""
         with write_lock(self.lock_path):
@@ -206,37 +279,56 @@ class EmbeddedStore(Store):
         graph: str | None = None,
         base_iri: str | None = None,
         progress: Callable[[], None] | None = None,
+        validate: bool = False,
     ) -> LoadSummary:
         """All sources in one new version, written by pyoxigraph's bulk loader.
 
         ``bulk_extend`` is not transactional by itself; here it writes a private copy that is
-        published only when every source has been read completely (see :mod:`snapshots`)."""
+        published only when every source has been read completely (see :mod:`snapshots`).
+
+        With ``validate``, data that uses claimgraph's vocabulary is checked against the shapes
+        before publishing; pySHACL works in memory, so such data is limited to
+        ``VALIDATE_MAX_QUADS`` (plain imports are not checked and have no limit)."""
         started = time.monotonic()
+        kept: list[ox.Quad] = []
+        uses_cg = False
         target = _named(graph) if graph else ox.DefaultGraph()
         counts = {"quads": 0}
         graphs: set[object] = set()
 
+        too_many = DataError(
+            f"the data uses claimgraph's vocabulary and has more than {VALIDATE_MAX_QUADS} "
+            "quads, too many to check against the shapes; load it with --no-validate"
+        )
+
         def quads() -> Iterator[ox.Quad]:
+            # The hot loop of a bulk load: kept to the few steps each quad needs.
+            nonlocal uses_cg
             n = 0
             for source in sources:
                 fmt = rdf_format(source.media_type)
-                parsed = ox.parse(source.stream, fmt, base_iri=base_iri, rename_blank_nodes=True)
-                if graph is not None:
-                    # Triples go to --graph; a dataset's own graph names are kept.
-                    parsed = (
-                        ox.Quad(q.subject, q.predicate, q.object, target)
-                        if isinstance(q.graph_name, ox.DefaultGraph) else q
-                        for q in parsed
-                    )
-                last_graph = None
+                parsed: Iterator[ox.Quad] = ox.parse(source.stream, fmt, base_iri=base_iri, rename_blank_nodes=True)
+                if fmt.supports_datasets:
+                    parsed = _noting_graphs(parsed, graphs, target if graph is not None else None)
+                else:
+                    graphs.add(target)
+                    if graph is not None:
+                        parsed = (ox.Quad(q.subject, q.predicate, q.object, target) for q in parsed)
                 try:
                     for quad in parsed:
                         n += 1
-                        if quad.graph_name is not last_graph:
-                            last_graph = quad.graph_name
-                            graphs.add(last_graph)
                         if n % 50_000 == 0 and progress is not None:
                             progress()
+                        if validate:
+                            if len(kept) < VALIDATE_MAX_QUADS:
+                                kept.append(quad)
+                            if not uses_cg:
+                                p = quad.predicate.value
+                                uses_cg = p.startswith(CG_NAMESPACE) or (
+                                    p == _RDF_TYPE and quad.object.value.startswith(CG_NAMESPACE)
+                                )
+                            if uses_cg and n > VALIDATE_MAX_QUADS:
+                                raise too_many
                         yield quad
                 except SyntaxError as exc:
                     raise DataError(f"{source.name}: {exc}") from None
@@ -246,6 +338,8 @@ class EmbeddedStore(Store):
 
         def change(store: ox.Store) -> None:
             store.bulk_extend(quads())
+            if validate and uses_cg:
+                check_shapes(kept)
 
         try:
             self._commit(change)

@@ -117,8 +117,20 @@ class VersionedStore:
         """Apply ``change`` to a copy of the current version (an empty store when ``fresh``)
         and publish the copy; on any exception nothing is published. Returns what ``change``
         returned."""
+        staging = self.stage(fresh)
+        try:
+            result = _apply(staging, change)
+            self.publish(staging)
+        except BaseException:
+            self.discard(staging)
+            raise
+        self.collect()
+        return result
+
+    def stage(self, fresh: bool = False) -> Path:
+        """A private copy of the current version (or an empty folder) to write into."""
         self.versions.mkdir(parents=True, exist_ok=True)
-        self._collect(staging_only=True)
+        self.collect(staging_only=True)
         staging = self.versions / f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
             if fresh or not self.link.exists():
@@ -126,14 +138,18 @@ class VersionedStore:
             else:
                 with open_snapshot(self.link) as snap:
                     snap.store.backup(str(staging))
-            result = _apply(staging, change)
-            (staging / PIN).touch()
-            self._publish(staging)
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            self.discard(staging)
             raise
-        self._collect()
-        return result
+        return staging
+
+    def discard(self, staging: Path) -> None:
+        shutil.rmtree(staging, ignore_errors=True)
+
+    def publish(self, staging: Path) -> None:
+        """Make a closed staging copy the current version (the atomic step)."""
+        (staging / PIN).touch()
+        self._publish(staging)
 
     def repair(self) -> None:
         """Make ``generation`` match the symlink (a writer may have died between the two)."""
@@ -176,7 +192,7 @@ class VersionedStore:
         tmp.write_text(str(number))
         os.replace(tmp, self.gen_path)
 
-    def _collect(self, staging_only: bool = False) -> None:
+    def collect(self, staging_only: bool = False) -> None:
         """Delete abandoned staging copies and unpinned old versions."""
         if not self.versions.exists():
             return
