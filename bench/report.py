@@ -49,10 +49,16 @@ def markdown(r: dict[str, Any]) -> str:
             row: list[Any] = [qname]
             for n in names:
                 s = q["servers"].get(n)
-                row.append(f"{s['median_ms']} / {s['p95_ms']} ({s.get('ratio_to_oxigraph', '-')}x)" if s else "-")
+                if s and "median_ms" in s:
+                    slow = " (then too slow)" if s.get("timed_out") else ""
+                    row.append(f"{s['median_ms']} / {s['p95_ms']} ({s.get('ratio_to_oxigraph', '-')}x){slow}")
+                else:
+                    row.append("> timeout" if s else "-")
             rows.append(row)
         out += ["### Latency per query, cold cache: median / p95 ms (ratio of medians to oxigraph)", ""]
         out += _table(["query", *names], rows)
+        if r["latency"].get("timed_out"):
+            out += [f"Given up after {r['latency']['request_timeout_s']:g} s: {', '.join(r['latency']['timed_out'])}", ""]
         if r["latency"]["mismatches"] or r["latency"]["errors"]:
             out += [f"Result mismatches: {r['latency']['mismatches']}; errors: {r['latency']['errors']}", ""]
     if "repeated" in r:
