@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.run import SERVERS
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
@@ -26,7 +25,7 @@ def markdown(r: dict[str, Any]) -> str:
         f"{r['data']['articles']:,} articles); total {r.get('total_seconds')} s.",
         "",
         f"Machine: {env['cpu']}, {env['cores']} cores, {env['memory_gb']} GB, {env['platform']}, Python {env['python']}; "
-        f"load average at start {env['load_average_at_start']}.",
+        f"load average at start {env['load_average_at_start']}, at end {r.get('load_average_at_end')}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()) + ".",
         "",
         f"Command: `{r['command']}`",
@@ -43,7 +42,7 @@ def markdown(r: dict[str, Any]) -> str:
         rows = [[n, d["median_s"], d["seconds"]] for n, d in r["start"].items()]
         out += ["### Time to first answer after start (existing store)", ""] + _table(["server", "median s", "all"], rows)
     if "latency" in r:
-        names = [n for n in SERVERS if any(n in q["servers"] for q in r["latency"]["queries"].values())]
+        names = list(dict.fromkeys(n for q in r["latency"]["queries"].values() for n in q["servers"]))
         rows = []
         for qname, q in r["latency"]["queries"].items():
             row: list[Any] = [qname]

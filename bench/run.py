@@ -206,6 +206,11 @@ def make_servers(names: Sequence[str], data: Path, ox_dir: Path, cg_dir: Path, a
         "rdflib-endpoint": Server("rdflib-endpoint", [str(BIN / "rdflib-endpoint"), "serve", "--store", "Oxigraph",
                                                       "--host", "127.0.0.1", "--port", "{port}", str(data)], "/"),
     }
+    if args.cg_variant:
+        # The same server from another source tree (a change being measured), cache off.
+        table["claimgraph-variant"] = Server("claimgraph-variant", cg, "/sparql", {
+            **cg_env, "CLAIMGRAPH_CACHE_BYTES": "0", "PYTHONPATH": str(Path(args.cg_variant).resolve())})
+        names = [*names, "claimgraph-variant"]
     return [table[n] for n in names]
 
 
@@ -534,6 +539,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for s in servers:
             s.stop()
     results["total_seconds"] = round(time.monotonic() - t0, 1)
+    results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return results
 
 
@@ -557,6 +563,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--cg-threads", type=int, default=8, help="threads per gunicorn worker")
     p.add_argument("--cg-executors", type=int, default=0, help="query executors per worker (0: the default)")
     p.add_argument("--cache-mb", type=int, default=64, help="result cache of claimgraph+cache")
+    p.add_argument("--cg-variant", default=None,
+                   help="also run 'claimgraph-variant': claimgraph imported from this directory (PYTHONPATH), "
+                        "to measure a change side by side")
     p.add_argument("--request-timeout", type=float, default=120.0,
                    help="seconds before a query is recorded as too slow (and not asked again of that server)")
     p.add_argument("--seed", type=int, default=1)
