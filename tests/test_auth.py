@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from claimgraph.graph.store import EmbeddedStore
 from conftest import UPDATE_TOKEN, start_server, stop_server
 
 TTL = '<http://example.org/s> <http://example.org/p> "written" .'
@@ -14,6 +15,7 @@ UPDATE = 'INSERT DATA { <http://example.org/s> <http://example.org/p> "written" 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory: pytest.TempPathFactory):
     store_dir = tmp_path_factory.mktemp("auth") / "store"
+    EmbeddedStore(store_dir)  # an empty store to serve
     server = start_server(store_dir, "--workers", "1", env={"CLAIMGRAPH_UPDATE_TOKEN": UPDATE_TOKEN})
     yield server
     stop_server(server)

@@ -14,6 +14,7 @@ import requests
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
+from claimgraph.graph.store import EmbeddedStore
 from conftest import UPDATE_TOKEN, start_server, stop_server
 
 AUTH = {"Authorization": f"Bearer {UPDATE_TOKEN}"}
@@ -27,6 +28,7 @@ TTL = f"""@prefix foaf: <{FOAF}> .
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory: pytest.TempPathFactory):
     store_dir = tmp_path_factory.mktemp("gsp") / "store"
+    EmbeddedStore(store_dir)  # an empty store to serve
     server = start_server(
         store_dir, "--update-token", UPDATE_TOKEN, "--workers", "2",
         env={"CLAIMGRAPH_MAX_UPLOAD_BYTES": str(256 * 1024)},
