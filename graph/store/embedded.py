@@ -287,10 +287,10 @@ class EmbeddedStore(Store):
         published only when every source has been read completely (see :mod:`snapshots`).
 
         With ``validate``, data that uses claimgraph's vocabulary is checked against the shapes
-        before publishing; pySHACL works in memory, so such data is limited to
-        ``VALIDATE_MAX_QUADS`` (plain imports are not checked and have no limit)."""
+        before publishing (the sources are read a second time for that, so they must be
+        seekable); pySHACL works in memory, so such data is limited to ``VALIDATE_MAX_QUADS``
+        (plain imports are not checked and have no limit)."""
         started = time.monotonic()
-        kept: list[ox.Quad] = []
         uses_cg = False
         target = _named(graph) if graph else ox.DefaultGraph()
         counts = {"quads": 0}
@@ -320,8 +320,6 @@ class EmbeddedStore(Store):
                         if n % 50_000 == 0 and progress is not None:
                             progress()
                         if validate:
-                            if len(kept) < VALIDATE_MAX_QUADS:
-                                kept.append(quad)
                             if not uses_cg:
                                 p = quad.predicate.value
                                 uses_cg = p.startswith(CG_NAMESPACE) or (
@@ -339,6 +337,12 @@ class EmbeddedStore(Store):
         def change(store: ox.Store) -> None:
             store.bulk_extend(quads())
             if validate and uses_cg:
+                # Read the (small: at most VALIDATE_MAX_QUADS) input again for pySHACL, rather
+                # than keeping every quad of every load in memory on the chance it is needed.
+                kept: list[ox.Quad] = []
+                for source in sources:
+                    source.stream.seek(0)
+                    kept += parse_rdf(source.stream, source.media_type, base_iri=base_iri)
                 check_shapes(kept)
 
         try:
