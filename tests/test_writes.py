@@ -195,3 +195,30 @@ def test_old_versions_live_while_pinned_and_go_afterwards(tmp_path: Path) -> Non
     store.load(b'<http://example.org/d> <http://example.org/p> "4" .', "application/n-triples")
     assert not old.exists()
     assert [p.name for p in (store.directory / "versions").iterdir()] == [os.readlink(store.db_path).split("/")[-1]]
+
+
+def test_a_runaway_update_is_stopped_and_changes_nothing(small_store: Path) -> None:
+    """pyoxigraph cannot cancel an update: it runs in a child process on a copy, killed at the limit."""
+    from conftest import UPDATE_TOKEN
+
+    before = dump_bytes(small_store)
+    # --timeout 0.5: queries get 0.5 s, updates four times that
+    server = start_server(small_store, "--workers", "1", "--timeout", "0.5",
+                          env={"CLAIMGRAPH_UPDATE_TOKEN": UPDATE_TOKEN})
+    auth = {"Authorization": f"Bearer {UPDATE_TOKEN}", "Content-Type": "application/sparql-update"}
+    try:
+        endless = ("INSERT { GRAPH <http://example.org/out> { ?a <http://example.org/q> ?i } } "
+                   "WHERE { GRAPH ?g { ?a ?b ?c . ?d ?e ?f . ?h ?i ?j } }")  # 10^9 rows
+        started = time.monotonic()
+        r = requests.post(server.sparql, data=endless, headers=auth, timeout=60)
+        assert r.status_code == 503, r.text
+        assert "time limit" in r.text
+        assert time.monotonic() - started < 30
+        # the write lock is free again and the store is as it was
+        assert requests.get(server.url + "/dump", timeout=30).content == before
+        r = requests.post(server.sparql, data='INSERT DATA { <http://example.org/x> <http://example.org/p> "y" }',
+                          headers=auth, timeout=30)
+        assert r.status_code == 204
+    finally:
+        stop_server(server)
+    assert dump_bytes(small_store) != before

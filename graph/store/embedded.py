@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
+import multiprocessing
+import multiprocessing.connection
 import os
 import shutil
 import time
@@ -29,6 +31,8 @@ import pyoxigraph as ox
 
 from claimgraph.graph.store.base import (
     DataError,
+    EngineCrashed,
+    QueryTimeout,
     LoadSource,
     LoadSummary,
     PreparedQuery,
@@ -45,6 +49,9 @@ from claimgraph.graph.store.snapshots import PIN, VersionedStore, current_versio
 from claimgraph.graph.store.using import apply_using
 
 T = TypeVar("T")
+
+#: An update may run this many times the query time limit (it usually does more work).
+UPDATE_TIME_FACTOR = 4
 
 #: Most quads of claimgraph-vocabulary data that a bulk load checks against the shapes.
 VALIDATE_MAX_QUADS = 200_000
@@ -69,6 +76,49 @@ def _noting_graphs(
             g = default_to
         graphs.add(g)
         yield q
+
+
+def _update_main(path: str, text: str, base_iri: str | None, conn: multiprocessing.connection.Connection) -> None:
+    """Child process: apply one update to the copy at ``path`` and close it before answering."""
+    try:
+        store = ox.Store(path)
+        store.update(text, base_iri=base_iri)
+        store.flush()
+        del store
+        gc.collect()
+        conn.send(("ok", ""))
+    except SyntaxError as exc:
+        conn.send(("syntax", str(exc)))
+    except Exception as exc:  # engine errors (OSError, ValueError, ...): a message for the client
+        conn.send(("error", str(exc)))
+
+
+def _update_in_child(staging: Path, text: str, base_iri: str | None, timeout: float) -> None:
+    ctx = multiprocessing.get_context("forkserver")
+    # The fork server imports pyoxigraph once; each update then starts in milliseconds.
+    ctx.set_forkserver_preload(["claimgraph.graph.store.embedded"])
+    receiver, sender = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_update_main, args=(str(staging), text, base_iri, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            child.kill()
+            raise QueryTimeout(f"update stopped after the time limit of {timeout:g} s; nothing was changed")
+        try:
+            kind, message = receiver.recv()
+        except EOFError:
+            child.join(5)
+            raise EngineCrashed(
+                f"the update engine process died (exit code {child.exitcode}); nothing was changed"
+            ) from None
+    finally:
+        receiver.close()
+        child.join(5)
+    if kind == "syntax":
+        raise QuerySyntaxError(message)
+    if kind != "ok":
+        raise StoreError(message)
 
 
 class _ClosingProxy:
@@ -250,17 +300,21 @@ class EmbeddedStore(Store):
             return self._versions.commit(change, fresh=fresh)  # type: ignore[return-value]
 
     def update(self, request: UpdateRequest) -> None:
+        """Run the update in a child process on a private copy, within a time limit.
+
+        pyoxigraph cannot cancel an update, and a long one would hold the write lock for every
+        other writer; on a copy, killing the child is harmless (the copy is thrown away)."""
         text = apply_using(request.update, request.using_graph_uris, request.using_named_graph_uris)
-
-        def change(store: ox.Store) -> None:
-            store.update(text, base_iri=request.base_iri)
-
-        try:
-            self._commit(change)
-        except SyntaxError as exc:
-            raise QuerySyntaxError(str(exc)) from None
-        except (OSError, ValueError) as exc:
-            raise StoreError(str(exc)) from None
+        timeout = request.timeout if request.timeout is not None else self._query_timeout * UPDATE_TIME_FACTOR
+        with write_lock(self.lock_path):
+            staging = self._versions.stage()
+            try:
+                _update_in_child(staging, text, request.base_iri, timeout)
+                self._versions.publish(staging)
+            except BaseException:
+                self._versions.discard(staging)
+                raise
+            self._versions.collect()
 
     def load(
         self,
