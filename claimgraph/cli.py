@@ -109,9 +109,11 @@ def serve(store_dir: Path, base_iri: str | None, host: str, port: int, update_to
         allow_load=allow_load or None, cors_origins=cors_origins,
     )
     if not (settings.store_dir / "oxigraph").exists():
-        raise click.ClickException(
-            f"no store at {settings.store_dir}; run 'claimgraph build --store {settings.store_dir}' first"
-        )
+        # Created here, once, before gunicorn forks workers that would race to create it.
+        from claimgraph.graph.store import EmbeddedStore
+
+        EmbeddedStore(settings.store_dir).close()
+        click.echo(f"created an empty store at {settings.store_dir} (fill it with 'claimgraph build' or 'load')")
     if dev:
         from claimgraph.server import create_app
 
