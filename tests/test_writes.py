@@ -222,3 +222,27 @@ def test_a_runaway_update_is_stopped_and_changes_nothing(small_store: Path) -> N
     finally:
         stop_server(server)
     assert dump_bytes(small_store) != before
+
+
+def test_a_write_behind_a_long_write_gets_a_503_not_a_hang(small_store: Path) -> None:
+    import fcntl
+
+    from conftest import UPDATE_TOKEN
+
+    before = dump_bytes(small_store)
+    server = start_server(small_store, "--workers", "1", "--timeout", "0.5",
+                          env={"CLAIMGRAPH_UPDATE_TOKEN": UPDATE_TOKEN})
+    headers = {"Authorization": f"Bearer {UPDATE_TOKEN}", "Content-Type": "text/turtle"}
+    try:
+        with open(small_store / "write.lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # as a long 'claimgraph load' would
+            r = requests.put(server.url + "/store?graph=http://example.org/w", data="<http://a> <http://b> <http://c> .",
+                             headers=headers, timeout=60)
+            assert r.status_code == 503 and "try again later" in r.text
+            fcntl.flock(lock, fcntl.LOCK_UN)
+        assert dump_bytes(small_store) == before
+        r = requests.put(server.url + "/store?graph=http://example.org/w", data="<http://a> <http://b> <http://c> .",
+                         headers=headers, timeout=60)
+        assert r.status_code == 201
+    finally:
+        stop_server(server)

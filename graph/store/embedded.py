@@ -33,6 +33,7 @@ from claimgraph.graph.store.base import (
     DataError,
     EngineCrashed,
     QueryTimeout,
+    StoreBusy,
     LoadSource,
     LoadSummary,
     PreparedQuery,
@@ -45,7 +46,14 @@ from claimgraph.graph.store.base import (
 from claimgraph.graph.store.executor import ExecutorPool, read_generation
 from claimgraph.graph.store.formats import rdf_format
 from claimgraph.graph.store.rdfio import CG_NAMESPACE, check_shapes, parse_rdf
-from claimgraph.graph.store.snapshots import PIN, VersionedStore, current_version, open_snapshot, write_lock
+from claimgraph.graph.store.snapshots import (
+    PIN,
+    LockTimeout,
+    VersionedStore,
+    current_version,
+    open_snapshot,
+    write_lock,
+)
 from claimgraph.graph.store.using import apply_using
 
 T = TypeVar("T")
@@ -169,14 +177,16 @@ class EmbeddedStore(Store):
         self._pool: ExecutorPool | None = None
         self.directory.mkdir(parents=True, exist_ok=True)
         self._versions = VersionedStore(self.directory)
-        if not self.db_path.exists() or (
-            current_version(self.directory) is not None
-            and read_generation(self.gen_path) != str(current_version(self.directory))
-        ):
+        if not self.db_path.exists():
             with write_lock(self.lock_path):
                 if not self.db_path.exists():
                     self._versions.commit(lambda store: None, fresh=True)  # an empty version 1
-                self._versions.repair()
+        elif read_generation(self.gen_path) != str(current_version(self.directory)):
+            # A writer may have died between swapping the version and writing the counter;
+            # if one is writing right now it writes the counter itself.
+            with contextlib.suppress(LockTimeout):
+                with write_lock(self.lock_path, timeout=0):
+                    self._versions.repair()
 
     # -- reading -----------------------------------------------------------------------
 
@@ -296,8 +306,18 @@ class EmbeddedStore(Store):
 
     def _commit(self, change: Callable[[ox.Store], T], fresh: bool = False) -> T:
         """Run ``change`` on a private copy and publish it atomically (see :mod:`snapshots`)."""
-        with write_lock(self.lock_path):
+        with self._write_lock():
             return self._versions.commit(change, fresh=fresh)  # type: ignore[return-value]
+
+    @contextlib.contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        """The store's write lock, waited for at most as long as an update may run: a request
+        behind a long bulk load gets a clear 503 instead of hanging."""
+        try:
+            with write_lock(self.lock_path, timeout=self._query_timeout * UPDATE_TIME_FACTOR):
+                yield
+        except LockTimeout as exc:
+            raise StoreBusy(f"{exc}; try again later") from None
 
     def update(self, request: UpdateRequest) -> None:
         """Run the update in a child process on a private copy, within a time limit.
@@ -306,7 +326,7 @@ class EmbeddedStore(Store):
         other writer; on a copy, killing the child is harmless (the copy is thrown away)."""
         text = apply_using(request.update, request.using_graph_uris, request.using_named_graph_uris)
         timeout = request.timeout if request.timeout is not None else self._query_timeout * UPDATE_TIME_FACTOR
-        with write_lock(self.lock_path):
+        with self._write_lock():
             staging = self._versions.stage()
             try:
                 _update_in_child(staging, text, request.base_iri, timeout)
