@@ -45,7 +45,7 @@ from claimgraph.graph.store.base import (
 )
 from claimgraph.graph.store.executor import ExecutorPool, read_generation
 from claimgraph.graph.store.formats import rdf_format
-from claimgraph.graph.store.rdfio import CG_NAMESPACE, check_shapes, parse_rdf
+from claimgraph.graph.store.rdfio import CG_NAMESPACE, check_shapes, iter_rdf, parse_rdf
 from claimgraph.graph.store.snapshots import (
     PIN,
     LockTimeout,
@@ -343,9 +343,20 @@ class EmbeddedStore(Store):
         graph: str | None = None,
         base_iri: str | None = None,
     ) -> int:
-        quads = parse_rdf(data, media_type, graph=graph, base_iri=base_iri)
-        self._commit(lambda store: store.extend(quads))
-        return len(quads)
+        count = 0
+
+        def change(store: ox.Store) -> None:
+            # Streamed into the private copy: a syntax error halfway discards the copy.
+            def counted() -> Iterator[ox.Quad]:
+                nonlocal count
+                for quad in iter_rdf(data, media_type, graph=graph, base_iri=base_iri):
+                    count += 1
+                    yield quad
+
+            store.extend(counted())
+
+        self._commit(change)
+        return count
 
     def bulk_load(
         self,
@@ -439,7 +450,7 @@ class EmbeddedStore(Store):
         self._commit(change, fresh=True)
 
     def put_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
-        quads = parse_rdf(data, media_type, graph=graph, base_iri=base_iri, single_graph=True)
+        quads = iter_rdf(data, media_type, graph=graph, base_iri=base_iri, single_graph=True)
         target = _named(graph) if graph else ox.DefaultGraph()
 
         def change(store: ox.Store) -> bool:
@@ -457,7 +468,7 @@ class EmbeddedStore(Store):
         return self._commit(change)
 
     def post_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
-        quads = parse_rdf(data, media_type, graph=graph, base_iri=base_iri, single_graph=True)
+        quads = iter_rdf(data, media_type, graph=graph, base_iri=base_iri, single_graph=True)
         target = _named(graph) if graph else ox.DefaultGraph()
 
         def change(store: ox.Store) -> bool:
