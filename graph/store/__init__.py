@@ -41,4 +41,5 @@ def open_store(settings: Settings) -> Store:
         settings.store_dir,
         query_workers=settings.query_workers,
         query_timeout=settings.query_timeout,
+        query_memory_mb=settings.query_memory_mb,
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
@@ -39,14 +40,18 @@ from claimgraph.graph.store.formats import rdf_format
 class EmbeddedStore(Store):
     """Oxigraph on disk, with queries isolated in executor processes."""
 
-    def __init__(self, directory: Path, query_workers: int = 2, query_timeout: float = 30.0) -> None:
+    def __init__(
+        self, directory: Path, query_workers: int = 2, query_timeout: float = 30.0, query_memory_mb: int = 0
+    ) -> None:
         self.directory = Path(directory)
         self.db_path = self.directory / "oxigraph"
         self.gen_path = self.directory / "generation"
         self.lock_path = self.directory / "write.lock"
         self._query_workers = query_workers
         self._query_timeout = query_timeout
+        self._query_memory_mb = query_memory_mb
         self._pool: ExecutorPool | None = None
+        self._pool_lock = threading.Lock()  # two first requests must not start two pools
         self.directory.mkdir(parents=True, exist_ok=True)
         if not self.db_path.exists():
             with self.writer():
@@ -57,11 +62,12 @@ class EmbeddedStore(Store):
     @property
     def pool(self) -> ExecutorPool:
         """Executor processes start on first use, so the CLI's writes never pay for them."""
-        if self._pool is None:
-            self._pool = ExecutorPool(
-                self.db_path, self.gen_path, self._query_workers, self._query_timeout
-            )
-        return self._pool
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ExecutorPool(
+                    self.db_path, self.gen_path, self._query_workers, self._query_timeout, self._query_memory_mb
+                )
+            return self._pool
 
     def prepare(self, request: QueryRequest) -> PreparedQuery:
         return self.pool.prepare(request)
