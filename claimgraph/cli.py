@@ -89,6 +89,8 @@ def build(store_dir: Path, base_iri: str | None, seeds_dir: Path | None, if_empt
               help="Query executor processes per worker (env CLAIMGRAPH_QUERY_WORKERS, default 4).")
 @click.option("--timeout", "query_timeout", type=click.FloatRange(0.1), default=None,
               help="Query time limit in seconds (env CLAIMGRAPH_QUERY_TIMEOUT, default 30).")
+@click.option("--query-memory", "query_memory_mb", type=click.IntRange(0), default=None,
+              help="MiB one query may use before it is stopped, 0 for no cap (env CLAIMGRAPH_QUERY_MEMORY_MB, default 2048).")
 @click.option("--max-body", "max_body_bytes", type=click.IntRange(1024), default=None,
               help="Largest request body accepted, in bytes (env CLAIMGRAPH_MAX_BODY_BYTES, default 8 MiB).")
 @click.option("--allow-service", is_flag=True, default=None,
@@ -100,12 +102,12 @@ def build(store_dir: Path, base_iri: str | None, seeds_dir: Path | None, if_empt
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
 def serve(store_dir: Path, base_iri: str | None, host: str, port: int, update_token: str | None,
           workers: int, threads: int, query_workers: int | None, query_timeout: float | None,
-          max_body_bytes: int | None, allow_service: bool | None, allow_load: bool | None,
+          query_memory_mb: int | None, max_body_bytes: int | None, allow_service: bool | None, allow_load: bool | None,
           cors_origins: str | None, dev: bool) -> None:
     """Serve the SPARQL endpoint (gunicorn unless --dev)."""
     settings = _settings(
         store_dir=store_dir, base_iri=base_iri, update_token=update_token, query_workers=query_workers,
-        query_timeout=query_timeout, max_body_bytes=max_body_bytes, allow_service=allow_service or None,
+        query_timeout=query_timeout, query_memory_mb=query_memory_mb, max_body_bytes=max_body_bytes, allow_service=allow_service or None,
         allow_load=allow_load or None, cors_origins=cors_origins,
     )
     if not (settings.store_dir / "oxigraph").exists():

@@ -38,6 +38,8 @@ class Settings:
     allow_load: bool = False
     #: Origins allowed to call the endpoint from a browser (``*`` for any, "" for none).
     cors_origins: str = "*"
+    #: Memory one query may use beyond an idle executor, in MiB (0: no cap).
+    query_memory_mb: int = 2048
     #: Guard limits on query text (see claimgraph.graph.store.guard): nesting depth, operators.
     query_max_depth: int = 256
     query_max_operators: int = 2000
@@ -57,6 +59,7 @@ class Settings:
             allow_service=os.environ.get("CLAIMGRAPH_ALLOW_SERVICE", "") in ("1", "true", "yes"),
             allow_load=os.environ.get("CLAIMGRAPH_ALLOW_LOAD", "") in ("1", "true", "yes"),
             cors_origins=os.environ.get("CLAIMGRAPH_CORS_ORIGINS", "*"),
+            query_memory_mb=_env_int("CLAIMGRAPH_QUERY_MEMORY_MB", 2048),
             query_max_depth=_env_int("CLAIMGRAPH_QUERY_MAX_DEPTH", 256),
             query_max_operators=_env_int("CLAIMGRAPH_QUERY_MAX_OPERATORS", 2000),
             data_license=os.environ.get("CLAIMGRAPH_DATA_LICENSE") or "https://creativecommons.org/licenses/by/4.0/",
@@ -74,6 +77,7 @@ class Settings:
             "CLAIMGRAPH_ALLOW_LOAD": "1" if self.allow_load else "",
             "CLAIMGRAPH_CORS_ORIGINS": self.cors_origins,
             "CLAIMGRAPH_DATA_LICENSE": self.data_license,
+            "CLAIMGRAPH_QUERY_MEMORY_MB": str(self.query_memory_mb),
             "CLAIMGRAPH_QUERY_MAX_DEPTH": str(self.query_max_depth),
             "CLAIMGRAPH_QUERY_MAX_OPERATORS": str(self.query_max_operators),
         }

@@ -189,20 +189,38 @@ def test_unknown_paths_are_plain_404(guarded) -> None:
     _plain_error(r)
 
 
-def test_a_query_that_crashes_its_executor_costs_only_that_request(seed_store) -> None:
-    # Lift the guard so that a query reaches the engine and overflows its stack (SIGSEGV).
+@pytest.fixture(scope="module")
+def fragile(seed_store):
+    """The guard lifted (so that a query reaches the engine and overflows its stack) and a
+    small memory cap per query."""
     srv = start_server(
-        seed_store, "--query-workers", "1", "--workers", "1",
+        seed_store, "--query-workers", "1", "--workers", "1", "--query-memory", "200",
         env={"CLAIMGRAPH_QUERY_MAX_DEPTH": "10000000", "CLAIMGRAPH_QUERY_MAX_OPERATORS": "10000000"},
     )
-    try:
-        deep = "SELECT * WHERE " + "{" * 400_000 + " ?s ?p ?o " + "}" * 400_000
-        r = requests.post(srv.sparql, data=deep, headers={"Content-Type": "application/sparql-query"}, timeout=60)
-        assert r.status_code == 500
-        assert "engine process died" in r.text and "still running" in r.text
-        _plain_error(r)
-        assert srv.process.poll() is None
-        # The single executor was replaced: the next query is answered.
-        _still_serving(srv)
-    finally:
-        stop_server(srv)
+    yield srv
+    stop_server(srv)
+
+
+def test_a_query_that_crashes_its_executor_costs_only_that_request(fragile) -> None:
+    deep = "SELECT * WHERE " + "{" * 400_000 + " ?s ?p ?o " + "}" * 400_000
+    r = requests.post(fragile.sparql, data=deep, headers={"Content-Type": "application/sparql-query"}, timeout=60)
+    assert r.status_code == 500
+    assert "engine process died" in r.text and "still running" in r.text
+    _plain_error(r)
+    assert fragile.process.poll() is None
+    # The single executor was replaced: the next query is answered.
+    _still_serving(fragile)
+
+
+def test_a_query_that_wants_all_the_memory_is_stopped_at_its_cap(fragile) -> None:
+    hundred = " ".join(str(i) for i in range(100))
+    hungry = (
+        "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { "
+        + " ".join(f"VALUES ?v{i} {{ {hundred} }}" for i in range(4))
+        + ' BIND(CONCAT(STR(?v0), "-", STR(?v1), "-", STR(?v2), "-", STR(?v3)) AS ?x) }'
+    )
+    r = requests.post(fragile.sparql, data={"query": hungry}, timeout=120)
+    assert r.status_code == 500
+    assert "200 MB" in r.text
+    _plain_error(r)
+    _still_serving(fragile)
