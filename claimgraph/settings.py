@@ -45,6 +45,10 @@ class Settings:
     query_max_operators: int = 2000
     #: The licence the VoID description states for the dataset.
     data_license: str = "https://creativecommons.org/licenses/by/4.0/"
+    # Graph Store Protocol uploads may be larger than queries; parsed in memory before writing.
+    max_upload_bytes: int = 64 * 1024 * 1024
+    # Check uploads that use claimgraph's own vocabulary against its SHACL shapes.
+    validate_imports: bool = True
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -63,6 +67,8 @@ class Settings:
             query_max_depth=_env_int("CLAIMGRAPH_QUERY_MAX_DEPTH", 256),
             query_max_operators=_env_int("CLAIMGRAPH_QUERY_MAX_OPERATORS", 2000),
             data_license=os.environ.get("CLAIMGRAPH_DATA_LICENSE") or "https://creativecommons.org/licenses/by/4.0/",
+            max_upload_bytes=_env_int("CLAIMGRAPH_MAX_UPLOAD_BYTES", 64 * 1024 * 1024),
+            validate_imports=os.environ.get("CLAIMGRAPH_VALIDATE_IMPORTS", "1") not in ("0", "false", "no"),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -80,6 +86,8 @@ class Settings:
             "CLAIMGRAPH_QUERY_MEMORY_MB": str(self.query_memory_mb),
             "CLAIMGRAPH_QUERY_MAX_DEPTH": str(self.query_max_depth),
             "CLAIMGRAPH_QUERY_MAX_OPERATORS": str(self.query_max_operators),
+            "CLAIMGRAPH_MAX_UPLOAD_BYTES": str(self.max_upload_bytes),
+            "CLAIMGRAPH_VALIDATE_IMPORTS": "1" if self.validate_imports else "0",
         }
         if self.update_token:
             env["CLAIMGRAPH_UPDATE_TOKEN"] = self.update_token

@@ -20,6 +20,7 @@ from claimgraph.graph.store import QueryRequest, StoreError
 from claimgraph.graph.store.base import QueryRejected
 from claimgraph.graph.store.guard import Limits, check_query, check_update, uses_dataset_clause
 from claimgraph.server import negotiation
+from claimgraph.server.auth import check_write_access
 from claimgraph.server.errors import store_error_response, text_error
 from claimgraph.server.state import get_settings, get_store
 from claimgraph.server.update import run_update
@@ -198,6 +199,10 @@ def _query(op: Operation) -> Response:
 
 
 def _update(op: Operation) -> Response:
+    # The token first: a client that may not write learns nothing about its update.
+    denied = check_write_access()
+    if denied is not None:
+        return denied
     settings = get_settings()
     using = op.params.getlist("using-graph-uri")
     using_named = op.params.getlist("using-named-graph-uri")

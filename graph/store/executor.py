@@ -185,9 +185,9 @@ def _limit_memory(extra_bytes: int | None) -> None:
 
 def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: str, memory_bytes: int) -> None:
     """Serve queries until the pipe closes."""
-    import pyoxigraph as ox
+    from claimgraph.graph.store.snapshots import open_snapshot
 
-    store = None
+    snapshot = None
     generation = None
     while True:
         try:
@@ -198,11 +198,14 @@ def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: 
             continue  # a stray "cancel" for a query that had already ended
         current = read_generation(Path(gen_path))
         try:
-            if store is None or current != generation:
-                store = None
+            if snapshot is None or current != generation:
+                # A pinned, immutable version: never a half-written or half-swapped store.
+                if snapshot is not None:
+                    snapshot.close()
+                snapshot = None
                 if memory_bytes > 0:
-                    _limit_memory(None)
-                store = ox.Store.read_only(db_path)
+                    _limit_memory(None)  # RocksDB starts threads while it opens
+                snapshot = open_snapshot(db_path)
                 generation = current
                 if memory_bytes > 0:
                     _limit_memory(memory_bytes)
@@ -210,7 +213,7 @@ def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: 
             conn.send(("error", "engine", f"cannot open the store: {exc}"))
             continue
         try:
-            _execute(store, request, conn)
+            _execute(snapshot.store, request, conn)
         except (BrokenPipeError, EOFError, OSError):
             return  # the server hung up; nothing left to answer
 
