@@ -110,10 +110,9 @@ def serve(store_dir: Path, base_iri: str | None, host: str, port: int, update_to
         query_timeout=query_timeout, query_memory_mb=query_memory_mb, max_body_bytes=max_body_bytes, allow_service=allow_service or None,
         allow_load=allow_load or None, cors_origins=cors_origins,
     )
-    if not (settings.store_dir / "oxigraph").exists():
-        raise click.ClickException(
-            f"no store at {settings.store_dir}; run 'claimgraph build --store {settings.store_dir}' first"
-        )
+    if not settings.store_dir.exists():
+        click.echo(f"note: {settings.store_dir} does not exist; serving a new, empty store there "
+                   "(run 'claimgraph build' to fill it)", err=True)
     if dev:
         from claimgraph.server import create_app
 

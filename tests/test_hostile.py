@@ -13,7 +13,7 @@ import psutil
 import pytest
 import requests
 
-from conftest import start_server, stop_server
+from conftest import UPDATE_TOKEN, start_server, stop_server
 
 TIMEOUT = 2.0
 # 10^12 combinations to count, whatever the data: about a day and a half of engine time.
@@ -24,7 +24,10 @@ QUICK = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"
 
 @pytest.fixture(scope="module")
 def guarded(seed_store):
-    srv = start_server(seed_store, "--timeout", str(TIMEOUT), "--query-workers", "2", "--workers", "1")
+    # The token lets the update tests reach the checks; every update sent here is refused,
+    # so the shared seed store is never written (a test checks that too).
+    srv = start_server(seed_store, "--timeout", str(TIMEOUT), "--query-workers", "2", "--workers", "1",
+                       "--update-token", UPDATE_TOKEN)
     yield srv
     stop_server(srv)
 
@@ -157,6 +160,26 @@ def test_a_query_nested_5000_levels_deep_is_refused_and_the_server_keeps_serving
     assert r.status_code == 400
     assert "operators" in r.text
     _still_serving(guarded)
+
+
+@pytest.mark.parametrize(
+    "update,message",
+    [
+        ("LOAD <http://127.0.0.1:1/secret>", "LOAD"),
+        ("LOAD <file:///etc/passwd> INTO GRAPH <http://e/g>", "LOAD"),
+        ("INSERT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }", "SERVICE"),
+        ("INSERT DATA { <http://e/s> <http://e/p> " + "[" * 5000 + "]" * 5000 + " }", "levels deep"),
+    ],
+    ids=["load-http", "load-file", "service", "deep"],
+)
+def test_dangerous_updates_are_refused_and_write_nothing(guarded, update, message) -> None:
+    version = (guarded.store_dir / "generation").read_text() if (guarded.store_dir / "generation").exists() else None
+    r = requests.post(guarded.sparql, data={"update": update}, headers={"Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=30)
+    assert r.status_code == 400, r.text
+    assert message in r.text
+    _plain_error(r)
+    after = (guarded.store_dir / "generation").read_text() if (guarded.store_dir / "generation").exists() else None
+    assert after == version
 
 
 def test_syntax_errors_carry_the_parser_position(guarded) -> None:
