@@ -38,6 +38,8 @@ class Settings:
     allow_load: bool = False
     #: Origins allowed to call the endpoint from a browser (``*`` for any, "" for none).
     cors_origins: str = "*"
+    #: Seconds a client may stall (not read the answer, not send its body) before it is dropped.
+    client_stall_timeout: float = 60.0
     #: Memory one query may use beyond an idle executor, in MiB (0: no cap).
     query_memory_mb: int = 2048
     #: Guard limits on query text (see claimgraph.graph.store.guard): nesting depth, operators.
@@ -63,6 +65,7 @@ class Settings:
             allow_service=os.environ.get("CLAIMGRAPH_ALLOW_SERVICE", "") in ("1", "true", "yes"),
             allow_load=os.environ.get("CLAIMGRAPH_ALLOW_LOAD", "") in ("1", "true", "yes"),
             cors_origins=os.environ.get("CLAIMGRAPH_CORS_ORIGINS", "*"),
+            client_stall_timeout=_env_float("CLAIMGRAPH_CLIENT_STALL_TIMEOUT", 60.0),
             query_memory_mb=_env_int("CLAIMGRAPH_QUERY_MEMORY_MB", 2048),
             query_max_depth=_env_int("CLAIMGRAPH_QUERY_MAX_DEPTH", 256),
             query_max_operators=_env_int("CLAIMGRAPH_QUERY_MAX_OPERATORS", 2000),
@@ -83,6 +86,7 @@ class Settings:
             "CLAIMGRAPH_ALLOW_LOAD": "1" if self.allow_load else "",
             "CLAIMGRAPH_CORS_ORIGINS": self.cors_origins,
             "CLAIMGRAPH_DATA_LICENSE": self.data_license,
+            "CLAIMGRAPH_CLIENT_STALL_TIMEOUT": str(self.client_stall_timeout),
             "CLAIMGRAPH_QUERY_MEMORY_MB": str(self.query_memory_mb),
             "CLAIMGRAPH_QUERY_MAX_DEPTH": str(self.query_max_depth),
             "CLAIMGRAPH_QUERY_MAX_OPERATORS": str(self.query_max_operators),

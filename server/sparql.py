@@ -134,8 +134,21 @@ def endpoint_iri() -> str:
     return request.base_url
 
 
+def _bound_client_stalls() -> None:
+    """Give up on a client that stops reading the answer (or sending its body) for too long.
+
+    A client that opens a large result and never reads it would otherwise hold a query
+    executor and a server thread for ever. gunicorn resets the socket's mode for the next
+    request on the connection, so this applies to this request only."""
+    sock = request.environ.get("gunicorn.socket")
+    stall = get_settings().client_stall_timeout
+    if sock is not None and stall > 0:
+        sock.settimeout(stall)
+
+
 @bp.route("/sparql", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
 def sparql() -> Response:
+    _bound_client_stalls()
     try:
         op = parse_operation()
     except ProtocolError as exc:

@@ -139,3 +139,31 @@ def test_a_client_that_goes_away_mid_stream_stops_the_query(stream_server) -> No
     time.sleep(1.0)
     assert tree_cpu_seconds(pid) - before < 0.5
     assert requests.get(stream_server.sparql, params={"query": "ASK {}"}, timeout=30).json()["boolean"] is True
+
+
+def test_a_client_that_stops_reading_is_dropped_and_its_query_stopped(seed_store) -> None:
+    # One executor, a 5 s query budget, and clients may stall for 1 s.
+    srv = start_server(
+        seed_store, "--workers", "1", "--query-workers", "1", "--timeout", "5",
+        env={"CLAIMGRAPH_CLIENT_STALL_TIMEOUT": "1"},
+    )
+    try:
+        r = requests.post(srv.sparql, data={"query": MILLION}, stream=True, timeout=60)
+        assert r.status_code == 200
+        chunks = r.iter_content(64 * 1024)  # kept open: the connection stays up, unread
+        next(chunks)
+        # Socket buffers fill, the server's send stalls, and after 1 s it drops this client
+        # and kills the executor. Without that, the only executor would stay blocked and this
+        # query would wait out its 5 s budget and get a 503 "all query executors are busy".
+        ask = requests.get(srv.sparql, params={"query": "ASK {}"}, timeout=30)
+        assert ask.status_code == 200, ask.text
+        received = 0
+        try:
+            for chunk in chunks:
+                received += len(chunk)
+        except requests.exceptions.ChunkedEncodingError:
+            pass
+        r.close()
+        assert received < 100_000_000  # what sat in the buffers; the whole answer is 272 MB
+    finally:
+        stop_server(srv)
