@@ -110,9 +110,12 @@ def serve(store_dir: Path, base_iri: str | None, host: str, port: int, update_to
         query_timeout=query_timeout, query_memory_mb=query_memory_mb, max_body_bytes=max_body_bytes, allow_service=allow_service or None,
         allow_load=allow_load or None, cors_origins=cors_origins,
     )
-    if not settings.store_dir.exists():
-        click.echo(f"note: {settings.store_dir} does not exist; serving a new, empty store there "
-                   "(run 'claimgraph build' to fill it)", err=True)
+    if not (settings.store_dir / "oxigraph").exists():
+        # Created here, once, before gunicorn forks workers that would race to create it.
+        from claimgraph.graph.store import EmbeddedStore
+
+        EmbeddedStore(settings.store_dir).close()
+        click.echo(f"created an empty store at {settings.store_dir} (fill it with 'claimgraph build' or 'load')")
     if dev:
         from claimgraph.server import create_app
 
