@@ -35,6 +35,8 @@ RELATIONS = {"contradicts": "contradicts", "denies": "deniesClaim", "supports": 
 AGENT_TYPES = ("Person", "Organization", "NewsMediaOrganization", "GovernmentOrganization",
                "AnonymousGroup")
 THING_TYPES = ("Country", "Event", "Service", "Thing", "Place")
+CLAIM_KEYS = ("id", "speaker", "role", "stance", "mode", "certainty", "confidence", "proposition",
+              "paraphrase", "evidence", "chain", "said", "holds", "time_anchor", "note", *RELATIONS)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _YEAR = re.compile(r"^\d{4}$")
 _YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -195,6 +197,14 @@ class _Reader:
             raise self.fail(where, f"expected {quote!r} at offset {start}, the text says {found!r}{hint}")
         return Span(start, start + len(quote), quote)
 
+    def known(self, obj: Any, keys: tuple[str, ...], where: str) -> None:
+        """Refuse keys the format does not define (a typo would otherwise be dropped silently)."""
+        if not isinstance(obj, dict):
+            raise self.fail(where, f"expected a mapping, got {obj!r}")
+        unknown = [str(k) for k in obj if k not in keys]
+        if unknown:
+            raise self.fail(where, f"unknown key(s) {', '.join(unknown)}; expected {', '.join(keys)}")
+
     def date_value(self, value: Any, where: str) -> str:
         value = str(value)
         if _YEAR.match(value) or _YEAR_MONTH.match(value):
@@ -243,6 +253,7 @@ def _entities(r: _Reader, raw: dict[str, Any]) -> dict[str, Entity]:
     for slug, info in (r.need(raw, "entities", "top level")).items():
         where = f"entity {slug}"
         r.slug(slug, where)
+        r.known(info, ("type", "label", "wikidata", "dbpedia", "mentions", "note"), where)
         types = r.need(info, "type", where)
         types = tuple([types] if isinstance(types, str) else types)
         for t in types:
@@ -269,6 +280,7 @@ def _documents(r: _Reader, raw: dict[str, Any], entities: dict[str, Entity]) -> 
     for slug, info in (raw.get("documents") or {}).items():
         where = f"document {slug}"
         r.slug(slug, where)
+        r.known(info, ("label", "publisher", "language", "date_published", "date_wording", "mentions"), where)
         publisher = info.get("publisher")
         if publisher and publisher not in entities:
             raise r.fail(where, f"unknown publisher {publisher!r} (declare it under entities)")
@@ -311,8 +323,7 @@ def _chain(r: _Reader, c: dict[str, Any], where: str, speaker: str, presets: dic
         sw = f"{where}: chain step {i + 1}"
         if isinstance(item, str):
             item = presets.get(item, {"by": item})
-        if not isinstance(item, dict):
-            raise r.fail(sw, f"expected a step name or a mapping, got {item!r}")
+        r.known(item, ("by", "document", "language", "translation", "evidence"), sw)
         by, doc = item.get("by"), item.get("document")
         if by is not None and (by not in entities or not entities[by].is_agent):
             raise r.fail(sw, f"unknown speaker {by!r} (declare it under entities as a person, organisation or group)")
@@ -337,6 +348,7 @@ def _claims(r: _Reader, raw: dict[str, Any], entities: dict[str, Entity], roles:
     for c in items:
         cid = r.slug(r.need(c, "id", "claims"), "claim id")
         where = f"claim {cid}"
+        r.known(c, CLAIM_KEYS, where)
         if cid in seen:
             raise r.fail(where, "duplicate claim id")
         seen.add(cid)
@@ -365,6 +377,8 @@ def _claims(r: _Reader, raw: dict[str, Any], entities: dict[str, Entity], roles:
         if prop not in propositions:
             raise r.fail(where, f"unknown proposition {prop!r} (declare it under propositions)")
         said, holds = c.get("said") or {}, c.get("holds") or {}
+        r.known(said, ("date", "wording"), f"{where}: said")
+        r.known(holds, ("during", "wording"), f"{where}: holds")
         anchor = c.get("time_anchor")
         if anchor is not None and anchor not in documents and anchor not in ("original", "translation"):
             raise r.fail(where, f"unknown time anchor {anchor!r}")
@@ -383,7 +397,7 @@ def _claims(r: _Reader, raw: dict[str, Any], entities: dict[str, Entity], roles:
             paraphrase=r.languages(r.need(c, "paraphrase", where), f"{where}: paraphrase"),
             evidence=r.span(r.need(c, "evidence", where), f"{where}: evidence"),
             chain=_chain(r, c, where, speaker, presets, entities, documents),
-            said_on=r.date_value(said["on"], f"{where}: said") if said.get("on") else None,
+            said_on=r.date_value(said["date"], f"{where}: said") if said.get("date") else None,
             said_wording=said.get("wording"),
             holds_during=r.interval(holds["during"], f"{where}: holds") if holds.get("during") else None,
             holds_wording=holds.get("wording"),
