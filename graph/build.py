@@ -121,7 +121,10 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
             raise BuildError(f"{ann.path.name}: claim ids already used by another article: {', '.join(sorted(dup))}")
         seen_claims |= {c.id for c in ann.claims}
         claims += _compile(ds, mint, article, ann, seed_node, run, relations)
-    ds.graph(URIRef(ONTOLOGY_IRI)).__iadd__(to_canonical_graph(ontology))
+    # The ontology's blank nodes (owl:AllDifferent lists) become skolem IRIs named by a hash of
+    # their content (RDF 1.1 section 3.5): stores rename blank nodes on load, IRIs they keep.
+    skolem = to_canonical_graph(ontology).skolemize(authority=mint.base, basepath=".well-known/genid/")
+    ds.graph(URIRef(ONTOLOGY_IRI)).__iadd__(skolem)
     if validate:
         _validate(g)
     return BuildResult(dataset=ds, articles=len(articles), claims=claims, run=run)
