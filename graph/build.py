@@ -121,6 +121,7 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
             raise BuildError(f"{ann.path.name}: claim ids already used by another article: {', '.join(sorted(dup))}")
         seen_claims |= {c.id for c in ann.claims}
         claims += _compile(ds, mint, article, ann, seed_node, run, relations)
+    _materialize_alignments(g, ontology)
     # The ontology's blank nodes (owl:AllDifferent lists) become skolem IRIs named by a hash of
     # their content (RDF 1.1 section 3.5): stores rename blank nodes on load, IRIs they keep.
     skolem = to_canonical_graph(ontology).skolemize(authority=mint.base, basepath=".well-known/genid/")
@@ -128,6 +129,28 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
     if validate:
         _validate(g)
     return BuildResult(dataset=ds, articles=len(articles), claims=claims, run=run)
+
+
+def _materialize_alignments(g: Graph, ontology: Graph) -> None:
+    """Add the PROV-O / schema.org / Web Annotation superclasses and superproperties of the
+    cg: terms used, so that clients without a reasoner (most SPARQL users) see a cg:Claim as a
+    prov:Entity and schema:Claim, cg:speaker as prov:wasAttributedTo, and so on. Only terms of
+    other vocabularies are added; the cg: hierarchy stays implicit."""
+    def supers(term: URIRef, link: URIRef) -> set[URIRef]:
+        found = set(ontology.transitive_objects(term, link)) - {term}
+        return {t for t in found if isinstance(t, URIRef) and not t.startswith(str(CG))}
+
+    class_supers = {c: supers(c, RDFS.subClassOf) for c in set(g.objects(None, RDF.type)) if c.startswith(str(CG))}
+    for cls, extra in class_supers.items():
+        for node in list(g.subjects(RDF.type, cls)):
+            for sup in extra:
+                g.add((node, RDF.type, sup))
+    for prop in {p for p in g.predicates() if p.startswith(str(CG))}:
+        extra = supers(prop, RDFS.subPropertyOf)
+        if extra:
+            for s, o in list(g.subject_objects(prop)):
+                for sup in extra:
+                    g.add((s, sup, o))
 
 
 def _validate(g: Graph) -> None:

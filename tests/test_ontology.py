@@ -144,3 +144,13 @@ def test_a_broken_claim_is_rejected_with_messages_naming_what_is_missing(dataset
     assert "a claim needs a German paraphrase (cg:paraphrase with @de)" in text
     assert "a claim needs an English paraphrase (cg:paraphrase with @en)" in text
     assert f"{span}: the span's end offset minus its start offset must be the length of its exact text" in text
+
+
+def test_clients_without_a_reasoner_see_the_prov_schema_and_oa_types(dataset: Dataset) -> None:
+    g = dataset.default_graph
+    assert {(CLAIM, RDF.type, PROV.Entity), (CLAIM, RDF.type, SDO.Claim)} <= set(g.triples((CLAIM, RDF.type, None)))
+    assert (CLAIM, PROV.wasAttributedTo, URIRef("https://w3id.org/claimgraph/id/entity/dmitri-peskow")) in g
+    span = URIRef("https://w3id.org/claimgraph/id/span/peskow-fake-news")
+    assert (span, RDF.type, OA.TextPositionSelector) in g and (span, RDF.type, OA.TextQuoteSelector) in g
+    step = URIRef("https://w3id.org/claimgraph/id/step/peskow-fake-news-2")
+    assert (step, PROV.wasDerivedFrom, URIRef("https://w3id.org/claimgraph/id/step/peskow-fake-news-1")) in g
