@@ -264,6 +264,42 @@ def dump(store_dir: Path, fmt: str, output: Path | None) -> None:
 
 @cli.command()
 @store_option
+@base_option
+@click.option("--claim", default=None, help="One claim, by IRI or by slug (default: every claim).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for one SLUG.jsonld file per claim (default: standard output, one document per line).")
+def claims(store_dir: Path, base_iri: str | None, claim: str | None, output: Path | None) -> None:
+    """Write claims one by one as JSON-LD; each proposition stays in its own named graph."""
+    import json
+
+    from claimgraph.graph.claims import claim_iris, claim_jsonld
+    from claimgraph.graph.store import EmbeddedStore, StoreError
+
+    settings = _settings(store_dir=store_dir, base_iri=base_iri)
+    store = EmbeddedStore(settings.store_dir, query_workers=1)
+    try:
+        iris = claim_iris(store) if claim is None else [claim if ":" in claim else f"{settings.base_iri}id/claim/{claim}"]
+        if output is not None:
+            output.mkdir(parents=True, exist_ok=True)
+        for iri in iris:
+            doc = claim_jsonld(store, iri)
+            if doc is None:
+                raise click.ClickException(f"no claim {iri} in {settings.store_dir}")
+            text = json.dumps(doc, ensure_ascii=False, indent=1 if output or claim else None)
+            if output is None:
+                click.echo(text)
+            else:
+                (output / f"{iri.rsplit('/', 1)[-1]}.jsonld").write_text(text + "\n", encoding="utf-8")
+        if output is not None:
+            click.echo(f"wrote {len(iris)} claim(s) to {output}")
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+
+
+@cli.command()
+@store_option
 @click.argument("target", type=click.Path(file_okay=False, path_type=Path))
 def backup(store_dir: Path, target: Path) -> None:
     """Copy the store into TARGET (a new folder) with Oxigraph's own backup.
