@@ -14,9 +14,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_object(Config(settings))
 
-    from claimgraph.server import health, sparql, state
+    from claimgraph.server import health, linked_data, pages, provenance, query_page, sparql, state
 
     state.init_app(app, settings)
     app.register_blueprint(health.bp)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(linked_data.bp)
+    app.register_blueprint(query_page.bp)
+    app.register_blueprint(provenance.bp)
     return app
