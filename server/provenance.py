@@ -72,7 +72,8 @@ def export(rest: str) -> Response:
     except StoreError as exc:
         return store_error_response(exc)
     if ext in ("ttl", "jsonld"):
-        body = describe.serialize(quads, EXPORTS[ext])
+        # with a prefix for every namespace, so that the prov package can read it back too
+        body = describe.serialize(quads, EXPORTS[ext], namespaces(quads, normalised_base(get_settings().base_iri)))
     elif ext == "provn":
         body = to_prov_document(quads, normalised_base(get_settings().base_iri)).get_provn().encode("utf-8")
     else:
