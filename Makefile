@@ -42,7 +42,7 @@ test: install chromium
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/pip install --quiet '.[test]'
-	.venv-lock/bin/pip freeze --exclude claimgraph > constraints.txt
+	.venv-lock/bin/pip freeze --all --exclude claimgraph --exclude pip > constraints.txt
 	rm -rf .venv-lock
 
 clean:

@@ -1,4 +1,4 @@
-"""The ``claimgraph`` command: build, serve, load, query, dump.
+"""The ``claimgraph`` command: build, serve, load, query, dump, backup.
 
 User mistakes end with a one-line ``Error: ...`` and a non-zero exit code, never a traceback.
 """
@@ -78,21 +78,46 @@ def build(store_dir: Path, base_iri: str | None, seeds_dir: Path | None, if_empt
 
 @cli.command()
 @store_option
+@base_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--update-token", envvar="CLAIMGRAPH_UPDATE_TOKEN", default=None,
               help="Enable updates for clients sending 'Authorization: Bearer TOKEN' (env CLAIMGRAPH_UPDATE_TOKEN).")
-@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
-@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
-@click.option("--timeout", "query_timeout", type=float, default=None, help="Query time limit in seconds (env CLAIMGRAPH_QUERY_TIMEOUT).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="gunicorn worker processes.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per worker.")
+@click.option("--query-workers", type=click.IntRange(1, 64), default=None,
+              help="Query executor processes per worker (env CLAIMGRAPH_QUERY_WORKERS, default 4).")
+@click.option("--timeout", "query_timeout", type=click.FloatRange(0.1), default=None,
+              help="Query time limit in seconds (env CLAIMGRAPH_QUERY_TIMEOUT, default 30).")
+@click.option("--max-body", "max_body_bytes", type=click.IntRange(1024), default=None,
+              help="Largest request body accepted, in bytes (env CLAIMGRAPH_MAX_BODY_BYTES, default 8 MiB).")
+@click.option("--allow-service", is_flag=True, default=None,
+              help="Allow federated SERVICE queries (the server then fetches URLs clients name).")
+@click.option("--allow-load", is_flag=True, default=None,
+              help="Allow LOAD <url> in updates (the server then fetches URLs clients name).")
+@click.option("--cors-origins", default=None,
+              help="Comma-separated origins allowed by CORS, '*' for any, '' for none (env CLAIMGRAPH_CORS_ORIGINS).")
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
-def serve(store_dir: Path, host: str, port: int, update_token: str | None, workers: int,
-          threads: int, query_timeout: float | None, dev: bool) -> None:
+def serve(store_dir: Path, base_iri: str | None, host: str, port: int, update_token: str | None,
+          workers: int, threads: int, query_workers: int | None, query_timeout: float | None,
+          max_body_bytes: int | None, allow_service: bool | None, allow_load: bool | None,
+          cors_origins: str | None, dev: bool) -> None:
     """Serve the SPARQL endpoint (gunicorn unless --dev)."""
-    settings = _settings(store_dir=store_dir, update_token=update_token, query_timeout=query_timeout)
+    settings = _settings(
+        store_dir=store_dir, base_iri=base_iri, update_token=update_token, query_workers=query_workers,
+        query_timeout=query_timeout, max_body_bytes=max_body_bytes, allow_service=allow_service or None,
+        allow_load=allow_load or None, cors_origins=cors_origins,
+    )
+    if not (settings.store_dir / "oxigraph").exists():
+        # Created here, once, before gunicorn forks workers that would race to create it.
+        from claimgraph.graph.store import EmbeddedStore
+
+        EmbeddedStore(settings.store_dir).close()
+        click.echo(f"created an empty store at {settings.store_dir} (fill it with 'claimgraph build' or 'load')")
     if dev:
         from claimgraph.server import create_app
 
+        click.echo("Flask development server: for development only; use gunicorn (the default) in production")
         create_app(settings).run(host=host, port=port, threaded=True)
         return
     from claimgraph.server.gunicorn import run
@@ -105,25 +130,71 @@ def serve(store_dir: Path, host: str, port: int, update_token: str | None, worke
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--graph", default=None, help="Load triples into this named graph (default graph otherwise).")
 @click.option("--base", "base_iri", default=None, help="Base IRI for relative IRIs (default: the graph IRI).")
-@click.option("--format", "media_type", default=None, help="Media type; guessed from the extension otherwise.")
-def load(store_dir: Path, files: tuple[Path, ...], graph: str | None, base_iri: str | None, media_type: str | None) -> None:
-    """Load RDF files into the store, each in one transaction."""
-    from claimgraph.graph.store import EmbeddedStore, StoreError
+@click.option("--format", "media_type", default=None, help="Media type; guessed from the extension otherwise (.gz too).")
+@click.option("--validate/--no-validate", default=None,
+              help="Check data in claimgraph's vocabulary against the SHACL shapes (default: on; env CLAIMGRAPH_VALIDATE_IMPORTS).")
+def load(store_dir: Path, files: tuple[Path, ...], graph: str | None, base_iri: str | None,
+         media_type: str | None, validate: bool | None) -> None:
+    """Bulk-load RDF files (gzip too) into the store, all of them or nothing.
+
+    The files are written by pyoxigraph's bulk loader into a private copy of the store that
+    replaces the current version only once every file has been read: an error on the last
+    line, or a killed process, leaves the store as it was, and servers keep answering from the
+    previous version meanwhile."""
+    import contextlib
+    import gzip
+
+    from claimgraph.graph.store import EmbeddedStore, LoadSource, StoreError
     from claimgraph.graph.store.formats import media_type_for_path
 
-    store = EmbeddedStore(_settings(store_dir=store_dir).store_dir)
-    total = 0
-    started = time.monotonic()
-    for path in files:
-        mt = media_type or media_type_for_path(path)
-        if mt is None:
-            raise click.ClickException(f"{path}: unknown RDF format; pass --format")
+    settings = _settings(store_dir=store_dir)
+    if validate is None:
+        validate = settings.validate_imports
+    store = EmbeddedStore(settings.store_dir)
+    with contextlib.ExitStack() as stack:
+        raw_files = []
+        sources = []
+        for path in files:
+            mt = media_type or media_type_for_path(path)
+            if mt is None:
+                raise click.ClickException(f"{path}: unknown RDF format; pass --format")
+            raw = stack.enter_context(open(path, "rb"))
+            raw_files.append(raw)
+            stream = stack.enter_context(gzip.open(raw)) if _is_gzip(raw) else raw
+            sources.append(LoadSource(stream=stream, media_type=mt, name=str(path)))
+        total_bytes = sum(p.stat().st_size for p in files)
+        show_bar = sys.stderr.isatty()
+        bar = stack.enter_context(
+            click.progressbar(length=total_bytes, label="loading", file=sys.stderr, show_eta=True)
+        ) if show_bar else None
+        done = {"pos": 0}
+
+        def progress() -> None:
+            if bar is None:
+                return
+            pos = sum(f.tell() if not f.closed else 0 for f in raw_files)
+            bar.update(max(pos - done["pos"], 0))
+            done["pos"] = max(pos, done["pos"])
+
         try:
-            with open(path, "rb") as fh:
-                total += store.load(fh, mt, graph=graph, base_iri=base_iri or graph)
-        except StoreError as exc:
-            raise click.ClickException(f"{path}: {exc}") from None
-    click.echo(f"loaded {total} quads from {len(files)} file(s) in {time.monotonic() - started:.2f} s")
+            summary = store.bulk_load(sources, graph=graph, base_iri=base_iri or graph,
+                                      progress=progress, validate=validate)
+        except (StoreError, ValueError) as exc:
+            raise click.ClickException(f"nothing was loaded: {exc}") from None
+        if bar is not None:
+            bar.update(total_bytes - done["pos"])
+    rate = summary.quads / summary.seconds if summary.seconds > 0 else 0.0
+    click.echo(
+        f"loaded {summary.quads} triples into {summary.graphs} graph(s) from {len(files)} file(s) "
+        f"in {summary.seconds:.2f} s ({rate:,.0f} triples/s)"
+    )
+
+
+def _is_gzip(fh: Any) -> bool:
+    """gzip input is recognised by its magic bytes, whatever the file is called."""
+    magic = fh.read(2)
+    fh.seek(0)
+    return magic == b"\x1f\x8b"
 
 
 @cli.command()
@@ -158,18 +229,55 @@ def query(store_dir: Path, query: str, fmt: str | None, query_timeout: float | N
 @cli.command()
 @store_option
 @click.option("--format", "fmt", type=click.Choice(["nquads", "trig"]), default="nquads", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write (default: standard output).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output); a name ending in .gz is compressed.")
 def dump(store_dir: Path, fmt: str, output: Path | None) -> None:
-    """Write the whole dataset as N-Quads or TriG."""
-    from claimgraph.graph.store import EmbeddedStore
+    """Write the whole dataset as N-Quads or TriG (one consistent version, streamed)."""
+    import gzip
+    import os
+
+    from claimgraph.graph.store import EmbeddedStore, StoreError
 
     store = EmbeddedStore(_settings(store_dir=store_dir).store_dir)
     media_type = "application/n-quads" if fmt == "nquads" else "application/trig"
-    if output is None:
-        store.dump(sys.stdout.buffer, media_type)
-    else:
-        with open(output, "wb") as fh:
-            store.dump(fh, media_type)
+    try:
+        if output is None:
+            out = sys.stdout.buffer
+            for chunk in store.dump_chunks(media_type):
+                out.write(chunk)
+            out.flush()
+            return
+        # Written next to the target and renamed at the end: never a truncated dump file.
+        tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+        try:
+            with (gzip.open(tmp, "wb") if output.suffix == ".gz" else open(tmp, "wb")) as fh:
+                for chunk in store.dump_chunks(media_type):
+                    fh.write(chunk)
+            os.replace(tmp, output)
+        finally:
+            tmp.unlink(missing_ok=True)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.command()
+@store_option
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+def backup(store_dir: Path, target: Path) -> None:
+    """Copy the store into TARGET (a new folder) with Oxigraph's own backup.
+
+    TARGET is a complete claimgraph store (serve it with --store TARGET) whose oxigraph folder
+    is a plain Oxigraph database. On the same file system the copy is made of hard links:
+    instant, and it costs disk space only as the original changes."""
+    from claimgraph.graph.store import EmbeddedStore, StoreError
+
+    started = time.monotonic()
+    store = EmbeddedStore(_settings(store_dir=store_dir).store_dir)
+    try:
+        version = store.backup(target)
+    except (StoreError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backed up version {version} of {store_dir} to {target} in {time.monotonic() - started:.2f} s")
 
 
 def main() -> None:

@@ -14,11 +14,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_object(Config(settings))
 
-    from claimgraph.server import health, linked_data, pages, provenance, query_page, sparql, state
+    from claimgraph.server import dump, errors, graph_store, health, linked_data, pages, provenance, query_page, service, sparql, state
 
     state.init_app(app, settings)
+    errors.init_app(app)
+    errors.init_cors(app, settings.cors_origins)
     app.register_blueprint(health.bp)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(service.bp)
+    app.register_blueprint(graph_store.bp)
+    app.register_blueprint(dump.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(query_page.bp)
