@@ -32,6 +32,7 @@ class Labels:
 
     def __init__(self) -> None:
         self._best: dict[str, tuple[int, str]] = {}
+        self._asked: set[str] = set()
 
     def add(self, iri: str, literal: ox.Literal) -> None:
         lang = literal.language or ""
@@ -48,6 +49,15 @@ class Labels:
         for row in store.select(load("term-labels")):
             if isinstance(row.get("term"), ox.NamedNode) and isinstance(row.get("label"), ox.Literal):
                 self.add(row["term"].value, row["label"])
+
+    def fetch(self, store: Store, terms: "list[object]") -> None:
+        """Look up the labels of IRIs not labelled yet (one bound query each)."""
+        for term in terms:
+            if isinstance(term, ox.NamedNode) and term.value not in self._best and term.value not in self._asked:
+                self._asked.add(term.value)
+                for row in store.select(load("labels"), r=term):
+                    if isinstance(row.get("label"), ox.Literal):
+                        self.add(term.value, row["label"])
 
     def get(self, iri: str) -> str | None:
         found = self._best.get(iri)

@@ -107,6 +107,8 @@ def test_example_query_shows_a_results_table(browser: webdriver.Chrome, server) 
     links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#yasgui .yasr table a")]
     local = [h for h in links if h and h.startswith(server.url + "/id/")]
     assert local, f"no result IRI links to this server: {links[:5]}"
+    loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert loaded and all(u.startswith(server.url) for u in loaded), [u for u in loaded if not u.startswith(server.url)]
     _shot(browser, "04-query-results.png")
     browser.get(local[0])  # a result IRI opens its page here
     assert browser.find_element(By.TAG_NAME, "h1").text
