@@ -32,12 +32,14 @@ class Example:
     name: str
     title: str
     query: str
+    user: str = ""  # who asks it (researcher, integrator, auditor), from a "# user:" line
 
 
-def _title(text: str, fallback: str) -> str:
+def _header(text: str, key: str, fallback: str = "") -> str:
+    """The value of a ``# key: value`` comment line."""
     for line in text.splitlines():
         stripped = line.strip()
-        if stripped.lower().startswith("# title:"):
+        if stripped.lower().startswith(f"# {key}:"):
             return stripped.split(":", 1)[1].strip()
     return fallback
 
@@ -50,10 +52,11 @@ def examples() -> list[Example]:
         for entry in sorted(folder.iterdir(), key=lambda e: e.name):
             if entry.name.endswith(".rq"):
                 text = entry.read_text(encoding="utf-8")
-                found.append(Example(entry.name[:-3], _title(text, entry.name[:-3]), text))
+                user = _header(text, "user").split(".")[0].split(",")[0].strip()
+                found.append(Example(entry.name[:-3], _header(text, "title", entry.name[:-3]), text, user))
     if not found:
         text = load("query-page-default")
-        found.append(Example("claims", _title(text, "claims"), text))
+        found.append(Example("claims", _header(text, "title", "claims"), text))
     return found
 
 
