@@ -51,6 +51,8 @@ class Settings:
     max_upload_bytes: int = 64 * 1024 * 1024
     # Check uploads that use claimgraph's own vocabulary against its SHACL shapes.
     validate_imports: bool = True
+    #: Result cache for repeated read queries, per server process, in bytes (0: off).
+    cache_bytes: int = 64 * 1024 * 1024
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -72,6 +74,7 @@ class Settings:
             data_license=os.environ.get("CLAIMGRAPH_DATA_LICENSE") or "https://creativecommons.org/licenses/by/4.0/",
             max_upload_bytes=_env_int("CLAIMGRAPH_MAX_UPLOAD_BYTES", 64 * 1024 * 1024),
             validate_imports=os.environ.get("CLAIMGRAPH_VALIDATE_IMPORTS", "1") not in ("0", "false", "no"),
+            cache_bytes=_env_int("CLAIMGRAPH_CACHE_BYTES", 64 * 1024 * 1024),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -92,6 +95,7 @@ class Settings:
             "CLAIMGRAPH_QUERY_MAX_OPERATORS": str(self.query_max_operators),
             "CLAIMGRAPH_MAX_UPLOAD_BYTES": str(self.max_upload_bytes),
             "CLAIMGRAPH_VALIDATE_IMPORTS": "1" if self.validate_imports else "0",
+            "CLAIMGRAPH_CACHE_BYTES": str(self.cache_bytes),
         }
         if self.update_token:
             env["CLAIMGRAPH_UPDATE_TOKEN"] = self.update_token
