@@ -24,6 +24,13 @@ store_option = click.option(
     show_default=True,
     help="Directory of the on-disk Oxigraph store (env CLAIMGRAPH_STORE).",
 )
+store_url_option = click.option(
+    "--store-url",
+    envvar="CLAIMGRAPH_STORE_URL",
+    default=None,
+    help="Query endpoint of an external SPARQL store to use instead of --store (env CLAIMGRAPH_STORE_URL; "
+    "see docs/deployment.md; credentials only from CLAIMGRAPH_STORE_USER/PASSWORD/TOKEN).",
+)
 base_option = click.option(
     "--base-iri",
     envvar="CLAIMGRAPH_BASE_IRI",
@@ -36,6 +43,16 @@ def _settings(**changes: Any) -> Settings:
     return Settings.from_env().with_(**changes)
 
 
+def _open_store(settings: Settings) -> Any:
+    """The configured backend; a misconfiguration is a one-line error."""
+    from claimgraph.graph.store import StoreError, open_store
+
+    try:
+        return open_store(settings)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="claimgraph")
 def cli() -> None:
@@ -44,6 +61,7 @@ def cli() -> None:
 
 @cli.command()
 @store_option
+@store_url_option
 @base_option
 @click.option(
     "--seeds",
@@ -53,31 +71,39 @@ def cli() -> None:
     help="Folder of seed articles (default: the seeds shipped with claimgraph).",
 )
 @click.option("--if-empty", is_flag=True, help="Do nothing when the store already holds data.")
-def build(store_dir: Path, base_iri: str | None, seeds_dir: Path | None, if_empty: bool) -> None:
+def build(store_dir: Path, store_url: str | None, base_iri: str | None, seeds_dir: Path | None, if_empty: bool) -> None:
     """Compile the seed articles into the store (replaces what an earlier build wrote)."""
     from claimgraph.graph.build import BuildError, build as build_graph, default_seeds_dir
-    from claimgraph.graph.store import EmbeddedStore
+    from claimgraph.graph.store import StoreError
 
-    settings = _settings(store_dir=store_dir, base_iri=base_iri)
-    store = EmbeddedStore(settings.store_dir)
-    if if_empty and not store.is_empty():
-        click.echo(f"store {settings.store_dir} already holds data; not rebuilding")
-        return
+    settings = _settings(store_dir=store_dir, store_url=store_url, base_iri=base_iri)
+    store = _open_store(settings)
+    where = settings.store_url or settings.store_dir
+    try:
+        if if_empty and not store.is_empty():
+            click.echo(f"store {where} already holds data; not rebuilding")
+            return
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
     started = time.monotonic()
     try:
         result = build_graph(seeds_dir or default_seeds_dir(), settings.base_iri)
     except (BuildError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     data = result.dataset.serialize(format="nquads", encoding="utf-8")
-    store.replace_dataset(data)
+    try:
+        store.replace_dataset(data)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(
         f"built {result.articles} article(s), {result.claims} claim(s), "
-        f"{len(result.dataset)} quads into {settings.store_dir} in {time.monotonic() - started:.2f} s"
+        f"{len(result.dataset)} quads into {where} in {time.monotonic() - started:.2f} s"
     )
 
 
 @cli.command()
 @store_option
+@store_url_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--update-token", envvar="CLAIMGRAPH_UPDATE_TOKEN", default=None,
@@ -86,10 +112,10 @@ def build(store_dir: Path, base_iri: str | None, seeds_dir: Path | None, if_empt
 @click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
 @click.option("--timeout", "query_timeout", type=float, default=None, help="Query time limit in seconds (env CLAIMGRAPH_QUERY_TIMEOUT).")
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
-def serve(store_dir: Path, host: str, port: int, update_token: str | None, workers: int,
+def serve(store_dir: Path, store_url: str | None, host: str, port: int, update_token: str | None, workers: int,
           threads: int, query_timeout: float | None, dev: bool) -> None:
     """Serve the SPARQL endpoint (gunicorn unless --dev)."""
-    settings = _settings(store_dir=store_dir, update_token=update_token, query_timeout=query_timeout)
+    settings = _settings(store_dir=store_dir, store_url=store_url, update_token=update_token, query_timeout=query_timeout)
     if dev:
         from claimgraph.server import create_app
 
@@ -102,16 +128,17 @@ def serve(store_dir: Path, host: str, port: int, update_token: str | None, worke
 
 @cli.command()
 @store_option
+@store_url_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--graph", default=None, help="Load triples into this named graph (default graph otherwise).")
 @click.option("--base", "base_iri", default=None, help="Base IRI for relative IRIs (default: the graph IRI).")
 @click.option("--format", "media_type", default=None, help="Media type; guessed from the extension otherwise.")
-def load(store_dir: Path, files: tuple[Path, ...], graph: str | None, base_iri: str | None, media_type: str | None) -> None:
+def load(store_dir: Path, store_url: str | None, files: tuple[Path, ...], graph: str | None, base_iri: str | None, media_type: str | None) -> None:
     """Load RDF files into the store, each in one transaction."""
-    from claimgraph.graph.store import EmbeddedStore, StoreError
+    from claimgraph.graph.store import StoreError
     from claimgraph.graph.store.formats import media_type_for_path
 
-    store = EmbeddedStore(_settings(store_dir=store_dir).store_dir)
+    store = _open_store(_settings(store_dir=store_dir, store_url=store_url))
     total = 0
     started = time.monotonic()
     for path in files:
@@ -128,16 +155,17 @@ def load(store_dir: Path, files: tuple[Path, ...], graph: str | None, base_iri: 
 
 @cli.command()
 @store_option
+@store_url_option
 @click.argument("query")
 @click.option("--format", "fmt", default=None, help="Result format: json, xml, csv, tsv, ttl, nt, jsonld, ... (default: tsv / turtle).")
 @click.option("--timeout", "query_timeout", type=float, default=None, help="Query time limit in seconds.")
-def query(store_dir: Path, query: str, fmt: str | None, query_timeout: float | None) -> None:
+def query(store_dir: Path, store_url: str | None, query: str, fmt: str | None, query_timeout: float | None) -> None:
     """Run a SPARQL query against the store and print the result."""
-    from claimgraph.graph.store import EmbeddedStore, QueryForm, QueryRequest, StoreError
+    from claimgraph.graph.store import QueryForm, QueryRequest, StoreError
     from claimgraph.graph.store.formats import FORMAT_ALIASES, RESULT_TYPES
 
-    settings = _settings(store_dir=store_dir, query_timeout=query_timeout)
-    store = EmbeddedStore(settings.store_dir, query_workers=1, query_timeout=settings.query_timeout)
+    settings = _settings(store_dir=store_dir, store_url=store_url, query_timeout=query_timeout, query_workers=1)
+    store = _open_store(settings)
     try:
         with store.prepare(QueryRequest(query=query)) as prepared:
             offered = RESULT_TYPES[prepared.form]
@@ -157,19 +185,23 @@ def query(store_dir: Path, query: str, fmt: str | None, query_timeout: float | N
 
 @cli.command()
 @store_option
+@store_url_option
 @click.option("--format", "fmt", type=click.Choice(["nquads", "trig"]), default="nquads", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write (default: standard output).")
-def dump(store_dir: Path, fmt: str, output: Path | None) -> None:
+def dump(store_dir: Path, store_url: str | None, fmt: str, output: Path | None) -> None:
     """Write the whole dataset as N-Quads or TriG."""
-    from claimgraph.graph.store import EmbeddedStore
+    from claimgraph.graph.store import StoreError
 
-    store = EmbeddedStore(_settings(store_dir=store_dir).store_dir)
+    store = _open_store(_settings(store_dir=store_dir, store_url=store_url))
     media_type = "application/n-quads" if fmt == "nquads" else "application/trig"
-    if output is None:
-        store.dump(sys.stdout.buffer, media_type)
-    else:
-        with open(output, "wb") as fh:
-            store.dump(fh, media_type)
+    try:
+        if output is None:
+            store.dump(sys.stdout.buffer, media_type)
+        else:
+            with open(output, "wb") as fh:
+                store.dump(fh, media_type)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def main() -> None:
