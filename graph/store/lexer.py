@@ -137,3 +137,28 @@ def bind_values(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal | ox
     names = " ".join("?" + name for name in bindings)
     values = " ".join(_term_text(term) for term in bindings.values())
     return f"{text[:at]} VALUES ({names}) {{ ({values}) }} {text[at:]}"
+
+
+def graph_names(text: str) -> tuple[list[str], bool]:
+    """The IRIs named by ``GRAPH <iri>`` / ``GRAPH prefix:name``, and whether a ``GRAPH ?var`` occurs.
+
+    Used for stores that need named graphs listed once a default graph is given (Virtuoso)."""
+    prefixes: dict[str, str] = {}
+    explicit: list[str] = []
+    variable = False
+    toks = list(tokens(text))
+    for i, tok in enumerate(toks):
+        word = tok.text.upper() if tok.kind == "word" else ""
+        if word == "PREFIX" and i + 2 < len(toks) and toks[i + 2].kind == "iri":
+            prefixes[toks[i + 1].text] = toks[i + 2].text[1:-1]
+        elif word == "GRAPH" and i + 1 < len(toks):
+            nxt = toks[i + 1]
+            if nxt.kind == "iri":
+                explicit.append(nxt.text[1:-1])
+            elif nxt.kind == "word" and nxt.text[0] in "?$":
+                variable = True
+            elif nxt.kind == "word" and ":" in nxt.text:
+                prefix, _, local = nxt.text.partition(":")
+                if prefix + ":" in prefixes:
+                    explicit.append(prefixes[prefix + ":"] + local)
+    return explicit, variable

@@ -26,6 +26,7 @@ default graph use it.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import queue
@@ -271,12 +272,37 @@ class _RemoteQuery(PreparedQuery):
         self._response = response
         try:
             chunks = self._store._chunks(response, self._budget)
-            if got == media_type:
+            if self.form is QueryForm.BOOLEAN:
+                yield self._boolean(b"".join(chunks), got, media_type)
+            elif got == media_type:
                 yield from chunks
             else:
                 yield from _convert(chunks, self.form, got, media_type)
         finally:
             response.close()
+
+    def _boolean(self, body: bytes, got: str, media_type: str) -> bytes:
+        """An ASK answer (a few bytes), checked: some stores answer ASK like a SELECT.
+
+        Virtuoso 7.2 sends a one-column solution set (``?__ASK_RETVAL`` bound to 1, or no row
+        for false); claimgraph turns that into the boolean result the protocol defines."""
+        parsed = ox.parse_query_results(body, ox.QueryResultsFormat.from_media_type(got))
+        if isinstance(parsed, ox.QueryBoolean):
+            if got == media_type:
+                return body
+            value = bool(parsed)
+        else:
+            value = any(
+                term is not None and term.value not in ("0", "false", "")
+                for solution in parsed for term in solution
+            )
+            self._store._note_quirk("answers ASK with a solution set instead of a boolean")
+        canonical = b'{"head":{},"boolean":%s}' % (b"true" if value else b"false")
+        out = io.BytesIO()
+        ox.parse_query_results(canonical, ox.QueryResultsFormat.JSON).serialize(
+            out, ox.QueryResultsFormat.from_media_type(media_type)
+        )
+        return out.getvalue()
 
     def _open(self, media_type: str) -> tuple[requests.Response, str]:
         """A response in ``media_type`` or in a format pyoxigraph can convert from."""
@@ -285,20 +311,24 @@ class _RemoteQuery(PreparedQuery):
             response, got = self._probe
             self._probe = None
             return response, got
-        wanted = [media_type] if media_type not in store.convert_formats else []
+        wanted = [media_type]
+        if media_type in store.convert_formats or (
+            self.form is QueryForm.BOOLEAN and not _parses_as(self.form, media_type)
+        ):
+            wanted = []  # produced by claimgraph from a canonical format
         for candidate in [*wanted, *CANONICAL[self.form]]:
             if (self.form, candidate) in store.unsupported:
                 continue
             response = store._post(store.query_url, self._data, self._budget, accept=candidate)
             got = _mime(response.headers.get("Content-Type"))
-            if response.status_code in (406, 415) or not _parses_as(self.form, got):
-                response.close()
-                store._note_unsupported(self.form, candidate, got or f"HTTP {response.status_code}")
-                continue
-            if got != media_type and candidate == media_type:
-                # It answered in another format than asked: usable, but note it once.
-                store._note_unsupported(self.form, candidate, got)
-            return response, got
+            if response.status_code not in (406, 415):
+                if got == candidate and (self.form is not QueryForm.BOOLEAN or _parses_as(self.form, got)):
+                    return response, got
+                if _parses_as(self.form, got):
+                    store._note_unsupported(self.form, candidate, got)  # usable, but not what was asked
+                    return response, got
+            response.close()
+            store._note_unsupported(self.form, candidate, got or f"HTTP {response.status_code}")
         raise StoreUnavailable(
             f"the SPARQL store at {safe_url(store.query_url)} answered in none of "
             f"{', '.join(CANONICAL[self.form])}"
@@ -333,6 +363,7 @@ class RemoteStore(Store):
         self.system_graphs = tuple(system_graphs)
         self.convert_formats = frozenset(convert_formats)
         self.unsupported: set[tuple[QueryForm, str]] = set()
+        self._quirks: set[str] = set()
         self._session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
         self._session.mount("http://", adapter)
@@ -430,6 +461,11 @@ class RemoteStore(Store):
                 safe_url(self.query_url), media_type, form.value, answer, CANONICAL[form][0],
             )
 
+    def _note_quirk(self, what: str) -> None:
+        if what not in self._quirks:
+            self._quirks.add(what)
+            log.warning("the SPARQL store at %s %s; claimgraph corrects it", safe_url(self.query_url), what)
+
     # -- queries ------------------------------------------------------------------------
 
     def _budget(self, timeout: float | None) -> _Budget:
@@ -447,6 +483,12 @@ class RemoteStore(Store):
             data["named-graph-uri"] = list(request.named_graph_uris)
         elif self.default_graph and not lexer.names_dataset(request.query):
             data["default-graph-uri"] = [self.default_graph]
+            # Virtuoso, once given a default graph, matches GRAPH <iri> only against listed named
+            # graphs (while GRAPH ?g still sees them all): list the ones the query names. With a
+            # GRAPH ?g in the same query that would hide the others, so then nothing is listed.
+            explicit, variable = lexer.graph_names(text)
+            if explicit and not variable:
+                data["named-graph-uri"] = sorted(set(explicit))
         return data
 
     def prepare(self, request: QueryRequest) -> PreparedQuery:
@@ -533,13 +575,14 @@ class RemoteStore(Store):
             fmt = rdf_format(media_type)
         except ValueError as exc:
             raise StoreError(str(exc)) from None
-        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         try:
-            return list(
-                ox.parse(data, fmt, base_iri=base_iri, to_graph=None if fmt.supports_datasets else target)
-            )
+            quads = list(ox.parse(data, fmt, base_iri=base_iri, rename_blank_nodes=True))
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from None
+        if graph and not fmt.supports_datasets:
+            target = ox.NamedNode(graph)
+            quads = [ox.Quad(q.subject, q.predicate, q.object, target) for q in quads]
+        return quads
 
     def _gsp_params(self, graph: str | None) -> dict[str, str]:
         term = self._graph_term(graph)
