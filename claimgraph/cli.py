@@ -104,21 +104,44 @@ def build(store_dir: Path, store_url: str | None, base_iri: str | None, seeds_di
 @cli.command()
 @store_option
 @store_url_option
+@base_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--update-token", envvar="CLAIMGRAPH_UPDATE_TOKEN", default=None,
               help="Enable updates for clients sending 'Authorization: Bearer TOKEN' (env CLAIMGRAPH_UPDATE_TOKEN).")
-@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
-@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
-@click.option("--timeout", "query_timeout", type=float, default=None, help="Query time limit in seconds (env CLAIMGRAPH_QUERY_TIMEOUT).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="gunicorn worker processes.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per worker.")
+@click.option("--query-workers", type=click.IntRange(1, 64), default=None,
+              help="Query executor processes per worker (env CLAIMGRAPH_QUERY_WORKERS, default 4).")
+@click.option("--timeout", "query_timeout", type=click.FloatRange(0.1), default=None,
+              help="Query time limit in seconds (env CLAIMGRAPH_QUERY_TIMEOUT, default 30).")
+@click.option("--max-body", "max_body_bytes", type=click.IntRange(1024), default=None,
+              help="Largest request body accepted, in bytes (env CLAIMGRAPH_MAX_BODY_BYTES, default 8 MiB).")
+@click.option("--allow-service", is_flag=True, default=None,
+              help="Allow federated SERVICE queries (the server then fetches URLs clients name).")
+@click.option("--allow-load", is_flag=True, default=None,
+              help="Allow LOAD <url> in updates (the server then fetches URLs clients name).")
+@click.option("--cors-origins", default=None,
+              help="Comma-separated origins allowed by CORS, '*' for any, '' for none (env CLAIMGRAPH_CORS_ORIGINS).")
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
-def serve(store_dir: Path, store_url: str | None, host: str, port: int, update_token: str | None, workers: int,
-          threads: int, query_timeout: float | None, dev: bool) -> None:
+def serve(store_dir: Path, store_url: str | None, base_iri: str | None, host: str, port: int,
+          update_token: str | None, workers: int, threads: int, query_workers: int | None,
+          query_timeout: float | None, max_body_bytes: int | None, allow_service: bool | None,
+          allow_load: bool | None, cors_origins: str | None, dev: bool) -> None:
     """Serve the SPARQL endpoint (gunicorn unless --dev)."""
-    settings = _settings(store_dir=store_dir, store_url=store_url, update_token=update_token, query_timeout=query_timeout)
+    settings = _settings(
+        store_dir=store_dir, store_url=store_url, base_iri=base_iri, update_token=update_token,
+        query_workers=query_workers, query_timeout=query_timeout, max_body_bytes=max_body_bytes,
+        allow_service=allow_service or None, allow_load=allow_load or None, cors_origins=cors_origins,
+    )
+    if not settings.store_url and not (settings.store_dir / "oxigraph").exists():
+        raise click.ClickException(
+            f"no store at {settings.store_dir}; run 'claimgraph build --store {settings.store_dir}' first"
+        )
     if dev:
         from claimgraph.server import create_app
 
+        click.echo("Flask development server: for development only; use gunicorn (the default) in production")
         create_app(settings).run(host=host, port=port, threaded=True)
         return
     from claimgraph.server.gunicorn import run

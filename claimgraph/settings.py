@@ -34,6 +34,15 @@ class Settings:
     query_workers: int = 4
     max_body_bytes: int = 8 * 1024 * 1024
     allow_service: bool = False
+    #: ``LOAD <url>`` in updates makes the server fetch any URL a client names: off by default.
+    allow_load: bool = False
+    #: Origins allowed to call the endpoint from a browser (``*`` for any, "" for none).
+    cors_origins: str = "*"
+    #: Guard limits on query text (see claimgraph.graph.store.guard): nesting depth, operators.
+    query_max_depth: int = 256
+    query_max_operators: int = 2000
+    #: The licence the VoID description states for the dataset.
+    data_license: str = "https://creativecommons.org/licenses/by/4.0/"
     # An external SPARQL store instead of the embedded one (graph/store/remote.py); its
     # credentials are read from CLAIMGRAPH_STORE_USER/PASSWORD/TOKEN by the backend, never here.
     store_url: str | None = None
@@ -54,6 +63,11 @@ class Settings:
             query_workers=_env_int("CLAIMGRAPH_QUERY_WORKERS", 4),
             max_body_bytes=_env_int("CLAIMGRAPH_MAX_BODY_BYTES", 8 * 1024 * 1024),
             allow_service=os.environ.get("CLAIMGRAPH_ALLOW_SERVICE", "") in ("1", "true", "yes"),
+            allow_load=os.environ.get("CLAIMGRAPH_ALLOW_LOAD", "") in ("1", "true", "yes"),
+            cors_origins=os.environ.get("CLAIMGRAPH_CORS_ORIGINS", "*"),
+            query_max_depth=_env_int("CLAIMGRAPH_QUERY_MAX_DEPTH", 256),
+            query_max_operators=_env_int("CLAIMGRAPH_QUERY_MAX_OPERATORS", 2000),
+            data_license=os.environ.get("CLAIMGRAPH_DATA_LICENSE") or "https://creativecommons.org/licenses/by/4.0/",
             store_url=os.environ.get("CLAIMGRAPH_STORE_URL") or None,
             store_update_url=os.environ.get("CLAIMGRAPH_STORE_UPDATE_URL") or None,
             store_gsp_url=os.environ.get("CLAIMGRAPH_STORE_GSP_URL") or None,
@@ -71,6 +85,11 @@ class Settings:
             "CLAIMGRAPH_QUERY_WORKERS": str(self.query_workers),
             "CLAIMGRAPH_MAX_BODY_BYTES": str(self.max_body_bytes),
             "CLAIMGRAPH_ALLOW_SERVICE": "1" if self.allow_service else "",
+            "CLAIMGRAPH_ALLOW_LOAD": "1" if self.allow_load else "",
+            "CLAIMGRAPH_CORS_ORIGINS": self.cors_origins,
+            "CLAIMGRAPH_DATA_LICENSE": self.data_license,
+            "CLAIMGRAPH_QUERY_MAX_DEPTH": str(self.query_max_depth),
+            "CLAIMGRAPH_QUERY_MAX_OPERATORS": str(self.query_max_operators),
         }
         if self.update_token:
             env["CLAIMGRAPH_UPDATE_TOKEN"] = self.update_token

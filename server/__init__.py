@@ -14,9 +14,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_object(Config(settings))
 
-    from claimgraph.server import health, sparql, state
+    from claimgraph.server import errors, health, service, sparql, state
 
     state.init_app(app, settings)
+    errors.init_app(app)
+    errors.init_cors(app, settings.cors_origins)
     app.register_blueprint(health.bp)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(service.bp)
     return app

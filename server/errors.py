@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
 
 from claimgraph.graph.store import (
     EngineCrashed,
@@ -37,3 +38,45 @@ def store_error_response(exc: StoreError) -> Response:
             prefix = "SPARQL syntax error: " if isinstance(exc, QuerySyntaxError) else ""
             return text_error(status, prefix + str(exc))
     return text_error(500, str(exc))
+
+
+def init_app(app: Flask) -> None:
+    """Plain-text answers for every HTTP error, and never a stack trace in a response."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        if exc.code == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH")
+            return text_error(413, f"the request body is larger than this server accepts ({limit} bytes)")
+        response = text_error(exc.code or 500, exc.description or exc.name)
+        if exc.code == 405:
+            valid = getattr(exc, "valid_methods", None)
+            if valid:
+                response.headers["Allow"] = ", ".join(valid)
+        return response
+
+    @app.errorhandler(StoreError)
+    def store_error(exc: StoreError) -> Response:
+        return store_error_response(exc)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        # The details go to the server log; the client gets a short, trace-free message.
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return text_error(500, "internal server error; the details are in the server log")
+
+
+def init_cors(app: Flask, origins: str) -> None:
+    """Let browser applications (YASGUI on another origin, notebooks) call the endpoint."""
+    if not origins:
+        return
+    from flask_cors import CORS
+
+    CORS(
+        app,
+        origins=[o.strip() for o in origins.split(",")] if origins != "*" else "*",
+        allow_headers=["Content-Type", "Accept", "Authorization"],
+        expose_headers=["Content-Type", "Location", "Content-Disposition"],
+        methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
+        max_age=86400,
+    )

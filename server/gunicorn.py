@@ -26,7 +26,10 @@ class _App(BaseApplication):
 
 
 def run(settings: Settings, host: str, port: int, workers: int, threads: int) -> None:
-    """Serve with threaded workers; each worker owns its pool of query executors."""
+    """Serve with threaded workers; each worker owns its pool of query executors.
+
+    Workers share the on-disk store: executors hold read-only snapshots and reopen after a
+    write; writers serialise on the store's ``write.lock`` (see ``graph/store/embedded.py``)."""
     _App(
         settings,
         {
@@ -38,5 +41,10 @@ def run(settings: Settings, host: str, port: int, workers: int, threads: int) ->
             "timeout": int(settings.query_timeout) + 30,
             "graceful_timeout": 10,
             "accesslog": "-",
+            # SPARQL clients (SPARQLWrapper by default) send queries in the URL: accept the
+            # longest request line gunicorn allows; longer queries must use POST.
+            "limit_request_line": 8190,
+            # Workers load the app after forking: each opens its own executor pool.
+            "preload_app": False,
         },
     ).run()

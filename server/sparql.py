@@ -1,80 +1,219 @@
-"""``/sparql``: the SPARQL 1.1 Protocol for queries and updates."""
+"""``/sparql``: the SPARQL 1.1 Protocol for queries and updates.
+
+https://www.w3.org/TR/sparql11-protocol/ — queries by GET, URL-encoded POST or direct POST
+(``application/sparql-query``); updates by URL-encoded POST or direct POST
+(``application/sparql-update``). Parameters are decoded strictly as UTF-8 from the raw bytes
+(werkzeug would quietly replace bad bytes), so malformed text is a 400, never a different query.
+GET without a query answers the Service Description (:mod:`claimgraph.server.service`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import unquote_to_bytes
+
 from flask import Blueprint, Response, request, stream_with_context
+from werkzeug.datastructures import MultiDict
 
 from claimgraph.graph.store import QueryRequest, StoreError
-from claimgraph.graph.store.formats import FORMAT_ALIASES, RESULT_TYPES
+from claimgraph.graph.store.base import QueryRejected
+from claimgraph.graph.store.guard import Limits, check_query, check_update, uses_dataset_clause
+from claimgraph.server import negotiation
 from claimgraph.server.errors import store_error_response, text_error
-from claimgraph.server.state import get_store
+from claimgraph.server.state import get_settings, get_store
 from claimgraph.server.update import run_update
 
 bp = Blueprint("sparql", __name__)
 
-
-def _params() -> tuple[str | None, str | None]:
-    """(query, update) from the URL, a form body or a direct body."""
-    if request.method == "GET":
-        return request.args.get("query"), None
-    ctype = request.mimetype
-    if ctype == "application/x-www-form-urlencoded":
-        return request.form.get("query"), request.form.get("update")
-    if ctype == "application/sparql-query":
-        return request.get_data(as_text=True), None
-    if ctype == "application/sparql-update":
-        return None, request.get_data(as_text=True)
-    return None, None
+FORM = "application/x-www-form-urlencoded"
+QUERY = "application/sparql-query"
+UPDATE = "application/sparql-update"
 
 
-@bp.route("/sparql", methods=["GET", "POST"])
-def sparql() -> Response:
-    query, update = _params()
-    if query is not None:
-        return _query(query)
-    if update is not None:
-        return _update(update)
-    return text_error(400, "no query given: send ?query=... or POST a query or update")
+class ProtocolError(Exception):
+    """A request the protocol does not allow; becomes a plain-text error response."""
+
+    def __init__(self, status: int, message: str, **headers: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers
+
+    def response(self) -> Response:
+        return text_error(self.status, self.message, **self.headers)
 
 
-def _query(text: str) -> Response:
-    store = get_store()
+@dataclass
+class Operation:
+    """What a protocol request asks for, once decoded and checked."""
+
+    kind: str | None  # "query", "update" or None (no operation: the service description)
+    text: str = ""
+    params: MultiDict = field(default_factory=MultiDict)
+
+
+def _decode_pairs(raw: bytes, where: str) -> MultiDict:
+    """``a=1&b=2`` decoded strictly: percent-escapes must spell UTF-8."""
+    out = MultiDict()
     try:
-        prepared = store.prepare(
+        for part in raw.split(b"&"):
+            if not part:
+                continue
+            key, _, value = part.partition(b"=")
+            out.add(
+                unquote_to_bytes(key.replace(b"+", b" ")).decode("utf-8"),
+                unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8"),
+            )
+        return out
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(400, f"{where} is not valid UTF-8 once percent-decoded: {exc.reason}") from None
+
+
+def _body_text(kind: str) -> str:
+    charset = request.mimetype_params.get("charset")
+    if charset and charset.lower().replace("-", "") != "utf8":
+        raise ProtocolError(415, f"the {kind} must be sent as UTF-8, not {charset}")
+    raw = request.get_data(cache=False)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(
+            400, f"the {kind} is not valid UTF-8: byte {exc.start} ({raw[exc.start:exc.start + 1]!r}) {exc.reason}"
+        ) from None
+
+
+def _single(params: MultiDict, name: str) -> str | None:
+    values = params.getlist(name)
+    if len(values) > 1:
+        raise ProtocolError(400, f"the request carries {len(values)} '{name}' parameters; send exactly one")
+    return values[0] if values else None
+
+
+def parse_operation() -> Operation:
+    """Decode the request into one operation, or raise :class:`ProtocolError`."""
+    url = _decode_pairs(request.query_string, "the URL's query string")
+    if request.method in ("GET", "HEAD"):
+        if "update" in url:
+            raise ProtocolError(400, "updates must be sent with POST, not GET")
+        query = _single(url, "query")
+        return Operation("query", query, url) if query is not None else Operation(None, "", url)
+    if request.method != "POST":
+        raise ProtocolError(405, f"{request.method} is not part of the SPARQL protocol; use GET or POST", Allow="GET, POST")
+
+    mimetype = request.mimetype
+    if mimetype == FORM:
+        charset = request.mimetype_params.get("charset")
+        if charset and charset.lower().replace("-", "") != "utf8":
+            raise ProtocolError(415, f"form bodies must be UTF-8, not {charset}")
+        body = _decode_pairs(request.get_data(cache=False), "the form body")
+        params = MultiDict(list(url.items(multi=True)) + list(body.items(multi=True)))
+        query, update = _single(params, "query"), _single(params, "update")
+        if query is not None and update is not None:
+            raise ProtocolError(400, "a request carries either a query or an update, not both")
+        if query is not None:
+            return Operation("query", query, params)
+        if update is not None:
+            return Operation("update", update, params)
+        raise ProtocolError(400, "the form carries neither a 'query' nor an 'update' parameter")
+    if mimetype in (QUERY, UPDATE):
+        kind = "query" if mimetype == QUERY else "update"
+        if "query" in url or "update" in url:
+            raise ProtocolError(400, f"a direct POST carries the {kind} in its body; remove 'query'/'update' from the URL")
+        return Operation(kind, _body_text(kind), url)
+    if not mimetype:
+        raise ProtocolError(
+            415, f"the POST has no Content-Type; use {FORM}, {QUERY} or {UPDATE}"
+        )
+    raise ProtocolError(415, f"unsupported Content-Type {mimetype}; use {FORM}, {QUERY} or {UPDATE}")
+
+
+def endpoint_iri() -> str:
+    """The endpoint's own URL: the base IRI of queries and updates (the protocol allows it)."""
+    return request.base_url
+
+
+@bp.route("/sparql", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+def sparql() -> Response:
+    try:
+        op = parse_operation()
+    except ProtocolError as exc:
+        return exc.response()
+    if op.kind == "query":
+        return _query(op)
+    if op.kind == "update":
+        return _update(op)
+    from claimgraph.server.service import service_description
+
+    return service_description()
+
+
+def _limits() -> Limits:
+    settings = get_settings()
+    return Limits(max_depth=settings.query_max_depth, max_operators=settings.query_max_operators)
+
+
+def _query(op: Operation) -> Response:
+    settings = get_settings()
+    try:
+        check_query(op.text, allow_service=settings.allow_service, limits=_limits())
+        prepared = get_store().prepare(
             QueryRequest(
-                query=text,
-                default_graph_uris=request.values.getlist("default-graph-uri"),
-                named_graph_uris=request.values.getlist("named-graph-uri"),
+                query=op.text,
+                default_graph_uris=op.params.getlist("default-graph-uri"),
+                named_graph_uris=op.params.getlist("named-graph-uri"),
+                base_iri=endpoint_iri(),
             )
         )
     except StoreError as exc:
         return store_error_response(exc)
-    offered = RESULT_TYPES[prepared.form]
-    wanted = request.args.get("format")
-    media_type = FORMAT_ALIASES.get(wanted, wanted) if wanted else request.accept_mimetypes.best_match(offered, offered[0])
-    if media_type not in offered:
+    choice = negotiation.choose(prepared.form, op.params.getlist("format") or op.params.getlist("output"))
+    if choice is None:
         prepared.close()
-        return text_error(406, "none of the requested types is offered; offered: " + ", ".join(offered))
-    chunks = prepared.stream(media_type)
+        offered = negotiation.offered(prepared.form)
+        return text_error(
+            406,
+            "none of the requested types is offered for this query; offered: " + ", ".join(offered),
+        )
+    chunks = prepared.stream(choice.produce)
     try:
         first = next(chunks, b"")  # errors before the first byte still get a proper status
     except StoreError as exc:
         prepared.close()
         return store_error_response(exc)
 
-    def body():
+    def body() -> Iterator[bytes]:
         try:
             yield first
             yield from chunks
         finally:
             prepared.close()
 
-    return Response(stream_with_context(body()), mimetype=media_type)
+    stream: Iterator[bytes] = body()
+    if choice.html:
+        stream = negotiation.html_view(prepared.form, choice.produce, stream, op.text)
+    response = Response(stream_with_context(stream), mimetype=choice.label)
+    response.headers["Vary"] = "Accept"
+    return response
 
 
-def _update(text: str) -> Response:
+def _update(op: Operation) -> Response:
+    settings = get_settings()
+    using = op.params.getlist("using-graph-uri")
+    using_named = op.params.getlist("using-named-graph-uri")
+    try:
+        if (using or using_named) and uses_dataset_clause(op.text):
+            raise QueryRejected(
+                "using-graph-uri / using-named-graph-uri cannot be combined with USING, "
+                "USING NAMED or WITH in the update text (SPARQL 1.1 Protocol, 2.2.3)"
+            )
+        check_update(op.text, allow_load=settings.allow_load, allow_service=settings.allow_service, limits=_limits())
+    except StoreError as exc:
+        return store_error_response(exc)
     return run_update(
-        text,
-        using_graph_uris=request.values.getlist("using-graph-uri"),
-        using_named_graph_uris=request.values.getlist("using-named-graph-uri"),
+        op.text,
+        using_graph_uris=using,
+        using_named_graph_uris=using_named,
+        base_iri=endpoint_iri(),
     )
+

@@ -71,6 +71,34 @@ class _ChunkWriter:
             self.buf.clear()
 
 
+def _encode_term(term: Any) -> tuple[str, ...]:
+    """pyoxigraph terms do not pickle: ship them to the executor as plain tuples."""
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return ("iri", term.value)
+    if isinstance(term, ox.BlankNode):
+        return ("bnode", term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return ("lang", term.value, term.language)
+        return ("typed", term.value, term.datatype.value)
+    raise TypeError(f"cannot bind a {type(term).__name__} into a query")
+
+
+def _decode_term(encoded: tuple[str, ...]) -> Any:
+    import pyoxigraph as ox
+
+    kind, value = encoded[0], encoded[1]
+    if kind == "iri":
+        return ox.NamedNode(value)
+    if kind == "bnode":
+        return ox.BlankNode(value)
+    if kind == "lang":
+        return ox.Literal(value, language=encoded[2])
+    return ox.Literal(value, datatype=ox.NamedNode(encoded[2]))
+
+
 def _execute(store: Any, request: dict[str, Any], conn: multiprocessing.connection.Connection) -> None:
     """Run one query against an open store and stream its result to ``conn``."""
     import pyoxigraph as ox
@@ -86,7 +114,7 @@ def _execute(store: Any, request: dict[str, Any], conn: multiprocessing.connecti
             # The protocol: named-graph-uri alone gives an empty default graph, not the store's.
             kwargs["default_graph"] = []
     if request["substitutions"]:
-        kwargs["substitutions"] = {ox.Variable(k): v for k, v in request["substitutions"].items()}
+        kwargs["substitutions"] = {ox.Variable(k): _decode_term(v) for k, v in request["substitutions"].items()}
     try:
         result = store.query(request["query"], **kwargs)
     except SyntaxError as exc:
@@ -118,8 +146,25 @@ def _execute(store: Any, request: dict[str, Any], conn: multiprocessing.connecti
     conn.send(("end",))
 
 
-def _executor_main(conn: multiprocessing.connection.Connection, db_path: str, gen_path: str) -> None:
-    """Entry point of an executor process: serve queries until the pipe closes."""
+#: Stack of the thread that runs queries in an executor. Oxigraph's parser and evaluator
+#: recurse; a large stack (only touched pages cost memory) keeps inputs the guard lets through
+#: far from the limit.
+ENGINE_STACK_BYTES = 256 * 1024 * 1024
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """End this executor when the server process that started it is gone.
+
+    A worker killed with SIGKILL cannot stop its executors; without this watch a runaway query
+    would keep running (and holding the store open) until it finished on its own."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent_pid:
+            os._exit(0)
+
+
+def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: str) -> None:
+    """Serve queries until the pipe closes."""
     import pyoxigraph as ox
 
     store = None
@@ -129,6 +174,8 @@ def _executor_main(conn: multiprocessing.connection.Connection, db_path: str, ge
             request = conn.recv()
         except (EOFError, OSError):
             return
+        if not isinstance(request, dict):
+            continue  # a stray "cancel" for a query that had already ended
         current = read_generation(Path(gen_path))
         try:
             if store is None or current != generation:
@@ -138,7 +185,21 @@ def _executor_main(conn: multiprocessing.connection.Connection, db_path: str, ge
         except OSError as exc:
             conn.send(("error", "engine", f"cannot open the store: {exc}"))
             continue
-        _execute(store, request, conn)
+        try:
+            _execute(store, request, conn)
+        except (BrokenPipeError, EOFError, OSError):
+            return  # the server hung up; nothing left to answer
+
+
+def _executor_main(
+    conn: multiprocessing.connection.Connection, db_path: str, gen_path: str, parent_pid: int
+) -> None:
+    """Entry point of an executor process."""
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    threading.stack_size(ENGINE_STACK_BYTES)
+    engine = threading.Thread(target=_serve, args=(conn, db_path, gen_path), name="engine")
+    engine.start()
+    engine.join()
 
 
 class _Executor:
@@ -147,7 +208,7 @@ class _Executor:
     def __init__(self, ctx: Any, db_path: Path, gen_path: Path) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_executor_main, args=(child, str(db_path), str(gen_path)), daemon=True
+            target=_executor_main, args=(child, str(db_path), str(gen_path), os.getpid()), daemon=True
         )
         self.process.start()
         child.close()
@@ -171,6 +232,7 @@ class ExecutorPool:
         self._idle: queue.Queue[_Executor] = queue.Queue()
         self._lock = threading.Lock()
         self._all: set[_Executor] = set()
+        self._closed = False
         for _ in range(size):
             self._spawn()
 
@@ -184,8 +246,10 @@ class ExecutorPool:
         """Kill an executor whose query must stop and start a fresh one in its place."""
         with self._lock:
             self._all.discard(ex)
+            closed = self._closed
         ex.kill()
-        self._spawn()
+        if not closed:
+            self._spawn()
 
     def _release(self, ex: _Executor) -> None:
         self._idle.put(ex)
@@ -193,26 +257,38 @@ class ExecutorPool:
     def prepare(self, request: QueryRequest) -> PreparedQuery:
         timeout = request.timeout if request.timeout is not None else self.default_timeout
         budget = _Budget(timeout)
-        try:
-            ex = self._idle.get(timeout=max(budget.remaining(), 0.001))
-        except queue.Empty:
-            raise StoreBusy("all query executors are busy; try again shortly") from None
         payload = {
             "query": request.query,
             "default_graph_uris": list(request.default_graph_uris),
             "named_graph_uris": list(request.named_graph_uris),
             "base_iri": request.base_iri,
-            "substitutions": dict(request.substitutions),
+            "substitutions": {k: _encode_term(v) for k, v in request.substitutions.items()},
         }
-        try:
-            ex.conn.send(payload)
+        # An idle executor may have died since its last query (killed by the OOM killer, say):
+        # then the request goes to the next one; the dead one is replaced.
+        for _attempt in range(3):
+            ex = self._acquire(budget)
+            try:
+                ex.conn.send(payload)
+            except (OSError, ValueError):
+                self._discard(ex)
+                continue
             msg = self._receive(ex, budget)
-        except StoreError:
-            raise
-        if msg[0] == "error":
-            self._release(ex)
-            raise _error(msg[1], msg[2])
-        return _PooledQuery(self, ex, budget, QueryForm(msg[1]), msg[2])
+            if msg[0] == "error":
+                self._release(ex)
+                raise _error(msg[1], msg[2])
+            return _PooledQuery(self, ex, budget, QueryForm(msg[1]), msg[2])
+        raise EngineCrashed("the query engine processes keep failing to start; see the server log")
+
+    def _acquire(self, budget: "_Budget") -> _Executor:
+        """An idle executor; waiting for one counts against the query's time budget."""
+        started = time.monotonic()
+        try:
+            return self._idle.get(timeout=max(budget.remaining(), 0.001))
+        except queue.Empty:
+            raise StoreBusy("all query executors are busy; try again shortly") from None
+        finally:
+            budget.spent += time.monotonic() - started
 
     def _receive(self, ex: _Executor, budget: "_Budget") -> tuple[Any, ...]:
         """Wait for the executor's next message within the budget, or stop it."""
@@ -225,16 +301,18 @@ class ExecutorPool:
                     "narrow it down or add a LIMIT"
                 )
             return ex.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError):
+            ex.process.join(timeout=1)
             code = ex.process.exitcode
             self._discard(ex)
             raise EngineCrashed(
-                f"the query engine process died while running this query (exit code {code}); "
+                f"the query engine process died while running this query ({_describe_exit(code)}); "
                 "the server is still running"
             ) from None
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             executors = list(self._all)
             self._all.clear()
         for ex in executors:
@@ -256,6 +334,19 @@ class _Budget:
         ready = conn.poll(max(self.remaining(), 0))
         self.spent += time.monotonic() - start
         return ready
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "no exit status"
+    if code < 0:
+        try:
+            import signal
+
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
 
 
 def _error(kind: str, message: str) -> StoreError:
@@ -280,7 +371,12 @@ class _PooledQuery(PreparedQuery):
         if ex is None or self._started:
             raise StoreError("this query was already streamed or closed")
         self._started = True
-        ex.conn.send(("format", media_type))
+        try:
+            ex.conn.send(("format", media_type))
+        except (OSError, ValueError):
+            self._ex = None
+            self._pool._discard(ex)
+            raise EngineCrashed("the query engine process died before sending its result") from None
         while True:
             try:
                 msg = self._pool._receive(ex, self._budget)
@@ -304,7 +400,11 @@ class _PooledQuery(PreparedQuery):
             return
         if not self._started:
             # Parsed but never streamed (e.g. no acceptable format): the executor waits.
-            ex.conn.send(("cancel",))
+            try:
+                ex.conn.send(("cancel",))
+            except (OSError, ValueError):
+                self._pool._discard(ex)
+                return
             self._pool._release(ex)
             return
         if ex.process.is_alive() and not ex.conn.closed:

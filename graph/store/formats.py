@@ -43,7 +43,9 @@ FORMAT_ALIASES: dict[str, str] = {
     "jsonld": "application/ld+json",
     "json-ld": "application/ld+json",
     "rdfxml": "application/rdf+xml",
+    "rdf+xml": "application/rdf+xml",
     "rdf": "application/rdf+xml",
+    "n3": "text/turtle",  # Turtle is a subset of N3
     "nq": "application/n-quads",
     "nquads": "application/n-quads",
     "trig": "application/trig",

@@ -1,0 +1,301 @@
+"""What the endpoint offers and what the dataset holds, for machines that ask.
+
+* The SPARQL 1.1 Service Description (https://www.w3.org/TR/sparql11-service-description/)
+  at ``GET /sparql`` without a query: languages, result formats, features, the default dataset.
+* A VoID description (https://www.w3.org/TR/void/) of the dataset at ``/.well-known/void``
+  (the location RFC 5785 / VoID section 7 suggests): triples, graphs, classes, properties,
+  entities, links to Wikidata, licence, endpoint and dump. The service description links to it.
+
+Both are small RDF graphs built and written by rdflib in the negotiated format. The statistics come from fixed SPARQL text run through the store, cached
+per store generation (they are full scans; a write invalidates them).
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from typing import Any
+
+from flask import Blueprint, Response, request
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+
+from claimgraph.graph.store import Store, StoreError
+from claimgraph.graph.store.base import QueryForm
+from claimgraph.graph.store.formats import RESULT_TYPES
+from claimgraph.ontology import ONTOLOGY_IRI, PREFIXES
+from claimgraph.server.errors import text_error
+from claimgraph.server.state import get_settings, get_store
+
+bp = Blueprint("service", __name__)
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+ENT = Namespace("http://www.w3.org/ns/entailment/")
+WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
+
+#: The W3C format IRIs of every media type the endpoint writes.
+FORMAT_IRIS = {
+    "application/sparql-results+json": FORMATS.SPARQL_Results_JSON,
+    "application/sparql-results+xml": FORMATS.SPARQL_Results_XML,
+    "text/csv": FORMATS.SPARQL_Results_CSV,
+    "text/tab-separated-values": FORMATS.SPARQL_Results_TSV,
+    "text/turtle": FORMATS.Turtle,
+    "application/n-triples": FORMATS["N-Triples"],
+    "application/ld+json": FORMATS["JSON-LD"],
+    "application/rdf+xml": FORMATS.RDF_XML,
+    "application/n-quads": FORMATS["N-Quads"],
+    "application/trig": FORMATS.TriG,
+}
+
+# Fixed statistics queries: no user input ever reaches them.
+_COUNTS = """
+SELECT
+  (SUM(IF(BOUND(?g), 0, 1)) AS ?defaultTriples)
+  (SUM(IF(BOUND(?g), 1, 0)) AS ?namedTriples)
+  (COUNT(DISTINCT ?g) AS ?graphs)
+  (COUNT(DISTINCT ?p) AS ?properties)
+  (COUNT(DISTINCT ?s) AS ?subjects)
+  (COUNT(DISTINCT ?o) AS ?objects)
+WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }
+"""
+_CLASSES = """
+SELECT ?class (COUNT(DISTINCT ?s) AS ?n)
+WHERE { { ?s a ?class } UNION { GRAPH ?g { ?s a ?class } } }
+GROUP BY ?class ORDER BY DESC(?n) ?class
+"""
+_PROPERTIES = """
+SELECT ?property (COUNT(*) AS ?n)
+WHERE { { ?s ?property ?o } UNION { GRAPH ?g { ?s ?property ?o } } }
+GROUP BY ?property ORDER BY DESC(?n) ?property
+"""
+_WIKIDATA_LINKS = """
+SELECT ?property (COUNT(*) AS ?n)
+WHERE { ?s ?property ?o FILTER(isIRI(?o) && STRSTARTS(STR(?o), "http://www.wikidata.org/entity/")) }
+GROUP BY ?property ORDER BY ?property
+"""
+#: Partitions listed in the VoID description (the largest first).
+MAX_PARTITIONS = 200
+
+_cache_lock = threading.Lock()
+_cache: dict[tuple[int, str], dict[str, Any]] = {}
+
+
+def _generation(store: Store) -> str:
+    gen = getattr(store, "generation", None)
+    return gen() if callable(gen) else ""
+
+
+def _int(row: dict[str, Any], key: str) -> int:
+    term = row.get(key)
+    return int(term.value) if term is not None else 0
+
+
+def dataset_statistics(store: Store) -> dict[str, Any] | None:
+    """Counts of the whole dataset, computed once per store generation; None if they fail."""
+    key = (id(store), _generation(store))
+    with _cache_lock:
+        if key in _cache:
+            return _cache[key]
+    try:
+        counts = store.select(_COUNTS)[0]
+        stats: dict[str, Any] = {
+            "default_triples": _int(counts, "defaultTriples"),
+            "named_triples": _int(counts, "namedTriples"),
+            "graphs": _int(counts, "graphs"),
+            "properties": _int(counts, "properties"),
+            "subjects": _int(counts, "subjects"),
+            "objects": _int(counts, "objects"),
+            "classes": [(r["class"].value, _int(r, "n")) for r in store.select(_CLASSES) if "class" in r],
+            "property_partitions": [(r["property"].value, _int(r, "n")) for r in store.select(_PROPERTIES)],
+            "wikidata_links": [(r["property"].value, _int(r, "n")) for r in store.select(_WIKIDATA_LINKS)],
+        }
+    except StoreError:
+        return None
+    with _cache_lock:
+        _cache.clear()
+        _cache[key] = stats
+    return stats
+
+
+def _server_url() -> str:
+    return request.host_url.rstrip("/")
+
+
+def void_graph(store: Store) -> Graph:
+    """The VoID description of the dataset served here."""
+    settings = get_settings()
+    server = _server_url()
+    g = Graph()
+    g.bind("void", VOID)
+    g.bind("dcterms", DCTERMS)
+    g.bind("sd", SD)
+    ds = URIRef(f"{server}/.well-known/void#dataset")
+    g.add((ds, RDF.type, VOID.Dataset))
+    g.add((ds, DCTERMS.title, Literal("claimgraph: who said what, according to whom, in the news", lang="en")))
+    g.add((ds, DCTERMS.description, Literal(
+        "Claims made in news articles, their speakers and the chain of reporters, with the exact "
+        "source words; claimed propositions are kept in named graphs, never asserted.", lang="en")))
+    g.add((ds, DCTERMS.license, URIRef(settings.data_license)))
+    g.add((ds, VOID.sparqlEndpoint, URIRef(f"{server}/sparql")))
+    g.add((ds, VOID.dataDump, URIRef(f"{server}/dump")))
+    g.add((ds, VOID.uriSpace, Literal(f"{settings.base_iri}id/")))
+    g.add((ds, VOID.vocabulary, URIRef(PREFIXES["cg"])))
+    g.add((ds, VOID.vocabulary, URIRef("http://www.w3.org/ns/prov#")))
+    g.add((ds, VOID.vocabulary, URIRef("https://schema.org/")))
+    g.add((ds, VOID.feature, FORMATS["N-Quads"]))
+    g.add((ds, VOID.feature, FORMATS.TriG))
+    g.add((ds, RDFS.seeAlso, URIRef(ONTOLOGY_IRI)))
+    stats = dataset_statistics(store)
+    if stats is None:
+        g.add((ds, RDFS.comment, Literal("statistics are unavailable right now", lang="en")))
+        return g
+    total = stats["default_triples"] + stats["named_triples"]
+    g.add((ds, VOID.triples, Literal(total, datatype=XSD.integer)))
+    g.add((ds, VOID.distinctSubjects, Literal(stats["subjects"], datatype=XSD.integer)))
+    g.add((ds, VOID.distinctObjects, Literal(stats["objects"], datatype=XSD.integer)))
+    g.add((ds, VOID.properties, Literal(stats["properties"], datatype=XSD.integer)))
+    g.add((ds, VOID.classes, Literal(len(stats["classes"]), datatype=XSD.integer)))
+    g.add((ds, VOID.entities, Literal(stats["subjects"], datatype=XSD.integer)))
+    # VoID has no term for the number of graphs; the service description's sd:namedGraph
+    # count would be a list; state it as a documented extension property of this dataset.
+    g.add((ds, URIRef(f"{server}/.well-known/void#namedGraphs"), Literal(stats["graphs"], datatype=XSD.integer)))
+    g.add((URIRef(f"{server}/.well-known/void#namedGraphs"), RDFS.label, Literal("number of named graphs", lang="en")))
+    default_part = BNode()
+    g.add((ds, VOID.subset, default_part))
+    g.add((default_part, RDF.type, VOID.Dataset))
+    g.add((default_part, RDFS.label, Literal("the default graph: what claimgraph asserts", lang="en")))
+    g.add((default_part, VOID.triples, Literal(stats["default_triples"], datatype=XSD.integer)))
+    named_part = BNode()
+    g.add((ds, VOID.subset, named_part))
+    g.add((named_part, RDF.type, VOID.Dataset))
+    g.add((named_part, RDFS.label, Literal("named graphs: claimed propositions and the ontology", lang="en")))
+    g.add((named_part, VOID.triples, Literal(stats["named_triples"], datatype=XSD.integer)))
+    for cls, n in stats["classes"][:MAX_PARTITIONS]:
+        part = BNode()
+        g.add((ds, VOID.classPartition, part))
+        g.add((part, VOID["class"], URIRef(cls)))
+        g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
+    for prop, n in stats["property_partitions"][:MAX_PARTITIONS]:
+        part = BNode()
+        g.add((ds, VOID.propertyPartition, part))
+        g.add((part, VOID.property, URIRef(prop)))
+        g.add((part, VOID.triples, Literal(n, datatype=XSD.integer)))
+    for prop, n in stats["wikidata_links"]:
+        links = BNode()
+        g.add((ds, VOID.subset, links))
+        g.add((links, RDF.type, VOID.Linkset))
+        g.add((links, VOID.subjectsTarget, ds))
+        g.add((links, VOID.objectsTarget, URIRef("http://www.wikidata.org/")))
+        g.add((links, VOID.target, URIRef("http://www.wikidata.org/")))
+        g.add((links, VOID.linkPredicate, URIRef(prop)))
+        g.add((links, VOID.triples, Literal(n, datatype=XSD.integer)))
+    return g
+
+
+def service_graph() -> Graph:
+    """The SPARQL 1.1 Service Description of this endpoint."""
+    settings = get_settings()
+    server = _server_url()
+    endpoint = URIRef(f"{server}/sparql")
+    g = Graph()
+    g.bind("sd", SD)
+    g.bind("formats", FORMATS)
+    g.bind("void", VOID)
+    svc = URIRef(f"{server}/sparql#service")
+    g.add((svc, RDF.type, SD.Service))
+    g.add((svc, SD.endpoint, endpoint))
+    g.add((svc, SD.supportedLanguage, SD.SPARQL11Query))
+    if settings.update_token:
+        g.add((svc, SD.supportedLanguage, SD.SPARQL11Update))
+    if settings.allow_service:
+        g.add((svc, SD.feature, SD.BasicFederatedQuery))
+    g.add((svc, SD.defaultEntailmentRegime, ENT.Simple))
+    for media_type in dict.fromkeys(RESULT_TYPES[QueryForm.SOLUTIONS] + RESULT_TYPES[QueryForm.GRAPH]):
+        g.add((svc, SD.resultFormat, FORMAT_IRIS[media_type]))
+    g.add((svc, SD.inputFormat, FORMATS.Turtle))
+    g.add((svc, SD.inputFormat, FORMATS["N-Triples"]))
+    dataset = URIRef(f"{server}/.well-known/void#dataset")
+    g.add((svc, SD.defaultDataset, dataset))
+    g.add((dataset, RDF.type, SD.Dataset))
+    g.add((dataset, RDF.type, VOID.Dataset))
+    default_graph = BNode()
+    g.add((dataset, SD.defaultGraph, default_graph))
+    g.add((default_graph, RDF.type, SD.Graph))
+    ontology = BNode()
+    g.add((dataset, SD.namedGraph, ontology))
+    g.add((ontology, RDF.type, SD.NamedGraph))
+    g.add((ontology, SD.name, URIRef(ONTOLOGY_IRI)))
+    g.add((svc, RDFS.seeAlso, URIRef(f"{server}/.well-known/void")))
+    g.add((dataset, RDFS.seeAlso, URIRef(f"{server}/.well-known/void")))
+    g.add((svc, RDFS.comment, Literal(
+        "Every claimed proposition is a named graph named by the proposition's IRI; the default "
+        "graph holds what claimgraph asserts. The VoID description lists the counts.", lang="en")))
+    return g
+
+
+def _negotiated(g: Graph, title: str) -> Response:
+    offered = RESULT_TYPES[QueryForm.GRAPH]
+    fmt = request.args.get("format")
+    from claimgraph.graph.store.formats import FORMAT_ALIASES
+
+    accept = request.accept_mimetypes
+    if fmt:
+        media_type = FORMAT_ALIASES.get(fmt.lower(), fmt.lower())
+    elif accept and accept.best_match(offered + ["text/html"]) == "text/html" and any(
+        v.startswith("text/html") for v, _ in accept
+    ):
+        media_type = "text/html"
+    else:
+        media_type = accept.best_match(offered, offered[0]) if accept else offered[0]
+    if media_type == "text/html" or fmt == "html":
+        return _html_page(g, title)
+    if media_type not in offered:
+        return text_error(406, "offered: " + ", ".join(offered))
+    # rdflib writes these small graphs grouped by subject, which people read more easily.
+    # Turtle is valid TriG, and N-Triples valid N-Quads: the description has no named graphs.
+    rdflib_format = {
+        "text/turtle": "turtle",
+        "application/trig": "turtle",
+        "application/n-triples": "nt",
+        "application/n-quads": "nt",
+        "application/rdf+xml": "pretty-xml",
+        "application/ld+json": "json-ld",
+    }[media_type]
+    body = g.serialize(format=rdflib_format, encoding="utf-8")
+    response = Response(body, mimetype=media_type)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _html_page(g: Graph, title: str) -> Response:
+    turtle = g.serialize(format="turtle")
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:1rem}} textarea{{width:100%;font-family:monospace}} pre{{white-space:pre-wrap}}</style>
+</head><body>
+<h1>{html.escape(title)}</h1>
+<form method="get" action="{html.escape(_server_url())}/sparql">
+<label for="query">SPARQL query</label>
+<textarea id="query" name="query" rows="8">SELECT * WHERE {{ ?s ?p ?o }} LIMIT 25</textarea>
+<p><button type="submit">Run</button></p></form>
+<h2>Description</h2>
+<p>As <a href="?format=ttl">Turtle</a>, <a href="?format=nt">N-Triples</a>, <a href="?format=jsonld">JSON-LD</a>,
+<a href="?format=rdfxml">RDF/XML</a>.</p>
+<pre><code>{html.escape(turtle)}</code></pre>
+</body></html>
+"""
+    return Response(page, mimetype="text/html")
+
+
+def service_description() -> Response:
+    """``GET /sparql`` without a query."""
+    return _negotiated(service_graph(), "claimgraph SPARQL endpoint")
+
+
+@bp.get("/.well-known/void")
+def void() -> Response:
+    """The VoID description of the dataset."""
+    return _negotiated(void_graph(get_store()), "claimgraph dataset (VoID)")
