@@ -412,3 +412,22 @@ def start_server_unchecked(store_dir: Path, env: dict[str, str]) -> LiveServer:
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError("server did not start")
+
+
+def test_answers_stream_through_untouched_where_the_store_speaks_the_format(deployment: Deployment) -> None:
+    if deployment.backend.direct_query_url is None:
+        pytest.skip("the embedded store has no backend of its own to compare with")
+    cases = [(SPEAKERS_QUERY, "application/sparql-results+json"), (SPEAKERS_QUERY, "application/sparql-results+xml"),
+             (STANCE_CONSTRUCT, "application/n-triples"), (STANCE_CONSTRUCT, "text/turtle")]
+    converted = set(deployment.env.get("CLAIMGRAPH_STORE_CONVERT_FORMATS", "").split())
+    default_graph = deployment.env.get("CLAIMGRAPH_STORE_DEFAULT_GRAPH")
+    for query, media_type in cases:
+        if media_type in converted:
+            continue
+        params = {"query": query}
+        if default_graph:
+            params["default-graph-uri"] = default_graph
+        direct = requests.post(deployment.backend.direct_query_url, data=params, headers={"Accept": media_type}, timeout=30)
+        through = deployment.get(query, accept=media_type)
+        assert through.status_code == direct.status_code == 200
+        assert through.content == direct.content, media_type
