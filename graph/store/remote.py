@@ -38,6 +38,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pyoxigraph as ox
 import requests
+import urllib3
 
 from claimgraph.graph.store import lexer
 from claimgraph.graph.store.base import (
@@ -140,7 +141,7 @@ class _IterReader:
         self._chunks = chunks
         self._buf = b""
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int = -1, **_: object) -> bytes:
         while size < 0 or len(self._buf) < size:
             chunk = next(self._chunks, None)
             if chunk is None:
@@ -431,13 +432,15 @@ class RemoteStore(Store):
 
     def _chunks(self, response: requests.Response, budget: _Budget) -> Iterator[bytes]:
         """The response body, abandoned (connection closed) when the budget runs out."""
-        it = response.iter_content(CHUNK_BYTES)
+        # raw.read(n) returns n bytes unless the answer ends first: chunks of the store's own
+        # framing (often a few bytes each) are coalesced into fewer, larger writes to the client.
+        read = response.raw.read
         try:
             while True:
                 started = time.monotonic()
                 try:
-                    chunk = next(it, None)
-                except requests.exceptions.RequestException as exc:
+                    chunk = read(CHUNK_BYTES, decode_content=True) or None
+                except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
                     budget.spent += time.monotonic() - started
                     if budget.remaining() <= 0 or "timed out" in str(exc).lower():
                         raise budget.expired() from None
