@@ -1,4 +1,4 @@
-"""The ``claimgraph`` command: build, serve, load, query, dump.
+"""The ``claimgraph`` command: build, serve, load, query, dump, backup.
 
 User mistakes end with a one-line ``Error: ...`` and a non-zero exit code, never a traceback.
 """
@@ -135,9 +135,11 @@ def serve(store_dir: Path, store_url: str | None, base_iri: str | None, host: st
         allow_service=allow_service or None, allow_load=allow_load or None, cors_origins=cors_origins,
     )
     if not settings.store_url and not (settings.store_dir / "oxigraph").exists():
-        raise click.ClickException(
-            f"no store at {settings.store_dir}; run 'claimgraph build --store {settings.store_dir}' first"
-        )
+        # Created here, once, before gunicorn forks workers that would race to create it.
+        from claimgraph.graph.store import EmbeddedStore
+
+        EmbeddedStore(settings.store_dir).close()
+        click.echo(f"created an empty store at {settings.store_dir} (fill it with 'claimgraph build' or 'load')")
     if dev:
         from claimgraph.server import create_app
 
@@ -155,25 +157,71 @@ def serve(store_dir: Path, store_url: str | None, base_iri: str | None, host: st
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--graph", default=None, help="Load triples into this named graph (default graph otherwise).")
 @click.option("--base", "base_iri", default=None, help="Base IRI for relative IRIs (default: the graph IRI).")
-@click.option("--format", "media_type", default=None, help="Media type; guessed from the extension otherwise.")
-def load(store_dir: Path, store_url: str | None, files: tuple[Path, ...], graph: str | None, base_iri: str | None, media_type: str | None) -> None:
-    """Load RDF files into the store, each in one transaction."""
-    from claimgraph.graph.store import StoreError
+@click.option("--format", "media_type", default=None, help="Media type; guessed from the extension otherwise (.gz too).")
+@click.option("--validate/--no-validate", default=None,
+              help="Check data in claimgraph's vocabulary against the SHACL shapes (default: on; env CLAIMGRAPH_VALIDATE_IMPORTS).")
+def load(store_dir: Path, store_url: str | None, files: tuple[Path, ...], graph: str | None,
+         base_iri: str | None, media_type: str | None, validate: bool | None) -> None:
+    """Bulk-load RDF files (gzip too) into the store, all of them or nothing.
+
+    The files are written by pyoxigraph's bulk loader into a private copy of the store that
+    replaces the current version only once every file has been read: an error on the last
+    line, or a killed process, leaves the store as it was, and servers keep answering from the
+    previous version meanwhile."""
+    import contextlib
+    import gzip
+
+    from claimgraph.graph.store import LoadSource, StoreError
     from claimgraph.graph.store.formats import media_type_for_path
 
-    store = _open_store(_settings(store_dir=store_dir, store_url=store_url))
-    total = 0
-    started = time.monotonic()
-    for path in files:
-        mt = media_type or media_type_for_path(path)
-        if mt is None:
-            raise click.ClickException(f"{path}: unknown RDF format; pass --format")
+    settings = _settings(store_dir=store_dir, store_url=store_url)
+    if validate is None:
+        validate = settings.validate_imports
+    store = _open_store(settings)
+    with contextlib.ExitStack() as stack:
+        raw_files = []
+        sources = []
+        for path in files:
+            mt = media_type or media_type_for_path(path)
+            if mt is None:
+                raise click.ClickException(f"{path}: unknown RDF format; pass --format")
+            raw = stack.enter_context(open(path, "rb"))
+            raw_files.append(raw)
+            stream = stack.enter_context(gzip.open(raw)) if _is_gzip(raw) else raw
+            sources.append(LoadSource(stream=stream, media_type=mt, name=str(path)))
+        total_bytes = sum(p.stat().st_size for p in files)
+        show_bar = sys.stderr.isatty()
+        bar = stack.enter_context(
+            click.progressbar(length=total_bytes, label="loading", file=sys.stderr, show_eta=True)
+        ) if show_bar else None
+        done = {"pos": 0}
+
+        def progress() -> None:
+            if bar is None:
+                return
+            pos = sum(f.tell() if not f.closed else 0 for f in raw_files)
+            bar.update(max(pos - done["pos"], 0))
+            done["pos"] = max(pos, done["pos"])
+
         try:
-            with open(path, "rb") as fh:
-                total += store.load(fh, mt, graph=graph, base_iri=base_iri or graph)
-        except StoreError as exc:
-            raise click.ClickException(f"{path}: {exc}") from None
-    click.echo(f"loaded {total} quads from {len(files)} file(s) in {time.monotonic() - started:.2f} s")
+            summary = store.bulk_load(sources, graph=graph, base_iri=base_iri or graph,
+                                      progress=progress, validate=validate)
+        except (StoreError, ValueError) as exc:
+            raise click.ClickException(f"nothing was loaded: {exc}") from None
+        if bar is not None:
+            bar.update(total_bytes - done["pos"])
+    rate = summary.quads / summary.seconds if summary.seconds > 0 else 0.0
+    click.echo(
+        f"loaded {summary.quads} triples into {summary.graphs} graph(s) from {len(files)} file(s) "
+        f"in {summary.seconds:.2f} s ({rate:,.0f} triples/s)"
+    )
+
+
+def _is_gzip(fh: Any) -> bool:
+    """gzip input is recognised by its magic bytes, whatever the file is called."""
+    magic = fh.read(2)
+    fh.seek(0)
+    return magic == b"\x1f\x8b"
 
 
 @cli.command()
@@ -210,21 +258,55 @@ def query(store_dir: Path, store_url: str | None, query: str, fmt: str | None, q
 @store_option
 @store_url_option
 @click.option("--format", "fmt", type=click.Choice(["nquads", "trig"]), default="nquads", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write (default: standard output).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output); a name ending in .gz is compressed.")
 def dump(store_dir: Path, store_url: str | None, fmt: str, output: Path | None) -> None:
-    """Write the whole dataset as N-Quads or TriG."""
+    """Write the whole dataset as N-Quads or TriG (one consistent version, streamed)."""
+    import gzip
+    import os
+
     from claimgraph.graph.store import StoreError
 
     store = _open_store(_settings(store_dir=store_dir, store_url=store_url))
     media_type = "application/n-quads" if fmt == "nquads" else "application/trig"
     try:
         if output is None:
-            store.dump(sys.stdout.buffer, media_type)
-        else:
-            with open(output, "wb") as fh:
-                store.dump(fh, media_type)
+            out = sys.stdout.buffer
+            for chunk in store.dump_chunks(media_type):
+                out.write(chunk)
+            out.flush()
+            return
+        # Written next to the target and renamed at the end: never a truncated dump file.
+        tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+        try:
+            with (gzip.open(tmp, "wb") if output.suffix == ".gz" else open(tmp, "wb")) as fh:
+                for chunk in store.dump_chunks(media_type):
+                    fh.write(chunk)
+            os.replace(tmp, output)
+        finally:
+            tmp.unlink(missing_ok=True)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@cli.command()
+@store_option
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+def backup(store_dir: Path, target: Path) -> None:
+    """Copy the store into TARGET (a new folder) with Oxigraph's own backup.
+
+    TARGET is a complete claimgraph store (serve it with --store TARGET) whose oxigraph folder
+    is a plain Oxigraph database. On the same file system the copy is made of hard links:
+    instant, and it costs disk space only as the original changes."""
+    from claimgraph.graph.store import EmbeddedStore, StoreError
+
+    started = time.monotonic()
+    store = EmbeddedStore(_settings(store_dir=store_dir).store_dir)
+    try:
+        version = store.backup(target)
+    except (StoreError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backed up version {version} of {store_dir} to {target} in {time.monotonic() - started:.2f} s")
 
 
 def main() -> None:

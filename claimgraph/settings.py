@@ -43,6 +43,10 @@ class Settings:
     query_max_operators: int = 2000
     #: The licence the VoID description states for the dataset.
     data_license: str = "https://creativecommons.org/licenses/by/4.0/"
+    # Graph Store Protocol uploads may be larger than queries; parsed in memory before writing.
+    max_upload_bytes: int = 64 * 1024 * 1024
+    # Check uploads that use claimgraph's own vocabulary against its SHACL shapes.
+    validate_imports: bool = True
     # An external SPARQL store instead of the embedded one (graph/store/remote.py); its
     # credentials are read from CLAIMGRAPH_STORE_USER/PASSWORD/TOKEN by the backend, never here.
     store_url: str | None = None
@@ -68,6 +72,8 @@ class Settings:
             query_max_depth=_env_int("CLAIMGRAPH_QUERY_MAX_DEPTH", 256),
             query_max_operators=_env_int("CLAIMGRAPH_QUERY_MAX_OPERATORS", 2000),
             data_license=os.environ.get("CLAIMGRAPH_DATA_LICENSE") or "https://creativecommons.org/licenses/by/4.0/",
+            max_upload_bytes=_env_int("CLAIMGRAPH_MAX_UPLOAD_BYTES", 64 * 1024 * 1024),
+            validate_imports=os.environ.get("CLAIMGRAPH_VALIDATE_IMPORTS", "1") not in ("0", "false", "no"),
             store_url=os.environ.get("CLAIMGRAPH_STORE_URL") or None,
             store_update_url=os.environ.get("CLAIMGRAPH_STORE_UPDATE_URL") or None,
             store_gsp_url=os.environ.get("CLAIMGRAPH_STORE_GSP_URL") or None,
@@ -90,6 +96,8 @@ class Settings:
             "CLAIMGRAPH_DATA_LICENSE": self.data_license,
             "CLAIMGRAPH_QUERY_MAX_DEPTH": str(self.query_max_depth),
             "CLAIMGRAPH_QUERY_MAX_OPERATORS": str(self.query_max_operators),
+            "CLAIMGRAPH_MAX_UPLOAD_BYTES": str(self.max_upload_bytes),
+            "CLAIMGRAPH_VALIDATE_IMPORTS": "1" if self.validate_imports else "0",
         }
         if self.update_token:
             env["CLAIMGRAPH_UPDATE_TOKEN"] = self.update_token

@@ -14,7 +14,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_object(Config(settings))
 
-    from claimgraph.server import errors, health, service, sparql, state
+    from claimgraph.server import dump, errors, graph_store, health, service, sparql, state
 
     state.init_app(app, settings)
     errors.init_app(app)
@@ -22,4 +22,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(service.bp)
+    app.register_blueprint(graph_store.bp)
+    app.register_blueprint(dump.bp)
     return app

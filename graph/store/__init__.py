@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from claimgraph.graph.store.base import (
+    DataError,
+    LoadSource,
+    LoadSummary,
     EngineCrashed,
     PreparedQuery,
     QueryForm,
@@ -20,6 +23,9 @@ from claimgraph.graph.store.embedded import EmbeddedStore
 from claimgraph.settings import Settings
 
 __all__ = [
+    "DataError",
+    "LoadSource",
+    "LoadSummary",
     "EmbeddedStore",
     "EngineCrashed",
     "PreparedQuery",

@@ -1,30 +1,36 @@
 """The default backend: an Oxigraph store in a directory on disk, used by several processes.
 
-Folder layout (``--store DIR``)::
+Folder layout (``--store DIR``), see :mod:`snapshots` for why::
 
-    DIR/oxigraph/     the RocksDB database
-    DIR/write.lock    flock()ed by whichever process writes
-    DIR/generation    a counter bumped after every write; readers reopen when it changes
+    DIR/oxigraph -> versions/N   the current version of the RocksDB database (a symlink)
+    DIR/versions/N/              published versions; never written once published
+    DIR/write.lock               flock()ed by whichever process writes
+    DIR/generation               N; readers reopen when it changes
 
-RocksDB lets one process open the database read-write at a time. Writers (the CLI, any server
-worker) therefore take ``write.lock``, open the store read-write for the one operation, and
-close it; readers (the query executors) hold cheap read-only handles that see the data as of
-their opening and reopen after each write. Every write is one Oxigraph transaction, so a
-failure or a killed process leaves the store as it was.
+Writers (the CLI, any server worker) take ``write.lock``, write a copy of the current version
+and publish it with one atomic rename; readers (query executors, dumps) hold read-only handles
+on a pinned version. A failure or a killed process at any point leaves the store as it was,
+and a reader sees the state before a write or after it, never half of it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import gc
+import itertools
 import os
-from collections.abc import Iterator, Sequence
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import pyoxigraph as ox
 
 from claimgraph.graph.store.base import (
+    DataError,
+    LoadSource,
+    LoadSummary,
     PreparedQuery,
     QueryRequest,
     QuerySyntaxError,
@@ -34,6 +40,70 @@ from claimgraph.graph.store.base import (
 )
 from claimgraph.graph.store.executor import ExecutorPool, read_generation
 from claimgraph.graph.store.formats import rdf_format
+from claimgraph.graph.store.rdfio import CG_NAMESPACE, check_shapes, parse_rdf
+from claimgraph.graph.store.snapshots import PIN, VersionedStore, current_version, open_snapshot, write_lock
+from claimgraph.graph.store.using import apply_using
+
+T = TypeVar("T")
+
+#: Most quads of claimgraph-vocabulary data that a bulk load checks against the shapes.
+VALIDATE_MAX_QUADS = 200_000
+
+# The Graph Store Protocol's GET is a CONSTRUCT run by a query executor; ?g is bound with
+# pyoxigraph's substitutions, never pasted into the text.
+_DEFAULT_GRAPH_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+_NAMED_GRAPH_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def _noting_graphs(
+    quads: Iterator[ox.Quad], graphs: set[object], default_to: ox.NamedNode | None
+) -> Iterator[ox.Quad]:
+    """Quads of a dataset file, noting their graphs; default-graph triples go to ``default_to``."""
+    for q in quads:
+        g = q.graph_name
+        if default_to is not None and isinstance(g, ox.DefaultGraph):
+            q = ox.Quad(q.subject, q.predicate, q.object, default_to)
+            g = default_to
+        graphs.add(g)
+        yield q
+
+
+class _ClosingProxy:
+    """Forwards to a read-write store until the writer block ends, then lets it close."""
+
+    def __init__(self, target: ox.Store) -> None:
+        self._target: ox.Store | None = target
+
+    def __getattr__(self, name: str) -> object:
+        target = self.__dict__.get("_target")
+        if target is None:
+            raise StoreError("this store handle was only valid inside its 'with store.writer()' block")
+        return getattr(target, name)
+
+    def __iter__(self) -> Iterator[ox.Quad]:
+        return iter(self._live())
+
+    def __len__(self) -> int:
+        return len(self._live())
+
+    def __contains__(self, quad: object) -> bool:
+        return quad in self._live()
+
+    def _live(self) -> ox.Store:
+        target = self.__dict__.get("_target")
+        if target is None:
+            raise StoreError("this store handle was only valid inside its 'with store.writer()' block")
+        return target
+
+
+def _named(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as exc:
+        raise DataError(f"not a valid graph IRI: {iri!r} ({exc})") from None
 
 
 class EmbeddedStore(Store):
@@ -48,9 +118,15 @@ class EmbeddedStore(Store):
         self._query_timeout = query_timeout
         self._pool: ExecutorPool | None = None
         self.directory.mkdir(parents=True, exist_ok=True)
-        if not self.db_path.exists():
-            with self.writer():
-                pass  # creates the database so that read-only handles can open it
+        self._versions = VersionedStore(self.directory)
+        if not self.db_path.exists() or (
+            current_version(self.directory) is not None
+            and read_generation(self.gen_path) != str(current_version(self.directory))
+        ):
+            with write_lock(self.lock_path):
+                if not self.db_path.exists():
+                    self._versions.commit(lambda store: None, fresh=True)  # an empty version 1
+                self._versions.repair()
 
     # -- reading -----------------------------------------------------------------------
 
@@ -68,15 +144,29 @@ class EmbeddedStore(Store):
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[ox.Store]:
-        """A read-only handle in this process, for dumps and counts (not for user queries)."""
-        yield ox.Store.read_only(str(self.db_path))
+        """A pinned read-only handle in this process, for dumps and counts (not for user queries)."""
+        with open_snapshot(self.db_path) as snap:
+            yield snap.store
 
     def dump(self, output: IO[bytes], media_type: str = "application/n-quads") -> None:
+        for chunk in self.dump_chunks(media_type):
+            output.write(chunk)
+
+    def dump_chunks(self, media_type: str = "application/n-quads", batch: int = 20_000) -> Iterator[bytes]:
+        """The whole dataset as N-Quads or TriG, in chunks, from one pinned version.
+
+        Each chunk is a complete document of its own (no prefixes, blank node labels kept), and
+        N-Quads and TriG documents concatenate into one valid document: memory stays flat."""
         fmt = rdf_format(media_type)
         if not fmt.supports_datasets:
             raise StoreError(f"{media_type} cannot hold named graphs; use N-Quads or TriG")
         with self.reader() as store:
-            store.dump(output, fmt)
+            quads = store.quads_for_pattern(None, None, None, None)
+            while True:
+                chunk = list(itertools.islice(quads, batch))
+                if not chunk:
+                    return
+                yield ox.serialize(chunk, format=fmt)
 
     def is_empty(self) -> bool:
         with self.reader() as store:
@@ -86,41 +176,91 @@ class EmbeddedStore(Store):
         """Changes after every write (used by caches and ETags)."""
         return read_generation(self.gen_path)
 
+    def graph_exists(self, graph: str | None) -> bool:
+        if graph is None:
+            return True
+        with self.reader() as store:
+            return store.contains_named_graph(_named(graph))
+
+    def get_graph(self, graph: str | None, media_type: str) -> Iterator[bytes]:
+        """Streamed by a query executor, like any CONSTRUCT: isolated, with its time limit."""
+        if graph is None:
+            request = QueryRequest(query=_DEFAULT_GRAPH_TRIPLES)
+        else:
+            request = QueryRequest(query=_NAMED_GRAPH_TRIPLES, substitutions={"g": _named(graph)})
+        prepared = self.prepare(request)
+        try:
+            yield from prepared.stream(media_type)
+        finally:
+            prepared.close()
+
+    def backup(self, target: Path) -> int:
+        """Copy the current version with Oxigraph's own backup into a new store folder.
+
+        ``target`` becomes a claimgraph store (``--store target``) whose ``oxigraph`` folder is a
+        plain Oxigraph database; on the same file system the copy is made of hard links.
+        Returns the version number copied."""
+        target = Path(target)
+        if target.exists():
+            raise StoreError(f"{target} already exists; a backup needs a new folder")
+        target.mkdir(parents=True)
+        try:
+            with open_snapshot(self.db_path) as snap:
+                (target / "versions").mkdir()
+                snap.store.backup(str(target / "versions" / "1"))
+                version = current_version(self.directory) or 0
+            (target / "versions" / "1" / PIN).touch()
+            os.symlink("versions/1", target / "oxigraph")
+            (target / "generation").write_text("1")
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        return version
+
     # -- writing -----------------------------------------------------------------------
 
     @contextlib.contextmanager
     def writer(self) -> Iterator[ox.Store]:
-        """Exclusive read-write access for one operation; bumps the generation afterwards."""
-        with open(self.lock_path, "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        """Read-write access for several operations, all published together or not at all.
+
+        The block writes a private copy of the current version; it becomes current when the
+        block ends without an exception. The object handed out stops working after the block
+        (the database must be closed before it is published)."""
+        with write_lock(self.lock_path):
+            staging = self._versions.stage()
             try:
-                store = ox.Store(str(self.db_path))
+                store = ox.Store(str(staging))
+                proxy = _ClosingProxy(store)
                 try:
-                    yield store
+                    yield proxy  # type: ignore[misc]
                     store.flush()
                 finally:
+                    proxy._target = None
                     del store
-                self._bump_generation()
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+                    gc.collect()
+                self._versions.publish(staging)
+            except BaseException:
+                self._versions.discard(staging)
+                raise
+            self._versions.collect()
 
-    def _bump_generation(self) -> None:
-        current = read_generation(self.gen_path)
-        nxt = str(int(current or "0") + 1)
-        tmp = self.gen_path.with_suffix(".tmp")
-        tmp.write_text(nxt)
-        os.replace(tmp, self.gen_path)
+    def _commit(self, change: Callable[[ox.Store], T], fresh: bool = False) -> T:
+        """Run ``change`` on a private copy and publish it atomically (see :mod:`snapshots`)."""
+        with write_lock(self.lock_path):
+            return self._versions.commit(change, fresh=fresh)  # type: ignore[return-value]
 
     def update(self, request: UpdateRequest) -> None:
-        if request.using_graph_uris or request.using_named_graph_uris:
-            raise StoreError("using-graph-uri / using-named-graph-uri are not supported yet")
-        with self.writer() as store:
-            try:
-                store.update(request.update, base_iri=request.base_iri)
-            except SyntaxError as exc:
-                raise QuerySyntaxError(str(exc)) from None
-            except OSError as exc:
-                raise StoreError(str(exc)) from None
+        text = apply_using(request.update, request.using_graph_uris, request.using_named_graph_uris)
+
+        def change(store: ox.Store) -> None:
+            store.update(text, base_iri=request.base_iri)
+
+        try:
+            self._commit(change)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from None
+        except (OSError, ValueError) as exc:
+            raise StoreError(str(exc)) from None
 
     def load(
         self,
@@ -129,26 +269,143 @@ class EmbeddedStore(Store):
         graph: str | None = None,
         base_iri: str | None = None,
     ) -> int:
-        fmt = rdf_format(media_type)
-        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-        try:
-            quads = list(
-                ox.parse(data, fmt, base_iri=base_iri, to_graph=target if not fmt.supports_datasets else None)
-            )
-        except SyntaxError as exc:
-            raise QuerySyntaxError(str(exc)) from None
-        with self.writer() as store:
-            store.extend(quads)
+        quads = parse_rdf(data, media_type, graph=graph, base_iri=base_iri)
+        self._commit(lambda store: store.extend(quads))
         return len(quads)
 
+    def bulk_load(
+        self,
+        sources: Sequence[LoadSource],
+        graph: str | None = None,
+        base_iri: str | None = None,
+        progress: Callable[[], None] | None = None,
+        validate: bool = False,
+    ) -> LoadSummary:
+        """All sources in one new version, written by pyoxigraph's bulk loader.
+
+        ``bulk_extend`` is not transactional by itself; here it writes a private copy that is
+        published only when every source has been read completely (see :mod:`snapshots`).
+
+        With ``validate``, data that uses claimgraph's vocabulary is checked against the shapes
+        before publishing; pySHACL works in memory, so such data is limited to
+        ``VALIDATE_MAX_QUADS`` (plain imports are not checked and have no limit)."""
+        started = time.monotonic()
+        kept: list[ox.Quad] = []
+        uses_cg = False
+        target = _named(graph) if graph else ox.DefaultGraph()
+        counts = {"quads": 0}
+        graphs: set[object] = set()
+
+        too_many = DataError(
+            f"the data uses claimgraph's vocabulary and has more than {VALIDATE_MAX_QUADS} "
+            "quads, too many to check against the shapes; load it with --no-validate"
+        )
+
+        def quads() -> Iterator[ox.Quad]:
+            # The hot loop of a bulk load: kept to the few steps each quad needs.
+            nonlocal uses_cg
+            n = 0
+            for source in sources:
+                fmt = rdf_format(source.media_type)
+                parsed: Iterator[ox.Quad] = ox.parse(source.stream, fmt, base_iri=base_iri, rename_blank_nodes=True)
+                if fmt.supports_datasets:
+                    parsed = _noting_graphs(parsed, graphs, target if graph is not None else None)
+                else:
+                    graphs.add(target)
+                    if graph is not None:
+                        parsed = (ox.Quad(q.subject, q.predicate, q.object, target) for q in parsed)
+                try:
+                    for quad in parsed:
+                        n += 1
+                        if n % 50_000 == 0 and progress is not None:
+                            progress()
+                        if validate:
+                            if len(kept) < VALIDATE_MAX_QUADS:
+                                kept.append(quad)
+                            if not uses_cg:
+                                p = quad.predicate.value
+                                uses_cg = p.startswith(CG_NAMESPACE) or (
+                                    p == _RDF_TYPE and quad.object.value.startswith(CG_NAMESPACE)
+                                )
+                            if uses_cg and n > VALIDATE_MAX_QUADS:
+                                raise too_many
+                        yield quad
+                except SyntaxError as exc:
+                    raise DataError(f"{source.name}: {exc}") from None
+                if progress is not None:
+                    progress()
+            counts["quads"] = n
+
+        def change(store: ox.Store) -> None:
+            store.bulk_extend(quads())
+            if validate and uses_cg:
+                check_shapes(kept)
+
+        try:
+            self._commit(change)
+        except OSError as exc:
+            raise StoreError(str(exc)) from None
+        return LoadSummary(quads=counts["quads"], graphs=len(graphs), seconds=time.monotonic() - started)
+
     def replace_dataset(self, nquads: bytes, keep_graphs: Sequence[str] = ()) -> None:
-        quads = list(ox.parse(nquads, ox.RdfFormat.N_QUADS))
-        keep = {ox.NamedNode(g) for g in keep_graphs}
-        with self.writer() as store:
-            doomed = [q for q in store.quads_for_pattern(None, None, None, None) if q.graph_name not in keep]
-            for quad in doomed:
-                store.remove(quad)
+        quads = parse_rdf(nquads, "application/n-quads")
+        keep = [_named(g) for g in keep_graphs]
+
+        def change(store: ox.Store) -> None:
+            # A fresh version: nothing of the old dataset survives but the graphs to keep.
+            with self.reader() as old:
+                for g in keep:
+                    store.extend(old.quads_for_pattern(None, None, None, g))
             store.extend(quads)
+
+        self._commit(change, fresh=True)
+
+    def put_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
+        quads = parse_rdf(data, media_type, graph=graph, base_iri=base_iri, single_graph=True)
+        target = _named(graph) if graph else ox.DefaultGraph()
+
+        def change(store: ox.Store) -> bool:
+            if graph is None:
+                store.clear_graph(target)
+                created = False
+            else:
+                created = not store.contains_named_graph(target)
+                if not created:
+                    store.remove_graph(target)
+                store.add_graph(target)
+            store.extend(quads)
+            return created
+
+        return self._commit(change)
+
+    def post_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
+        quads = parse_rdf(data, media_type, graph=graph, base_iri=base_iri, single_graph=True)
+        target = _named(graph) if graph else ox.DefaultGraph()
+
+        def change(store: ox.Store) -> bool:
+            created = graph is not None and not store.contains_named_graph(target)
+            if graph is not None:
+                store.add_graph(target)
+            store.extend(quads)
+            return created
+
+        return self._commit(change)
+
+    def delete_graph(self, graph: str | None) -> bool:
+        if graph is not None and not self.graph_exists(graph):
+            return False
+        target = _named(graph) if graph else ox.DefaultGraph()
+
+        def change(store: ox.Store) -> bool:
+            if graph is None:
+                store.clear_graph(target)
+                return True
+            if not store.contains_named_graph(target):
+                return False  # deleted meanwhile by another writer
+            store.remove_graph(target)
+            return True
+
+        return self._commit(change)
 
     def close(self) -> None:
         if self._pool is not None:

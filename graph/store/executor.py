@@ -165,9 +165,9 @@ def _watch_parent(parent_pid: int) -> None:
 
 def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: str) -> None:
     """Serve queries until the pipe closes."""
-    import pyoxigraph as ox
+    from claimgraph.graph.store.snapshots import open_snapshot
 
-    store = None
+    snapshot = None
     generation = None
     while True:
         try:
@@ -178,15 +178,18 @@ def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: 
             continue  # a stray "cancel" for a query that had already ended
         current = read_generation(Path(gen_path))
         try:
-            if store is None or current != generation:
-                store = None
-                store = ox.Store.read_only(db_path)
+            if snapshot is None or current != generation:
+                # A pinned, immutable version: never a half-written or half-swapped store.
+                if snapshot is not None:
+                    snapshot.close()
+                snapshot = None
+                snapshot = open_snapshot(db_path)
                 generation = current
         except OSError as exc:
             conn.send(("error", "engine", f"cannot open the store: {exc}"))
             continue
         try:
-            _execute(store, request, conn)
+            _execute(snapshot.store, request, conn)
         except (BrokenPipeError, EOFError, OSError):
             return  # the server hung up; nothing left to answer
 

@@ -1,0 +1,140 @@
+"""The protocol's ``using-graph-uri`` / ``using-named-graph-uri`` for engines without them.
+
+SPARQL 1.1 Protocol §2.2.3: these parameters give the dataset of every operation that has a
+``WHERE`` clause, exactly as ``USING`` / ``USING NAMED`` clauses would. pyoxigraph's
+``Store.update`` takes no dataset, so the clauses are written into the update text: before the
+``WHERE`` of each ``DELETE/INSERT ... WHERE`` operation, and ``DELETE WHERE { P }`` becomes the
+equivalent ``DELETE { P } USING ... WHERE { P }`` (``DELETE WHERE`` has no room for ``USING``).
+
+The only text added is IRIs checked by :class:`pyoxigraph.NamedNode` and written in its
+canonical ``<...>`` form, so nothing a client sends can change the structure of the update.
+The scan is a tokenizer (strings, IRIs and comments are skipped as a SPARQL lexer would), and a
+request that already names its own dataset (``USING``/``WITH``) is refused, as the protocol asks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import pyoxigraph as ox
+
+from claimgraph.graph.store.base import QueryRejected
+
+_TOKEN = re.compile(
+    r"""
+      (?P<ws>\s+)
+    | (?P<comment>\#[^\n\r]*)
+    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''
+               |\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+               |'(?:[^'\\\n\r]|\\.)*'
+               |"(?:[^"\\\n\r]|\\.)*")
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<var>[?$][\w\u00B7-\U0010FFFF]+)
+    | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+    | (?P<name>(?:[A-Za-z_\u00C0-\U0010FFFF][\w\u00B7-\U0010FFFF.\-]*)?:(?:[\w\u00B7-\U0010FFFF.\-:%]|\\.)*
+             |[A-Za-z_\u00C0-\U0010FFFF][\w\u00B7-\U0010FFFF\-]*)
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def _tokens(text: str) -> list[tuple[str, str, int, int]]:
+    """(kind, upper-cased text, start, end) of each token, without white space and comments."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "other"
+        if kind not in ("ws", "comment"):
+            out.append((kind, m.group().upper(), m.start(), m.end()))
+    return out
+
+
+def _keyword(tok: tuple[str, str, int, int], word: str) -> bool:
+    return tok[0] == "name" and tok[1] == word
+
+
+def apply_using(update: str, using_graph_uris: Sequence[str], using_named_graph_uris: Sequence[str]) -> str:
+    """``update`` with the protocol's dataset written in as USING clauses (see module doc)."""
+    if not using_graph_uris and not using_named_graph_uris:
+        return update
+    try:
+        clauses = " ".join(
+            [f"USING {ox.NamedNode(u)}" for u in using_graph_uris]
+            + [f"USING NAMED {ox.NamedNode(u)}" for u in using_named_graph_uris]
+        )
+    except ValueError as exc:
+        raise QueryRejected(f"using-graph-uri / using-named-graph-uri: {exc}") from None
+    toks = _tokens(update)
+    inserts: list[tuple[int, int, str]] = []  # (start, end, replacement) spans of the text
+    depth = 0
+    op_start = True  # the next top-level keyword starts an operation
+    i = 0
+    while i < len(toks):
+        kind, word, start, _ = toks[i]
+        if kind == "other" and word == "{":
+            depth += 1
+        elif kind == "other" and word == "}":
+            depth -= 1
+        elif depth != 0:
+            pass
+        elif kind == "other" and word == ";":
+            op_start = True
+        elif kind == "name" and word in ("USING", "WITH"):
+            raise QueryRejected(
+                "using-graph-uri / using-named-graph-uri cannot be combined with an update "
+                "that has its own USING, USING NAMED or WITH clause"
+            )
+        elif kind == "name" and word == "PREFIX":
+            i += 3  # PREFIX pname: <iri>
+            continue
+        elif kind == "name" and word == "BASE":
+            i += 2
+            continue
+        elif op_start and kind == "name":
+            op_start = False
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            if word not in ("DELETE", "INSERT") or (nxt is not None and _keyword(nxt, "DATA")):
+                pass  # LOAD, CLEAR, ..., INSERT DATA, DELETE DATA: no WHERE, nothing to do
+            elif word == "DELETE" and nxt is not None and _keyword(nxt, "WHERE"):
+                close = _matching_brace(toks, i + 2)
+                pattern = update[toks[i + 2][2] : toks[close][3]]
+                inserts.append((start, toks[close][3], f"DELETE {pattern} {clauses} WHERE {pattern}"))
+                i = close + 1
+                continue
+            else:
+                where = _next_top_level_where(toks, i + 1)
+                inserts.append((toks[where][2], toks[where][2], clauses + " "))
+        i += 1
+    for start, end, text in reversed(inserts):
+        update = update[:start] + text + update[end:]
+    return update
+
+
+def _matching_brace(toks: list[tuple[str, str, int, int]], i: int) -> int:
+    if i >= len(toks) or toks[i][1] != "{":
+        raise QueryRejected("DELETE WHERE must be followed by a { pattern }")
+    depth = 0
+    for j in range(i, len(toks)):
+        if toks[j][0] == "other" and toks[j][1] == "{":
+            depth += 1
+        elif toks[j][0] == "other" and toks[j][1] == "}":
+            depth -= 1
+            if depth == 0:
+                return j
+    raise QueryRejected("unbalanced braces in the update")
+
+
+def _next_top_level_where(toks: list[tuple[str, str, int, int]], i: int) -> int:
+    depth = 0
+    for j in range(i, len(toks)):
+        kind, word = toks[j][0], toks[j][1]
+        if kind == "other" and word == "{":
+            depth += 1
+        elif kind == "other" and word == "}":
+            depth -= 1
+        elif depth == 0 and kind == "name" and word == "WHERE":
+            return j
+        elif depth == 0 and kind == "other" and word == ";":
+            break
+    raise QueryRejected("a DELETE/INSERT operation needs a WHERE clause")

@@ -1,0 +1,236 @@
+"""``/store``: the SPARQL 1.1 Graph Store HTTP Protocol.
+
+Graphs are identified indirectly (``/store?graph=IRI``, ``/store?default``) or directly: a
+request to ``/store/some/path`` addresses the graph whose IRI is that URL itself, so the IRI
+answered in ``Location`` after ``POST /store`` (graph creation) can be dereferenced as it is.
+``GET /store`` with no parameter is the whole dataset (N-Quads, TriG); ``POST /store`` with
+quads (N-Quads, TriG, JSON-LD) adds them to the dataset.
+
+Reads are public; every write needs the update token (:mod:`auth`). An upload is parsed
+completely (and checked against the SHACL shapes when it uses claimgraph's vocabulary) before
+anything is written, and the write itself is one atomic store version: a bad upload is a 400
+that changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request, stream_with_context
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from claimgraph.graph.store import DataError, StoreError
+from claimgraph.graph.store.rdfio import check_shapes, parse_rdf
+from claimgraph.server.auth import check_write_access
+from claimgraph.server.errors import store_error_response, text_error
+from claimgraph.server.state import get_settings, get_store
+
+bp = Blueprint("graph_store", __name__)
+
+#: Graph formats offered for GET, most preferred first (Turtle for */*).
+GRAPH_TYPES = [
+    "text/turtle",
+    "application/n-triples",
+    "application/rdf+xml",
+    "application/ld+json",
+    "application/n-quads",
+    "application/trig",
+]
+#: Dataset formats offered for ``GET /store``.
+DATASET_TYPES = ["application/n-quads", "application/trig"]
+METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a request addresses: the whole dataset, the default graph, or a named graph."""
+
+    dataset: bool = False
+    graph: str | None = None  # None with dataset=False: the default graph
+
+
+class BadTarget(Exception):
+    pass
+
+
+def _target(rest: str | None) -> Target:
+    has_graph = "graph" in request.args
+    has_default = "default" in request.args
+    if rest is not None:
+        if has_graph or has_default:
+            raise BadTarget("a graph URL (direct identification) takes no ?graph= or ?default parameter")
+        return Target(graph=request.base_url)
+    if has_graph and has_default:
+        raise BadTarget("give either ?graph=IRI or ?default, not both")
+    if has_default:
+        return Target()
+    if has_graph:
+        iris = request.args.getlist("graph")
+        if len(iris) != 1:
+            raise BadTarget("give exactly one ?graph= parameter")
+        try:
+            node = ox.NamedNode(iris[0])
+        except ValueError as exc:
+            raise BadTarget(f"?graph= must be an absolute IRI: {exc}") from None
+        if ":" not in node.value:
+            raise BadTarget("?graph= must be an absolute IRI")
+        return Target(graph=node.value)
+    return Target(dataset=True)
+
+
+@bp.route("/store", methods=METHODS, defaults={"rest": None}, strict_slashes=False)
+@bp.route("/store/<path:rest>", methods=METHODS)
+def graph_store(rest: str | None) -> Response:
+    try:
+        target = _target(rest)
+    except BadTarget as exc:
+        return text_error(400, str(exc))
+    if request.method in ("GET", "HEAD"):
+        return _read(target)
+    denied = check_write_access()
+    if denied is not None:
+        return denied
+    try:
+        if request.method == "DELETE":
+            return _delete(target)
+        request.max_content_length = get_settings().max_upload_bytes
+        quads = _upload(graph=target.graph, single_graph=not target.dataset)
+        if request.method == "PUT":
+            return _put(target, quads)
+        return _post(target, quads)
+    except RequestEntityTooLarge:
+        limit = get_settings().max_upload_bytes
+        return text_error(413, f"the upload is larger than the limit of {limit} bytes (CLAIMGRAPH_MAX_UPLOAD_BYTES); use 'claimgraph load' for bulk imports")
+    except _Unsupported as exc:
+        return text_error(415, str(exc))
+    except StoreError as exc:
+        return _error(exc)
+
+
+def _error(exc: StoreError) -> Response:
+    if isinstance(exc, DataError):
+        return text_error(400, f"the data was refused and nothing was written:\n{exc}")
+    return store_error_response(exc)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def _negotiate(offered: list[str]) -> str | None:
+    """The best offered type for the Accept header (q-values, wildcards); parameters such as
+    ``charset=utf-8`` do not stop a match."""
+    if not request.headers.get("Accept"):
+        return offered[0]
+    accept = MIMEAccept([(value.split(";", 1)[0].strip(), q) for value, q in request.accept_mimetypes])
+    return accept.best_match(offered)
+
+
+def _read(target: Target) -> Response:
+    store = get_store()
+    if target.dataset:
+        media_type = _negotiate(DATASET_TYPES)
+        if media_type is None:
+            return text_error(406, "the whole dataset is offered as: " + ", ".join(DATASET_TYPES))
+        if request.method == "HEAD":
+            return Response(status=200, mimetype=media_type)
+        return Response(stream_with_context(store.dump_chunks(media_type)), mimetype=media_type)
+    media_type = _negotiate(GRAPH_TYPES)
+    if media_type is None:
+        return text_error(406, "a graph is offered as: " + ", ".join(GRAPH_TYPES))
+    try:
+        if not store.graph_exists(target.graph):
+            return text_error(404, f"no graph named <{target.graph}> in this store")
+        if request.method == "HEAD":
+            return Response(status=200, mimetype=media_type)
+        chunks = store.get_graph(target.graph, media_type)
+        first = next(chunks, b"")  # errors before the first byte still get a proper status
+    except StoreError as exc:
+        return _error(exc)
+
+    def body():
+        yield first
+        yield from chunks
+
+    return Response(stream_with_context(body()), mimetype=media_type)
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _upload(graph: str | None, single_graph: bool) -> list[ox.Quad]:
+    # Relative IRIs resolve against the graph's IRI (or the request URL), as the spec asks.
+    """Parse the body (or each part of a multipart/form-data body) and check the shapes."""
+    base_iri = graph or request.base_url
+    if request.mimetype == "multipart/form-data":
+        quads: list[ox.Quad] = []
+        if not request.files:
+            raise DataError("the multipart body holds no file")
+        for part in request.files.values():
+            quads += parse_rdf(part.stream, _media_type(part.mimetype, part.filename),
+                               base_iri=base_iri, single_graph=single_graph)
+    else:
+        quads = parse_rdf(request.get_data(cache=False), _media_type(request.mimetype, None),
+                          base_iri=base_iri, single_graph=single_graph)
+    if get_settings().validate_imports:
+        check_shapes(quads)
+    return quads
+
+
+def _media_type(mimetype: str, filename: str | None) -> str:
+    if mimetype and ox.RdfFormat.from_media_type(mimetype) is not None:
+        return mimetype
+    if filename and "." in filename:
+        fmt = ox.RdfFormat.from_extension(filename.rsplit(".", 1)[1])
+        if fmt is not None:
+            return fmt.media_type
+    raise _Unsupported(
+        f"unsupported media type {mimetype or '(none)'}; send one of: "
+        + ", ".join(GRAPH_TYPES + ["text/n3"])
+    )
+
+
+def _nquads(quads: list[ox.Quad]) -> bytes:
+    """The parsed upload handed to the store as N-Quads (already checked, blank nodes renamed)."""
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+
+
+def _ntriples(quads: list[ox.Quad]) -> bytes:
+    """The triples of a one-graph upload; the store puts them in the target graph."""
+    return ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES)
+
+
+def _put(target: Target, quads: list[ox.Quad]) -> Response:
+    if target.dataset:
+        return text_error(400, "PUT needs a graph: /store?graph=IRI, /store?default or a graph URL")
+    created = get_store().put_graph(target.graph, _ntriples(quads), "application/n-triples")
+    return Response(status=201 if created else 204)
+
+
+def _post(target: Target, quads: list[ox.Quad]) -> Response:
+    store = get_store()
+    if target.dataset:
+        if any(not isinstance(q.graph_name, ox.DefaultGraph) for q in quads):
+            # Quads name their own graphs: add them to the dataset as they are.
+            store.load(_nquads(quads), "application/n-quads")
+            return Response(status=204)
+        # Triples posted to the store itself: a new graph, named by a fresh URL on this server.
+        iri = request.url_root + "store/" + uuid.uuid4().hex
+        store.post_graph(iri, _ntriples(quads), "application/n-triples")
+        return Response(status=201, headers={"Location": iri})
+    created = store.post_graph(target.graph, _ntriples(quads), "application/n-triples")
+    return Response(status=201 if created else 204)
+
+
+def _delete(target: Target) -> Response:
+    if target.dataset:
+        return text_error(400, "DELETE needs a graph: /store?graph=IRI, /store?default or a graph URL")
+    if not get_store().delete_graph(target.graph):
+        return text_error(404, f"no graph named <{target.graph}> in this store")
+    return Response(status=204)
