@@ -42,6 +42,8 @@ import urllib3
 
 from claimgraph.graph.store import lexer
 from claimgraph.graph.store.base import (
+    LoadSource,
+    LoadSummary,
     PreparedQuery,
     QueryForm,
     QueryRequest,
@@ -53,6 +55,7 @@ from claimgraph.graph.store.base import (
     UpdateRequest,
 )
 from claimgraph.graph.store.formats import rdf_format
+from claimgraph.graph.store.rdfio import check_shapes, parse_rdf
 
 log = logging.getLogger(__name__)
 
@@ -573,19 +576,9 @@ class RemoteStore(Store):
     def _parse(
         self, data: bytes | IO[bytes], media_type: str, graph: str | None, base_iri: str | None
     ) -> list[ox.Quad]:
-        """Read an upload with pyoxigraph first: a malformed one is refused before the store sees it."""
-        try:
-            fmt = rdf_format(media_type)
-        except ValueError as exc:
-            raise StoreError(str(exc)) from None
-        try:
-            quads = list(ox.parse(data, fmt, base_iri=base_iri, rename_blank_nodes=True))
-        except SyntaxError as exc:
-            raise QuerySyntaxError(str(exc)) from None
-        if graph and not fmt.supports_datasets:
-            target = ox.NamedNode(graph)
-            quads = [ox.Quad(q.subject, q.predicate, q.object, target) for q in quads]
-        return quads
+        """Read an upload with pyoxigraph first: a malformed one is refused (DataError, with the
+        parser's line) before the store sees anything."""
+        return parse_rdf(data, media_type, graph=graph, base_iri=base_iri)
 
     def _gsp_params(self, graph: str | None) -> dict[str, str]:
         term = self._graph_term(graph)
@@ -597,16 +590,40 @@ class RemoteStore(Store):
         self, data: bytes | IO[bytes], media_type: str, graph: str | None = None, base_iri: str | None = None
     ) -> int:
         quads = self._parse(data, media_type, graph, base_iri)
+        self._write_quads(quads)
+        return len(quads)
+
+    def bulk_load(
+        self,
+        sources: Sequence[LoadSource],
+        graph: str | None = None,
+        base_iri: str | None = None,
+        progress: Callable[[], None] | None = None,
+        validate: bool = False,
+    ) -> LoadSummary:
+        """Every source parsed (and checked) first, then written in one request: all or nothing."""
+        started = time.monotonic()
+        quads: list[ox.Quad] = []
+        for source in sources:
+            quads += self._parse(source.stream, source.media_type, graph, base_iri)
+            if progress is not None:
+                progress()
+        if validate:
+            check_shapes(quads)
+        self._write_quads(quads)
+        graphs = {q.graph_name for q in quads}
+        return LoadSummary(quads=len(quads), graphs=len(graphs), seconds=time.monotonic() - started)
+
+    def _write_quads(self, quads: list[ox.Quad]) -> None:
+        """Add quads in one request: a GSP POST when they fill one graph, else INSERT DATA."""
         if not quads:
-            return 0
+            return
         graphs = {q.graph_name for q in quads}
         if self.gsp_url and len(graphs) == 1:
             only = next(iter(graphs))
-            name = None if isinstance(only, ox.DefaultGraph) else only.value
-            self._gsp_write("POST", name, quads)
+            self._gsp_write("POST", None if isinstance(only, ox.DefaultGraph) else only.value, quads)
         else:
             self._update_text({"update": f"INSERT DATA {{\n{self._quad_data(quads)}\n}}"})
-        return len(quads)
 
     def _gsp_write(self, method: str, graph: str | None, quads: list[ox.Quad]) -> requests.Response:
         body = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES)
@@ -673,6 +690,11 @@ class RemoteStore(Store):
                 f"the SPARQL store returned {seen} of {expected} quads: raise its result row limit "
                 "(Virtuoso: ResultSetMaxRows in the [SPARQL] section)"
             )
+
+    def dump_chunks(self, media_type: str = "application/n-quads") -> Iterator[bytes]:
+        """The dump as it is written, with back-pressure (memory stays flat)."""
+        rdf_format(media_type)  # an unknown type fails here, before any byte is sent
+        return _pump(lambda out: self.dump(out, media_type))
 
     def is_empty(self) -> bool:
         if self.default_graph is None and self.ask("ASK { ?s ?p ?o }"):
