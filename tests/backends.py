@@ -26,8 +26,6 @@ VIRTUOSO_SYSTEM_GRAPHS = (
     "http://www.openlinksw.com/schemas/virtrdf#",
     "http://www.w3.org/ns/ldp#",
     "http://localuriqaserver/",
-    "http://localhost:",
-    "http://127.0.0.1:",
 )
 VIRTUOSO_USER = "dba"
 #: Set at startup (a fresh database's dba password is "dba"); tests check it never shows anywhere.

@@ -541,11 +541,18 @@ class RemoteStore(Store):
         if request.using_graph_uris or request.using_named_graph_uris:
             data["using-graph-uri"] = list(request.using_graph_uris)
             data["using-named-graph-uri"] = list(request.using_named_graph_uris)
-        self._update_text(data, request.timeout)
+        self._update_text(data, request.timeout, ours=False)
 
-    def _update_text(self, data: dict[str, Any], timeout: float | None = None) -> None:
+    def _update_text(self, data: dict[str, Any], timeout: float | None = None, ours: bool = True) -> None:
+        """Send one update request. ``ours``: claimgraph wrote the text (load, build, GSP), so a
+        refusal is the store's failure (502), not the client's syntax error (400)."""
         budget = self._budget(timeout if timeout is not None else max(self.query_timeout, 300.0))
-        response = self._post(self.update_url, data, budget)
+        try:
+            response = self._post(self.update_url, data, budget)
+        except QuerySyntaxError as exc:
+            if not ours:
+                raise
+            raise StoreUnavailable(f"the SPARQL store refused claimgraph's update: {exc}") from None
         try:
             if response.status_code >= 400:
                 raise StoreUnavailable(
@@ -572,6 +579,16 @@ class RemoteStore(Store):
             body = "\n".join(lines)
             parts.append(body if graph is None else f"GRAPH {graph} {{\n{body}\n}}")
         return "\n".join(parts)
+
+    def _insert(self, quads: list[ox.Quad]) -> str:
+        """The update operation that adds ``quads``.
+
+        ``INSERT DATA`` where possible; with blank nodes, the equivalent ``INSERT { } WHERE { }``
+        (its template mints fresh blank nodes too), since Virtuoso refuses blank nodes in
+        ``INSERT DATA`` although SPARQL 1.1 allows them."""
+        if any(isinstance(t, ox.BlankNode) for q in quads for t in (q.subject, q.object)):
+            return f"INSERT {{\n{self._quad_data(quads)}\n}} WHERE {{ }}"
+        return f"INSERT DATA {{\n{self._quad_data(quads)}\n}}"
 
     def _parse(
         self, data: bytes | IO[bytes], media_type: str, graph: str | None, base_iri: str | None
@@ -623,7 +640,7 @@ class RemoteStore(Store):
             only = next(iter(graphs))
             self._gsp_write("POST", None if isinstance(only, ox.DefaultGraph) else only.value, quads)
         else:
-            self._update_text({"update": f"INSERT DATA {{\n{self._quad_data(quads)}\n}}"})
+            self._update_text({"update": self._insert(quads)})
 
     def _gsp_write(self, method: str, graph: str | None, quads: list[ox.Quad]) -> requests.Response:
         body = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES)
@@ -660,7 +677,7 @@ class RemoteStore(Store):
         keep = set(keep_graphs)
         ops = ["DROP SILENT DEFAULT" if self.default_graph is None else f"DROP SILENT GRAPH <{self.default_graph}>"]
         ops += [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in self.named_graphs() if g not in keep]
-        ops.append(f"INSERT DATA {{\n{self._quad_data(quads)}\n}}")
+        ops.append(self._insert(quads))
         self._update_text({"update": " ;\n".join(ops)})
 
     def dump(self, output: IO[bytes], media_type: str = "application/n-quads") -> None:
@@ -743,7 +760,7 @@ class RemoteStore(Store):
         else:
             term = self._graph_term(graph)
             drop = "DROP SILENT DEFAULT" if term is None else f"DROP SILENT GRAPH {term}"
-            self._update_text({"update": f"{drop} ;\nINSERT DATA {{\n{self._quad_data(quads)}\n}}"})
+            self._update_text({"update": f"{drop} ;\n{self._insert(quads)}"})
         return created
 
     def post_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
@@ -753,7 +770,7 @@ class RemoteStore(Store):
             if self.gsp_url:
                 self._gsp_write("POST", graph, quads)
             else:
-                self._update_text({"update": f"INSERT DATA {{\n{self._quad_data(quads)}\n}}"})
+                self._update_text({"update": self._insert(quads)})
         return created
 
     def delete_graph(self, graph: str | None) -> bool:
