@@ -22,6 +22,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -201,14 +202,18 @@ def _named(iri: str) -> ox.NamedNode:
 class EmbeddedStore(Store):
     """Oxigraph on disk, with queries isolated in executor processes."""
 
-    def __init__(self, directory: Path, query_workers: int = 2, query_timeout: float = 30.0) -> None:
+    def __init__(
+        self, directory: Path, query_workers: int = 2, query_timeout: float = 30.0, query_memory_mb: int = 0
+    ) -> None:
         self.directory = Path(directory)
         self.db_path = self.directory / "oxigraph"
         self.gen_path = self.directory / "generation"
         self.lock_path = self.directory / "write.lock"
         self._query_workers = query_workers
         self._query_timeout = query_timeout
+        self._query_memory_mb = query_memory_mb
         self._pool: ExecutorPool | None = None
+        self._pool_lock = threading.Lock()  # two first requests must not start two pools
         self.directory.mkdir(parents=True, exist_ok=True)
         self._versions = VersionedStore(self.directory)
         if not self.db_path.exists():
@@ -227,11 +232,12 @@ class EmbeddedStore(Store):
     @property
     def pool(self) -> ExecutorPool:
         """Executor processes start on first use, so the CLI's writes never pay for them."""
-        if self._pool is None:
-            self._pool = ExecutorPool(
-                self.db_path, self.gen_path, self._query_workers, self._query_timeout
-            )
-        return self._pool
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ExecutorPool(
+                    self.db_path, self.gen_path, self._query_workers, self._query_timeout, self._query_memory_mb
+                )
+            return self._pool
 
     def prepare(self, request: QueryRequest) -> PreparedQuery:
         return self.pool.prepare(request)
