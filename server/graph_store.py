@@ -4,12 +4,12 @@ Graphs are identified indirectly (``/store?graph=IRI``, ``/store?default``) or d
 request to ``/store/some/path`` addresses the graph whose IRI is that URL itself, so the IRI
 answered in ``Location`` after ``POST /store`` (graph creation) can be dereferenced as it is.
 ``GET /store`` with no parameter is the whole dataset (N-Quads, TriG); ``POST /store`` with
-quads (N-Quads, TriG, JSON-LD) adds them to the dataset.
+quads that name their graphs (N-Quads, TriG, JSON-LD) adds them to the dataset as they are.
 
-Reads are public; every write needs the update token (:mod:`auth`). An upload is parsed
-completely (and checked against the SHACL shapes when it uses claimgraph's vocabulary) before
-anything is written, and the write itself is one atomic store version: a bad upload is a 400
-that changes nothing.
+Reads are public; every write needs the update token (:mod:`auth`). An upload is checked in
+one streaming pass (syntax; SHACL shapes when it uses claimgraph's vocabulary) and written as
+one atomic store version, which a parse error halfway through throws away: a bad upload is a
+400 that changes nothing.
 """
 
 from __future__ import annotations
