@@ -51,6 +51,16 @@ class Settings:
     max_upload_bytes: int = 64 * 1024 * 1024
     # Check uploads that use claimgraph's own vocabulary against its SHACL shapes.
     validate_imports: bool = True
+    #: Result cache for repeated read queries, per server process, in bytes (0: off).
+    cache_bytes: int = 64 * 1024 * 1024
+    # An external SPARQL store instead of the embedded one (graph/store/remote.py); its
+    # credentials are read from CLAIMGRAPH_STORE_USER/PASSWORD/TOKEN by the backend, never here.
+    store_url: str | None = None
+    store_update_url: str | None = None
+    store_gsp_url: str | None = None
+    store_default_graph: str | None = None
+    store_system_graphs: tuple[str, ...] = ()
+    store_convert_formats: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -72,6 +82,13 @@ class Settings:
             data_license=os.environ.get("CLAIMGRAPH_DATA_LICENSE") or "https://creativecommons.org/licenses/by/4.0/",
             max_upload_bytes=_env_int("CLAIMGRAPH_MAX_UPLOAD_BYTES", 64 * 1024 * 1024),
             validate_imports=os.environ.get("CLAIMGRAPH_VALIDATE_IMPORTS", "1") not in ("0", "false", "no"),
+            cache_bytes=_env_int("CLAIMGRAPH_CACHE_BYTES", 64 * 1024 * 1024),
+            store_url=os.environ.get("CLAIMGRAPH_STORE_URL") or None,
+            store_update_url=os.environ.get("CLAIMGRAPH_STORE_UPDATE_URL") or None,
+            store_gsp_url=os.environ.get("CLAIMGRAPH_STORE_GSP_URL") or None,
+            store_default_graph=os.environ.get("CLAIMGRAPH_STORE_DEFAULT_GRAPH") or None,
+            store_system_graphs=tuple(os.environ.get("CLAIMGRAPH_STORE_SYSTEM_GRAPHS", "").split()),
+            store_convert_formats=tuple(os.environ.get("CLAIMGRAPH_STORE_CONVERT_FORMATS", "").split()),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -92,9 +109,22 @@ class Settings:
             "CLAIMGRAPH_QUERY_MAX_OPERATORS": str(self.query_max_operators),
             "CLAIMGRAPH_MAX_UPLOAD_BYTES": str(self.max_upload_bytes),
             "CLAIMGRAPH_VALIDATE_IMPORTS": "1" if self.validate_imports else "0",
+            "CLAIMGRAPH_CACHE_BYTES": str(self.cache_bytes),
         }
         if self.update_token:
             env["CLAIMGRAPH_UPDATE_TOKEN"] = self.update_token
+        for name, value in (
+            ("CLAIMGRAPH_STORE_URL", self.store_url),
+            ("CLAIMGRAPH_STORE_UPDATE_URL", self.store_update_url),
+            ("CLAIMGRAPH_STORE_GSP_URL", self.store_gsp_url),
+            ("CLAIMGRAPH_STORE_DEFAULT_GRAPH", self.store_default_graph),
+        ):
+            if value:
+                env[name] = value
+        if self.store_system_graphs:
+            env["CLAIMGRAPH_STORE_SYSTEM_GRAPHS"] = " ".join(self.store_system_graphs)
+        if self.store_convert_formats:
+            env["CLAIMGRAPH_STORE_CONVERT_FORMATS"] = " ".join(self.store_convert_formats)
         return env
 
     def with_(self, **changes: object) -> "Settings":
