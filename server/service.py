@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import threading
+import time
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -79,12 +80,16 @@ GROUP BY ?property ORDER BY ?property
 MAX_PARTITIONS = 200
 
 _cache_lock = threading.Lock()
-_cache: dict[tuple[int, str], dict[str, Any]] = {}
+_compute_lock = threading.Lock()
+_cache: dict[tuple[int, str], dict[str, Any] | None] = {}
+#: Stores without a write counter (an external store) get their statistics recomputed this often.
+UNVERSIONED_TTL_S = 600
 
 
 def _generation(store: Store) -> str:
     gen = getattr(store, "generation", None)
-    return gen() if callable(gen) else ""
+    value = gen() if callable(gen) else ""
+    return value or f"t{int(time.time() // UNVERSIONED_TTL_S)}"
 
 
 def _int(row: dict[str, Any], key: str) -> int:
@@ -93,30 +98,40 @@ def _int(row: dict[str, Any], key: str) -> int:
 
 
 def dataset_statistics(store: Store) -> dict[str, Any] | None:
-    """Counts of the whole dataset, computed once per store generation; None if they fail."""
+    """Counts of the whole dataset, once per store generation; None when unavailable.
+
+    They are full scans: computed by one request at a time, and a failure (the query timeout
+    on a large store) is remembered too, so that asking again and again cannot keep the
+    query executors busy."""
     key = (id(store), _generation(store))
     with _cache_lock:
         if key in _cache:
             return _cache[key]
+    if not _compute_lock.acquire(blocking=False):
+        return None  # another request is computing them right now
     try:
-        counts = store.select(_COUNTS)[0]
-        stats: dict[str, Any] = {
-            "default_triples": _int(counts, "defaultTriples"),
-            "named_triples": _int(counts, "namedTriples"),
-            "graphs": _int(counts, "graphs"),
-            "properties": _int(counts, "properties"),
-            "subjects": _int(counts, "subjects"),
-            "objects": _int(counts, "objects"),
-            "classes": [(r["class"].value, _int(r, "n")) for r in store.select(_CLASSES) if "class" in r],
-            "property_partitions": [(r["property"].value, _int(r, "n")) for r in store.select(_PROPERTIES)],
-            "wikidata_links": [(r["property"].value, _int(r, "n")) for r in store.select(_WIKIDATA_LINKS)],
-        }
-    except StoreError:
-        return None
-    with _cache_lock:
-        _cache.clear()
-        _cache[key] = stats
-    return stats
+        stats: dict[str, Any] | None
+        try:
+            counts = store.select(_COUNTS)[0]
+            stats = {
+                "default_triples": _int(counts, "defaultTriples"),
+                "named_triples": _int(counts, "namedTriples"),
+                "graphs": _int(counts, "graphs"),
+                "properties": _int(counts, "properties"),
+                "subjects": _int(counts, "subjects"),
+                "objects": _int(counts, "objects"),
+                "classes": [(r["class"].value, _int(r, "n")) for r in store.select(_CLASSES) if "class" in r],
+                "property_partitions": [(r["property"].value, _int(r, "n")) for r in store.select(_PROPERTIES)],
+                "wikidata_links": [(r["property"].value, _int(r, "n")) for r in store.select(_WIKIDATA_LINKS)],
+            }
+        except StoreError:
+            stats = None
+        with _cache_lock:
+            _cache.clear()
+            _cache[key] = stats
+        return stats
+    finally:
+        _compute_lock.release()
 
 
 def _server_url() -> str:
