@@ -99,6 +99,14 @@ def test_protocol_dataset_replaces_from_clauses(server) -> None:
     assert int(r.json()["results"]["bindings"][0]["n"]["value"]) > 0
 
 
+def test_a_dataset_uri_that_is_no_iri_is_a_400(server) -> None:
+    r = requests.get(server.sparql, params={"query": "ASK {}", "default-graph-uri": "not an iri"})
+    assert r.status_code == 400
+    assert "invalid dataset" in r.text
+    r = requests.get(server.sparql, params={"query": "ASK {}", "named-graph-uri": "http://e/<x>"})
+    assert r.status_code == 400
+
+
 def test_updates_on_a_read_only_server_are_refused(server) -> None:
     r = requests.post(server.sparql, data={"update": "INSERT DATA { <http://e/s> <http://e/p> 1 }"})
     assert r.status_code == 403

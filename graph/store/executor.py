@@ -26,6 +26,7 @@ from typing import Any
 from claimgraph.graph.store.base import (
     EngineCrashed,
     PreparedQuery,
+    QueryRejected,
     QueryForm,
     QueryRequest,
     QuerySyntaxError,
@@ -106,15 +107,19 @@ def _execute(store: Any, request: dict[str, Any], conn: multiprocessing.connecti
     from claimgraph.graph.store.formats import rdf_format, results_format
 
     kwargs: dict[str, Any] = {"base_iri": request["base_iri"]}
-    if request["default_graph_uris"]:
-        kwargs["default_graph"] = [ox.NamedNode(u) for u in request["default_graph_uris"]]
-    if request["named_graph_uris"]:
-        kwargs["named_graphs"] = [ox.NamedNode(u) for u in request["named_graph_uris"]]
-        if "default_graph" not in kwargs:
-            # The protocol: named-graph-uri alone gives an empty default graph, not the store's.
-            kwargs["default_graph"] = []
-    if request["substitutions"]:
-        kwargs["substitutions"] = {ox.Variable(k): _decode_term(v) for k, v in request["substitutions"].items()}
+    try:
+        if request["default_graph_uris"]:
+            kwargs["default_graph"] = [ox.NamedNode(u) for u in request["default_graph_uris"]]
+        if request["named_graph_uris"]:
+            kwargs["named_graphs"] = [ox.NamedNode(u) for u in request["named_graph_uris"]]
+            if "default_graph" not in kwargs:
+                # The protocol: named-graph-uri alone gives an empty default graph, not the store's.
+                kwargs["default_graph"] = []
+        if request["substitutions"]:
+            kwargs["substitutions"] = {ox.Variable(k): _decode_term(v) for k, v in request["substitutions"].items()}
+    except ValueError as exc:  # a graph URI or bound value that is no valid IRI/term
+        conn.send(("error", "request", f"invalid dataset or bound value: {exc}"))
+        return
     try:
         result = store.query(request["query"], **kwargs)
     except SyntaxError as exc:
@@ -216,6 +221,8 @@ def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: 
             _execute(snapshot.store, request, conn)
         except (BrokenPipeError, EOFError, OSError):
             return  # the server hung up; nothing left to answer
+        except Exception as exc:  # a bug here must cost one request, not the executor
+            conn.send(("error", "engine", f"{type(exc).__name__}: {exc}"))
 
 
 def _executor_main(
@@ -388,6 +395,8 @@ def _describe_exit(code: int | None) -> str:
 def _error(kind: str, message: str) -> StoreError:
     if kind == "syntax":
         return QuerySyntaxError(message)
+    if kind == "request":
+        return QueryRejected(message)
     return StoreError(message)
 
 
@@ -446,6 +455,13 @@ class _PooledQuery(PreparedQuery):
         if ex.process.is_alive() and not ex.conn.closed:
             # Still mid-query: the only way to stop pyoxigraph is to stop its process.
             self._pool._discard(ex)
+
+    def __del__(self) -> None:
+        # A caller that forgot close() must not take an executor out of the pool for good.
+        try:
+            self.close()
+        except Exception:
+            pass
 
 
 def executor_count_hint() -> int:
