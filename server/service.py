@@ -285,7 +285,11 @@ def _negotiated(g: Graph, title: str) -> Response:
 
 
 def _html_page(g: Graph, title: str) -> Response:
+    from claimgraph.server.negotiation import query_page_url
+
     turtle = g.serialize(format="turtle")
+    editor_url = query_page_url()
+    editor = f' or use the <a href="{html.escape(editor_url)}">query editor with example questions</a>' if editor_url else ""
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
@@ -295,7 +299,7 @@ def _html_page(g: Graph, title: str) -> Response:
 <form method="get" action="{html.escape(_server_url())}/sparql">
 <label for="query">SPARQL query</label>
 <textarea id="query" name="query" rows="8">SELECT * WHERE {{ ?s ?p ?o }} LIMIT 25</textarea>
-<p><button type="submit">Run</button></p></form>
+<p><button type="submit">Run</button>{editor}</p></form>
 <h2>Description</h2>
 <p>As <a href="?format=ttl">Turtle</a>, <a href="?format=nt">N-Triples</a>, <a href="?format=jsonld">JSON-LD</a>,
 <a href="?format=rdfxml">RDF/XML</a>.</p>

@@ -42,6 +42,7 @@ def test_service_description_for_a_browser_is_a_page_with_a_query_form(server) -
     assert r.headers["Content-Type"].startswith("text/html")
     assert '<form method="get"' in r.text and 'name="query"' in r.text
     assert "sd:Service" in r.text
+    assert 'href="/query"' in r.text
 
 
 def test_void_description_counts_match_the_store(server) -> None:
