@@ -1,16 +1,25 @@
 """Run read queries in separate processes, so that any one of them can be stopped.
 
-pyoxigraph cannot cancel a query from Python, and a hostile query can crash the engine. So
-every query runs in an executor process that holds a read-only handle on the on-disk store:
-when a query runs past its budget, or the client goes away mid-stream, its process is killed
-and replaced; when it crashes, only that request fails. Results are serialized by pyoxigraph in
-the executor and flow back through a pipe in chunks; the pipe's back-pressure keeps memory flat
-however large the answer.
+pyoxigraph has no timeout or cancellation in Python (it releases the GIL and runs in Rust), and
+a hostile query can crash the engine. A thread cannot be killed; a process can. So every query
+runs in an executor process that holds a read-only snapshot of the on-disk store:
+
+* timeout: the parent waits for the executor's next message only as long as the query's
+  budget allows; past it the executor is killed (SIGKILL) and replaced, and the client gets
+  503. The budget counts the engine's time (and the wait for a free executor), not the time
+  a client takes to read: a client that stops reading is dropped by the server's socket
+  timeout, which closes the stream and kills the executor the same way.
+* crash isolation: a stack overflow, an abort or an allocation failure kills one executor;
+  its request gets 500, the pool starts a new executor, nobody else notices. Each executor
+  runs queries on a thread with a 256 MiB stack (raising the recursion ceiling about
+  thirtyfold) under an address-space cap (``memory_mb`` beyond its idle size).
+* streaming: results are serialized by pyoxigraph in the executor and flow back through a
+  pipe in 64 KiB chunks; the pipe's back-pressure keeps memory flat however large the answer.
+* orphans: an executor whose server process died (SIGKILL) notices and exits.
 
 Messages from an executor: ``("form", form, variables)`` once the query is parsed and started,
 then ``("data", bytes)`` chunks and ``("end",)``; or ``("error", kind, message)`` at any point.
 """
-
 from __future__ import annotations
 
 import multiprocessing
