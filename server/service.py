@@ -251,23 +251,14 @@ def service_graph() -> Graph:
 
 
 def _negotiated(g: Graph, title: str) -> Response:
-    offered = RESULT_TYPES[QueryForm.GRAPH]
-    fmt = request.args.get("format")
-    from claimgraph.graph.store.formats import FORMAT_ALIASES
+    from claimgraph.server import negotiation
 
-    accept = request.accept_mimetypes
-    if fmt:
-        media_type = FORMAT_ALIASES.get(fmt.lower(), fmt.lower())
-    elif accept and accept.best_match(offered + ["text/html"]) == "text/html" and any(
-        v.startswith("text/html") for v, _ in accept
-    ):
-        media_type = "text/html"
-    else:
-        media_type = accept.best_match(offered, offered[0]) if accept else offered[0]
-    if media_type == "text/html" or fmt == "html":
+    choice = negotiation.choose(QueryForm.GRAPH, request.args.getlist("format"))
+    if choice is None:
+        return text_error(406, "none of the requested types is offered; offered: " + ", ".join(negotiation.offered(QueryForm.GRAPH)))
+    if choice.html:
         return _html_page(g, title)
-    if media_type not in offered:
-        return text_error(406, "offered: " + ", ".join(offered))
+    media_type = choice.produce
     # rdflib writes these small graphs grouped by subject, which people read more easily.
     # Turtle is valid TriG, and N-Triples valid N-Quads: the description has no named graphs.
     rdflib_format = {
@@ -279,7 +270,7 @@ def _negotiated(g: Graph, title: str) -> Response:
         "application/ld+json": "json-ld",
     }[media_type]
     body = g.serialize(format=rdflib_format, encoding="utf-8")
-    response = Response(body, mimetype=media_type)
+    response = Response(body, mimetype=choice.label)
     response.headers["Vary"] = "Accept"
     return response
 

@@ -37,6 +37,14 @@ def test_service_description_at_the_endpoint(server, accept, parser) -> None:
     assert URIRef(server.url + "/.well-known/void") in set(g.objects(svc, URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso")))
 
 
+def test_service_description_defaults_and_format_parameter(server) -> None:
+    assert requests.get(server.sparql).headers["Content-Type"].startswith("text/turtle")
+    r = requests.get(server.sparql, params={"format": "json"})
+    assert r.headers["Content-Type"].startswith("application/ld+json")
+    assert len(Graph().parse(data=r.content, format="json-ld")) > 10
+    assert requests.get(server.sparql, headers={"Accept": "image/png"}).status_code == 406
+
+
 def test_service_description_for_a_browser_is_a_page_with_a_query_form(server) -> None:
     r = requests.get(server.sparql, headers={"Accept": BROWSER_ACCEPT})
     assert r.headers["Content-Type"].startswith("text/html")
