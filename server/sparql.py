@@ -167,8 +167,26 @@ def _limits() -> Limits:
     return Limits(max_depth=settings.query_max_depth, max_operators=settings.query_max_operators)
 
 
+def _client_timeout(op: Operation) -> float | None:
+    """``timeout=SECONDS``: a client may ask for less time than the server allows, never more."""
+    raw = op.params.get("timeout")
+    if raw is None or raw == "":
+        return None
+    try:
+        wanted = float(raw)
+    except ValueError:
+        raise ProtocolError(400, f"timeout must be a number of seconds, not {raw!r}") from None
+    if not wanted > 0:
+        raise ProtocolError(400, "timeout must be more than 0 seconds")
+    return min(wanted, get_settings().query_timeout)
+
+
 def _query(op: Operation) -> Response:
     settings = get_settings()
+    try:
+        timeout = _client_timeout(op)
+    except ProtocolError as exc:
+        return exc.response()
     try:
         check_query(op.text, allow_service=settings.allow_service, limits=_limits())
         prepared = get_store().prepare(
@@ -177,6 +195,7 @@ def _query(op: Operation) -> Response:
                 default_graph_uris=op.params.getlist("default-graph-uri"),
                 named_graph_uris=op.params.getlist("named-graph-uri"),
                 base_iri=endpoint_iri(),
+                timeout=timeout,
             )
         )
     except StoreError as exc:
@@ -208,6 +227,7 @@ def _query(op: Operation) -> Response:
         stream = negotiation.html_view(prepared.form, choice.produce, stream, op.text)
     response = Response(stream_with_context(stream), mimetype=choice.label)
     response.headers["Vary"] = "Accept"
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
