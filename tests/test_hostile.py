@@ -236,6 +236,16 @@ def test_a_query_that_crashes_its_executor_costs_only_that_request(fragile) -> N
     _still_serving(fragile)
 
 
+def test_a_client_that_gives_up_stops_its_query(fragile) -> None:
+    # The only executor runs the endless query; the client gives up after 1 s. The server
+    # notices the closed connection and kills the query, so the next client is answered at
+    # once instead of waiting out the 30 s time limit.
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.post(fragile.sparql, data={"query": ENDLESS}, timeout=1)
+    r = requests.get(fragile.sparql, params={"query": "ASK {}", "timeout": "5"}, timeout=30)
+    assert r.status_code == 200, r.text
+
+
 def test_a_query_that_wants_all_the_memory_is_stopped_at_its_cap(fragile) -> None:
     hundred = " ".join(str(i) for i in range(100))
     hungry = (

@@ -22,13 +22,14 @@ then ``("data", bytes)`` chunks and ``("end",)``; or ``("error", kind, message)`
 """
 from __future__ import annotations
 
+import contextvars
 import multiprocessing
 import multiprocessing.connection
 import os
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -342,7 +343,11 @@ class ExecutorPool:
     def _receive(self, ex: _Executor, budget: "_Budget") -> tuple[Any, ...]:
         """Wait for the executor's next message within the budget, or stop it."""
         try:
-            ready = budget.poll(ex.conn)
+            try:
+                ready = budget.poll(ex.conn)
+            except QueryAbandoned:
+                self._discard(ex)
+                raise
             if not ready:
                 self._discard(ex)
                 raise QueryTimeout(
@@ -371,6 +376,26 @@ class ExecutorPool:
             ex.kill()
 
 
+class QueryAbandoned(StoreError):
+    """The client went away while its query ran; the query was stopped."""
+
+
+#: A check, set by the server for the current request, telling whether its client has gone.
+_client_gone: contextvars.ContextVar[Callable[[], bool] | None] = contextvars.ContextVar(
+    "claimgraph_client_gone", default=None
+)
+#: How often a waiting query looks whether its client is still there.
+CLIENT_CHECK_S = 0.25
+
+
+def watch_client(check: Callable[[], bool] | None) -> None:
+    """Stop this thread's queries when ``check()`` says the client left (None: stop watching).
+
+    Without it a query that computes long before its first byte (an aggregate, ORDER BY) would
+    run to its time limit for a client that gave up long ago, holding an executor."""
+    _client_gone.set(check)
+
+
 class _Budget:
     """Time a query may spend waiting on its executor (not on a slow client)."""
 
@@ -382,10 +407,23 @@ class _Budget:
         return self.total - self.spent
 
     def poll(self, conn: multiprocessing.connection.Connection) -> bool:
-        start = time.monotonic()
-        ready = conn.poll(max(self.remaining(), 0))
-        self.spent += time.monotonic() - start
-        return ready
+        """True when a message is ready; False when the budget ran out.
+
+        Raises :class:`QueryAbandoned` when the client has gone meanwhile."""
+        check = _client_gone.get()
+        while True:
+            start = time.monotonic()
+            wait = max(self.remaining(), 0)
+            if check is not None:
+                wait = min(wait, CLIENT_CHECK_S)
+            ready = conn.poll(wait)
+            self.spent += time.monotonic() - start
+            if ready:
+                return True
+            if self.remaining() <= 0:
+                return False
+            if check is not None and check():
+                raise QueryAbandoned("the client went away; its query was stopped")
 
 
 def _describe_exit(code: int | None) -> str:
