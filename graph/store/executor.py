@@ -8,7 +8,8 @@ runs in an executor process that holds a read-only snapshot of the on-disk store
   budget allows; past it the executor is killed (SIGKILL) and replaced, and the client gets
   503. The budget counts the engine's time (and the wait for a free executor), not the time
   a client takes to read: a client that stops reading is dropped by the server's socket
-  timeout, which closes the stream and kills the executor the same way.
+  timeout, which closes the stream and kills the executor the same way; a client that hangs
+  up while its query computes is noticed within 250 ms (:func:`watch_client`).
 * crash isolation: a stack overflow, an abort or an allocation failure kills one executor;
   its request gets 500, the pool starts a new executor, nobody else notices. Each executor
   runs queries on a thread with a 256 MiB stack (raising the recursion ceiling about
