@@ -12,6 +12,7 @@ from claimgraph.graph.store import (
     QueryTimeout,
     StoreBusy,
     StoreError,
+    StoreUnavailable,
 )
 
 _STATUS: list[tuple[type[StoreError], int]] = [
@@ -20,6 +21,7 @@ _STATUS: list[tuple[type[StoreError], int]] = [
     (QueryTimeout, 503),
     (StoreBusy, 503),
     (EngineCrashed, 500),
+    (StoreUnavailable, 502),  # the external SPARQL store failed or cannot be reached
     (StoreError, 500),
 ]
 

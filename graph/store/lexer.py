@@ -1,0 +1,164 @@
+"""A light SPARQL lexer: enough to know a query's form and where its WHERE clause opens.
+
+The remote backend must report a query's form (SELECT/ASK vs CONSTRUCT/DESCRIBE) before it
+knows which format to ask the external store for, and must bind values into a query it cannot
+hand to pyoxigraph. Every valid query begins with a prologue (BASE/PREFIX) followed by one of the
+four form keywords, so tokenising the prologue suffices; strings, IRIs and comments are
+recognised so that braces and keywords inside them are never mistaken for syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import NamedTuple
+
+import pyoxigraph as ox
+
+from claimgraph.graph.store.base import QueryForm, QueryRejected
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+    |(?P<comment>\#[^\n\r]*)
+    |(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    |(?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+        |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+    |(?P<word>[?$]?[\w][\w.\-:%]*|:[\w.\-:%]*)
+    |(?P<punct>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+_FORMS = {
+    "SELECT": QueryForm.SOLUTIONS,
+    "ASK": QueryForm.BOOLEAN,
+    "CONSTRUCT": QueryForm.GRAPH,
+    "DESCRIBE": QueryForm.GRAPH,
+}
+
+
+class Token(NamedTuple):
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """Significant tokens (no whitespace, no comments) with their offsets."""
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "punct"
+        if kind in ("ws", "comment"):
+            continue
+        yield Token(kind, m.group(), m.start(), m.end())
+
+
+def _after_prologue(text: str) -> Iterator[Token]:
+    """Tokens from the first one after BASE/PREFIX declarations."""
+    it = tokens(text)
+    for tok in it:
+        word = tok.text.upper() if tok.kind == "word" else ""
+        if word == "BASE":
+            next(it, None)  # the IRI
+        elif word == "PREFIX":
+            next(it, None)  # the prefix name
+            next(it, None)  # the IRI
+        else:
+            yield tok
+            yield from it
+            return
+
+
+def query_form(text: str) -> QueryForm | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE; None when the text is not a query (let the store say why)."""
+    first = next(_after_prologue(text), None)
+    if first is None or first.kind != "word":
+        return None
+    return _FORMS.get(first.text.upper())
+
+
+def names_dataset(text: str) -> bool:
+    """True when the query or update names its own dataset (FROM, FROM NAMED, USING, WITH)."""
+    depth = 0
+    for tok in tokens(text):
+        if tok.text == "{":
+            depth += 1
+        elif tok.text == "}":
+            depth -= 1
+        elif depth == 0 and tok.kind == "word" and tok.text.upper() in ("FROM", "USING", "WITH"):
+            return True
+    return False
+
+
+def where_group_start(text: str) -> int | None:
+    """Offset just after the ``{`` that opens the query's WHERE group (None if it has none)."""
+    after = _after_prologue(text)
+    first = next(after, None)
+    if first is None:
+        return None
+    if first.text.upper() == "CONSTRUCT":
+        nxt = next(after, None)
+        if nxt is not None and nxt.text == "{":
+            # Skip the template: the WHERE group is the next one (``CONSTRUCT WHERE {`` has none).
+            depth = 1
+            for tok in after:
+                if tok.text == "{":
+                    depth += 1
+                elif tok.text == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+    for tok in after:
+        if tok.text == "{":
+            return tok.end
+    return None
+
+
+def _term_text(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> str:
+    if isinstance(term, ox.BlankNode):
+        raise QueryRejected("a blank node cannot be bound into a query sent to an external store")
+    if not isinstance(term, (ox.NamedNode, ox.Literal)):
+        raise QueryRejected(f"cannot bind a {type(term).__name__} into a query")
+    return str(term)  # pyoxigraph writes the term in N-Triples syntax, which SPARQL reads
+
+
+def bind_values(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal | ox.BlankNode]) -> str:
+    """Bind variables by opening the WHERE group with a one-row ``VALUES`` block.
+
+    The values are written by pyoxigraph (terms are validated objects, never raw user text), and a
+    VALUES block at the start of the outermost group constrains every pattern and FILTER in it,
+    which is how the embedded store's substitution behaves for claimgraph's own queries."""
+    if not bindings:
+        return text
+    at = where_group_start(text)
+    if at is None:
+        raise QueryRejected("values can only be bound into a query with a WHERE clause")
+    names = " ".join("?" + name for name in bindings)
+    values = " ".join(_term_text(term) for term in bindings.values())
+    return f"{text[:at]} VALUES ({names}) {{ ({values}) }} {text[at:]}"
+
+
+def graph_names(text: str) -> tuple[list[str], bool]:
+    """The IRIs named by ``GRAPH <iri>`` / ``GRAPH prefix:name``, and whether a ``GRAPH ?var`` occurs.
+
+    Used for stores that need named graphs listed once a default graph is given (Virtuoso)."""
+    prefixes: dict[str, str] = {}
+    explicit: list[str] = []
+    variable = False
+    toks = list(tokens(text))
+    for i, tok in enumerate(toks):
+        word = tok.text.upper() if tok.kind == "word" else ""
+        if word == "PREFIX" and i + 2 < len(toks) and toks[i + 2].kind == "iri":
+            prefixes[toks[i + 1].text] = toks[i + 2].text[1:-1]
+        elif word == "GRAPH" and i + 1 < len(toks):
+            nxt = toks[i + 1]
+            if nxt.kind == "iri":
+                explicit.append(nxt.text[1:-1])
+            elif nxt.kind == "word" and nxt.text[0] in "?$":
+                variable = True
+            elif nxt.kind == "word" and ":" in nxt.text:
+                prefix, _, local = nxt.text.partition(":")
+                if prefix + ":" in prefixes:
+                    explicit.append(prefixes[prefix + ":"] + local)
+    return explicit, variable
