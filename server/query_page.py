@@ -16,6 +16,7 @@ from flask import Blueprint, Response, render_template, request
 
 from claimgraph.graph.queries import load
 from claimgraph.graph.store import QueryForm, QueryRequest, StoreError
+from claimgraph.graph.store.guard import Limits, check_query
 from claimgraph.ontology import PREFIXES
 from claimgraph.server.links import normalised_base
 from claimgraph.server.state import get_settings, get_store
@@ -88,7 +89,12 @@ class _ChunkReader(io.RawIOBase):
 
 
 def run(text: str) -> dict:
-    """Run a query for the HTML view: a table (capped), a boolean or some Turtle."""
+    """Run a query for the HTML view: a table (capped), a boolean or some Turtle.
+
+    The same guard as ``/sparql`` sees the text first (nesting depth, SERVICE)."""
+    settings = get_settings()
+    check_query(text, allow_service=settings.allow_service,
+                limits=Limits(max_depth=settings.query_max_depth, max_operators=settings.query_max_operators))
     store = get_store()
     with store.prepare(QueryRequest(query=text)) as prepared:
         if prepared.form is QueryForm.BOOLEAN:

@@ -215,6 +215,15 @@ def test_query_page_other_forms_and_errors(client) -> None:
     assert bad.status_code == 400 and 'role="alert"' in bad.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("query, message", [
+    ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE (federated queries) is disabled"),
+    ("SELECT * WHERE " + "{ " * 400 + "?s ?p ?o" + " }" * 400, "levels deep"),
+])
+def test_query_page_runs_the_endpoint_guard(client, query: str, message: str) -> None:
+    r = client.get("/query?query=" + quote(query))
+    assert r.status_code == 400 and message in r.get_data(as_text=True)
+
+
 def test_yasgui_is_served_locally(client) -> None:
     """Built from npm by `make frontend`; no CDN, so the editor works offline."""
     for name in ("yasgui.min.js", "yasgui.min.css"):
