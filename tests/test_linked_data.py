@@ -4,6 +4,7 @@ links, 404 for what the graph does not name, IRIs that cannot change the query."
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import requests
@@ -171,3 +172,21 @@ def test_paths_map_to_the_configured_base(tmp_path) -> None:
         assert f'href="/id/{PESKOW}"' in page  # links stay on this host
     finally:
         stop_server(srv)
+
+
+def test_head_answers_like_get(server) -> None:
+    r = requests.head(f"{server.url}/id/{PESKOW_CLAIM}", headers={"Accept": "text/turtle"}, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["Location"].endswith(".ttl")
+    r = requests.head(f"{server.url}/doc/{PESKOW_CLAIM}.ttl")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/turtle") and not r.content
+
+
+def test_vocabulary_links_on_pages_dereference(server) -> None:
+    """Pages link ontology terms to /ontology#Term (hash IRIs, served at /ontology); every
+    term a claim page links to is defined in the Turtle served there."""
+    page = requests.get(f"{server.url}/doc/{PESKOW_CLAIM}.html").text
+    terms = set(re.findall(r'href="/ontology#([A-Za-z]+)"', page))
+    assert {"Claim", "denies", "speaker", "directSpeech"} <= terms
+    ontology = Graph().parse(data=requests.get(f"{server.url}/ontology", headers={"Accept": "text/turtle"}).text, format="turtle")
+    defined = {str(s).split("#", 1)[1] for s in ontology.subjects() if str(s).startswith("https://w3id.org/claimgraph/ontology#")}
+    assert terms <= defined, terms - defined
