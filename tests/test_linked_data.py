@@ -3,7 +3,6 @@ links, 404 for what the graph does not name, IRIs that cannot change the query."
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
