@@ -5,6 +5,7 @@ a span whose offsets do not match the file is shown as a mismatch, not hidden.""
 from __future__ import annotations
 
 import re
+import shutil
 from html import unescape
 from urllib.parse import quote
 
@@ -12,7 +13,6 @@ import pytest
 from claimgraph.graph.queries import load, names
 from claimgraph.graph.store import EmbeddedStore, UpdateRequest
 
-from conftest import claimgraph
 from pages_helpers import (BASE, DOCUMENT, ENTITY, FILE, PESKOW, PESKOW_CLAIM, PESKOW_QUOTE, PROPOSITION,
                            SEED_SHA256, app_on, count_claims)
 
@@ -167,10 +167,10 @@ def test_every_query_file_parses_and_projects_its_bound_variable(name: str) -> N
 
 
 @pytest.fixture()
-def tampered_store(tmp_path):
+def tampered_store(seed_store, tmp_path):
     """A private copy of the seed graph with one span moved off its words and a hostile label."""
     store_dir = tmp_path / "store"
-    claimgraph("build", "--store", str(store_dir))
+    shutil.copytree(seed_store, store_dir)  # nobody writes the seed store: its files are a consistent copy
     store = EmbeddedStore(store_dir)
     store.update(UpdateRequest(update=f"""
         PREFIX oa: <http://www.w3.org/ns/oa#>
