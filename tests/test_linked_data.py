@@ -189,3 +189,30 @@ def test_vocabulary_links_on_pages_dereference(server) -> None:
     ontology = Graph().parse(data=requests.get(f"{server.url}/ontology", headers={"Accept": "text/turtle"}).text, format="turtle")
     defined = {str(s).split("#", 1)[1] for s in ontology.subjects() if str(s).startswith("https://w3id.org/claimgraph/ontology#")}
     assert terms <= defined, terms - defined
+
+
+@pytest.mark.parametrize("kind_slug", [PESKOW_CLAIM, PROPOSITION, ENTITY])
+def test_jsonld_says_exactly_what_nquads_says(server, kind_slug: str) -> None:
+    """Read by a strict JSON-LD processor (pyoxigraph), the compact JSON-LD holds the same
+    quads as the N-Quads: the default graph stays the default graph, claims stay in theirs."""
+    import pyoxigraph as ox
+
+    jsonld = requests.get(f"{server.url}/doc/{kind_slug}.jsonld").content
+    nquads = requests.get(f"{server.url}/doc/{kind_slug}.nq").content
+    from_jsonld = set(ox.parse(jsonld, format=ox.RdfFormat.JSON_LD))
+    assert from_jsonld == set(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+    assert not any(isinstance(q.graph_name, ox.BlankNode) for q in from_jsonld)
+
+
+def test_claim_documents_carry_their_parts_and_keep_the_proposition_apart(server) -> None:
+    """One claim, one self-contained document: its span with offsets and words, its
+    attribution and reporting steps; the proposition's triples only in its own graph."""
+    ds = _parse(requests.get(f"{server.url}/doc/{PESKOW_CLAIM}.trig").content, "trig")
+    span = URIRef(BASE + "id/span/peskow-fake-news")
+    oa = "http://www.w3.org/ns/oa#"
+    assert {str(o) for o in ds.objects(span, URIRef(oa + "start"))} == {"1910"}
+    assert (URIRef(BASE + "id/step/peskow-fake-news-2"), URIRef("https://w3id.org/claimgraph/ontology#relayedBy"),
+            URIRef(BASE + "id/entity/reuters")) in ds
+    assert {q[3] for q in ds.quads((None, CLAIMED, None, None))} == {URIRef(BASE + "id/" + PROPOSITION)}
+    turtle = Graph().parse(data=requests.get(f"{server.url}/doc/{PESKOW_CLAIM}.ttl").text, format="turtle")
+    assert (None, CLAIMED, None) not in turtle and (span, None, None) in turtle
