@@ -90,6 +90,18 @@ def test_index_to_a_claim_by_peskow(browser: webdriver.Chrome, server) -> None:
     _shot(browser, "02-claim-peskow.png")
     _shot(browser, "03-claim-peskow-phone.png", width=390)
 
+    # on to the article, through the chain picture's "translation" box
+    article = chain.find_element(By.XPATH, ".//*[local-name()='g'][contains(@class,'step-4')]//*[local-name()='a']")
+    browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", article)
+    WebDriverWait(browser, 15).until(EC.presence_of_element_located((By.CSS_SELECTOR, "div.article-text")))
+    assert browser.current_url.endswith("/doc/document/musk-putin-kontakt.html")
+    peskov = browser.find_element(By.CSS_SELECTOR, "div.article-text mark a[href='/id/claim/peskow-fake-news']")
+    assert peskov.is_displayed() and PESKOW_QUOTE.startswith(peskov.text)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "div.article-text a.marker")) >= 20
+    chrome = browser.find_element(By.CSS_SELECTOR, "p.segment-pageChrome")
+    assert chrome.value_of_css_property("color") != browser.find_element(By.CSS_SELECTOR, "p.segment-bodyText").value_of_css_property("color")
+    _shot(browser, "05-article.png")
+
 
 def test_example_query_shows_a_results_table(browser: webdriver.Chrome, server) -> None:
     browser.get(server.url + "/query")
