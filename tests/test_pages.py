@@ -41,6 +41,8 @@ def test_index_says_what_the_dataset_holds_and_where_to_go(client, seed_store) -
     for href in ("/query", "/ontology", "/dump", "/.well-known/void", "/sparql", f"/id/{DOCUMENT}", f"/id/{PESKOW_CLAIM}", f"/id/{PESKOW}"):
         assert f'href="{href}"' in page, href
     assert page.count("<h1>") == 1 and '<html lang="en">' in page and 'name="viewport"' in page
+    named = page.split('id="entities-h"')[1].split("</section>")[0]
+    assert f'href="/id/{ENTITY}">Elon Musk</a>' in named
 
 
 def test_claim_page_shows_the_words_inside_their_paragraph(client) -> None:
@@ -112,6 +114,8 @@ def test_speaker_and_entity_pages(client) -> None:
     for claim in ("wsj-musk-putin-kontakt", "kreml-bestreitet-kontakt", "peskow-fake-news"):
         assert f'href="/id/claim/{claim}"' in about  # the report and the denials are about Musk
     assert 'href="http://www.wikidata.org/entity/Q317521"' in entity
+    named = _text(entity.split('id="mentions-h"')[1].split("</section>")[0])
+    assert "Elon Musk (characters 85–94 of 000_dade6e3c090f456c.txt)" in named
     reuters = _html(client, "/doc/entity/reuters.html")
     assert f'href="/id/{PESKOW_CLAIM}"' in reuters.split('id="relayed-h"')[1].split("</section>")[0]
 
