@@ -17,7 +17,7 @@ from flask import Blueprint, Response, render_template, request
 from claimgraph.graph.queries import load
 from claimgraph.graph.store import QueryForm, QueryRequest, StoreError
 from claimgraph.graph.store.guard import Limits, check_query
-from claimgraph.ontology import PREFIXES
+from claimgraph.ontology import ONTOLOGY_IRI, PREFIXES
 from claimgraph.server.links import normalised_base
 from claimgraph.server.state import get_settings, get_store
 from claimgraph.server.views import Labels, Viewer
@@ -138,7 +138,7 @@ def query_page() -> Response:
         ran=bool(text),
         result=result,
         error=error,
-        config=json.dumps({"endpoint": "/sparql", "base": base, "prefixes": PREFIXES,
+        config=json.dumps({"endpoint": "/sparql", "base": base, "ontology": ONTOLOGY_IRI, "prefixes": PREFIXES,
                            "query": text or default_query(), "run": bool(text)}),
     )
     return Response(html, status=status, mimetype="text/html")

@@ -119,6 +119,7 @@ def test_example_query_shows_a_results_table(browser: webdriver.Chrome, server) 
     links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#yasgui .yasr table a")]
     local = [h for h in links if h and h.startswith(server.url + "/id/")]
     assert local, f"no result IRI links to this server: {links[:5]}"
+    assert not [h for h in links if h and h.startswith("https://w3id.org/claimgraph/")], "a dataset or ontology IRI links off-site"
     loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert loaded and all(u.startswith(server.url) for u in loaded), [u for u in loaded if not u.startswith(server.url)]
     _shot(browser, "04-query-results.png")
