@@ -431,6 +431,65 @@ def test_answers_stream_through_untouched_where_the_store_speaks_the_format(depl
         assert through.content == direct.content, media_type
 
 
+# -- large answers through the remote backend: streamed, memory flat --------------------------
+
+
+def _peak_rss_while(fn) -> tuple[int, object]:
+    """Run ``fn`` while sampling this process's RSS; (peak growth in bytes, fn's result)."""
+    proc = psutil.Process()
+    base = proc.memory_info().rss
+    peak = {"rss": base}
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak["rss"] = max(peak["rss"], proc.memory_info().rss)
+            time.sleep(0.005)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        result = fn()
+    finally:
+        stop.set()
+        sampler.join()
+    return peak["rss"] - base, result
+
+
+def test_large_answers_stream_through_with_flat_memory(tmp_path: Path) -> None:
+    """200 000 rows (about 20 MB of JSON) pass through, and are converted to TSV, chunk by chunk."""
+    from claimgraph.graph.store import QueryRequest
+    from claimgraph.graph.store.remote import RemoteStore
+
+    backend = start_oxigraph(tmp_path)
+    try:
+        rows = 200_000
+        body = "".join(f'<http://example.org/s{i}> <http://example.org/v> "{i}" .\n' for i in range(rows)).encode()
+        r = requests.post(backend.env["CLAIMGRAPH_STORE_GSP_URL"], params={"default": ""}, data=body,
+                          headers={"Content-Type": "application/n-triples"}, timeout=120)
+        assert r.status_code in (201, 204)
+        del body
+        store = RemoteStore(backend.env["CLAIMGRAPH_STORE_URL"], convert_formats=["text/tab-separated-values"])
+        query = "SELECT ?s ?v WHERE { ?s <http://example.org/v> ?v }"
+        for media_type in ("application/sparql-results+json", "text/tab-separated-values"):
+            def consume() -> tuple[int, int, int]:
+                total = count = lines = 0
+                with store.prepare(QueryRequest(query=query)) as prepared:
+                    for chunk in prepared.stream(media_type):
+                        total += len(chunk)
+                        count += 1
+                        lines += chunk.count(b"<http://example.org/s" if b"\t" in chunk else b'"http://example.org/s')
+                return total, count, lines
+            growth, (total, chunks, lines) = _peak_rss_while(consume)
+            print(f"{media_type}: {total / 1e6:.1f} MB in {chunks} chunks, peak RSS growth {growth / 1e6:.1f} MB")
+            assert lines >= rows - chunks  # the whole answer arrived (a chunk boundary may split one)
+            assert total > 10_000_000 and chunks > 100  # in many chunks, not one buffer
+            assert growth < 8_000_000, f"{media_type}: memory grew by {growth / 1e6:.0f} MB for {total / 1e6:.0f} MB"
+        store.close()
+    finally:
+        backend.stop()
+
+
 # -- the W3C manifests through claimgraph on every backend (last: they empty the store) ------
 
 from w3c_runner import Target, load_manifest, prefix_rewriter, run_test  # noqa: E402
