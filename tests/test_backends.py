@@ -483,7 +483,7 @@ def test_large_answers_stream_through_with_flat_memory(tmp_path: Path) -> None:
             growth, (total, chunks, lines) = _peak_rss_while(consume)
             print(f"{media_type}: {total / 1e6:.1f} MB in {chunks} chunks, peak RSS growth {growth / 1e6:.1f} MB")
             assert lines >= rows - chunks  # the whole answer arrived (a chunk boundary may split one)
-            assert total > 10_000_000 and chunks > 100  # in many chunks, not one buffer
+            assert total > 5_000_000 and chunks > 50  # in many chunks, not one buffer
             assert growth < 8_000_000, f"{media_type}: memory grew by {growth / 1e6:.0f} MB for {total / 1e6:.0f} MB"
         store.close()
     finally:
