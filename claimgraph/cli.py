@@ -115,6 +115,8 @@ def build(store_dir: Path, store_url: str | None, base_iri: str | None, seeds_di
               help="Query executor processes per worker (env CLAIMGRAPH_QUERY_WORKERS, default 4).")
 @click.option("--timeout", "query_timeout", type=click.FloatRange(0.1), default=None,
               help="Query time limit in seconds (env CLAIMGRAPH_QUERY_TIMEOUT, default 30).")
+@click.option("--query-memory", "query_memory_mb", type=click.IntRange(0), default=None,
+              help="MiB one query may use before it is stopped, 0 for no cap (env CLAIMGRAPH_QUERY_MEMORY_MB, default 2048).")
 @click.option("--max-body", "max_body_bytes", type=click.IntRange(1024), default=None,
               help="Largest request body accepted, in bytes (env CLAIMGRAPH_MAX_BODY_BYTES, default 8 MiB).")
 @click.option("--allow-service", is_flag=True, default=None,
@@ -126,13 +128,14 @@ def build(store_dir: Path, store_url: str | None, base_iri: str | None, seeds_di
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
 def serve(store_dir: Path, store_url: str | None, base_iri: str | None, host: str, port: int,
           update_token: str | None, workers: int, threads: int, query_workers: int | None,
-          query_timeout: float | None, max_body_bytes: int | None, allow_service: bool | None,
-          allow_load: bool | None, cors_origins: str | None, dev: bool) -> None:
+          query_timeout: float | None, query_memory_mb: int | None, max_body_bytes: int | None,
+          allow_service: bool | None, allow_load: bool | None, cors_origins: str | None, dev: bool) -> None:
     """Serve the SPARQL endpoint (gunicorn unless --dev)."""
     settings = _settings(
         store_dir=store_dir, store_url=store_url, base_iri=base_iri, update_token=update_token,
-        query_workers=query_workers, query_timeout=query_timeout, max_body_bytes=max_body_bytes,
-        allow_service=allow_service or None, allow_load=allow_load or None, cors_origins=cors_origins,
+        query_workers=query_workers, query_timeout=query_timeout, query_memory_mb=query_memory_mb,
+        max_body_bytes=max_body_bytes, allow_service=allow_service or None,
+        allow_load=allow_load or None, cors_origins=cors_origins,
     )
     if not settings.store_url and not (settings.store_dir / "oxigraph").exists():
         # Created here, once, before gunicorn forks workers that would race to create it.
@@ -287,6 +290,42 @@ def dump(store_dir: Path, store_url: str | None, fmt: str, output: Path | None) 
             tmp.unlink(missing_ok=True)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@cli.command()
+@store_option
+@base_option
+@click.option("--claim", default=None, help="One claim, by IRI or by slug (default: every claim).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for one SLUG.jsonld file per claim (default: standard output, one document per line).")
+def claims(store_dir: Path, base_iri: str | None, claim: str | None, output: Path | None) -> None:
+    """Write claims one by one as JSON-LD; each proposition stays in its own named graph."""
+    import json
+
+    from claimgraph.graph.claims import claim_iris, claim_jsonld
+    from claimgraph.graph.store import EmbeddedStore, StoreError
+
+    settings = _settings(store_dir=store_dir, base_iri=base_iri)
+    store = EmbeddedStore(settings.store_dir, query_workers=1)
+    try:
+        iris = claim_iris(store) if claim is None else [claim if ":" in claim else f"{settings.base_iri}id/claim/{claim}"]
+        if output is not None:
+            output.mkdir(parents=True, exist_ok=True)
+        for iri in iris:
+            doc = claim_jsonld(store, iri)
+            if doc is None:
+                raise click.ClickException(f"no claim {iri} in {settings.store_dir}")
+            text = json.dumps(doc, ensure_ascii=False, indent=1 if output or claim else None)
+            if output is None:
+                click.echo(text)
+            else:
+                (output / f"{iri.rsplit('/', 1)[-1]}.jsonld").write_text(text + "\n", encoding="utf-8")
+        if output is not None:
+            click.echo(f"wrote {len(iris)} claim(s) to {output}")
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
 
 
 @cli.command()

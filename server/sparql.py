@@ -20,6 +20,7 @@ from claimgraph.graph.store import QueryRequest, StoreError
 from claimgraph.graph.store.base import QueryRejected
 from claimgraph.graph.store.guard import Limits, check_query, check_update, uses_dataset_clause
 from claimgraph.server import negotiation
+from claimgraph.server.auth import check_write_access
 from claimgraph.server.errors import store_error_response, text_error
 from claimgraph.server.state import get_settings, get_store
 from claimgraph.server.update import run_update
@@ -133,8 +134,21 @@ def endpoint_iri() -> str:
     return request.base_url
 
 
+def _bound_client_stalls() -> None:
+    """Give up on a client that stops reading the answer (or sending its body) for too long.
+
+    A client that opens a large result and never reads it would otherwise hold a query
+    executor and a server thread for ever. gunicorn resets the socket's mode for the next
+    request on the connection, so this applies to this request only."""
+    sock = request.environ.get("gunicorn.socket")
+    stall = get_settings().client_stall_timeout
+    if sock is not None and stall > 0:
+        sock.settimeout(stall)
+
+
 @bp.route("/sparql", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
 def sparql() -> Response:
+    _bound_client_stalls()
     try:
         op = parse_operation()
     except ProtocolError as exc:
@@ -198,6 +212,10 @@ def _query(op: Operation) -> Response:
 
 
 def _update(op: Operation) -> Response:
+    # The token first: a client that may not write learns nothing about its update.
+    denied = check_write_access()
+    if denied is not None:
+        return denied
     settings = get_settings()
     using = op.params.getlist("using-graph-uri")
     using_named = op.params.getlist("using-named-graph-uri")

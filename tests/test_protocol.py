@@ -114,9 +114,8 @@ def test_updates_on_a_read_only_server_are_refused(server) -> None:
         ({"data": b"ASK {}", "headers": {"Content-Type": "application/json"}}, 415, "application/sparql-query"),
         ({"data": {"nothing": "here"}}, 400, "neither"),
         ({"data": b"ASK {}", "params": {"query": "ASK {}"}, "headers": {"Content-Type": "application/sparql-query"}}, 400, "body"),
-        ({"data": {"update": "INSERT { ?s ?p ?o } USING <http://e/g> WHERE { ?s ?p ?o }"}, "params": {"using-graph-uri": "http://e/h"}}, 400, "USING"),
     ],
-    ids=["update-by-get", "query-and-update", "latin1-charset", "json-content-type", "no-operation", "query-in-url-and-body", "using-conflict"],
+    ids=["update-by-get", "query-and-update", "latin1-charset", "json-content-type", "no-operation", "query-in-url-and-body"],
 )
 def test_protocol_errors(server, kwargs, status, message) -> None:
     method = kwargs.pop("method", "POST")

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 import w3c_runner
+from claimgraph.graph.store import EmbeddedStore
 from conftest import ROOT, UPDATE_TOKEN, start_server, stop_server
 from w3c_runner import Target, load_manifest, prefix_rewriter, run_test
 
@@ -60,6 +61,7 @@ def test_the_manifests_list_13_tests() -> None:
 @pytest.fixture(scope="module")
 def gsp_server(tmp_path_factory: pytest.TempPathFactory):
     store_dir = tmp_path_factory.mktemp("w3c-gsp") / "store"
+    EmbeddedStore(store_dir)  # an empty store to serve
     srv = start_server(store_dir, "--update-token", UPDATE_TOKEN, "--workers", "2")
     yield srv
     stop_server(srv)

@@ -44,7 +44,10 @@ __all__ = [
 
 
 def open_store(settings: Settings) -> Store:
-    """The backend the settings ask for (the embedded on-disk store is the default)."""
+    """The backend the settings ask for (the embedded on-disk store is the default).
+
+    The embedded store is wrapped in a result cache when ``cache_bytes`` > 0; an external store
+    is not, since writes that bypass claimgraph would never invalidate it."""
     if settings.store_url:
         from claimgraph.graph.store.remote import RemoteStore
 
@@ -57,8 +60,14 @@ def open_store(settings: Settings) -> Store:
             system_graphs=settings.store_system_graphs,
             convert_formats=settings.store_convert_formats,
         )
-    return EmbeddedStore(
+    store: Store = EmbeddedStore(
         settings.store_dir,
         query_workers=settings.query_workers,
         query_timeout=settings.query_timeout,
+        query_memory_mb=settings.query_memory_mb,
     )
+    if settings.cache_bytes > 0:
+        from claimgraph.graph.store.cache import CachingStore
+
+        store = CachingStore(store, settings.cache_bytes)
+    return store

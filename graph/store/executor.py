@@ -163,7 +163,27 @@ def _watch_parent(parent_pid: int) -> None:
             os._exit(0)
 
 
-def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: str) -> None:
+def _limit_memory(extra_bytes: int | None) -> None:
+    """Cap this process's address space at its current size plus ``extra_bytes`` (None: lift it).
+
+    A query that builds a huge intermediate result (DISTINCT or ORDER BY over billions of
+    rows) then fails its allocation and the executor dies: one request gets an error instead
+    of the machine swapping or the OOM killer picking a victim. Only the soft limit is set, so
+    that the cap can be lifted while the store is (re)opened (RocksDB starts threads then)."""
+    try:
+        import resource
+
+        if extra_bytes is None:
+            resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+            return
+        with open("/proc/self/statm") as fh:
+            size = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        resource.setrlimit(resource.RLIMIT_AS, (size + extra_bytes, resource.RLIM_INFINITY))
+    except (OSError, ValueError, ImportError):
+        pass  # not Linux: no cap
+
+
+def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: str, memory_bytes: int) -> None:
     """Serve queries until the pipe closes."""
     from claimgraph.graph.store.snapshots import open_snapshot
 
@@ -183,8 +203,12 @@ def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: 
                 if snapshot is not None:
                     snapshot.close()
                 snapshot = None
+                if memory_bytes > 0:
+                    _limit_memory(None)  # RocksDB starts threads while it opens
                 snapshot = open_snapshot(db_path)
                 generation = current
+                if memory_bytes > 0:
+                    _limit_memory(memory_bytes)
         except OSError as exc:
             conn.send(("error", "engine", f"cannot open the store: {exc}"))
             continue
@@ -195,12 +219,12 @@ def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: 
 
 
 def _executor_main(
-    conn: multiprocessing.connection.Connection, db_path: str, gen_path: str, parent_pid: int
+    conn: multiprocessing.connection.Connection, db_path: str, gen_path: str, parent_pid: int, memory_bytes: int
 ) -> None:
     """Entry point of an executor process."""
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     threading.stack_size(ENGINE_STACK_BYTES)
-    engine = threading.Thread(target=_serve, args=(conn, db_path, gen_path), name="engine")
+    engine = threading.Thread(target=_serve, args=(conn, db_path, gen_path, memory_bytes), name="engine")
     engine.start()
     engine.join()
 
@@ -208,10 +232,12 @@ def _executor_main(
 class _Executor:
     """One executor process and the parent's end of its pipe."""
 
-    def __init__(self, ctx: Any, db_path: Path, gen_path: Path) -> None:
+    def __init__(self, ctx: Any, db_path: Path, gen_path: Path, memory_bytes: int) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_executor_main, args=(child, str(db_path), str(gen_path), os.getpid()), daemon=True
+            target=_executor_main,
+            args=(child, str(db_path), str(gen_path), os.getpid(), memory_bytes),
+            daemon=True,
         )
         self.process.start()
         child.close()
@@ -227,8 +253,12 @@ class _Executor:
 class ExecutorPool:
     """A fixed number of executor processes shared by the threads of one server process."""
 
-    def __init__(self, db_path: Path, gen_path: Path, size: int, default_timeout: float) -> None:
+    def __init__(
+        self, db_path: Path, gen_path: Path, size: int, default_timeout: float, memory_mb: int = 0
+    ) -> None:
+        """``memory_mb``: how much memory one query may use beyond an idle executor (0: no cap)."""
         self._ctx = multiprocessing.get_context("spawn")
+        self.memory_mb = memory_mb
         self._db_path = db_path
         self._gen_path = gen_path
         self.default_timeout = default_timeout
@@ -240,7 +270,7 @@ class ExecutorPool:
             self._spawn()
 
     def _spawn(self) -> None:
-        ex = _Executor(self._ctx, self._db_path, self._gen_path)
+        ex = _Executor(self._ctx, self._db_path, self._gen_path, self.memory_mb * 1024 * 1024)
         with self._lock:
             self._all.add(ex)
         self._idle.put(ex)
@@ -308,8 +338,11 @@ class ExecutorPool:
             ex.process.join(timeout=1)
             code = ex.process.exitcode
             self._discard(ex)
+            hint = ""
+            if self.memory_mb and code is not None and code < 0:
+                hint = f"; it may have needed more than the {self.memory_mb} MB a query may use"
             raise EngineCrashed(
-                f"the query engine process died while running this query ({_describe_exit(code)}); "
+                f"the query engine process died while running this query ({_describe_exit(code)}{hint}); "
                 "the server is still running"
             ) from None
 

@@ -1,0 +1,580 @@
+"""Benchmark claimgraph against the Oxigraph server and rdflib-endpoint on the same data.
+
+One run: generate (or reuse) a claim graph, bulk-load it with ``oxigraph load`` and
+``claimgraph load``, start every server on it, then measure side by side, interleaving the
+servers (A B C A B C ... with the order rotated each round, so that a noisy neighbour on a shared
+machine hurts every server alike):
+
+- ``load``: bulk load triples/s, ``claimgraph load`` vs ``oxigraph load``;
+- ``start``: time from process start to the first answered query, on the existing store
+  (rdflib-endpoint re-parses its file, so its figure includes the parse);
+- ``latency``: per query of the mix, median and p95 over iterations, with fresh parameters each
+  time (cold result cache), and the ratio to the Oxigraph server;
+- ``repeated``: the same few queries again and again (the result cache's case);
+- ``throughput``: queries/s of the light mix at 1, 8 and 32 concurrent clients;
+- ``large``: a 200 000-row result: rows/s and the server's peak memory (whole process tree).
+
+The servers: ``oxigraph`` (``oxigraph serve``), ``claimgraph`` (gunicorn, result cache off),
+``claimgraph+cache`` (same store, cache on), ``rdflib-endpoint`` (``--store Oxigraph``).
+
+    nice python -m bench.run --triples 1000000 --workdir var/bench --json var/bench/1m.json
+
+Everything is bounded: each phase by a count or a duration, each request by a timeout, and every
+server started here is stopped at the end, whatever happens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from bench.generate import generate_file
+from bench.queries import LARGE, MIX, PROBE, BenchQuery, draw
+
+SERVERS = ("oxigraph", "claimgraph", "claimgraph+cache", "rdflib-endpoint")
+PHASES = ("load", "start", "latency", "repeated", "throughput", "large")
+REQUEST_TIMEOUT = 600.0
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -- HTTP client: one keep-alive connection per thread, GET with ?query= (all three accept it) --
+
+
+class Client:
+    """A minimal SPARQL protocol client; http.client keeps its own cost small next to the server's."""
+
+    def __init__(self, host: str, port: int, path: str) -> None:
+        self.host, self.port, self.path = host, port, path
+        self.conn: http.client.HTTPConnection | None = None
+
+    def query(self, text: str, accept: str = "application/sparql-results+json") -> tuple[int, bytes]:
+        url = self.path + "?" + urllib.parse.urlencode({"query": text})
+        for attempt in (1, 2):  # a keep-alive connection the server closed gets one retry
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=REQUEST_TIMEOUT)
+            try:
+                self.conn.request("GET", url, headers={"Accept": accept})
+                resp = self.conn.getresponse()
+                body = resp.read()
+                if resp.getheader("Connection", "").lower() == "close":
+                    self.close()
+                return resp.status, body
+            except (http.client.HTTPException, ConnectionError, OSError):
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def count_results(body: bytes, accept: str) -> int:
+    """Rows of a SELECT, 1/0 for an ASK, triples of a CONSTRUCT: used to check the servers agree."""
+    if accept == "text/turtle":
+        import pyoxigraph as ox
+
+        return sum(1 for _ in ox.parse(body, ox.RdfFormat.TURTLE))
+    data = json.loads(body)
+    if "boolean" in data:
+        return int(bool(data["boolean"]))
+    return len(data["results"]["bindings"])
+
+
+# -- servers ------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    name: str
+    command: list[str]
+    path: str
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    log: Path | None = None
+
+    def start(self, logdir: Path, timeout: float) -> float:
+        """Start the server and return seconds until it answered a first query."""
+        self.port = free_port()
+        cmd = [c.replace("{port}", str(self.port)) for c in self.command]
+        self.log = logdir / f"{self.name}.log"
+        started = time.monotonic()
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **self.env},
+                start_new_session=True,
+            )
+        client = Client("127.0.0.1", self.port, self.path)
+        try:
+            while time.monotonic() - started < timeout:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log}")
+                try:
+                    status, body = client.query(PROBE.text())
+                    if status == 200:
+                        return time.monotonic() - started
+                    if 400 <= status < 500:
+                        raise RuntimeError(f"{self.name} answered {status}: {body[:200]!r}")
+                except OSError:
+                    pass
+                time.sleep(0.02)
+        except BaseException:
+            self.stop()
+            raise
+        finally:
+            client.close()
+        self.stop()
+        raise RuntimeError(f"{self.name} did not answer within {timeout:g} s; see {self.log}")
+
+    def client(self) -> Client:
+        return Client("127.0.0.1", self.port, self.path)
+
+    def rss(self) -> int:
+        """Resident memory of the server and all its children (gunicorn workers, executors)."""
+        if self.process is None:
+            return 0
+        try:
+            root = psutil.Process(self.process.pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0
+        total = 0
+        for p in procs:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                total += p.memory_info().rss
+        return total
+
+    def stop(self) -> None:
+        proc, self.process = self.process, None
+        if proc is None or proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)  # its own session: gunicorn and its children
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def make_servers(names: Sequence[str], data: Path, ox_dir: Path, cg_dir: Path, args: argparse.Namespace) -> list[Server]:
+    cg = [str(BIN / "python"), "-m", "claimgraph.cli", "serve", "--store", str(cg_dir), "--host", "127.0.0.1",
+          "--port", "{port}", "--workers", str(args.cg_workers), "--threads", str(args.cg_threads)]
+    cg_env = {"CLAIMGRAPH_QUERY_TIMEOUT": str(REQUEST_TIMEOUT)}
+    if args.cg_executors:
+        cg_env["CLAIMGRAPH_QUERY_WORKERS"] = str(args.cg_executors)
+    table = {
+        "oxigraph": Server("oxigraph", [str(BIN / "oxigraph"), "serve", "--location", str(ox_dir),
+                                        "--bind", "127.0.0.1:{port}"], "/query"),
+        "claimgraph": Server("claimgraph", cg, "/sparql", {**cg_env, "CLAIMGRAPH_CACHE_BYTES": "0"}),
+        "claimgraph+cache": Server("claimgraph+cache", cg, "/sparql",
+                                   {**cg_env, "CLAIMGRAPH_CACHE_BYTES": str(args.cache_mb * 1024 * 1024)}),
+        "rdflib-endpoint": Server("rdflib-endpoint", [str(BIN / "rdflib-endpoint"), "serve", "--store", "Oxigraph",
+                                                      "--host", "127.0.0.1", "--port", "{port}", str(data)], "/"),
+    }
+    return [table[n] for n in names]
+
+
+def rotated(items: Sequence[Any], k: int) -> list[Any]:
+    """ABAB interleaving: each round starts with the next server."""
+    k %= max(len(items), 1)
+    return list(items[k:]) + list(items[:k])
+
+
+def summary(samples: Sequence[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+    return {"median_ms": round(statistics.median(ordered) * 1000, 3), "p95_ms": round(p95 * 1000, 3), "n": len(ordered)}
+
+
+# -- phases -----------------------------------------------------------------------------------
+
+
+def phase_load(data: Path, quads: int, ox_dir: Path, cg_dir: Path, log: Path) -> dict[str, Any]:
+    """Bulk load into fresh stores with each tool's own command, as its users would."""
+    out: dict[str, Any] = {"quads": quads}
+    for name, target, cmd in (
+        ("oxigraph load", ox_dir, [str(BIN / "oxigraph"), "load", "--location", str(ox_dir), "--file", str(data)]),
+        ("claimgraph load", cg_dir, [str(BIN / "python"), "-m", "claimgraph.cli", "load", "--store", str(cg_dir), str(data)]),
+    ):
+        shutil.rmtree(target, ignore_errors=True)
+        started = time.monotonic()
+        with open(log, "ab") as fh:
+            done = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, timeout=3600)
+        seconds = time.monotonic() - started
+        entry: dict[str, Any] = {"seconds": round(seconds, 3)}
+        if done.returncode == 0:
+            entry["triples_per_s"] = round(quads / seconds)
+        else:
+            entry["error"] = f"exit code {done.returncode}; see {log}"
+        out[name] = entry
+    ox_rate = out["oxigraph load"].get("triples_per_s")
+    cg_rate = out["claimgraph load"].get("triples_per_s")
+    if ox_rate and cg_rate:
+        out["ratio_claimgraph_to_oxigraph"] = round(cg_rate / ox_rate, 3)
+    return out
+
+
+def ensure_claimgraph_store(cg_dir: Path, data: Path, log: Path) -> None:
+    """If ``claimgraph load`` failed, still give the claimgraph server the same data (noted in the results)."""
+    import pyoxigraph as ox
+
+    probe = None
+    with contextlib.suppress(OSError):
+        probe = ox.Store.read_only(str(cg_dir / "oxigraph"))
+    if probe is not None and next(iter(probe.quads_for_pattern(None, None, None, None)), None) is not None:
+        return
+    del probe
+    shutil.rmtree(cg_dir, ignore_errors=True)
+    cg_dir.mkdir(parents=True)
+    with open(log, "ab") as fh:
+        subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(cg_dir / "oxigraph"), "--file", str(data)],
+                       stdout=fh, stderr=subprocess.STDOUT, check=True, timeout=3600)
+    (cg_dir / "generation").write_text("1")
+
+
+def phase_start(servers: list[Server], logdir: Path, repeats: int, timeout: float) -> dict[str, Any]:
+    """Start each server ``repeats`` times (interleaved); the last start stays up for the other phases."""
+    times: dict[str, list[float]] = {s.name: [] for s in servers}
+    for r in range(repeats):
+        for s in rotated(servers, r):
+            if s.name == "rdflib-endpoint" and times[s.name]:
+                continue  # it re-parses its whole input on every start: once is enough
+            s.stop()
+            times[s.name].append(s.start(logdir, timeout))
+    return {name: {"seconds": [round(t, 3) for t in ts], "median_s": round(statistics.median(ts), 3)}
+            for name, ts in times.items()}
+
+
+def phase_latency(servers: list[Server], manifest: dict[str, Any], iterations: int, seed: int,
+                  queries: Sequence[BenchQuery]) -> dict[str, Any]:
+    """Every query of the mix on every server, fresh parameters per iteration, servers rotated."""
+    rnd = random.Random(seed)
+    clients = {s.name: s.client() for s in servers}
+    samples: dict[str, dict[str, list[float]]] = {q.name: {s.name: [] for s in servers} for q in queries}
+    mismatches: list[str] = []
+    errors: dict[str, int] = {}
+    for i in range(iterations):
+        for q in queries:
+            text = draw(q, manifest, rnd)
+            counts: dict[str, int] = {}
+            for s in rotated(servers, i):
+                t0 = time.perf_counter()
+                status, body = clients[s.name].query(text, q.accept)
+                elapsed = time.perf_counter() - t0
+                if status != 200:
+                    errors[f"{s.name}/{q.name}"] = errors.get(f"{s.name}/{q.name}", 0) + 1
+                    continue
+                samples[q.name][s.name].append(elapsed)
+                if i < 2:
+                    counts[s.name] = count_results(body, q.accept)
+            if len(set(counts.values())) > 1:
+                mismatches.append(f"{q.name}: {counts}")
+    for c in clients.values():
+        c.close()
+    result: dict[str, Any] = {"queries": {}, "mismatches": mismatches, "errors": errors}
+    for q in queries:
+        per = {name: summary(ts) for name, ts in samples[q.name].items() if ts}
+        base = per.get("oxigraph", {}).get("median_ms")
+        if base:
+            for name, stats in per.items():
+                stats["ratio_to_oxigraph"] = round(stats["median_ms"] / base, 3)
+        result["queries"][q.name] = {"question": q.question, "servers": per}
+    return result
+
+
+def phase_repeated(servers: list[Server], manifest: dict[str, Any], iterations: int, seed: int,
+                   queries: Sequence[BenchQuery]) -> dict[str, Any]:
+    """The same query texts again and again (after one warm-up pass): what a result cache is for."""
+    rnd = random.Random(seed)
+    texts = [(q, draw(q, manifest, rnd)) for q in queries]
+    return phase_latency_fixed(servers, texts, iterations)
+
+
+def phase_latency_fixed(servers: list[Server], texts: list[tuple[BenchQuery, str]], iterations: int) -> dict[str, Any]:
+    clients = {s.name: s.client() for s in servers}
+    samples: dict[str, list[float]] = {s.name: [] for s in servers}
+    per_query: dict[str, dict[str, list[float]]] = {q.name: {s.name: [] for s in servers} for q, _ in texts}
+    for i in range(iterations + 1):
+        for s in rotated(servers, i):
+            for q, text in texts:
+                t0 = time.perf_counter()
+                status, _ = clients[s.name].query(text, q.accept)
+                elapsed = time.perf_counter() - t0
+                if i > 0 and status == 200:  # pass 0 warms up (and fills the cache)
+                    samples[s.name].append(elapsed)
+                    per_query[q.name][s.name].append(elapsed)
+    for c in clients.values():
+        c.close()
+    mix_total = {name: round(sum(statistics.median(per_query[q.name][name]) for q, _ in texts
+                                 if per_query[q.name][name]) * 1000, 3) for name in samples}
+    base = mix_total.get("oxigraph")
+    out: dict[str, Any] = {"mix_median_total_ms": mix_total, "queries": {}}
+    if base:
+        out["ratio_to_oxigraph"] = {n: round(v / base, 3) for n, v in mix_total.items()}
+    for q, _ in texts:
+        out["queries"][q.name] = {n: summary(ts) for n, ts in per_query[q.name].items() if ts}
+    return out
+
+
+def _hammer(server: Server, texts: list[tuple[BenchQuery, str]], clients: int, seconds: float) -> tuple[int, int]:
+    """``clients`` threads each send queries back to back for ``seconds``; returns (done, failed)."""
+    stop_at = time.monotonic() + seconds
+    done = [0] * clients
+    failed = [0] * clients
+
+    def worker(k: int) -> None:
+        rnd = random.Random(k)
+        client = server.client()
+        try:
+            while time.monotonic() < stop_at:
+                q, text = texts[rnd.randrange(len(texts))]
+                try:
+                    status, _ = client.query(text, q.accept)
+                except OSError:
+                    status = 0
+                if status == 200:
+                    done[k] += 1
+                else:
+                    failed[k] += 1
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + REQUEST_TIMEOUT)
+    return sum(done), sum(failed)
+
+
+def phase_throughput(servers: list[Server], manifest: dict[str, Any], levels: Sequence[int], seconds: float,
+                     rounds: int, seed: int) -> dict[str, Any]:
+    """Queries/s of the light mix (point look-ups, cards, chains, ASK, CONSTRUCT) per concurrency."""
+    rnd = random.Random(seed)
+    light = [q for q in MIX if q.light]
+    texts = [(q, draw(q, manifest, rnd)) for q in light for _ in range(50)]
+    out: dict[str, Any] = {"queries": [q.name for q in light], "seconds_per_server_and_level": seconds, "levels": {}}
+    for level in levels:
+        done = {s.name: 0 for s in servers}
+        failed = {s.name: 0 for s in servers}
+        for r in range(rounds):
+            for s in rotated(servers, r):
+                d, f = _hammer(s, texts, level, seconds / rounds)
+                done[s.name] += d
+                failed[s.name] += f
+        qps = {n: round(done[n] / seconds, 1) for n in done}
+        entry: dict[str, Any] = {"qps": qps, "failed": failed}
+        if qps.get("oxigraph"):
+            entry["ratio_to_oxigraph"] = {n: round(v / qps["oxigraph"], 3) for n, v in qps.items()}
+        if qps.get("rdflib-endpoint"):
+            entry["ratio_to_rdflib_endpoint"] = {n: round(v / qps["rdflib-endpoint"], 3) for n, v in qps.items()}
+        out["levels"][str(level)] = entry
+    return out
+
+
+def phase_large(servers: list[Server], repeats: int) -> dict[str, Any]:
+    """The 200 000-row result: rows/s (to the last byte) and the peak memory of the server's processes."""
+    text = LARGE.text()
+    out: dict[str, Any] = {}
+    per: dict[str, dict[str, list[float]]] = {s.name: {"seconds": [], "peak": [], "base": []} for s in servers}
+    rows: dict[str, int] = {}
+    for r in range(repeats):
+        for s in rotated(servers, r):
+            client = s.client()
+            base = s.rss()
+            peak = [base]
+            stop = threading.Event()
+
+            def sample(s: Server = s) -> None:
+                while not stop.is_set():
+                    peak[0] = max(peak[0], s.rss())
+                    stop.wait(0.01)
+
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
+            t0 = time.perf_counter()
+            status, body = client.query(text, LARGE.accept)
+            elapsed = time.perf_counter() - t0
+            stop.set()
+            sampler.join()
+            client.close()
+            if status != 200:
+                per[s.name].setdefault("errors", []).append(status)
+                continue
+            rows[s.name] = count_results(body, LARGE.accept)
+            per[s.name]["seconds"].append(elapsed)
+            per[s.name]["peak"].append(peak[0])
+            per[s.name]["base"].append(base)
+    for name, d in per.items():
+        if not d["seconds"]:
+            out[name] = {"error": d.get("errors")}
+            continue
+        secs = statistics.median(d["seconds"])
+        out[name] = {
+            "rows": rows[name],
+            "median_s": round(secs, 3),
+            "rows_per_s": round(rows[name] / secs),
+            "rss_before_mb": round(max(d["base"]) / 2**20, 1),
+            "rss_peak_mb": round(max(d["peak"]) / 2**20, 1),
+            "rss_growth_mb": round((max(d["peak"]) - max(d["base"])) / 2**20, 1),
+        }
+    base = out.get("oxigraph", {}).get("rows_per_s")
+    if base:
+        for entry in out.values():
+            if "rows_per_s" in entry:
+                entry["ratio_to_oxigraph"] = round(entry["rows_per_s"] / base, 3)
+    return out
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+
+def environment() -> dict[str, Any]:
+    cpu = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    versions = {}
+    for dist in ("pyoxigraph", "oxigraph", "rdflib", "oxrdflib", "rdflib-endpoint", "uvicorn", "fastapi",
+                 "flask", "gunicorn", "claimgraph"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[dist] = metadata.version(dist)
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "versions": versions,
+        "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    workdir: Path = args.workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    tag = f"{args.triples}"
+    data = workdir / f"claims-{tag}.nq"
+    ox_dir, cg_dir = workdir / f"oxigraph-{tag}", workdir / f"claimgraph-{tag}"
+    logdir = workdir / f"logs-{tag}"
+    logdir.mkdir(exist_ok=True)
+    results: dict[str, Any] = {"command": " ".join(sys.argv), "environment": environment(),
+                               "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}}
+    t0 = time.monotonic()
+    man = generate_file(data, args.triples, seed=args.seed)
+    manifest = dict(man.__dict__)
+    results["data"] = {"file": str(data), "quads": man.quads, "claims": man.claims, "articles": man.plan["articles"],
+                       "generate_seconds": man.seconds}
+    phases = args.phases
+    if "load" in phases or not (ox_dir.exists() and cg_dir.exists()):
+        results["load"] = phase_load(data, man.quads, ox_dir, cg_dir, logdir / "load.log")
+    ensure_claimgraph_store(cg_dir, data, logdir / "load.log")
+    servers = make_servers(args.servers, data, ox_dir, cg_dir, args)
+    try:
+        results["start"] = phase_start(servers, logdir, args.start_repeats if "start" in phases else 1, args.start_timeout)
+        for s in servers:
+            if s.process is None:
+                s.start(logdir, args.start_timeout)
+        cold = [s for s in servers if s.name != "claimgraph+cache"]
+        if "latency" in phases:
+            results["latency"] = phase_latency(cold, manifest, args.iterations, args.seed, MIX)
+        if "repeated" in phases:
+            results["repeated"] = phase_repeated([s for s in servers if s.name != "rdflib-endpoint"], manifest,
+                                                 args.iterations, args.seed + 1, MIX)
+        if "throughput" in phases:
+            results["throughput"] = phase_throughput(servers, manifest, args.clients, args.duration, args.rounds,
+                                                     args.seed + 2)
+        if "large" in phases:
+            results["large"] = phase_large(cold, args.large_repeats)
+    finally:
+        for s in servers:
+            s.stop()
+    results["total_seconds"] = round(time.monotonic() - t0, 1)
+    return results
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="claimgraph vs Oxigraph server vs rdflib-endpoint, side by side")
+    p.add_argument("--triples", type=int, default=1_000_000, help="size of the generated graph")
+    p.add_argument("--workdir", type=Path, default=Path("var/bench"), help="data, stores and logs go here")
+    p.add_argument("--json", type=Path, default=None, help="write the results here (default: print)")
+    p.add_argument("--servers", type=lambda s: s.split(","), default=list(SERVERS),
+                   help="comma-separated subset of " + ",".join(SERVERS))
+    p.add_argument("--phases", type=lambda s: s.split(","), default=list(PHASES),
+                   help="comma-separated subset of " + ",".join(PHASES))
+    p.add_argument("--iterations", type=int, default=20, help="rounds of the latency mixes")
+    p.add_argument("--clients", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8, 32])
+    p.add_argument("--duration", type=float, default=20.0, help="seconds per server and concurrency level")
+    p.add_argument("--rounds", type=int, default=4, help="interleaved slices the duration is cut into")
+    p.add_argument("--large-repeats", type=int, default=3)
+    p.add_argument("--start-repeats", type=int, default=3)
+    p.add_argument("--start-timeout", type=float, default=1800.0)
+    p.add_argument("--cg-workers", type=int, default=2, help="gunicorn workers of the claimgraph server")
+    p.add_argument("--cg-threads", type=int, default=8, help="threads per gunicorn worker")
+    p.add_argument("--cg-executors", type=int, default=0, help="query executors per worker (0: the default)")
+    p.add_argument("--cache-mb", type=int, default=64, help="result cache of claimgraph+cache")
+    p.add_argument("--seed", type=int, default=1)
+    args = p.parse_args(argv)
+    bad = set(args.servers) - set(SERVERS) | set(args.phases) - set(PHASES)
+    if bad:
+        p.error(f"unknown server or phase: {', '.join(sorted(bad))}")
+    return args
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(f"stopped by signal {signum}")  # so that every server started here is stopped
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    results = run(args)
+    text = json.dumps(results, indent=1)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(text)
+        from bench.report import markdown
+
+        print(markdown(results))
+    else:
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
