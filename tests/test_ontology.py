@@ -5,7 +5,6 @@ broken claim with a message naming what is missing."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import owlrl
 import pytest
