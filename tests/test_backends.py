@@ -29,8 +29,8 @@ ONTOLOGY_GRAPH = "https://w3id.org/claimgraph/ontology"
 AUTH = {"Authorization": f"Bearer {UPDATE_TOKEN}"}
 SPEAKERS_QUERY = f"SELECT ?claim ?speaker WHERE {{ ?claim <{CG}speaker> ?speaker }} ORDER BY ?claim"
 STANCE_CONSTRUCT = f"CONSTRUCT {{ ?c <{CG}stance> ?s }} WHERE {{ ?c <{CG}stance> ?s }}"
-LEAK_ASK = f"ASK {{ ?s <{CG}in_contact_with> ?o }}"
-CLAIMED_ASK = f"ASK {{ GRAPH ?g {{ ?s <{CG}in_contact_with> ?o }} }}"
+LEAK_ASK = f"ASK {{ ?s <{CG}inContactWith> ?o }}"
+CLAIMED_ASK = f"ASK {{ GRAPH ?g {{ ?s <{CG}inContactWith> ?o }} }}"
 #: A query that runs for minutes on any engine: a six-way cross product of the whole graph.
 SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o . ?p ?q ?r }"
 
@@ -166,7 +166,7 @@ def test_claimed_propositions_never_leak_into_the_default_graph(deployment: Depl
 
 
 def test_dataset_parameters_are_passed_through(deployment: Deployment) -> None:
-    graphs = deployment.get(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s <{CG}in_contact_with> ?o }} }}").json()
+    graphs = deployment.get(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s <{CG}inContactWith> ?o }} }}").json()
     proposition = graphs["results"]["bindings"][0]["g"]["value"]
     # default-graph-uri: the proposition's graph becomes the default graph.
     r = deployment.get(LEAK_ASK, **{"default-graph-uri": proposition})
@@ -262,7 +262,7 @@ def test_cli_load_query_and_dump(deployment: Deployment, tmp_path: Path) -> None
     assert ox.Quad(ox.NamedNode(resolved), ox.NamedNode("urn:test:label"),
                    ox.Literal("loaded", language="en"), ox.NamedNode(graph)) in quads
     in_default = [q for q in quads if isinstance(q.graph_name, ox.DefaultGraph)]
-    assert in_default and not any(q.predicate.value == CG + "in_contact_with" for q in in_default)
+    assert in_default and not any(q.predicate.value == CG + "inContactWith" for q in in_default)
     assert any(q.graph_name == ox.NamedNode(ONTOLOGY_GRAPH) for q in quads)
     # Nothing but claimgraph's own data is dumped (no store system graphs).
     names = {q.graph_name.value for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)}
@@ -338,7 +338,7 @@ def test_graph_store_operations(deployment: Deployment, store) -> None:
     assert store.delete_graph(graph) is False
     # The default graph: claimgraph's assertions, never the claimed propositions.
     default = set(ox.parse(b"".join(store.get_graph(None, "application/n-triples")), ox.RdfFormat.N_TRIPLES))
-    assert default and not any(t.predicate.value == CG + "in_contact_with" for t in default)
+    assert default and not any(t.predicate.value == CG + "inContactWith" for t in default)
 
 
 # -- failures of the external store itself ---------------------------------------------------
