@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install serve test lock clean
+.PHONY: install serve test lock clean frontend chromium
 
 $(STAMP): pyproject.toml constraints.txt bench/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,13 +14,28 @@ $(STAMP): pyproject.toml constraints.txt bench/constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -c bench/constraints.txt -e '.[test,bench]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The query page's editor (YASGUI from the npm registry), copied into server/static/vendor:
+# served by claimgraph itself, so the page works with no internet access.
+YASGUI := server/static/vendor/yasgui/yasgui.min.js
+$(YASGUI): frontend/package.json frontend/package-lock.json frontend/copy-assets.mjs
+	cd frontend && npm ci --ignore-scripts --no-audit --no-fund && npm run --silent build
+
+frontend: $(YASGUI)
+
+# Browser tests drive Debian's chromium through chromium-driver (Selenium).
+chromium:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "make chromium: chromium and chromium-driver are missing; run it as root (browser tests will fail)" >&2; fi
+
+install: $(STAMP) $(YASGUI)
 
 serve: install
 	$(BIN)/claimgraph build --if-empty
 	$(BIN)/claimgraph serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install chromium
 	$(BIN)/python -m pytest
 
 # Refresh the pinned versions after changing dependencies in pyproject.toml.

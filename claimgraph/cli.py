@@ -24,6 +24,13 @@ store_option = click.option(
     show_default=True,
     help="Directory of the on-disk Oxigraph store (env CLAIMGRAPH_STORE).",
 )
+store_url_option = click.option(
+    "--store-url",
+    envvar="CLAIMGRAPH_STORE_URL",
+    default=None,
+    help="Query endpoint of an external SPARQL store to use instead of --store (env CLAIMGRAPH_STORE_URL; "
+    "see docs/deployment.md; credentials only from CLAIMGRAPH_STORE_USER/PASSWORD/TOKEN).",
+)
 base_option = click.option(
     "--base-iri",
     envvar="CLAIMGRAPH_BASE_IRI",
@@ -36,6 +43,16 @@ def _settings(**changes: Any) -> Settings:
     return Settings.from_env().with_(**changes)
 
 
+def _open_store(settings: Settings) -> Any:
+    """The configured backend; a misconfiguration is a one-line error."""
+    from claimgraph.graph.store import StoreError, open_store
+
+    try:
+        return open_store(settings)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="claimgraph")
 def cli() -> None:
@@ -44,6 +61,7 @@ def cli() -> None:
 
 @cli.command()
 @store_option
+@store_url_option
 @base_option
 @click.option(
     "--seeds",
@@ -53,31 +71,39 @@ def cli() -> None:
     help="Folder of seed articles (default: the seeds shipped with claimgraph).",
 )
 @click.option("--if-empty", is_flag=True, help="Do nothing when the store already holds data.")
-def build(store_dir: Path, base_iri: str | None, seeds_dir: Path | None, if_empty: bool) -> None:
+def build(store_dir: Path, store_url: str | None, base_iri: str | None, seeds_dir: Path | None, if_empty: bool) -> None:
     """Compile the seed articles into the store (replaces what an earlier build wrote)."""
     from claimgraph.graph.build import BuildError, build as build_graph, default_seeds_dir
-    from claimgraph.graph.store import EmbeddedStore
+    from claimgraph.graph.store import StoreError
 
-    settings = _settings(store_dir=store_dir, base_iri=base_iri)
-    store = EmbeddedStore(settings.store_dir)
-    if if_empty and not store.is_empty():
-        click.echo(f"store {settings.store_dir} already holds data; not rebuilding")
-        return
+    settings = _settings(store_dir=store_dir, store_url=store_url, base_iri=base_iri)
+    store = _open_store(settings)
+    where = settings.store_url or settings.store_dir
+    try:
+        if if_empty and not store.is_empty():
+            click.echo(f"store {where} already holds data; not rebuilding")
+            return
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
     started = time.monotonic()
     try:
         result = build_graph(seeds_dir or default_seeds_dir(), settings.base_iri)
     except (BuildError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     data = result.dataset.serialize(format="nquads", encoding="utf-8")
-    store.replace_dataset(data)
+    try:
+        store.replace_dataset(data)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(
         f"built {result.articles} article(s), {result.claims} claim(s), "
-        f"{len(result.dataset)} quads into {settings.store_dir} in {time.monotonic() - started:.2f} s"
+        f"{len(result.dataset)} quads into {where} in {time.monotonic() - started:.2f} s"
     )
 
 
 @cli.command()
 @store_option
+@store_url_option
 @base_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
@@ -89,6 +115,8 @@ def build(store_dir: Path, base_iri: str | None, seeds_dir: Path | None, if_empt
               help="Query executor processes per worker (env CLAIMGRAPH_QUERY_WORKERS, default 4).")
 @click.option("--timeout", "query_timeout", type=click.FloatRange(0.1), default=None,
               help="Query time limit in seconds (env CLAIMGRAPH_QUERY_TIMEOUT, default 30).")
+@click.option("--query-memory", "query_memory_mb", type=click.IntRange(0), default=None,
+              help="MiB one query may use before it is stopped, 0 for no cap (env CLAIMGRAPH_QUERY_MEMORY_MB, default 2048).")
 @click.option("--max-body", "max_body_bytes", type=click.IntRange(1024), default=None,
               help="Largest request body accepted, in bytes (env CLAIMGRAPH_MAX_BODY_BYTES, default 8 MiB).")
 @click.option("--allow-service", is_flag=True, default=None,
@@ -98,21 +126,28 @@ def build(store_dir: Path, base_iri: str | None, seeds_dir: Path | None, if_empt
 @click.option("--cors-origins", default=None,
               help="Comma-separated origins allowed by CORS, '*' for any, '' for none (env CLAIMGRAPH_CORS_ORIGINS).")
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
-def serve(store_dir: Path, base_iri: str | None, host: str, port: int, update_token: str | None,
-          workers: int, threads: int, query_workers: int | None, query_timeout: float | None,
-          max_body_bytes: int | None, allow_service: bool | None, allow_load: bool | None,
-          cors_origins: str | None, dev: bool) -> None:
+def serve(store_dir: Path, store_url: str | None, base_iri: str | None, host: str, port: int,
+          update_token: str | None, workers: int, threads: int, query_workers: int | None,
+          query_timeout: float | None, query_memory_mb: int | None, max_body_bytes: int | None,
+          allow_service: bool | None, allow_load: bool | None, cors_origins: str | None, dev: bool) -> None:
     """Serve the SPARQL endpoint (gunicorn unless --dev)."""
     settings = _settings(
-        store_dir=store_dir, base_iri=base_iri, update_token=update_token, query_workers=query_workers,
-        query_timeout=query_timeout, max_body_bytes=max_body_bytes, allow_service=allow_service or None,
+        store_dir=store_dir, store_url=store_url, base_iri=base_iri, update_token=update_token,
+        query_workers=query_workers, query_timeout=query_timeout, query_memory_mb=query_memory_mb,
+        max_body_bytes=max_body_bytes, allow_service=allow_service or None,
         allow_load=allow_load or None, cors_origins=cors_origins,
     )
-    if not (settings.store_dir / "oxigraph").exists():
-        # Created here, once, before gunicorn forks workers that would race to create it.
-        from claimgraph.graph.store import EmbeddedStore
+    if not settings.store_url and not (settings.store_dir / "oxigraph").exists():
+        # Created here, once, before gunicorn forks workers that would race to create it; in a
+        # child process, because RocksDB must not be initialised in a process that then forks
+        # (the workers' first read-write open hangs on a lock copied mid-use).
+        import multiprocessing
 
-        EmbeddedStore(settings.store_dir).close()
+        creator = multiprocessing.get_context("spawn").Process(target=_create_store, args=(str(settings.store_dir),))
+        creator.start()
+        creator.join()
+        if creator.exitcode != 0:
+            raise click.ClickException(f"cannot create a store at {settings.store_dir}")
         click.echo(f"created an empty store at {settings.store_dir} (fill it with 'claimgraph build' or 'load')")
     if dev:
         from claimgraph.server import create_app
@@ -127,14 +162,15 @@ def serve(store_dir: Path, base_iri: str | None, host: str, port: int, update_to
 
 @cli.command()
 @store_option
+@store_url_option
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--graph", default=None, help="Load triples into this named graph (default graph otherwise).")
 @click.option("--base", "base_iri", default=None, help="Base IRI for relative IRIs (default: the graph IRI).")
 @click.option("--format", "media_type", default=None, help="Media type; guessed from the extension otherwise (.gz too).")
 @click.option("--validate/--no-validate", default=None,
               help="Check data in claimgraph's vocabulary against the SHACL shapes (default: on; env CLAIMGRAPH_VALIDATE_IMPORTS).")
-def load(store_dir: Path, files: tuple[Path, ...], graph: str | None, base_iri: str | None,
-         media_type: str | None, validate: bool | None) -> None:
+def load(store_dir: Path, store_url: str | None, files: tuple[Path, ...], graph: str | None,
+         base_iri: str | None, media_type: str | None, validate: bool | None) -> None:
     """Bulk-load RDF files (gzip too) into the store, all of them or nothing.
 
     The files are written by pyoxigraph's bulk loader into a private copy of the store that
@@ -144,13 +180,13 @@ def load(store_dir: Path, files: tuple[Path, ...], graph: str | None, base_iri: 
     import contextlib
     import gzip
 
-    from claimgraph.graph.store import EmbeddedStore, LoadSource, StoreError
+    from claimgraph.graph.store import LoadSource, StoreError
     from claimgraph.graph.store.formats import media_type_for_path
 
-    settings = _settings(store_dir=store_dir)
+    settings = _settings(store_dir=store_dir, store_url=store_url)
     if validate is None:
         validate = settings.validate_imports
-    store = EmbeddedStore(settings.store_dir)
+    store = _open_store(settings)
     with contextlib.ExitStack() as stack:
         raw_files = []
         sources = []
@@ -199,16 +235,17 @@ def _is_gzip(fh: Any) -> bool:
 
 @cli.command()
 @store_option
+@store_url_option
 @click.argument("query")
 @click.option("--format", "fmt", default=None, help="Result format: json, xml, csv, tsv, ttl, nt, jsonld, ... (default: tsv / turtle).")
 @click.option("--timeout", "query_timeout", type=float, default=None, help="Query time limit in seconds.")
-def query(store_dir: Path, query: str, fmt: str | None, query_timeout: float | None) -> None:
+def query(store_dir: Path, store_url: str | None, query: str, fmt: str | None, query_timeout: float | None) -> None:
     """Run a SPARQL query against the store and print the result."""
-    from claimgraph.graph.store import EmbeddedStore, QueryForm, QueryRequest, StoreError
+    from claimgraph.graph.store import QueryForm, QueryRequest, StoreError
     from claimgraph.graph.store.formats import FORMAT_ALIASES, RESULT_TYPES
 
-    settings = _settings(store_dir=store_dir, query_timeout=query_timeout)
-    store = EmbeddedStore(settings.store_dir, query_workers=1, query_timeout=settings.query_timeout)
+    settings = _settings(store_dir=store_dir, store_url=store_url, query_timeout=query_timeout, query_workers=1)
+    store = _open_store(settings)
     try:
         with store.prepare(QueryRequest(query=query)) as prepared:
             offered = RESULT_TYPES[prepared.form]
@@ -228,17 +265,18 @@ def query(store_dir: Path, query: str, fmt: str | None, query_timeout: float | N
 
 @cli.command()
 @store_option
+@store_url_option
 @click.option("--format", "fmt", type=click.Choice(["nquads", "trig"]), default="nquads", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: standard output); a name ending in .gz is compressed.")
-def dump(store_dir: Path, fmt: str, output: Path | None) -> None:
+def dump(store_dir: Path, store_url: str | None, fmt: str, output: Path | None) -> None:
     """Write the whole dataset as N-Quads or TriG (one consistent version, streamed)."""
     import gzip
     import os
 
-    from claimgraph.graph.store import EmbeddedStore, StoreError
+    from claimgraph.graph.store import StoreError
 
-    store = EmbeddedStore(_settings(store_dir=store_dir).store_dir)
+    store = _open_store(_settings(store_dir=store_dir, store_url=store_url))
     media_type = "application/n-quads" if fmt == "nquads" else "application/trig"
     try:
         if output is None:
@@ -262,6 +300,42 @@ def dump(store_dir: Path, fmt: str, output: Path | None) -> None:
 
 @cli.command()
 @store_option
+@base_option
+@click.option("--claim", default=None, help="One claim, by IRI or by slug (default: every claim).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for one SLUG.jsonld file per claim (default: standard output, one document per line).")
+def claims(store_dir: Path, base_iri: str | None, claim: str | None, output: Path | None) -> None:
+    """Write claims one by one as JSON-LD; each proposition stays in its own named graph."""
+    import json
+
+    from claimgraph.graph.claims import claim_iris, claim_jsonld
+    from claimgraph.graph.store import EmbeddedStore, StoreError
+
+    settings = _settings(store_dir=store_dir, base_iri=base_iri)
+    store = EmbeddedStore(settings.store_dir, query_workers=1)
+    try:
+        iris = claim_iris(store) if claim is None else [claim if ":" in claim else f"{settings.base_iri}id/claim/{claim}"]
+        if output is not None:
+            output.mkdir(parents=True, exist_ok=True)
+        for iri in iris:
+            doc = claim_jsonld(store, iri)
+            if doc is None:
+                raise click.ClickException(f"no claim {iri} in {settings.store_dir}")
+            text = json.dumps(doc, ensure_ascii=False, indent=1 if output or claim else None)
+            if output is None:
+                click.echo(text)
+            else:
+                (output / f"{iri.rsplit('/', 1)[-1]}.jsonld").write_text(text + "\n", encoding="utf-8")
+        if output is not None:
+            click.echo(f"wrote {len(iris)} claim(s) to {output}")
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+
+
+@cli.command()
+@store_option
 @click.argument("target", type=click.Path(file_okay=False, path_type=Path))
 def backup(store_dir: Path, target: Path) -> None:
     """Copy the store into TARGET (a new folder) with Oxigraph's own backup.
@@ -278,6 +352,12 @@ def backup(store_dir: Path, target: Path) -> None:
     except (StoreError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"backed up version {version} of {store_dir} to {target} in {time.monotonic() - started:.2f} s")
+
+
+def _create_store(directory: str) -> None:
+    from claimgraph.graph.store import EmbeddedStore
+
+    EmbeddedStore(Path(directory)).close()
 
 
 def main() -> None:

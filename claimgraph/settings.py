@@ -38,6 +38,10 @@ class Settings:
     allow_load: bool = False
     #: Origins allowed to call the endpoint from a browser (``*`` for any, "" for none).
     cors_origins: str = "*"
+    #: Seconds a client may stall (not read the answer, not send its body) before it is dropped.
+    client_stall_timeout: float = 60.0
+    #: Memory one query may use beyond an idle executor, in MiB (0: no cap).
+    query_memory_mb: int = 2048
     #: Guard limits on query text (see claimgraph.graph.store.guard): nesting depth, operators.
     query_max_depth: int = 256
     query_max_operators: int = 2000
@@ -49,6 +53,14 @@ class Settings:
     validate_imports: bool = True
     #: Result cache for repeated read queries, per server process, in bytes (0: off).
     cache_bytes: int = 64 * 1024 * 1024
+    # An external SPARQL store instead of the embedded one (graph/store/remote.py); its
+    # credentials are read from CLAIMGRAPH_STORE_USER/PASSWORD/TOKEN by the backend, never here.
+    store_url: str | None = None
+    store_update_url: str | None = None
+    store_gsp_url: str | None = None
+    store_default_graph: str | None = None
+    store_system_graphs: tuple[str, ...] = ()
+    store_convert_formats: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -63,12 +75,20 @@ class Settings:
             allow_service=os.environ.get("CLAIMGRAPH_ALLOW_SERVICE", "") in ("1", "true", "yes"),
             allow_load=os.environ.get("CLAIMGRAPH_ALLOW_LOAD", "") in ("1", "true", "yes"),
             cors_origins=os.environ.get("CLAIMGRAPH_CORS_ORIGINS", "*"),
+            client_stall_timeout=_env_float("CLAIMGRAPH_CLIENT_STALL_TIMEOUT", 60.0),
+            query_memory_mb=_env_int("CLAIMGRAPH_QUERY_MEMORY_MB", 2048),
             query_max_depth=_env_int("CLAIMGRAPH_QUERY_MAX_DEPTH", 256),
             query_max_operators=_env_int("CLAIMGRAPH_QUERY_MAX_OPERATORS", 2000),
             data_license=os.environ.get("CLAIMGRAPH_DATA_LICENSE") or "https://creativecommons.org/licenses/by/4.0/",
             max_upload_bytes=_env_int("CLAIMGRAPH_MAX_UPLOAD_BYTES", 64 * 1024 * 1024),
             validate_imports=os.environ.get("CLAIMGRAPH_VALIDATE_IMPORTS", "1") not in ("0", "false", "no"),
             cache_bytes=_env_int("CLAIMGRAPH_CACHE_BYTES", 64 * 1024 * 1024),
+            store_url=os.environ.get("CLAIMGRAPH_STORE_URL") or None,
+            store_update_url=os.environ.get("CLAIMGRAPH_STORE_UPDATE_URL") or None,
+            store_gsp_url=os.environ.get("CLAIMGRAPH_STORE_GSP_URL") or None,
+            store_default_graph=os.environ.get("CLAIMGRAPH_STORE_DEFAULT_GRAPH") or None,
+            store_system_graphs=tuple(os.environ.get("CLAIMGRAPH_STORE_SYSTEM_GRAPHS", "").split()),
+            store_convert_formats=tuple(os.environ.get("CLAIMGRAPH_STORE_CONVERT_FORMATS", "").split()),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -83,6 +103,8 @@ class Settings:
             "CLAIMGRAPH_ALLOW_LOAD": "1" if self.allow_load else "",
             "CLAIMGRAPH_CORS_ORIGINS": self.cors_origins,
             "CLAIMGRAPH_DATA_LICENSE": self.data_license,
+            "CLAIMGRAPH_CLIENT_STALL_TIMEOUT": str(self.client_stall_timeout),
+            "CLAIMGRAPH_QUERY_MEMORY_MB": str(self.query_memory_mb),
             "CLAIMGRAPH_QUERY_MAX_DEPTH": str(self.query_max_depth),
             "CLAIMGRAPH_QUERY_MAX_OPERATORS": str(self.query_max_operators),
             "CLAIMGRAPH_MAX_UPLOAD_BYTES": str(self.max_upload_bytes),
@@ -91,6 +113,18 @@ class Settings:
         }
         if self.update_token:
             env["CLAIMGRAPH_UPDATE_TOKEN"] = self.update_token
+        for name, value in (
+            ("CLAIMGRAPH_STORE_URL", self.store_url),
+            ("CLAIMGRAPH_STORE_UPDATE_URL", self.store_update_url),
+            ("CLAIMGRAPH_STORE_GSP_URL", self.store_gsp_url),
+            ("CLAIMGRAPH_STORE_DEFAULT_GRAPH", self.store_default_graph),
+        ):
+            if value:
+                env[name] = value
+        if self.store_system_graphs:
+            env["CLAIMGRAPH_STORE_SYSTEM_GRAPHS"] = " ".join(self.store_system_graphs)
+        if self.store_convert_formats:
+            env["CLAIMGRAPH_STORE_CONVERT_FORMATS"] = " ".join(self.store_convert_formats)
         return env
 
     def with_(self, **changes: object) -> "Settings":

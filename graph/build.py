@@ -2,26 +2,51 @@
 
 Layout of the result (the contract later layers rely on):
 - the default graph holds what claimgraph itself asserts: documents, claims (acts of claiming),
-  speakers, text spans, the build run;
+  their reporting chains, speakers and entities, text spans, the build run;
 - each proposition's triples live only in the named graph named by the proposition's IRI, so a
   query without ``GRAPH`` never sees anything claimed as fact;
 - the ontology is loaded into the named graph named by the ontology IRI.
+
+The build refuses (raises :class:`BuildError`) rather than writing anything doubtful: a span
+that does not match the text, an unknown speaker, a relation the ontology does not declare, or
+a default graph that does not conform to ``ontology/shapes.ttl``. Same input, same triples and
+IRIs; the only value that depends on the time of the run is the run's ``prov:startedAtTime``,
+and ``SOURCE_DATE_EPOCH`` fixes it.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
-import yaml
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
+from rdflib.namespace import SKOS
 
-from claimgraph import __version__
-from claimgraph.graph.article import Article, find_articles
+from claimgraph.graph.annotation import (
+    MODES,
+    RELATIONS,
+    Annotation,
+    AnnotationError,
+    Claim,
+    Span,
+    load_annotation,
+    load_links,
+)
+from claimgraph.graph.article import Article, ArticleError, find_articles
 from claimgraph.graph.iris import IriMinter
-from claimgraph.ontology import CG, DCT, OA, ONTOLOGY_IRI, PROV, SCHEMA, ontology_file
+from claimgraph.graph.provenance import (
+    add_documents,
+    add_file,
+    add_run,
+    build_time,
+    read_input,
+    same_as,
+)
+from claimgraph.ontology import CG, OA, ONTOLOGY_IRI, PROV, SCHEMA, ontology_dir, ontology_file
+
+LINKS_FILE = "wikidata-links.tsv"
 
 
 class BuildError(ValueError):
@@ -33,6 +58,12 @@ class BuildResult:
     dataset: Dataset
     articles: int
     claims: int
+    run: URIRef
+
+    def nquads(self) -> bytes:
+        """The dataset as sorted N-Quads: byte-identical for identical input."""
+        lines = self.dataset.serialize(format="nquads", encoding="utf-8").decode("utf-8").splitlines()
+        return ("\n".join(sorted(set(line for line in lines if line.strip()))) + "\n").encode("utf-8")
 
 
 def default_seeds_dir() -> Path:
@@ -42,83 +73,314 @@ def default_seeds_dir() -> Path:
     return Path(str(files("claimgraph.seeds")))
 
 
-def build(seeds_dir: Path, base_iri: str, started: datetime | None = None) -> BuildResult:
+def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, validate: bool = True) -> BuildResult:
     """Compile every article in ``seeds_dir``; raise :class:`BuildError` on any inconsistency."""
     mint = IriMinter(base_iri)
     ds = Dataset()
-    default = ds.default_context
-    articles = find_articles(seeds_dir)
+    g = ds.default_graph
+    try:
+        articles = find_articles(seeds_dir)
+    except ArticleError as exc:
+        raise BuildError(str(exc)) from None
     if not articles:
         raise BuildError(f"{seeds_dir}: no *.meta.yaml article metadata found")
-    started = started or datetime.now(timezone.utc)
-    digest = hashlib.sha256("".join(a.sha256 for a in articles).encode()).hexdigest()[:16]
-    run = mint("run", f"build-{digest}")
-    default.add((run, RDF.type, PROV.Activity))
-    default.add((run, RDFS.label, Literal(f"claimgraph {__version__} build of {len(articles)} article(s)", lang="en")))
-    default.add((run, PROV.startedAtTime, Literal(started.isoformat(timespec="seconds"), datatype=XSD.dateTime)))
-    claims = 0
+    ontology = Graph().parse(ontology_file(), format="turtle")
+    relations = set(ontology.subjects(RDF.type, CG.PropositionRelation))
+    links_path = seeds_dir / LINKS_FILE
+    links = load_links(links_path) if links_path.exists() else {}
+
+    inputs = [(add_file(g, mint, read_input(p), "text/turtle"), read_input(p))
+              for p in (ontology_file(), ontology_dir() / "shapes.ttl")]
+    if links_path.exists():
+        f = read_input(links_path)
+        inputs.append((add_file(g, mint, f, "text/tab-separated-values"), f))
+    compiled: list[tuple[Article, Annotation, URIRef]] = []
     for article in articles:
-        doc = _add_document(default, mint, article, run)
-        claims += _add_annotation(ds, mint, article, doc, run)
-    ds.graph(URIRef(ONTOLOGY_IRI)).parse(ontology_file(), format="turtle")
-    return BuildResult(dataset=ds, articles=len(articles), claims=claims)
+        seed = read_input(article.path)
+        seed_node = add_file(g, mint, seed, "text/plain")
+        meta = read_input(article.path.with_name(article.path.stem + ".meta.yaml"))
+        inputs += [(seed_node, seed), (add_file(g, mint, meta, "application/yaml"), meta)]
+        ann_path = article.path.with_name(article.path.stem + ".claims.yaml")
+        if not ann_path.exists():
+            continue
+        try:
+            ann = load_annotation(ann_path, article.text, links)
+        except AnnotationError as exc:
+            raise BuildError(str(exc)) from None
+        ann_file = read_input(ann_path)
+        ann_node = add_file(g, mint, ann_file, "application/yaml")
+        inputs.append((ann_node, ann_file))
+        compiled.append((article, ann, seed_node))
+
+    run = add_run(g, mint, inputs, started or build_time())
+    claims = 0
+    seen_claims: set[str] = set()
+    for article, ann, seed_node in compiled:
+        dup = seen_claims & {c.id for c in ann.claims}
+        if dup:
+            raise BuildError(f"{ann.path.name}: claim ids already used by another article: {', '.join(sorted(dup))}")
+        seen_claims |= {c.id for c in ann.claims}
+        claims += _compile(ds, mint, article, ann, seed_node, run, relations)
+    _materialize_alignments(g, ontology)
+    # The ontology's blank nodes (owl:AllDifferent lists) become skolem IRIs named by a hash of
+    # their content (RDF 1.1 section 3.5): stores rename blank nodes on load, IRIs they keep.
+    skolem = to_canonical_graph(ontology).skolemize(authority=mint.base, basepath=".well-known/genid/")
+    ds.graph(URIRef(ONTOLOGY_IRI)).__iadd__(skolem)
+    if validate:
+        _validate(g)
+    return BuildResult(dataset=ds, articles=len(articles), claims=claims, run=run)
 
 
-def _add_document(g: Graph, mint: IriMinter, article: Article, run: URIRef) -> URIRef:
-    doc = mint("document", article.slug)
-    g.add((doc, RDF.type, SCHEMA.NewsArticle))
-    g.add((doc, RDF.type, PROV.Entity))
-    g.add((doc, SCHEMA.inLanguage, Literal(article.meta["language"])))
-    g.add((doc, CG.sha256, Literal(article.sha256)))
-    g.add((doc, SCHEMA.contentSize, Literal(len(article.data))))
-    g.add((doc, DCT.identifier, Literal(article.path.name)))
-    if "translation" in article.meta:
-        original = URIRef(article.meta["translation"]["of"])
-        g.add((doc, SCHEMA.translationOfWork, original))
-        g.add((doc, PROV.wasDerivedFrom, original))
-    g.add((run, PROV.used, doc))
-    return doc
+#: Superclasses in other vocabularies that the shapes and reasoner-less clients rely on but that
+#: no ontology we import states: whoever speaks is a PROV agent, a news article a creative work.
+EXTERNAL_SUPERCLASSES: dict[URIRef, tuple[URIRef, ...]] = {
+    SCHEMA.Person: (PROV.Person, PROV.Agent),
+    SCHEMA.Organization: (PROV.Organization, PROV.Agent),
+    SCHEMA.NewsMediaOrganization: (SCHEMA.Organization, PROV.Organization, PROV.Agent),
+    SCHEMA.GovernmentOrganization: (SCHEMA.Organization, PROV.Organization, PROV.Agent),
+    SCHEMA.NewsArticle: (SCHEMA.Article, SCHEMA.CreativeWork),
+    SCHEMA.Article: (SCHEMA.CreativeWork,),
+    SCHEMA.WebPage: (SCHEMA.CreativeWork,),
+    SCHEMA.MediaObject: (SCHEMA.CreativeWork,),
+}
 
 
-def _add_annotation(ds: Dataset, mint: IriMinter, article: Article, doc: URIRef, run: URIRef) -> int:
-    ann_path = article.path.with_suffix(".claims.yaml")
-    if not ann_path.exists():
-        return 0
-    ann = yaml.safe_load(ann_path.read_text(encoding="utf-8"))
-    g = ds.default_context
-    text = article.text
-    speakers = ann.get("speakers", {})
-    for slug, info in speakers.items():
-        s = mint("speaker", slug)
-        g.add((s, RDF.type, PROV.Agent))
-        g.add((s, RDF.type, SCHEMA[info["type"]]))
-        g.add((s, RDFS.label, Literal(info["label"])))
-    for slug, triples in ann.get("propositions", {}).items():
-        p = mint("proposition", slug)
-        g.add((p, RDF.type, CG.Proposition))
-        pg = ds.graph(p)
-        for s, pred, o in triples:
-            pg.add((mint("entity", s), CG[pred.replace("-", "_")], mint("entity", o)))
-    for c in ann["claims"]:
-        if c["speaker"] not in speakers:
-            raise BuildError(f"{ann_path}: claim {c['id']}: unknown speaker {c['speaker']!r}")
-        start, quote = int(c["start"]), c["quote"]
-        found = text[start : start + len(quote)]
-        if found != quote:
-            raise BuildError(
-                f"{ann_path}: claim {c['id']}: expected {quote!r} at offset {start}, the text says {found!r}"
-            )
-        claim = mint("claim", c["id"])
-        g.add((claim, RDF.type, CG.Claim))
-        g.add((claim, CG.speaker, mint("speaker", c["speaker"])))
-        g.add((claim, CG.stance, CG[c["stance"]]))
-        g.add((claim, CG.proposition, mint("proposition", c["proposition"])))
-        g.add((claim, PROV.wasGeneratedBy, run))
-        span = mint("span", c["id"])
-        g.add((claim, CG.evidence, span))
-        g.add((span, RDF.type, OA.TextPositionSelector))
-        g.add((span, OA.start, Literal(start, datatype=XSD.nonNegativeInteger)))
-        g.add((span, OA.end, Literal(start + len(quote), datatype=XSD.nonNegativeInteger)))
-        g.add((span, OA.exact, Literal(quote, lang=article.meta["language"])))
-        g.add((span, DCT.source, doc))
-    return len(ann["claims"])
+def _materialize_alignments(g: Graph, ontology: Graph) -> None:
+    """Add the PROV-O / schema.org / Web Annotation superclasses and superproperties of the
+    cg: terms used, so that clients without a reasoner (most SPARQL users) see a cg:Claim as a
+    prov:Entity and schema:Claim, cg:speaker as prov:wasAttributedTo, and so on. Only terms of
+    other vocabularies are added; the cg: hierarchy stays implicit."""
+    def supers(term: URIRef, link: URIRef) -> set[URIRef]:
+        found = set(ontology.transitive_objects(term, link)) - {term}
+        return {t for t in found if isinstance(t, URIRef) and not t.startswith(str(CG))}
+
+    class_supers = {c: supers(c, RDFS.subClassOf) for c in set(g.objects(None, RDF.type)) if c.startswith(str(CG))}
+    for cls, extra in class_supers.items():
+        for node in list(g.subjects(RDF.type, cls)):
+            for sup in extra:
+                g.add((node, RDF.type, sup))
+    for cls, extra_types in EXTERNAL_SUPERCLASSES.items():
+        for node in list(g.subjects(RDF.type, cls)):
+            for sup in extra_types:
+                g.add((node, RDF.type, sup))
+    for prop in {p for p in g.predicates() if p.startswith(str(CG))}:
+        extra = supers(prop, RDFS.subPropertyOf)
+        if extra:
+            for s, o in list(g.subject_objects(prop)):
+                for sup in extra:
+                    g.add((s, sup, o))
+
+
+def _validate(g: Graph) -> None:
+    from claimgraph.graph.validation import validate as shacl
+
+    report = shacl(g)
+    if not report.conforms:
+        shown = report.messages[:20]
+        more = f"\n  ... and {len(report.messages) - 20} more" if len(report.messages) > 20 else ""
+        raise BuildError("the compiled graph does not conform to the shapes:\n  " + "\n  ".join(shown) + more)
+
+
+class _Compiler:
+    """Turns one checked annotation into triples; holds the IRIs shared by its parts."""
+
+    def __init__(self, ds: Dataset, mint: IriMinter, article: Article, ann: Annotation,
+                 seed_node: URIRef, run: URIRef) -> None:
+        self.ds, self.g, self.mint = ds, ds.default_graph, mint
+        self.article, self.ann, self.seed_node, self.run = article, ann, seed_node, run
+        self.text = article.text
+
+    def span(self, node: URIRef, span: Span, cls: URIRef = CG.TextSpan) -> URIRef:
+        g = self.g
+        g.add((node, RDF.type, cls))
+        g.add((node, OA.start, Literal(span.start, datatype=XSD.nonNegativeInteger)))
+        g.add((node, OA.end, Literal(span.end, datatype=XSD.nonNegativeInteger)))
+        g.add((node, OA.exact, Literal(span.exact)))
+        prefix = self.text[max(0, span.start - 32) : span.start]
+        suffix = self.text[span.end : span.end + 32]
+        if prefix:
+            g.add((node, OA.prefix, Literal(prefix)))
+        if suffix:
+            g.add((node, OA.suffix, Literal(suffix)))
+        g.add((node, CG.inFile, self.seed_node))
+        return node
+
+    def labels(self, node: URIRef, labels: dict[str, str], prop: URIRef = RDFS.label) -> None:
+        for lang, text in labels.items():
+            self.g.add((node, prop, Literal(text, lang=lang)))
+
+
+def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, seed_node: URIRef,
+             run: URIRef, relations: set[URIRef]) -> int:
+    c = _Compiler(ds, mint, article, ann, seed_node, run)
+    g = c.g
+    lang = article.meta["language"]
+
+    # what each line of the file is; the source line must name the original's URL
+    source_line = None
+    for seg in ann.segments:
+        node = c.span(mint("segment", f"{article.slug}-line-{seg.line}"), seg.span, CG.Segment)
+        g.add((node, CG.segmentKind, CG[seg.kind]))
+        if seg.kind == "sourceLine":
+            source_line = node
+            url = (article.meta.get("original") or {}).get("url")
+            stated = seg.span.exact.removeprefix("Quelle:").strip()
+            if url and stated != url:
+                raise BuildError(f"{ann.path.name}: segment line {seg.line}: the source line names {stated!r}, "
+                                 f"the metadata says the original is {url!r}")
+
+    # entities, speakers and the documents of the chain
+    iri: dict[str, URIRef] = {}
+    for e in ann.entities.values():
+        node = iri[e.slug] = mint("entity", e.slug)
+        for t in e.types:
+            g.add((node, RDF.type, CG.AnonymousGroup if t == "AnonymousGroup" else SCHEMA[t]))
+        if e.is_agent:
+            g.add((node, RDF.type, PROV.Person if "Person" in e.types else
+                   PROV.Organization if "AnonymousGroup" not in e.types else PROV.Agent))
+        c.labels(node, e.labels)
+        c.labels(node, e.note, SKOS.note)
+        same_as(g, node, e.wikidata, e.dbpedia)
+        for m in e.mentions:
+            mention = c.span(mint("mention", f"{article.slug}-{m.start}-{m.end}-{e.slug}"), m, CG.Mention)
+            g.add((mention, CG.mentions, node))
+    docs = add_documents(g, mint, article, seed_node, iri, source_line)
+    for d in ann.documents.values():
+        node = iri[d.slug] = docs[d.slug] = mint("document", d.slug)
+        g.add((node, RDF.type, SCHEMA.NewsArticle))
+        g.add((node, RDF.type, PROV.Entity))
+        c.labels(node, d.labels)
+        if d.language:
+            g.add((node, SCHEMA.inLanguage, Literal(d.language)))
+        if d.publisher:
+            g.add((node, SCHEMA.publisher, iri[d.publisher]))
+            g.add((node, PROV.wasAttributedTo, iri[d.publisher]))
+        if d.date_published:
+            g.add((node, SCHEMA.datePublished, Literal(d.date_published, datatype=_date_type(d.date_published))))
+        if d.date_wording and "original" in docs:
+            g.add((node, CG.datePublishedEvidence, Literal(
+                f"The text says \"{d.date_wording}\"; the year is that of the article reporting it.", lang="en")))
+            g.add((node, CG.datePublishedEvidence, Literal(
+                f"Der Text sagt „{d.date_wording}“; das Jahr ist das des Artikels, der darüber berichtet.", lang="de")))
+        for m in d.mentions:
+            mention = c.span(mint("mention", f"{article.slug}-{m.start}-{m.end}-{d.slug}"), m, CG.Mention)
+            g.add((mention, CG.mentions, node))
+    roles = {}
+    for slug, labels in ann.roles.items():
+        roles[slug] = mint("role", slug)
+        g.add((roles[slug], RDF.type, CG.SpeakerRole))
+        c.labels(roles[slug], labels)
+
+    curator = mint("agent", ann.curator.lower().replace(" ", "-"))
+    g.add((curator, RDF.type, PROV.Agent))
+    g.add((curator, RDFS.label, Literal(ann.curator)))
+    ann_node = mint("file", ann.path.name.lower().replace("_", "-").replace(".", "-"))
+    g.add((ann_node, PROV.wasAttributedTo, curator))
+
+    # what is claimed: one named graph per proposition
+    for p in ann.propositions.values():
+        node = mint("proposition", p.slug)
+        g.add((node, RDF.type, CG.Proposition))
+        c.labels(node, p.labels)
+        pg = ds.graph(node)
+        for i, (s, pred, o) in enumerate(p.triples):
+            if CG[pred] not in relations:
+                raise BuildError(f"{ann.path.name}: proposition {p.slug}: triple {i + 1}: "
+                                 f"relation {pred!r} is not declared in the ontology as a cg:PropositionRelation")
+            if isinstance(o, dict):
+                for olang, text in sorted(o.items()):
+                    pg.add((iri[s], CG[pred], Literal(text, lang=olang)))
+            else:
+                pg.add((iri[s], CG[pred], iri[o]))
+
+    # the acts of claiming
+    for claim in ann.claims:
+        _claim(c, claim, iri, docs, roles, ann_node, lang)
+    return len(ann.claims)
+
+
+def _date_type(value: str) -> URIRef:
+    return {4: XSD.gYear, 7: XSD.gYearMonth}.get(len(value), XSD.date)
+
+
+def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, URIRef],
+           roles: dict[str, URIRef], ann_node: URIRef, lang: str) -> None:
+    g, mint = c.g, c.mint
+    node = mint("claim", claim.id)
+    speaker = iri[claim.speaker]
+    g.add((node, RDF.type, CG.Claim))
+    g.add((node, CG.proposition, mint("proposition", claim.proposition)))
+    g.add((node, CG.speaker, speaker))
+    g.add((node, CG.stance, CG[claim.stance]))
+    g.add((node, CG.speechMode, CG[MODES[claim.mode]]))
+    g.add((node, CG.speakerCertainty, CG[claim.certainty]))
+    g.add((node, CG.readingMethod, CG[c.ann.method]))
+    g.add((node, PROV.wasGeneratedBy, c.run))
+    g.add((node, PROV.wasDerivedFrom, ann_node))
+    c.labels(node, claim.paraphrase, CG.paraphrase)
+    c.labels(node, claim.note, SKOS.note)
+
+    attribution = mint("attribution", claim.id)
+    g.add((node, PROV.qualifiedAttribution, attribution))
+    g.add((attribution, RDF.type, CG.Attribution))
+    g.add((attribution, PROV.agent, speaker))
+    g.add((attribution, CG.attributionConfidence, Literal(claim.confidence, datatype=XSD.decimal)))
+    if claim.role:
+        g.add((attribution, PROV.hadRole, roles[claim.role]))
+
+    evidence = c.span(mint("span", claim.id), claim.evidence)
+    g.add((node, CG.evidence, evidence))
+    if claim.mode == "direct":
+        g.add((node, RDF.type, SCHEMA.Quotation))
+
+    if claim.said_on:
+        g.add((node, CG.saidOn, Literal(claim.said_on, datatype=_date_type(claim.said_on))))
+    if claim.said_wording:
+        g.add((node, CG.saidOnWording, Literal(claim.said_wording, lang=lang)))
+    if claim.holds_during:
+        g.add((node, CG.holdsDuring, Literal(claim.holds_during)))
+    if claim.holds_wording:
+        g.add((node, CG.holdsDuringWording, Literal(claim.holds_wording, lang=lang)))
+    if claim.time_anchor:
+        g.add((node, CG.timeAnchor, docs[claim.time_anchor]))
+
+    for key, prop in RELATIONS.items():
+        for target in claim.relations[key]:
+            g.add((node, CG[prop], mint("claim", target)))
+
+    # the reporting chain, speaker first; translations counted where languages are known
+    previous, previous_lang, known_langs = None, None, []
+    for n, step in enumerate(claim.chain, start=1):
+        s = mint("step", f"{claim.id}-{n}")
+        g.add((s, RDF.type, CG.ReportingStep))
+        g.add((s, CG.stepOf, node))
+        g.add((node, CG.reportedThrough, s))
+        g.add((s, CG.position, Literal(n, datatype=XSD.positiveInteger)))
+        if step.by:
+            g.add((s, CG.relayedBy, iri[step.by]))
+        if step.document:
+            g.add((s, CG.inDocument, docs[step.document]))
+        if step.language:
+            g.add((s, SCHEMA.inLanguage, Literal(step.language)))
+            if known_langs and known_langs[-1] != step.language:
+                known_langs.append(step.language)
+            elif not known_langs:
+                known_langs.append(step.language)
+        translated = step.translation
+        if translated is None and previous_lang and step.language:
+            translated = previous_lang != step.language
+        if translated is not None and n > 1:
+            g.add((s, CG.isTranslation, Literal(translated)))
+        if previous is not None:
+            g.add((s, CG.previousStep, previous))
+            if claim.mode == "direct":
+                g.add((s, PROV.wasQuotedFrom, previous))
+        if step.evidence:
+            g.add((s, CG.evidence, c.span(mint("span", f"{claim.id}-step-{n}"), step.evidence)))
+        if n == len(claim.chain):
+            g.add((s, CG.evidence, evidence))
+        previous, previous_lang = s, step.language
+    translations = len(known_langs) - 1 if known_langs else 0
+    g.add((node, CG.minTranslations, Literal(translations, datatype=XSD.nonNegativeInteger)))
+    all_known = all(step.language for step in claim.chain)
+    g.add((node, CG.verbatim, Literal(translations == 0 and all_known)))

@@ -14,7 +14,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_object(Config(settings))
 
-    from claimgraph.server import dump, errors, graph_store, health, service, sparql, state
+    from claimgraph.server import (
+        dump, errors, graph_store, health, linked_data, ontology, pages, provenance,
+        query_page, service, sparql, state,
+    )
 
     state.init_app(app, settings)
     errors.init_app(app)
@@ -24,4 +27,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(service.bp)
     app.register_blueprint(graph_store.bp)
     app.register_blueprint(dump.bp)
+    app.register_blueprint(ontology.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(linked_data.bp)
+    app.register_blueprint(query_page.bp)
+    app.register_blueprint(provenance.bp)
     return app

@@ -12,6 +12,7 @@ from claimgraph.graph.store import (
     QueryTimeout,
     StoreBusy,
     StoreError,
+    StoreUnavailable,
 )
 
 _STATUS: list[tuple[type[StoreError], int]] = [
@@ -20,6 +21,7 @@ _STATUS: list[tuple[type[StoreError], int]] = [
     (QueryTimeout, 503),
     (StoreBusy, 503),
     (EngineCrashed, 500),
+    (StoreUnavailable, 502),  # the external SPARQL store failed or cannot be reached
     (StoreError, 500),
 ]
 
@@ -34,7 +36,9 @@ def store_error_response(exc: StoreError) -> Response:
     for cls, status in _STATUS:
         if isinstance(exc, cls):
             prefix = "SPARQL syntax error: " if isinstance(exc, QuerySyntaxError) else ""
-            return text_error(status, prefix + str(exc))
+            # Busy is worth retrying shortly; a query past its time limit is not.
+            headers = {"Retry-After": "1"} if isinstance(exc, StoreBusy) else {}
+            return text_error(status, prefix + str(exc), **headers)
     return text_error(500, str(exc))
 
 

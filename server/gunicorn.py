@@ -17,7 +17,8 @@ class _App(BaseApplication):
 
     def load_config(self) -> None:
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # newer settings are skipped on older gunicorn
+                self.cfg.set(key, value)
 
     def load(self):
         from claimgraph.server import create_app
@@ -46,5 +47,8 @@ def run(settings: Settings, host: str, port: int, workers: int, threads: int) ->
             "limit_request_line": 8190,
             # Workers load the app after forking: each opens its own executor pool.
             "preload_app": False,
+            # gunicorn >= 25 opens one control socket per user ($HOME/.gunicorn/gunicorn.ctl):
+            # several servers on one machine (tests, benchmarks) would take it from each other.
+            "control_socket_disable": True,
         },
     ).run()

@@ -6,24 +6,11 @@ from collections.abc import Sequence
 
 from flask import Response
 
-from claimgraph.graph.store import QueryRejected, StoreError, UpdateRequest
+from claimgraph.graph.store import StoreError, UpdateRequest
+from claimgraph.graph.store.guard import check_update
 from claimgraph.server.auth import check_write_access
 from claimgraph.server.errors import store_error_response
 from claimgraph.server.state import get_settings, get_store
-
-try:  # the endpoint's guard (depth limits, LOAD and SERVICE refusal)
-    from claimgraph.graph.store.guard import check_update as _check_update
-except ImportError:  # pragma: no cover - until graph/store/guard.py is merged
-    _check_update = None
-
-
-def _refuse_load(text: str, allow_load: bool) -> None:
-    """Minimal stand-in for guard.check_update: LOAD would make the server fetch any URL."""
-    from claimgraph.graph.store.using import _tokens
-
-    if not allow_load and any(kind == "name" and word == "LOAD" for kind, word, _, _ in _tokens(text)):
-        raise QueryRejected("LOAD is disabled on this server: upload the data with the Graph Store Protocol (/store) instead")
-
 
 def run_update(
     text: str,
@@ -38,12 +25,9 @@ def run_update(
     if denied is not None:
         return denied
     settings = get_settings()
-    allow_load = bool(getattr(settings, "allow_load", False))
     try:
-        if _check_update is not None:
-            _check_update(text, allow_load=allow_load, allow_service=settings.allow_service)
-        else:
-            _refuse_load(text, allow_load)
+        # Depth limits, and LOAD / SERVICE refused unless allowed (they fetch client-chosen URLs).
+        check_update(text, allow_load=settings.allow_load, allow_service=settings.allow_service)
         get_store().update(
             UpdateRequest(
                 update=text,

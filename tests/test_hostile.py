@@ -13,7 +13,7 @@ import psutil
 import pytest
 import requests
 
-from conftest import start_server, stop_server
+from conftest import UPDATE_TOKEN, start_server, stop_server
 
 TIMEOUT = 2.0
 # 10^12 combinations to count, whatever the data: about a day and a half of engine time.
@@ -24,7 +24,10 @@ QUICK = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"
 
 @pytest.fixture(scope="module")
 def guarded(seed_store):
-    srv = start_server(seed_store, "--timeout", str(TIMEOUT), "--query-workers", "2", "--workers", "1")
+    # The token lets the update tests reach the checks; every update sent here is refused,
+    # so the shared seed store is never written (a test checks that too).
+    srv = start_server(seed_store, "--timeout", str(TIMEOUT), "--query-workers", "2", "--workers", "1",
+                       "--update-token", UPDATE_TOKEN)
     yield srv
     stop_server(srv)
 
@@ -92,6 +95,16 @@ def test_a_query_that_would_run_for_hours_is_stopped_while_others_are_served(gua
     _still_serving(guarded)
 
 
+def test_a_client_may_ask_for_a_shorter_timeout_but_not_a_longer_one(guarded) -> None:
+    r = requests.post(guarded.sparql, data={"query": ENDLESS, "timeout": "0.5"}, timeout=60)
+    assert r.status_code == 503 and "time limit of 0.5 s" in r.text
+    r = requests.post(guarded.sparql, data={"query": ENDLESS, "timeout": "3600"}, timeout=60)
+    assert r.status_code == 503 and f"time limit of {TIMEOUT:g} s" in r.text
+    for bad in ("soon", "0", "-1", "nan"):
+        r = requests.get(guarded.sparql, params={"query": QUICK, "timeout": bad}, timeout=10)
+        assert r.status_code == 400, bad
+
+
 def test_a_10_mb_body_is_refused(guarded) -> None:
     body = b"ASK { " + b"# padding\n" * (1024 * 1024) + b"}"
     r = requests.post(guarded.sparql, data=body, headers={"Content-Type": "application/sparql-query"}, timeout=30)
@@ -156,16 +169,27 @@ def test_a_query_nested_5000_levels_deep_is_refused_and_the_server_keeps_serving
     r = requests.post(guarded.sparql, data={"query": chain}, timeout=30)
     assert r.status_code == 400
     assert "operators" in r.text
-    # Same for updates (refused before authorisation even matters).
-    r = requests.post(guarded.sparql, data={"update": "INSERT DATA { " + "[" * 5000 + "]" * 5000 + " }"}, timeout=30)
-    assert r.status_code == 400
     _still_serving(guarded)
 
 
-def test_load_of_a_url_is_refused(guarded) -> None:
-    r = requests.post(guarded.sparql, data={"update": "LOAD <http://127.0.0.1:1/secret>"}, timeout=10)
-    assert r.status_code == 400
-    assert "LOAD" in r.text
+@pytest.mark.parametrize(
+    "update,message",
+    [
+        ("LOAD <http://127.0.0.1:1/secret>", "LOAD"),
+        ("LOAD <file:///etc/passwd> INTO GRAPH <http://e/g>", "LOAD"),
+        ("INSERT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }", "SERVICE"),
+        ("INSERT DATA { <http://e/s> <http://e/p> " + "[" * 5000 + "]" * 5000 + " }", "levels deep"),
+    ],
+    ids=["load-http", "load-file", "service", "deep"],
+)
+def test_dangerous_updates_are_refused_and_write_nothing(guarded, update, message) -> None:
+    version = (guarded.store_dir / "generation").read_text() if (guarded.store_dir / "generation").exists() else None
+    r = requests.post(guarded.sparql, data={"update": update}, headers={"Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=30)
+    assert r.status_code == 400, r.text
+    assert message in r.text
+    _plain_error(r)
+    after = (guarded.store_dir / "generation").read_text() if (guarded.store_dir / "generation").exists() else None
+    assert after == version
 
 
 def test_syntax_errors_carry_the_parser_position(guarded) -> None:
@@ -189,20 +213,48 @@ def test_unknown_paths_are_plain_404(guarded) -> None:
     _plain_error(r)
 
 
-def test_a_query_that_crashes_its_executor_costs_only_that_request(seed_store) -> None:
-    # Lift the guard so that a query reaches the engine and overflows its stack (SIGSEGV).
+@pytest.fixture(scope="module")
+def fragile(seed_store):
+    """The guard lifted (so that a query reaches the engine and overflows its stack) and a
+    small memory cap per query."""
     srv = start_server(
-        seed_store, "--query-workers", "1", "--workers", "1",
+        seed_store, "--query-workers", "1", "--workers", "1", "--query-memory", "200",
         env={"CLAIMGRAPH_QUERY_MAX_DEPTH": "10000000", "CLAIMGRAPH_QUERY_MAX_OPERATORS": "10000000"},
     )
-    try:
-        deep = "SELECT * WHERE " + "{" * 400_000 + " ?s ?p ?o " + "}" * 400_000
-        r = requests.post(srv.sparql, data=deep, headers={"Content-Type": "application/sparql-query"}, timeout=60)
-        assert r.status_code == 500
-        assert "engine process died" in r.text and "still running" in r.text
-        _plain_error(r)
-        assert srv.process.poll() is None
-        # The single executor was replaced: the next query is answered.
-        _still_serving(srv)
-    finally:
-        stop_server(srv)
+    yield srv
+    stop_server(srv)
+
+
+def test_a_query_that_crashes_its_executor_costs_only_that_request(fragile) -> None:
+    deep = "SELECT * WHERE " + "{" * 400_000 + " ?s ?p ?o " + "}" * 400_000
+    r = requests.post(fragile.sparql, data=deep, headers={"Content-Type": "application/sparql-query"}, timeout=60)
+    assert r.status_code == 500
+    assert "engine process died" in r.text and "still running" in r.text
+    _plain_error(r)
+    assert fragile.process.poll() is None
+    # The single executor was replaced: the next query is answered.
+    _still_serving(fragile)
+
+
+def test_a_client_that_gives_up_stops_its_query(fragile) -> None:
+    # The only executor runs the endless query; the client gives up after 1 s. The server
+    # notices the closed connection and kills the query, so the next client is answered at
+    # once instead of waiting out the 30 s time limit.
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.post(fragile.sparql, data={"query": ENDLESS}, timeout=1)
+    r = requests.get(fragile.sparql, params={"query": "ASK {}", "timeout": "5"}, timeout=30)
+    assert r.status_code == 200, r.text
+
+
+def test_a_query_that_wants_all_the_memory_is_stopped_at_its_cap(fragile) -> None:
+    hundred = " ".join(str(i) for i in range(100))
+    hungry = (
+        "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { "
+        + " ".join(f"VALUES ?v{i} {{ {hundred} }}" for i in range(4))
+        + ' BIND(CONCAT(STR(?v0), "-", STR(?v1), "-", STR(?v2), "-", STR(?v3)) AS ?x) }'
+    )
+    r = requests.post(fragile.sparql, data={"query": hungry}, timeout=120)
+    assert r.status_code == 500
+    assert "200 MB" in r.text
+    _plain_error(r)
+    _still_serving(fragile)

@@ -48,9 +48,9 @@ def test_construct_returns_turtle(server) -> None:
 
 def test_claimed_propositions_never_leak_into_the_default_graph(server) -> None:
     # The proposition "Musk is in contact with Putin" is claimed, not asserted.
-    q = "ASK { ?s <https://w3id.org/claimgraph/ontology#in_contact_with> ?o }"
+    q = "ASK { ?s <https://w3id.org/claimgraph/ontology#inContactWith> ?o }"
     assert requests.get(server.sparql, params={"query": q}).json()["boolean"] is False
-    q = "ASK { GRAPH ?g { ?s <https://w3id.org/claimgraph/ontology#in_contact_with> ?o } }"
+    q = "ASK { GRAPH ?g { ?s <https://w3id.org/claimgraph/ontology#inContactWith> ?o } }"
     assert requests.get(server.sparql, params={"query": q}).json()["boolean"] is True
 
 

@@ -159,7 +159,7 @@ def _status_names(g: Graph, resp: Node) -> list[str]:
         if m:
             out.append(f"{m.group(1)}xx")
             continue
-        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()
+        snake = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).upper()  # NoContent -> NO_CONTENT, OK -> OK
         out.append(str(HTTPStatus[snake].value))
     return sorted(out)
 

@@ -16,6 +16,7 @@ from claimgraph.graph.store.base import (
     Store,
     StoreBusy,
     StoreError,
+    StoreUnavailable,
     UpdateRequest,
 )
 from claimgraph.graph.store.embedded import EmbeddedStore
@@ -36,6 +37,7 @@ __all__ = [
     "Store",
     "StoreBusy",
     "StoreError",
+    "StoreUnavailable",
     "UpdateRequest",
     "open_store",
 ]
@@ -44,11 +46,25 @@ __all__ = [
 def open_store(settings: Settings) -> Store:
     """The backend the settings ask for (the embedded on-disk store is the default).
 
-    With ``cache_bytes`` > 0 it is wrapped in a result cache for repeated read queries."""
+    The embedded store is wrapped in a result cache when ``cache_bytes`` > 0; an external store
+    is not, since writes that bypass claimgraph would never invalidate it."""
+    if settings.store_url:
+        from claimgraph.graph.store.remote import RemoteStore
+
+        return RemoteStore(
+            settings.store_url,
+            update_url=settings.store_update_url,
+            gsp_url=settings.store_gsp_url,
+            default_graph=settings.store_default_graph,
+            query_timeout=settings.query_timeout,
+            system_graphs=settings.store_system_graphs,
+            convert_formats=settings.store_convert_formats,
+        )
     store: Store = EmbeddedStore(
         settings.store_dir,
         query_workers=settings.query_workers,
         query_timeout=settings.query_timeout,
+        query_memory_mb=settings.query_memory_mb,
     )
     if settings.cache_bytes > 0:
         from claimgraph.graph.store.cache import CachingStore

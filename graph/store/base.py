@@ -46,6 +46,10 @@ class StoreBusy(StoreError):
     """No query executor became free in time."""
 
 
+class StoreUnavailable(StoreError):
+    """An external store could not be reached, refused access, or failed (a gateway error)."""
+
+
 class QueryForm(enum.Enum):
     """The three shapes of result: they decide which formats can be offered."""
 

@@ -18,8 +18,11 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
+import multiprocessing
+import multiprocessing.connection
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -29,6 +32,9 @@ import pyoxigraph as ox
 
 from claimgraph.graph.store.base import (
     DataError,
+    EngineCrashed,
+    QueryTimeout,
+    StoreBusy,
     LoadSource,
     LoadSummary,
     PreparedQuery,
@@ -40,11 +46,21 @@ from claimgraph.graph.store.base import (
 )
 from claimgraph.graph.store.executor import ExecutorPool, read_generation
 from claimgraph.graph.store.formats import rdf_format
-from claimgraph.graph.store.rdfio import CG_NAMESPACE, check_shapes, parse_rdf
-from claimgraph.graph.store.snapshots import PIN, VersionedStore, current_version, open_snapshot, write_lock
+from claimgraph.graph.store.rdfio import CG_NAMESPACE, check_shapes, iter_rdf, parse_rdf, rdf_format_or_error
+from claimgraph.graph.store.snapshots import (
+    PIN,
+    LockTimeout,
+    VersionedStore,
+    current_version,
+    open_snapshot,
+    write_lock,
+)
 from claimgraph.graph.store.using import apply_using
 
 T = TypeVar("T")
+
+#: An update may run this many times the query time limit (it usually does more work).
+UPDATE_TIME_FACTOR = 4
 
 #: Most quads of claimgraph-vocabulary data that a bulk load checks against the shapes.
 VALIDATE_MAX_QUADS = 200_000
@@ -69,6 +85,83 @@ def _noting_graphs(
             g = default_to
         graphs.add(g)
         yield q
+
+
+def _update_main(path: str, text: str, base_iri: str | None, conn: multiprocessing.connection.Connection) -> None:
+    """Child process: apply one update to the copy at ``path`` and close it before answering."""
+    try:
+        store = ox.Store(path)
+        store.update(text, base_iri=base_iri)
+        store.flush()
+        del store
+        gc.collect()
+        conn.send(("ok", ""))
+    except SyntaxError as exc:
+        conn.send(("syntax", str(exc)))
+    except Exception as exc:  # engine errors (OSError, ValueError, ...): a message for the client
+        conn.send(("error", str(exc)))
+
+
+def _update_in_child(staging: Path, text: str, base_iri: str | None, timeout: float) -> None:
+    ctx = multiprocessing.get_context("forkserver")
+    # The fork server imports pyoxigraph once; each update then starts in milliseconds.
+    ctx.set_forkserver_preload(["claimgraph.graph.store.embedded"])
+    receiver, sender = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_update_main, args=(str(staging), text, base_iri, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            child.kill()
+            raise QueryTimeout(f"update stopped after the time limit of {timeout:g} s; nothing was changed")
+        try:
+            kind, message = receiver.recv()
+        except EOFError:
+            child.join(5)
+            raise EngineCrashed(
+                f"the update engine process died (exit code {child.exitcode}); nothing was changed"
+            ) from None
+    finally:
+        receiver.close()
+        child.join(5)
+    if kind == "syntax":
+        raise QuerySyntaxError(message)
+    if kind != "ok":
+        raise StoreError(message)
+
+
+#: Uploads larger than this go through the bulk loader (much faster, and flat in memory,
+#: where a transaction buffers every index entry); smaller ones make fewer, smaller files.
+BULK_BYTES = 1_000_000
+
+
+def _add_graph_data(
+    store: ox.Store, data: bytes | IO[bytes], media_type: str, target: ox.NamedNode | ox.DefaultGraph,
+    base_iri: str | None,
+) -> None:
+    """Parse one graph's upload into a private copy; triple formats are read by pyoxigraph's
+    own loaders straight into the target graph (blank nodes renamed), without Python objects."""
+    fmt = rdf_format_or_error(media_type)
+    if fmt.supports_datasets:  # N-Quads/TriG/JSON-LD naming no graph: checked quad by quad
+        quads = iter_rdf(data, media_type, graph=None if isinstance(target, ox.DefaultGraph) else target.value,
+                         base_iri=base_iri, single_graph=True)
+        _add_all(store, quads, data)
+        return
+    small = isinstance(data, (bytes, bytearray)) and len(data) < BULK_BYTES
+    try:
+        (store.load if small else store.bulk_load)(input=data, format=fmt, base_iri=base_iri, to_graph=target)
+    except SyntaxError as exc:
+        raise DataError(str(exc)) from None
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
+
+
+def _add_all(store: ox.Store, quads: Iterator[ox.Quad], data: object) -> None:
+    """Add quads to a private copy (atomicity comes from publishing the copy, not from here)."""
+    if isinstance(data, (bytes, bytearray)) and len(data) < BULK_BYTES:
+        store.extend(quads)
+    else:
+        store.bulk_extend(quads)
 
 
 class _ClosingProxy:
@@ -109,35 +202,42 @@ def _named(iri: str) -> ox.NamedNode:
 class EmbeddedStore(Store):
     """Oxigraph on disk, with queries isolated in executor processes."""
 
-    def __init__(self, directory: Path, query_workers: int = 2, query_timeout: float = 30.0) -> None:
+    def __init__(
+        self, directory: Path, query_workers: int = 2, query_timeout: float = 30.0, query_memory_mb: int = 0
+    ) -> None:
         self.directory = Path(directory)
         self.db_path = self.directory / "oxigraph"
         self.gen_path = self.directory / "generation"
         self.lock_path = self.directory / "write.lock"
         self._query_workers = query_workers
         self._query_timeout = query_timeout
+        self._query_memory_mb = query_memory_mb
         self._pool: ExecutorPool | None = None
+        self._pool_lock = threading.Lock()  # two first requests must not start two pools
         self.directory.mkdir(parents=True, exist_ok=True)
         self._versions = VersionedStore(self.directory)
-        if not self.db_path.exists() or (
-            current_version(self.directory) is not None
-            and read_generation(self.gen_path) != str(current_version(self.directory))
-        ):
+        if not self.db_path.exists():
             with write_lock(self.lock_path):
                 if not self.db_path.exists():
                     self._versions.commit(lambda store: None, fresh=True)  # an empty version 1
-                self._versions.repair()
+        elif read_generation(self.gen_path) != str(current_version(self.directory)):
+            # A writer may have died between swapping the version and writing the counter;
+            # if one is writing right now it writes the counter itself.
+            with contextlib.suppress(LockTimeout):
+                with write_lock(self.lock_path, timeout=0):
+                    self._versions.repair()
 
     # -- reading -----------------------------------------------------------------------
 
     @property
     def pool(self) -> ExecutorPool:
         """Executor processes start on first use, so the CLI's writes never pay for them."""
-        if self._pool is None:
-            self._pool = ExecutorPool(
-                self.db_path, self.gen_path, self._query_workers, self._query_timeout
-            )
-        return self._pool
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ExecutorPool(
+                    self.db_path, self.gen_path, self._query_workers, self._query_timeout, self._query_memory_mb
+                )
+            return self._pool
 
     def prepare(self, request: QueryRequest) -> PreparedQuery:
         return self.pool.prepare(request)
@@ -246,21 +346,35 @@ class EmbeddedStore(Store):
 
     def _commit(self, change: Callable[[ox.Store], T], fresh: bool = False) -> T:
         """Run ``change`` on a private copy and publish it atomically (see :mod:`snapshots`)."""
-        with write_lock(self.lock_path):
+        with self._write_lock():
             return self._versions.commit(change, fresh=fresh)  # type: ignore[return-value]
 
-    def update(self, request: UpdateRequest) -> None:
-        text = apply_using(request.update, request.using_graph_uris, request.using_named_graph_uris)
-
-        def change(store: ox.Store) -> None:
-            store.update(text, base_iri=request.base_iri)
-
+    @contextlib.contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        """The store's write lock, waited for at most as long as an update may run: a request
+        behind a long bulk load gets a clear 503 instead of hanging."""
         try:
-            self._commit(change)
-        except SyntaxError as exc:
-            raise QuerySyntaxError(str(exc)) from None
-        except (OSError, ValueError) as exc:
-            raise StoreError(str(exc)) from None
+            with write_lock(self.lock_path, timeout=self._query_timeout * UPDATE_TIME_FACTOR):
+                yield
+        except LockTimeout as exc:
+            raise StoreBusy(f"{exc}; try again later") from None
+
+    def update(self, request: UpdateRequest) -> None:
+        """Run the update in a child process on a private copy, within a time limit.
+
+        pyoxigraph cannot cancel an update, and a long one would hold the write lock for every
+        other writer; on a copy, killing the child is harmless (the copy is thrown away)."""
+        text = apply_using(request.update, request.using_graph_uris, request.using_named_graph_uris)
+        timeout = request.timeout if request.timeout is not None else self._query_timeout * UPDATE_TIME_FACTOR
+        with self._write_lock():
+            staging = self._versions.stage()
+            try:
+                _update_in_child(staging, text, request.base_iri, timeout)
+                self._versions.publish(staging)
+            except BaseException:
+                self._versions.discard(staging)
+                raise
+            self._versions.collect()
 
     def load(
         self,
@@ -269,9 +383,20 @@ class EmbeddedStore(Store):
         graph: str | None = None,
         base_iri: str | None = None,
     ) -> int:
-        quads = parse_rdf(data, media_type, graph=graph, base_iri=base_iri)
-        self._commit(lambda store: store.extend(quads))
-        return len(quads)
+        count = 0
+
+        def change(store: ox.Store) -> None:
+            # Streamed into the private copy: a syntax error halfway discards the copy.
+            def counted() -> Iterator[ox.Quad]:
+                nonlocal count
+                for quad in iter_rdf(data, media_type, graph=graph, base_iri=base_iri):
+                    count += 1
+                    yield quad
+
+            _add_all(store, counted(), data)
+
+        self._commit(change)
+        return count
 
     def bulk_load(
         self,
@@ -287,10 +412,10 @@ class EmbeddedStore(Store):
         published only when every source has been read completely (see :mod:`snapshots`).
 
         With ``validate``, data that uses claimgraph's vocabulary is checked against the shapes
-        before publishing; pySHACL works in memory, so such data is limited to
-        ``VALIDATE_MAX_QUADS`` (plain imports are not checked and have no limit)."""
+        before publishing (the sources are read a second time for that, so they must be
+        seekable); pySHACL works in memory, so such data is limited to ``VALIDATE_MAX_QUADS``
+        (plain imports are not checked and have no limit)."""
         started = time.monotonic()
-        kept: list[ox.Quad] = []
         uses_cg = False
         target = _named(graph) if graph else ox.DefaultGraph()
         counts = {"quads": 0}
@@ -320,8 +445,6 @@ class EmbeddedStore(Store):
                         if n % 50_000 == 0 and progress is not None:
                             progress()
                         if validate:
-                            if len(kept) < VALIDATE_MAX_QUADS:
-                                kept.append(quad)
                             if not uses_cg:
                                 p = quad.predicate.value
                                 uses_cg = p.startswith(CG_NAMESPACE) or (
@@ -339,6 +462,12 @@ class EmbeddedStore(Store):
         def change(store: ox.Store) -> None:
             store.bulk_extend(quads())
             if validate and uses_cg:
+                # Read the (small: at most VALIDATE_MAX_QUADS) input again for pySHACL, rather
+                # than keeping every quad of every load in memory on the chance it is needed.
+                kept: list[ox.Quad] = []
+                for source in sources:
+                    source.stream.seek(0)
+                    kept += parse_rdf(source.stream, source.media_type, base_iri=base_iri)
                 check_shapes(kept)
 
         try:
@@ -361,7 +490,6 @@ class EmbeddedStore(Store):
         self._commit(change, fresh=True)
 
     def put_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
-        quads = parse_rdf(data, media_type, graph=graph, base_iri=base_iri, single_graph=True)
         target = _named(graph) if graph else ox.DefaultGraph()
 
         def change(store: ox.Store) -> bool:
@@ -373,20 +501,19 @@ class EmbeddedStore(Store):
                 if not created:
                     store.remove_graph(target)
                 store.add_graph(target)
-            store.extend(quads)
+            _add_graph_data(store, data, media_type, target, base_iri)
             return created
 
         return self._commit(change)
 
     def post_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
-        quads = parse_rdf(data, media_type, graph=graph, base_iri=base_iri, single_graph=True)
         target = _named(graph) if graph else ox.DefaultGraph()
 
         def change(store: ox.Store) -> bool:
             created = graph is not None and not store.contains_named_graph(target)
             if graph is not None:
                 store.add_graph(target)
-            store.extend(quads)
+            _add_graph_data(store, data, media_type, target, base_iri)
             return created
 
         return self._commit(change)

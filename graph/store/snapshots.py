@@ -25,6 +25,7 @@ import fcntl
 import gc
 import os
 import shutil
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
@@ -248,11 +249,29 @@ def _read(path: Path) -> str:
         return ""
 
 
+class LockTimeout(OSError):
+    """Another writer held the store for longer than this writer may wait."""
+
+
 @contextlib.contextmanager
-def write_lock(lock_path: Path) -> Iterator[None]:
-    """Exclusive across processes: one writer at a time per store directory."""
+def write_lock(lock_path: Path, timeout: float | None = None) -> Iterator[None]:
+    """Exclusive across processes: one writer at a time per store directory.
+
+    With ``timeout`` (seconds), give up with :class:`LockTimeout` instead of waiting for as
+    long as another writer (a bulk load, say) takes."""
     with open(lock_path, "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        if timeout is None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        else:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise LockTimeout(f"another write has held the store for over {timeout:g} s") from None
+                    time.sleep(0.05)
         try:
             yield
         finally:
