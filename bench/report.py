@@ -82,6 +82,54 @@ def markdown(r: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def targets(r: dict[str, Any], start_run: dict[str, Any] | None = None) -> str:
+    """The issue's targets, met or missed, from one run (and a big-store run for start/load)."""
+    rows: list[list[Any]] = []
+
+    def verdict(ok: bool | None) -> str:
+        return "n/a" if ok is None else ("met" if ok else "missed")
+
+    lat = r.get("latency", {}).get("queries", {})
+    ratios = {q: d["servers"].get("claimgraph", {}).get("ratio_to_oxigraph") for q, d in lat.items()}
+    ratios = {q: v for q, v in ratios.items() if v is not None}
+    if ratios:
+        over = [f"{q} {v}x" for q, v in ratios.items() if v > 1.25]
+        rows.append(["latency within 1.25x of oxigraph on every query, cold cache",
+                     f"worst {max(ratios.values())}x; over: {', '.join(over) or 'none'}", verdict(not over)])
+    rep = r.get("repeated", {}).get("ratio_to_oxigraph", {})
+    if "claimgraph+cache" in rep:
+        rows.append(["repeated mix faster than oxigraph with the cache", f"{rep['claimgraph+cache']}x",
+                     verdict(rep["claimgraph+cache"] < 1)])
+    for level in ("8", "32"):
+        e = r.get("throughput", {}).get("levels", {}).get(level)
+        if not e:
+            continue
+        ox_ratio = e.get("ratio_to_oxigraph", {}).get("claimgraph")
+        rd_ratio = e.get("ratio_to_rdflib_endpoint", {}).get("claimgraph")
+        if ox_ratio is not None:
+            rows.append([f"throughput at {level} clients >= 0.8x oxigraph (cache off)", f"{ox_ratio}x", verdict(ox_ratio >= 0.8)])
+        cached = e.get("ratio_to_oxigraph", {}).get("claimgraph+cache")
+        if cached is not None:
+            rows.append([f"  same, cache on", f"{cached}x", verdict(cached >= 0.8)])
+        if rd_ratio is not None:
+            rows.append([f"throughput at {level} clients >= 3x rdflib-endpoint", f"{rd_ratio}x", verdict(rd_ratio >= 3)])
+    lg = r.get("large", {}).get("claimgraph", {})
+    if "ratio_to_oxigraph" in lg:
+        rows.append(["large result rows/s >= 0.8x oxigraph", f"{lg['ratio_to_oxigraph']}x", verdict(lg["ratio_to_oxigraph"] >= 0.8)])
+        rows.append(["server memory flat during the large result", f"+{lg['rss_growth_mb']} MB", verdict(lg["rss_growth_mb"] < 50)])
+    big = start_run or r
+    st = big.get("start", {}).get("claimgraph")
+    if st:
+        rows.append([f"start on an existing {big['data']['quads']:,}-quad store < 3 s", f"{st['median_s']} s",
+                     verdict(st["median_s"] < 3)])
+    for run in ([r, start_run] if start_run else [r]):
+        ld = run.get("load", {}) if run else {}
+        if "ratio_claimgraph_to_oxigraph" in ld:
+            rows.append([f"bulk load >= 0.8x oxigraph load ({run['data']['quads']:,} quads)",
+                         f"{ld['ratio_claimgraph_to_oxigraph']}x", verdict(ld["ratio_claimgraph_to_oxigraph"] >= 0.8)])
+    return "\n".join(_table(["target", "measured", ""], rows))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     for path in argv:
