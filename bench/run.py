@@ -53,6 +53,7 @@ from bench.generate import generate_file
 from bench.queries import LARGE, MIX, PROBE, BenchQuery, draw
 
 SERVERS = ("oxigraph", "claimgraph", "claimgraph+cache", "rdflib-endpoint")
+OPTIONAL_SERVERS = ("claimgraph-granian",)
 PHASES = ("load", "start", "latency", "repeated", "throughput", "large")
 REQUEST_TIMEOUT = 600.0
 BIN = Path(sys.executable).parent
@@ -206,6 +207,14 @@ def make_servers(names: Sequence[str], data: Path, ox_dir: Path, cg_dir: Path, a
         "rdflib-endpoint": Server("rdflib-endpoint", [str(BIN / "rdflib-endpoint"), "serve", "--store", "Oxigraph",
                                                       "--host", "127.0.0.1", "--port", "{port}", str(data)], "/"),
     }
+    # The same application under granian (a Rust HTTP server running the WSGI app): measures
+    # what gunicorn's Python HTTP handling costs. Not a default server: granian is optional.
+    table["claimgraph-granian"] = Server(
+        "claimgraph-granian",
+        [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", "{port}",
+         "--workers", str(args.cg_workers), "--blocking-threads", str(args.cg_threads),
+         "claimgraph.server.wsgi:app"],
+        "/sparql", {**cg_env, "CLAIMGRAPH_CACHE_BYTES": "0", "CLAIMGRAPH_STORE": str(cg_dir)})
     if args.cg_variant:
         # The same server from another source tree (a change being measured), cache off.
         table["claimgraph-variant"] = Server("claimgraph-variant", cg, "/sparql", {
@@ -549,7 +558,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workdir", type=Path, default=Path("var/bench"), help="data, stores and logs go here")
     p.add_argument("--json", type=Path, default=None, help="write the results here (default: print)")
     p.add_argument("--servers", type=lambda s: s.split(","), default=list(SERVERS),
-                   help="comma-separated subset of " + ",".join(SERVERS))
+                   help="comma-separated subset of " + ",".join(SERVERS + OPTIONAL_SERVERS))
     p.add_argument("--phases", type=lambda s: s.split(","), default=list(PHASES),
                    help="comma-separated subset of " + ",".join(PHASES))
     p.add_argument("--iterations", type=int, default=20, help="rounds of the latency mixes")
@@ -570,7 +579,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                    help="seconds before a query is recorded as too slow (and not asked again of that server)")
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
-    bad = set(args.servers) - set(SERVERS) | set(args.phases) - set(PHASES)
+    bad = set(args.servers) - set(SERVERS) - set(OPTIONAL_SERVERS) | set(args.phases) - set(PHASES)
     if bad:
         p.error(f"unknown server or phase: {', '.join(sorted(bad))}")
     return args
