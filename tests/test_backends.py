@@ -269,6 +269,9 @@ def test_cli_load_query_and_dump(deployment: Deployment, tmp_path: Path) -> None
     assert all(n.startswith(("https://w3id.org/claimgraph/", "urn:test:", "http://example.org/test/")) for n in names), names
     trig = deployment.cli("dump", "--format", "trig").stdout
     assert set(ox.parse(trig.encode(), ox.RdfFormat.TRIG)) == set(quads)
+    over_http = requests.get(deployment.server.url + "/dump", timeout=60)  # streamed by the server
+    assert over_http.status_code == 200
+    assert set(ox.parse(over_http.content, ox.RdfFormat.N_QUADS)) == set(quads)
     deployment.post_update(f"DROP SILENT GRAPH <{graph}>")
 
 
