@@ -131,6 +131,20 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
     return BuildResult(dataset=ds, articles=len(articles), claims=claims, run=run)
 
 
+#: Superclasses in other vocabularies that the shapes and reasoner-less clients rely on but that
+#: no ontology we import states: whoever speaks is a PROV agent, a news article a creative work.
+EXTERNAL_SUPERCLASSES: dict[URIRef, tuple[URIRef, ...]] = {
+    SCHEMA.Person: (PROV.Person, PROV.Agent),
+    SCHEMA.Organization: (PROV.Organization, PROV.Agent),
+    SCHEMA.NewsMediaOrganization: (SCHEMA.Organization, PROV.Organization, PROV.Agent),
+    SCHEMA.GovernmentOrganization: (SCHEMA.Organization, PROV.Organization, PROV.Agent),
+    SCHEMA.NewsArticle: (SCHEMA.Article, SCHEMA.CreativeWork),
+    SCHEMA.Article: (SCHEMA.CreativeWork,),
+    SCHEMA.WebPage: (SCHEMA.CreativeWork,),
+    SCHEMA.MediaObject: (SCHEMA.CreativeWork,),
+}
+
+
 def _materialize_alignments(g: Graph, ontology: Graph) -> None:
     """Add the PROV-O / schema.org / Web Annotation superclasses and superproperties of the
     cg: terms used, so that clients without a reasoner (most SPARQL users) see a cg:Claim as a
@@ -144,6 +158,10 @@ def _materialize_alignments(g: Graph, ontology: Graph) -> None:
     for cls, extra in class_supers.items():
         for node in list(g.subjects(RDF.type, cls)):
             for sup in extra:
+                g.add((node, RDF.type, sup))
+    for cls, extra_types in EXTERNAL_SUPERCLASSES.items():
+        for node in list(g.subjects(RDF.type, cls)):
+            for sup in extra_types:
                 g.add((node, RDF.type, sup))
     for prop in {p for p in g.predicates() if p.startswith(str(CG))}:
         extra = supers(prop, RDFS.subPropertyOf)

@@ -9,8 +9,10 @@ default graph asserts, so nothing claimed is ever written as a plain fact.
 
 from __future__ import annotations
 
+import json
+
 import pyoxigraph as ox
-from rdflib import Dataset
+from rdflib import Graph
 
 from claimgraph.graph.queries import load
 from claimgraph.graph.store import Store
@@ -33,13 +35,39 @@ def describe(store: Store, iri: ox.NamedNode) -> list[ox.Quad]:
     return list(quads)
 
 
+def _compact_nodes(triples: list[ox.Triple], context: dict[str, str]) -> list[dict]:
+    """The node objects of one graph, compacted with ``context`` by rdflib."""
+    if not triples:
+        return []
+    g = Graph()
+    g.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    doc = json.loads(g.serialize(format="json-ld", context=context, auto_compact=True))
+    doc.pop("@context", None)
+    return doc["@graph"] if "@graph" in doc else [doc]
+
+
+def _jsonld(quads: list[ox.Quad], context: dict[str, str]) -> bytes:
+    """Compact JSON-LD with the default graph's nodes at the top and each named graph as a
+    graph object named by its IRI. (rdflib's own dataset output wraps the default graph in
+    an unnamed graph object, which a conforming JSON-LD processor reads as a blank-node graph.)"""
+    graphs: dict[str, list[ox.Triple]] = {}
+    default: list[ox.Triple] = []
+    for q in quads:
+        if isinstance(q.graph_name, ox.DefaultGraph):
+            default.append(q.triple)
+        else:
+            graphs.setdefault(q.graph_name.value, []).append(q.triple)
+    nodes = _compact_nodes(default, context)
+    for name in sorted(graphs):
+        nodes.append({"@id": name, "@graph": _compact_nodes(graphs[name], context)})
+    return json.dumps({"@context": context, "@graph": nodes}, ensure_ascii=False, indent=2).encode("utf-8")
+
+
 def serialize(quads: list[ox.Quad], media_type: str, prefixes: dict[str, str] | None = None) -> bytes:
     """The description in an RDF media type; JSON-LD is compacted with claimgraph's prefixes."""
     prefixes = {**PREFIXES, **(prefixes or {})}
     if media_type == "application/ld+json":
-        ds = Dataset()
-        ds.parse(data=ox.serialize(quads, format=ox.RdfFormat.N_QUADS), format="nquads")
-        return ds.serialize(format="json-ld", context=prefixes, auto_compact=True, indent=2).encode("utf-8")
+        return _jsonld(quads, prefixes)
     fmt = ox.RdfFormat.from_media_type(media_type)
     if fmt is None:
         raise ValueError(f"not an RDF media type: {media_type}")

@@ -87,6 +87,7 @@ def index() -> str:
         documents=store.select(load("index-documents")),
         claims=store.select(load("index-claims")),
         speakers=store.select(load("index-speakers")),
+        entities=store.select(load("index-entities")),
         endpoint=request.url_root + "sparql",
         base_iri=base(),
     )
@@ -260,12 +261,15 @@ def _thing_context(store: Store, v: Viewer, iri: ox.NamedNode) -> dict:
     said = store.select(load("agent-claims"), r=iri)
     relayed = store.select(load("agent-relayed"), r=iri)
     about = store.select(load("about-claims"), r=iri)
-    v.labels.fetch(store, [r.get(k) for r in said + relayed + about for k in ("speaker", "proposition")])
+    mentions = store.select(load("entity-mentions"), r=iri)
+    v.labels.fetch(store, [r.get(k) for r in said + relayed + about for k in ("speaker", "proposition")]
+                   + [m.get("file") for m in mentions])
     return {
         "said": said,
         "relayed": relayed,
         "about": about,
         "links": store.select(load("external-links"), r=iri),
+        "mentions": mentions,
     }
 
 

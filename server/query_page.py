@@ -16,7 +16,8 @@ from flask import Blueprint, Response, render_template, request
 
 from claimgraph.graph.queries import load
 from claimgraph.graph.store import QueryForm, QueryRequest, StoreError
-from claimgraph.ontology import PREFIXES
+from claimgraph.graph.store.guard import Limits, check_query
+from claimgraph.ontology import ONTOLOGY_IRI, PREFIXES
 from claimgraph.server.links import normalised_base
 from claimgraph.server.state import get_settings, get_store
 from claimgraph.server.views import Labels, Viewer
@@ -88,7 +89,12 @@ class _ChunkReader(io.RawIOBase):
 
 
 def run(text: str) -> dict:
-    """Run a query for the HTML view: a table (capped), a boolean or some Turtle."""
+    """Run a query for the HTML view: a table (capped), a boolean or some Turtle.
+
+    The same guard as ``/sparql`` sees the text first (nesting depth, SERVICE)."""
+    settings = get_settings()
+    check_query(text, allow_service=settings.allow_service,
+                limits=Limits(max_depth=settings.query_max_depth, max_operators=settings.query_max_operators))
     store = get_store()
     with store.prepare(QueryRequest(query=text)) as prepared:
         if prepared.form is QueryForm.BOOLEAN:
@@ -132,7 +138,7 @@ def query_page() -> Response:
         ran=bool(text),
         result=result,
         error=error,
-        config=json.dumps({"endpoint": "/sparql", "base": base, "prefixes": PREFIXES,
+        config=json.dumps({"endpoint": "/sparql", "base": base, "ontology": ONTOLOGY_IRI, "prefixes": PREFIXES,
                            "query": text or default_query(), "run": bool(text)}),
     )
     return Response(html, status=status, mimetype="text/html")

@@ -34,9 +34,11 @@ class Labels:
         self._best: dict[str, tuple[int, str]] = {}
         self._asked: set[str] = set()
 
-    def add(self, iri: str, literal: ox.Literal) -> None:
+    def add(self, iri: str, literal: ox.Literal, fallback: bool = False) -> None:
         lang = literal.language or ""
         rank = LANG_PREFERENCE.index(lang) if lang in LANG_PREFERENCE else len(LANG_PREFERENCE)
+        if fallback:
+            rank += 100  # an identifier only names what has no label
         if iri not in self._best or rank < self._best[iri][0]:
             self._best[iri] = (rank, literal.value)
 
@@ -57,7 +59,7 @@ class Labels:
                 self._asked.add(term.value)
                 for row in store.select(load("labels"), r=term):
                     if isinstance(row.get("label"), ox.Literal):
-                        self.add(term.value, row["label"])
+                        self.add(term.value, row["label"], fallback="fallback" in row)
 
     def get(self, iri: str) -> str | None:
         found = self._best.get(iri)

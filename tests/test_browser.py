@@ -66,12 +66,12 @@ def test_index_to_a_claim_by_peskow(browser: webdriver.Chrome, server) -> None:
     assert browser.find_element(By.TAG_NAME, "h1").text.startswith("claimgraph")
     _shot(browser, "01-index.png")
     # follow the index's link to a claim whose speaker is Peskow (through /id/ and its 303)
-    row = browser.find_element(By.XPATH, "//table[contains(@class,'claims')]//tr[td[1][contains(., 'Peskow')]]")
+    row = browser.find_element(By.XPATH, "//table[contains(@class,'claims')]//tr[td[1][contains(., 'Peskov')]]")
     link = row.find_element(By.CSS_SELECTOR, "a.claim-link")
     browser.execute_script("arguments[0].click()", link)  # a link wrapped over lines: click the element itself
     WebDriverWait(browser, 15).until(EC.presence_of_element_located((By.CSS_SELECTOR, "mark.quote")))
     assert "/doc/claim/" in browser.current_url and browser.current_url.endswith(".html")
-    assert "Peskow" in browser.find_element(By.TAG_NAME, "h1").text
+    assert "Peskov" in browser.find_element(By.TAG_NAME, "h1").text
 
     mark = browser.find_element(By.CSS_SELECTOR, "mark.quote")
     assert mark.is_displayed() and mark.text == PESKOW_QUOTE
@@ -86,9 +86,21 @@ def test_index_to_a_claim_by_peskow(browser: webdriver.Chrome, server) -> None:
     steps = chain.find_elements(By.CSS_SELECTOR, "g.step")
     assert len(steps) >= 3
     kinds = [s.find_element(By.TAG_NAME, "text").text.lower() for s in steps]
-    assert kinds[0] == "speaker" and kinds[-1] == "build run", kinds
+    assert kinds == ["speaker", "reported by", "outlet", "translation", "this file", "build run"], kinds
     _shot(browser, "02-claim-peskow.png")
     _shot(browser, "03-claim-peskow-phone.png", width=390)
+
+    # on to the article, through the chain picture's "translation" box
+    article = chain.find_element(By.XPATH, ".//*[local-name()='g'][contains(@class,'step-4')]//*[local-name()='a']")
+    browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", article)
+    WebDriverWait(browser, 15).until(EC.presence_of_element_located((By.CSS_SELECTOR, "div.article-text")))
+    assert browser.current_url.endswith("/doc/document/musk-putin-kontakt.html")
+    peskov = browser.find_element(By.CSS_SELECTOR, "div.article-text mark a[href='/id/claim/peskow-fake-news']")
+    assert peskov.is_displayed() and PESKOW_QUOTE.startswith(peskov.text)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "div.article-text a.marker")) >= 20
+    chrome = browser.find_element(By.CSS_SELECTOR, "p.segment-pageChrome")
+    assert chrome.value_of_css_property("color") != browser.find_element(By.CSS_SELECTOR, "p.segment-bodyText").value_of_css_property("color")
+    _shot(browser, "05-article.png")
 
 
 def test_example_query_shows_a_results_table(browser: webdriver.Chrome, server) -> None:
@@ -107,8 +119,64 @@ def test_example_query_shows_a_results_table(browser: webdriver.Chrome, server) 
     links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#yasgui .yasr table a")]
     local = [h for h in links if h and h.startswith(server.url + "/id/")]
     assert local, f"no result IRI links to this server: {links[:5]}"
+    assert not [h for h in links if h and h.startswith("https://w3id.org/claimgraph/")], "a dataset or ontology IRI links off-site"
     loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert loaded and all(u.startswith(server.url) for u in loaded), [u for u in loaded if not u.startswith(server.url)]
     _shot(browser, "04-query-results.png")
     browser.get(local[0])  # a result IRI opens its page here
     assert browser.find_element(By.TAG_NAME, "h1").text
+
+
+CHECKS = r"""
+const problems = [];
+if (!document.documentElement.lang) problems.push("no lang on <html>");
+const h1s = document.querySelectorAll("h1");
+if (h1s.length !== 1) problems.push(h1s.length + " h1 elements");
+let last = 0;
+for (const h of document.querySelectorAll("main h1, main h2, main h3, main h4")) {
+  const level = +h.tagName[1];
+  if (last && level > last + 1) problems.push("heading skips from h" + last + " to h" + level + ": " + h.textContent);
+  last = level;
+}
+for (const el of document.querySelectorAll("input, textarea, select")) {
+  if (el.closest("#yasgui") || el.type === "hidden") continue;
+  if (!(el.labels && el.labels.length) && !el.getAttribute("aria-label")) problems.push("unlabelled " + el.tagName);
+}
+for (const svg of document.querySelectorAll("svg.chain")) {
+  if (!svg.querySelector("title") || svg.getAttribute("role") !== "img") problems.push("chain picture without title/role");
+}
+function rgb(s) { return s.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number); }
+function lum(c) { return c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); })
+                        .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0); }
+function background(el) {
+  for (let e = el; e; e = e.parentElement) {
+    const b = getComputedStyle(e).backgroundColor;
+    if (b && !b.startsWith("rgba(0, 0, 0, 0)") && b !== "transparent") return b;
+  }
+  return "rgb(255, 255, 255)";
+}
+for (const el of document.querySelectorAll("main p, main a, main li, main dt, main dd, main mark, main td, main th, main q, main code, header a")) {
+  if (!el.textContent.trim() || el.closest("#yasgui")) continue;
+  const fg = lum(rgb(getComputedStyle(el).color)), bg = lum(rgb(background(el)));
+  const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+  if (ratio < 4.5) problems.push("contrast " + ratio.toFixed(2) + " for " + el.tagName + ": " + el.textContent.slice(0, 40));
+}
+return problems;
+"""
+
+
+@pytest.mark.parametrize("path", ["/", "/doc/claim/peskow-fake-news.html", "/doc/document/musk-putin-kontakt.html",
+                                  "/doc/entity/dmitri-peskow.html", "/query"])
+def test_pages_are_accessible_and_fit_a_phone(browser: webdriver.Chrome, server, path: str) -> None:
+    """Headings, labels, a titled chain picture and WCAG AA text contrast; at 390 px wide
+    (a phone) nothing needs scrolling sideways."""
+    browser.set_window_size(1280, 1600)
+    browser.get(server.url + path)
+    assert browser.execute_script(CHECKS) == []
+    browser.set_window_size(390, 844)
+    browser.get(server.url + path)
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    overflow = browser.execute_script(
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert overflow[0] <= overflow[1], f"{path} is {overflow[0]} px wide on a {overflow[1]} px screen"
+    browser.set_window_size(1280, 1600)

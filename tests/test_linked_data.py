@@ -3,14 +3,14 @@ links, 404 for what the graph does not name, IRIs that cannot change the query."
 
 from __future__ import annotations
 
-import json
+import re
 
 import pytest
 import requests
 from rdflib import Dataset, Graph, URIRef
 
 from conftest import claimgraph, start_server, stop_server
-from pages_helpers import BASE, DOCUMENT, ENTITY, PESKOW, PESKOW_CLAIM, PROPOSITION
+from pages_helpers import BASE, DOCUMENT, ENTITY, FILE, PESKOW, PESKOW_CLAIM, PROPOSITION
 
 RDF_TYPES = {
     "text/turtle": ("ttl", "turtle"),
@@ -20,8 +20,9 @@ RDF_TYPES = {
     "application/trig": ("trig", "trig"),
     "application/n-quads": ("nq", "nquads"),
 }
-RESOURCES = [PESKOW_CLAIM, PESKOW, DOCUMENT, PROPOSITION, ENTITY, "span/peskow-fake-news"]
-CLAIMED = URIRef("https://w3id.org/claimgraph/ontology#in_contact_with")
+RESOURCES = [PESKOW_CLAIM, PESKOW, DOCUMENT, FILE, PROPOSITION, ENTITY, "span/peskow-fake-news",
+             "step/peskow-fake-news-2", "role/kreml-sprecher", "attribution/peskow-fake-news"]
+CLAIMED = URIRef("https://w3id.org/claimgraph/ontology#inContactWith")
 
 
 def _run_iri(server) -> str:
@@ -49,11 +50,6 @@ def test_every_resource_in_every_rdf_format(server, kind_slug: str, media_type: 
     ds = _parse(doc.content, fmt)
     iri = URIRef(BASE + "id/" + kind_slug)
     mentioned = {t for q in ds.quads() for t in (q[0], q[2], q[3])}
-    if kind_slug == ENTITY and not RDF_TYPES[media_type][0] in ("trig", "nq", "jsonld"):
-        # the seed asserts nothing about Musk: he appears only inside claimed propositions,
-        # which triple formats cannot carry without asserting them
-        assert (None, CLAIMED, None) not in ds
-        return
     assert iri in mentioned, f"{media_type} description of {kind_slug} never mentions its IRI"
 
 
@@ -111,7 +107,8 @@ def test_claim_jsonld_is_compact_and_complete(server) -> None:
     nodes = {n["@id"]: n for n in doc["@graph"]}
     claim = nodes[BASE + "id/" + PESKOW_CLAIM]
     assert claim["cg:speaker"]["@id"] == BASE + "id/" + PESKOW
-    assert nodes[BASE + "id/" + PESKOW]["rdfs:label"] == "Dmitri Peskow"
+    assert {"@language": "en", "@value": "Dmitry Peskov"} in nodes[BASE + "id/" + PESKOW]["rdfs:label"]
+    assert claim["cg:evidence"]["@id"] == BASE + "id/span/peskow-fake-news"
 
 
 def test_claimed_triples_stay_in_their_named_graph(server) -> None:
@@ -171,6 +168,51 @@ def test_paths_map_to_the_configured_base(tmp_path) -> None:
         g = Graph().parse(data=r.text, format="turtle")
         assert (URIRef(base + "id/" + PESKOW_CLAIM), None, None) in g
         page = requests.get(f"{srv.url}/doc/{PESKOW_CLAIM}.html").text
-        assert 'href="/id/speaker/dmitri-peskow"' in page  # links stay on this host
+        assert f'href="/id/{PESKOW}"' in page  # links stay on this host
     finally:
         stop_server(srv)
+
+
+def test_head_answers_like_get(server) -> None:
+    r = requests.head(f"{server.url}/id/{PESKOW_CLAIM}", headers={"Accept": "text/turtle"}, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["Location"].endswith(".ttl")
+    r = requests.head(f"{server.url}/doc/{PESKOW_CLAIM}.ttl")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/turtle") and not r.content
+
+
+def test_vocabulary_links_on_pages_dereference(server) -> None:
+    """Pages link ontology terms to /ontology#Term (hash IRIs, served at /ontology); every
+    term a claim page links to is defined in the Turtle served there."""
+    page = requests.get(f"{server.url}/doc/{PESKOW_CLAIM}.html").text
+    terms = set(re.findall(r'href="/ontology#([A-Za-z]+)"', page))
+    assert {"Claim", "denies", "speaker", "directSpeech"} <= terms
+    ontology = Graph().parse(data=requests.get(f"{server.url}/ontology", headers={"Accept": "text/turtle"}).text, format="turtle")
+    defined = {str(s).split("#", 1)[1] for s in ontology.subjects() if str(s).startswith("https://w3id.org/claimgraph/ontology#")}
+    assert terms <= defined, terms - defined
+
+
+@pytest.mark.parametrize("kind_slug", [PESKOW_CLAIM, PROPOSITION, ENTITY])
+def test_jsonld_says_exactly_what_nquads_says(server, kind_slug: str) -> None:
+    """Read by a strict JSON-LD processor (pyoxigraph), the compact JSON-LD holds the same
+    quads as the N-Quads: the default graph stays the default graph, claims stay in theirs."""
+    import pyoxigraph as ox
+
+    jsonld = requests.get(f"{server.url}/doc/{kind_slug}.jsonld").content
+    nquads = requests.get(f"{server.url}/doc/{kind_slug}.nq").content
+    from_jsonld = set(ox.parse(jsonld, format=ox.RdfFormat.JSON_LD))
+    assert from_jsonld == set(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+    assert not any(isinstance(q.graph_name, ox.BlankNode) for q in from_jsonld)
+
+
+def test_claim_documents_carry_their_parts_and_keep_the_proposition_apart(server) -> None:
+    """One claim, one self-contained document: its span with offsets and words, its
+    attribution and reporting steps; the proposition's triples only in its own graph."""
+    ds = _parse(requests.get(f"{server.url}/doc/{PESKOW_CLAIM}.trig").content, "trig")
+    span = URIRef(BASE + "id/span/peskow-fake-news")
+    oa = "http://www.w3.org/ns/oa#"
+    assert {str(o) for o in ds.objects(span, URIRef(oa + "start"))} == {"1910"}
+    assert (URIRef(BASE + "id/step/peskow-fake-news-2"), URIRef("https://w3id.org/claimgraph/ontology#relayedBy"),
+            URIRef(BASE + "id/entity/reuters")) in ds
+    assert {q[3] for q in ds.quads((None, CLAIMED, None, None))} == {URIRef(BASE + "id/" + PROPOSITION)}
+    turtle = Graph().parse(data=requests.get(f"{server.url}/doc/{PESKOW_CLAIM}.ttl").text, format="turtle")
+    assert (None, CLAIMED, None) not in turtle and (span, None, None) in turtle

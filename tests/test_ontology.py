@@ -153,3 +153,15 @@ def test_clients_without_a_reasoner_see_the_prov_schema_and_oa_types(dataset: Da
     assert (span, RDF.type, OA.TextPositionSelector) in g and (span, RDF.type, OA.TextQuoteSelector) in g
     step = URIRef("https://w3id.org/claimgraph/id/step/peskow-fake-news-2")
     assert (step, PROV.wasDerivedFrom, URIRef("https://w3id.org/claimgraph/id/step/peskow-fake-news-1")) in g
+
+
+def test_a_speaker_that_is_not_an_agent_is_rejected(dataset: Dataset) -> None:
+    # Validation runs without RDFS inference: a range must not silently type a wrong value.
+    data = Graph()
+    for t in dataset.default_graph:
+        data.add(t)
+    stranger = URIRef("https://w3id.org/claimgraph/id/entity/starlink")
+    data.set((CLAIM, CG.speaker, stranger))
+    report = validate(data)
+    assert not report.conforms
+    assert any(m.startswith(f"{CLAIM}: {CG.speaker}:") for m in report.messages), report.messages

@@ -5,6 +5,7 @@ a span whose offsets do not match the file is shown as a mismatch, not hidden.""
 from __future__ import annotations
 
 import re
+import shutil
 from html import unescape
 from urllib.parse import quote
 
@@ -12,8 +13,8 @@ import pytest
 from claimgraph.graph.queries import load, names
 from claimgraph.graph.store import EmbeddedStore, UpdateRequest
 
-from conftest import claimgraph
-from pages_helpers import BASE, DOCUMENT, ENTITY, PESKOW, PESKOW_CLAIM, PESKOW_QUOTE, PROPOSITION, app_on
+from pages_helpers import (BASE, DOCUMENT, ENTITY, FILE, PESKOW, PESKOW_CLAIM, PESKOW_QUOTE, PROPOSITION,
+                           SEED_SHA256, app_on, count_claims)
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +34,15 @@ def _text(html: str) -> str:
     return unescape(re.sub(r"<[^>]+>", "", html))
 
 
-def test_index_says_what_the_dataset_holds_and_where_to_go(client) -> None:
+def test_index_says_what_the_dataset_holds_and_where_to_go(client, seed_store) -> None:
     page = _html(client, "/")
-    assert re.search(r"<strong>3</strong> claims", page)
+    assert re.search(rf"<strong>{count_claims(seed_store)}</strong> claims", page)
+    assert len(re.findall(r'class="claim-link" href="/id/claim/', page)) == count_claims(seed_store)
     for href in ("/query", "/ontology", "/dump", "/.well-known/void", "/sparql", f"/id/{DOCUMENT}", f"/id/{PESKOW_CLAIM}", f"/id/{PESKOW}"):
         assert f'href="{href}"' in page, href
     assert page.count("<h1>") == 1 and '<html lang="en">' in page and 'name="viewport"' in page
+    named = page.split('id="entities-h"')[1].split("</section>")[0]
+    assert f'href="/id/{ENTITY}">Elon Musk</a>' in named
 
 
 def test_claim_page_shows_the_words_inside_their_paragraph(client) -> None:
@@ -47,18 +51,37 @@ def test_claim_page_shows_the_words_inside_their_paragraph(client) -> None:
     assert [unescape(m) for m in marks] == [PESKOW_QUOTE]
     paragraph = re.search(r"<p>(.*?<mark.*?)</p>", page, re.S).group(1)
     assert "zitierte Reuters Kreml-Sprecher Dmitri Peskow" in _text(paragraph)
-    assert "✓ Characters 1910–2027" in page
-    assert 'href="/id/speaker/dmitri-peskow">Dmitri Peskow</a>' in page
-    assert "Also about this proposition" in page and 'href="/id/claim/wsj-musk-putin-contact"' in page
+    assert "✓ Characters 1910–2027" in page and SEED_SHA256 in page
+
+
+def test_claim_page_says_who_how_and_when(client) -> None:
+    page = _html(client, f"/doc/{PESKOW_CLAIM}.html")
+    facts = _text(page.split('id="who-h"')[1].split("</section>")[0])
+    assert "Dmitry Peskov, Kremlin spokesman" in facts
+    assert "denies" in facts
+    assert "direct speech (not the speaker's own words: at least 2 translation(s) away)" in facts
+    assert "Elon Musk and Vladimir Putin are in contact." in facts  # the proposition, by its label
+    assert "Kremlin spokesman Dmitry Peskov, quoted by Reuters, called the report completely untrue." in page
+    assert "not Peskov's words" in _text(page)  # the annotation's note on the quotation
+
+
+def test_claim_page_lists_the_relations_the_annotation_states(client) -> None:
+    related = _text(_html(client, f"/doc/{PESKOW_CLAIM}.html").split('id="related-h"')[1].split("</section>")[0])
+    assert "This claim contradicts US intelligence sources (asserts)" in related
+    assert "This claim denies claim The Wall Street Journal (asserts)" in related
+    assert "This claim supports Kremlin" in related
 
 
 def test_claim_page_draws_the_chain_from_speaker_to_build_run(client) -> None:
     page = _html(client, f"/doc/{PESKOW_CLAIM}.html")
     svg = re.search(r'<svg class="chain".*?</svg>', page, re.S).group(0)
     kinds = re.findall(r'<text x="24" y="\d+" font-size="12" fill="#445">(.*?)</text>', svg)
-    assert kinds[0] == "SPEAKER" and kinds[-1] == "BUILD RUN"
-    assert "THIS FILE" in kinds and "ORIGINAL ARTICLE" in kinds
-    assert 'href="/id/document/musk-putin-kontakt"' in svg and 'role="img"' in svg
+    assert kinds == ["SPEAKER", "REPORTED BY", "OUTLET", "TRANSLATION", "THIS FILE", "BUILD RUN"]
+    labels = re.findall(r'font-weight="bold" fill="#112">(.*?)</text>', svg)
+    assert labels[:3] == ["Dmitry Peskov", "Reuters", "Thanh Niên"] and labels[4] == "000_dade6e3c090f456c.txt"
+    for href in (f"/id/{PESKOW}", "/id/entity/reuters", "/id/entity/thanh-nien", f"/id/{DOCUMENT}", f"/id/{FILE}", "/id/run/"):
+        assert f'href="{href}' in svg, href
+    assert 'role="img"' in svg and "<title" in svg
 
 
 def test_claim_page_links_every_format_and_the_provenance_exports(client) -> None:
@@ -69,22 +92,38 @@ def test_claim_page_links_every_format_and_the_provenance_exports(client) -> Non
         assert f'href="/prov/{PESKOW_CLAIM}.{ext}"' in page
 
 
-def test_article_page_marks_and_links_every_claim(client) -> None:
-    page = _html(client, f"/doc/{DOCUMENT}.html")
-    linked = re.findall(r'<mark class="quote depth-\d"><a href="(/id/claim/[^"]+)"', page)
-    assert sorted(set(linked)) == ["/id/claim/kreml-bestreitet-kontakt", "/id/claim/peskow-fake-news", "/id/claim/wsj-musk-putin-contact"]
-    assert "ff0b058d9dfe722b3e6d4252d024e3b1074d8350f53f80f41f60f9ea9ce021ea" in page
-    assert "✓ matches the text shown" in page
-    assert "Kommentar (0)" in _text(page)  # the whole file is shown, chrome included
+@pytest.mark.parametrize("resource", [DOCUMENT, FILE])
+def test_article_page_marks_and_links_every_claim(client, seed_store, resource: str) -> None:
+    page = _html(client, f"/doc/{resource}.html")
+    marked = set(re.findall(r'<mark class="quote depth-\d"><a href="(/id/claim/[^"]+)"', page))
+    numbered = set(re.findall(r'<a class="marker" href="(/id/claim/[^"]+)"', page))
+    assert len(numbered) == count_claims(seed_store)  # every claim of the seed is grounded in this file
+    assert marked <= numbered and f"/id/{PESKOW_CLAIM}" in marked
+    assert SEED_SHA256 in page and "✓ matches the text shown" in page
+    text = _text(page)
+    assert "page chrome: Kommentar (0)" in text and "image caption: Der amerikanische Milliardär" in text
 
 
 def test_speaker_and_entity_pages(client) -> None:
     speaker = _html(client, f"/doc/{PESKOW}.html")
-    assert "<h1>Dmitri Peskow</h1>" in speaker
-    assert f'href="/id/{PESKOW_CLAIM}"' in speaker
+    assert "<h1>Dmitry Peskov</h1>" in speaker
+    said = speaker.split('id="said-h"')[1].split("</section>")[0]
+    assert f'href="/id/{PESKOW_CLAIM}"' in said and said.count("/id/claim/") >= 4
     entity = _html(client, f"/doc/{ENTITY}.html")
     about = entity.split('id="about-h"')[1].split("</section>")[0]
-    assert about.count("/id/claim/") == 3  # the report and both denials are about Musk
+    for claim in ("wsj-musk-putin-kontakt", "kreml-bestreitet-kontakt", "peskow-fake-news"):
+        assert f'href="/id/claim/{claim}"' in about  # the report and the denials are about Musk
+    assert 'href="http://www.wikidata.org/entity/Q317521"' in entity
+    named = _text(entity.split('id="mentions-h"')[1].split("</section>")[0])
+    assert "Elon Musk (characters 85–94 of 000_dade6e3c090f456c.txt)" in named
+    reuters = _html(client, "/doc/entity/reuters.html")
+    assert f'href="/id/{PESKOW_CLAIM}"' in reuters.split('id="relayed-h"')[1].split("</section>")[0]
+
+
+def test_span_page_shows_the_words_in_context(client) -> None:
+    page = _html(client, "/doc/span/peskow-fake-news.html")
+    assert [unescape(m) for m in re.findall(r'<mark class="quote">(.*?)</mark>', page, re.S)] == [PESKOW_QUOTE]
+    assert "✓ Characters 1910–2027" in page
 
 
 def test_proposition_page_says_claimed_not_asserted(client) -> None:
@@ -132,10 +171,10 @@ def test_every_query_file_parses_and_projects_its_bound_variable(name: str) -> N
 
 
 @pytest.fixture()
-def tampered_store(tmp_path):
+def tampered_store(seed_store, tmp_path):
     """A private copy of the seed graph with one span moved off its words and a hostile label."""
     store_dir = tmp_path / "store"
-    claimgraph("build", "--store", str(store_dir))
+    shutil.copytree(seed_store, store_dir)  # nobody writes the seed store: its files are a consistent copy
     store = EmbeddedStore(store_dir)
     store.update(UpdateRequest(update=f"""
         PREFIX oa: <http://www.w3.org/ns/oa#>
@@ -143,7 +182,7 @@ def tampered_store(tmp_path):
         DELETE {{ ?span oa:start ?s }} INSERT {{ ?span oa:start 1911 }}
         WHERE {{ BIND(<{BASE}id/span/peskow-fake-news> AS ?span) ?span oa:start ?s }};
         DELETE {{ ?sp rdfs:label ?l }} INSERT {{ ?sp rdfs:label "<script>alert(1)</script> Peskow" }}
-        WHERE {{ BIND(<{BASE}id/speaker/dmitri-peskow> AS ?sp) ?sp rdfs:label ?l }}
+        WHERE {{ BIND(<{BASE}id/{PESKOW}> AS ?sp) ?sp rdfs:label ?l }}
     """))
     store.close()
     return store_dir
@@ -178,6 +217,15 @@ def test_query_page_other_forms_and_errors(client) -> None:
     assert "<pre><code>" in construct
     bad = client.get("/query?query=" + quote("SELECT * WHERE {"))
     assert bad.status_code == 400 and 'role="alert"' in bad.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query, message", [
+    ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE (federated queries) is disabled"),
+    ("SELECT * WHERE " + "{ " * 400 + "?s ?p ?o" + " }" * 400, "levels deep"),
+])
+def test_query_page_runs_the_endpoint_guard(client, query: str, message: str) -> None:
+    r = client.get("/query?query=" + quote(query))
+    assert r.status_code == 400 and message in r.get_data(as_text=True)
 
 
 def test_yasgui_is_served_locally(client) -> None:

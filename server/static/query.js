@@ -7,6 +7,7 @@
   var cfg = JSON.parse(holder.getAttribute("data-config"));
   var endpoint = new URL(cfg.endpoint, window.location.href).href;
   var localPrefix = cfg.base + "id/";
+  var ontology = cfg.ontology;  // hash IRIs, served at /ontology
 
   var yasgui = new window.Yasgui(holder, {
     requestConfig: { endpoint: endpoint, method: "POST" },
@@ -33,6 +34,9 @@
       var href = links[i].getAttribute("href");
       if (href && href.indexOf(localPrefix) === 0) {
         links[i].setAttribute("href", "/id/" + href.substring(localPrefix.length));
+        links[i].removeAttribute("target");
+      } else if (href && (href === ontology || href.indexOf(ontology + "#") === 0)) {
+        links[i].setAttribute("href", "/ontology" + href.substring(ontology.length));
         links[i].removeAttribute("target");
       }
     }
