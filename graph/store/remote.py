@@ -431,7 +431,9 @@ class RemoteStore(Store):
                 f"the SPARQL store at {safe_url(url)} refused access (HTTP {status}); check the "
                 f"CLAIMGRAPH_STORE_* credentials and the account's rights: {message}"
             )
-        if status in (408, 504) or "timeout" in message.lower() and status >= 500:
+        lowered = message.lower()
+        if status in (408, 504) or status >= 500 and ("timeout" in lowered or "timed out" in lowered):
+            # e.g. Virtuoso past MaxQueryExecutionTime: "SR171: Transaction timed out"
             return QueryTimeout(f"the SPARQL store stopped the query at its own time limit: {message}")
         return StoreUnavailable(f"the SPARQL store at {safe_url(url)} failed (HTTP {status}): {message}")
 
