@@ -8,10 +8,10 @@ PORT   ?= 8000
 
 .PHONY: install serve test lock clean frontend chromium
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt bench/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -c bench/constraints.txt -e '.[test,bench]'
 	touch $(STAMP)
 
 # The query page's editor (YASGUI from the npm registry), copied into server/static/vendor:

@@ -138,10 +138,16 @@ def serve(store_dir: Path, store_url: str | None, base_iri: str | None, host: st
         allow_load=allow_load or None, cors_origins=cors_origins,
     )
     if not settings.store_url and not (settings.store_dir / "oxigraph").exists():
-        # Created here, once, before gunicorn forks workers that would race to create it.
-        from claimgraph.graph.store import EmbeddedStore
+        # Created here, once, before gunicorn forks workers that would race to create it; in a
+        # child process, because RocksDB must not be initialised in a process that then forks
+        # (the workers' first read-write open hangs on a lock copied mid-use).
+        import multiprocessing
 
-        EmbeddedStore(settings.store_dir).close()
+        creator = multiprocessing.get_context("spawn").Process(target=_create_store, args=(str(settings.store_dir),))
+        creator.start()
+        creator.join()
+        if creator.exitcode != 0:
+            raise click.ClickException(f"cannot create a store at {settings.store_dir}")
         click.echo(f"created an empty store at {settings.store_dir} (fill it with 'claimgraph build' or 'load')")
     if dev:
         from claimgraph.server import create_app
@@ -346,6 +352,12 @@ def backup(store_dir: Path, target: Path) -> None:
     except (StoreError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"backed up version {version} of {store_dir} to {target} in {time.monotonic() - started:.2f} s")
+
+
+def _create_store(directory: str) -> None:
+    from claimgraph.graph.store import EmbeddedStore
+
+    EmbeddedStore(Path(directory)).close()
 
 
 def main() -> None:

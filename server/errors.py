@@ -36,7 +36,9 @@ def store_error_response(exc: StoreError) -> Response:
     for cls, status in _STATUS:
         if isinstance(exc, cls):
             prefix = "SPARQL syntax error: " if isinstance(exc, QuerySyntaxError) else ""
-            return text_error(status, prefix + str(exc))
+            # Busy is worth retrying shortly; a query past its time limit is not.
+            headers = {"Retry-After": "1"} if isinstance(exc, StoreBusy) else {}
+            return text_error(status, prefix + str(exc), **headers)
     return text_error(500, str(exc))
 
 

@@ -4,12 +4,12 @@ Graphs are identified indirectly (``/store?graph=IRI``, ``/store?default``) or d
 request to ``/store/some/path`` addresses the graph whose IRI is that URL itself, so the IRI
 answered in ``Location`` after ``POST /store`` (graph creation) can be dereferenced as it is.
 ``GET /store`` with no parameter is the whole dataset (N-Quads, TriG); ``POST /store`` with
-quads (N-Quads, TriG, JSON-LD) adds them to the dataset.
+quads that name their graphs (N-Quads, TriG, JSON-LD) adds them to the dataset as they are.
 
-Reads are public; every write needs the update token (:mod:`auth`). An upload is parsed
-completely (and checked against the SHACL shapes when it uses claimgraph's vocabulary) before
-anything is written, and the write itself is one atomic store version: a bad upload is a 400
-that changes nothing.
+Reads are public; every write needs the update token (:mod:`auth`). An upload is checked in
+one streaming pass (syntax; SHACL shapes when it uses claimgraph's vocabulary) and written as
+one atomic store version, which a parse error halfway through throws away: a bad upload is a
+400 that changes nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from claimgraph.graph.store import DataError, StoreError
-from claimgraph.graph.store.rdfio import check_shapes, parse_rdf
+from claimgraph.graph.store.rdfio import check_upload, iter_rdf, parse_rdf, rdf_format_or_error
 from claimgraph.server.auth import check_write_access
 from claimgraph.server.errors import store_error_response, text_error
 from claimgraph.server.state import get_settings, get_store
@@ -97,10 +97,10 @@ def graph_store(rest: str | None) -> Response:
         if request.method == "DELETE":
             return _delete(target)
         request.max_content_length = get_settings().max_upload_bytes
-        quads = _upload(graph=target.graph, single_graph=not target.dataset)
+        upload = _upload(graph=target.graph, single_graph=not target.dataset or request.method == "PUT")
         if request.method == "PUT":
-            return _put(target, quads)
-        return _post(target, quads)
+            return _put(target, upload)
+        return _post(target, upload)
     except RequestEntityTooLarge:
         limit = get_settings().max_upload_bytes
         return text_error(413, f"the upload is larger than the limit of {limit} bytes (CLAIMGRAPH_MAX_UPLOAD_BYTES); use 'claimgraph load' for bulk imports")
@@ -164,23 +164,34 @@ class _Unsupported(Exception):
     pass
 
 
-def _upload(graph: str | None, single_graph: bool) -> list[ox.Quad]:
+@dataclass(frozen=True)
+class Upload:
+    """A request body checked for syntax (and shapes), ready for the store to parse again
+    while it writes: no list of every quad is kept in the server's memory."""
+
+    data: bytes
+    media_type: str
+    base_iri: str
+
+
+def _upload(graph: str | None, single_graph: bool) -> Upload:
     # Relative IRIs resolve against the graph's IRI (or the request URL), as the spec asks.
-    """Parse the body (or each part of a multipart/form-data body) and check the shapes."""
     base_iri = graph or request.base_url
     if request.mimetype == "multipart/form-data":
+        # One document per part (each with its own type and blank nodes), merged as N-Triples
+        # or N-Quads; multipart uploads are small forms, so a list in memory is fine here.
         quads: list[ox.Quad] = []
         if not request.files:
             raise DataError("the multipart body holds no file")
         for part in request.files.values():
             quads += parse_rdf(part.stream, _media_type(part.mimetype, part.filename),
                                base_iri=base_iri, single_graph=single_graph)
+        upload = Upload(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), "application/n-quads", base_iri)
     else:
-        quads = parse_rdf(request.get_data(cache=False), _media_type(request.mimetype, None),
-                          base_iri=base_iri, single_graph=single_graph)
+        upload = Upload(request.get_data(cache=False), _media_type(request.mimetype, None), base_iri)
     if get_settings().validate_imports:
-        check_shapes(quads)
-    return quads
+        check_upload(upload.data, upload.media_type, base_iri=base_iri, single_graph=single_graph)
+    return upload
 
 
 def _media_type(mimetype: str, filename: str | None) -> str:
@@ -196,36 +207,33 @@ def _media_type(mimetype: str, filename: str | None) -> str:
     )
 
 
-def _nquads(quads: list[ox.Quad]) -> bytes:
-    """The parsed upload handed to the store as N-Quads (already checked, blank nodes renamed)."""
-    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-
-
-def _ntriples(quads: list[ox.Quad]) -> bytes:
-    """The triples of a one-graph upload; the store puts them in the target graph."""
-    return ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES)
-
-
-def _put(target: Target, quads: list[ox.Quad]) -> Response:
+def _put(target: Target, upload: Upload) -> Response:
     if target.dataset:
         return text_error(400, "PUT needs a graph: /store?graph=IRI, /store?default or a graph URL")
-    created = get_store().put_graph(target.graph, _ntriples(quads), "application/n-triples")
+    created = get_store().put_graph(target.graph, upload.data, upload.media_type, base_iri=upload.base_iri)
     return Response(status=201 if created else 204)
 
 
-def _post(target: Target, quads: list[ox.Quad]) -> Response:
+def _post(target: Target, upload: Upload) -> Response:
     store = get_store()
     if target.dataset:
-        if any(not isinstance(q.graph_name, ox.DefaultGraph) for q in quads):
-            # Quads name their own graphs: add them to the dataset as they are.
-            store.load(_nquads(quads), "application/n-quads")
+        if _names_graphs(upload):
+            # Quads that name their own graphs (N-Quads, TriG, JSON-LD): added as they are.
+            store.load(upload.data, upload.media_type, base_iri=upload.base_iri)
             return Response(status=204)
         # Triples posted to the store itself: a new graph, named by a fresh URL on this server.
         iri = request.url_root + "store/" + uuid.uuid4().hex
-        store.post_graph(iri, _ntriples(quads), "application/n-triples")
+        store.post_graph(iri, upload.data, upload.media_type, base_iri=iri)
         return Response(status=201, headers={"Location": iri})
-    created = store.post_graph(target.graph, _ntriples(quads), "application/n-triples")
+    created = store.post_graph(target.graph, upload.data, upload.media_type, base_iri=upload.base_iri)
     return Response(status=201 if created else 204)
+
+
+def _names_graphs(upload: Upload) -> bool:
+    if not rdf_format_or_error(upload.media_type).supports_datasets:
+        return False
+    quads = iter_rdf(upload.data, upload.media_type, base_iri=upload.base_iri)
+    return any(not isinstance(q.graph_name, ox.DefaultGraph) for q in quads)
 
 
 def _delete(target: Target) -> Response:

@@ -133,7 +133,7 @@ th{{background:#eee}} pre{{white-space:pre-wrap}} code{{font-size:.9rem}}
 </style></head><body>
 <h1>SPARQL result</h1>
 <details><summary>Query</summary><pre><code>{query}</code></pre></details>
-<p>Other formats: {links}</p>
+<p>Other formats: {links}{editor}</p>
 """
 
 
@@ -152,6 +152,18 @@ def _format_links(form: QueryForm) -> str:
     return ", ".join(links)
 
 
+def query_page_url(query: str | None = None) -> str | None:
+    """The query editor page, when the application has one (``query_page`` blueprint)."""
+    from urllib.parse import urlencode
+
+    from flask import current_app, url_for
+
+    if "query_page.query_page" not in current_app.view_functions:
+        return None
+    url = url_for("query_page.query_page")
+    return url + "?" + urlencode({"query": query}) if query else url
+
+
 def _cell(term: str) -> str:
     if term.startswith("<") and term.endswith(">"):
         iri = term[1:-1]
@@ -164,7 +176,11 @@ def _cell(term: str) -> str:
 
 def html_view(form: QueryForm, produced: str, chunks: Iterator[bytes], query: str) -> Iterator[bytes]:
     """Wrap a streamed result in a simple HTML page, row by row (memory stays flat)."""
-    yield _PAGE_HEAD.format(query=html.escape(query), links=_format_links(form)).encode()
+    editor = ""
+    page = query_page_url(query)
+    if page:
+        editor = f' · <a href="{html.escape(page)}">edit this query</a>'
+    yield _PAGE_HEAD.format(query=html.escape(query), links=_format_links(form), editor=editor).encode()
     if form is QueryForm.BOOLEAN:
         body = b"".join(chunks)
         value = json.loads(body)["boolean"]

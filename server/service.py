@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import threading
+import time
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -79,12 +80,16 @@ GROUP BY ?property ORDER BY ?property
 MAX_PARTITIONS = 200
 
 _cache_lock = threading.Lock()
-_cache: dict[tuple[int, str], dict[str, Any]] = {}
+_compute_lock = threading.Lock()
+_cache: dict[tuple[int, str], dict[str, Any] | None] = {}
+#: Stores without a write counter (an external store) get their statistics recomputed this often.
+UNVERSIONED_TTL_S = 600
 
 
 def _generation(store: Store) -> str:
     gen = getattr(store, "generation", None)
-    return gen() if callable(gen) else ""
+    value = gen() if callable(gen) else ""
+    return value or f"t{int(time.time() // UNVERSIONED_TTL_S)}"
 
 
 def _int(row: dict[str, Any], key: str) -> int:
@@ -93,30 +98,40 @@ def _int(row: dict[str, Any], key: str) -> int:
 
 
 def dataset_statistics(store: Store) -> dict[str, Any] | None:
-    """Counts of the whole dataset, computed once per store generation; None if they fail."""
+    """Counts of the whole dataset, once per store generation; None when unavailable.
+
+    They are full scans: computed by one request at a time, and a failure (the query timeout
+    on a large store) is remembered too, so that asking again and again cannot keep the
+    query executors busy."""
     key = (id(store), _generation(store))
     with _cache_lock:
         if key in _cache:
             return _cache[key]
+    if not _compute_lock.acquire(blocking=False):
+        return None  # another request is computing them right now
     try:
-        counts = store.select(_COUNTS)[0]
-        stats: dict[str, Any] = {
-            "default_triples": _int(counts, "defaultTriples"),
-            "named_triples": _int(counts, "namedTriples"),
-            "graphs": _int(counts, "graphs"),
-            "properties": _int(counts, "properties"),
-            "subjects": _int(counts, "subjects"),
-            "objects": _int(counts, "objects"),
-            "classes": [(r["class"].value, _int(r, "n")) for r in store.select(_CLASSES) if "class" in r],
-            "property_partitions": [(r["property"].value, _int(r, "n")) for r in store.select(_PROPERTIES)],
-            "wikidata_links": [(r["property"].value, _int(r, "n")) for r in store.select(_WIKIDATA_LINKS)],
-        }
-    except StoreError:
-        return None
-    with _cache_lock:
-        _cache.clear()
-        _cache[key] = stats
-    return stats
+        stats: dict[str, Any] | None
+        try:
+            counts = store.select(_COUNTS)[0]
+            stats = {
+                "default_triples": _int(counts, "defaultTriples"),
+                "named_triples": _int(counts, "namedTriples"),
+                "graphs": _int(counts, "graphs"),
+                "properties": _int(counts, "properties"),
+                "subjects": _int(counts, "subjects"),
+                "objects": _int(counts, "objects"),
+                "classes": [(r["class"].value, _int(r, "n")) for r in store.select(_CLASSES) if "class" in r],
+                "property_partitions": [(r["property"].value, _int(r, "n")) for r in store.select(_PROPERTIES)],
+                "wikidata_links": [(r["property"].value, _int(r, "n")) for r in store.select(_WIKIDATA_LINKS)],
+            }
+        except StoreError:
+            stats = None
+        with _cache_lock:
+            _cache.clear()
+            _cache[key] = stats
+        return stats
+    finally:
+        _compute_lock.release()
 
 
 def _server_url() -> str:
@@ -236,23 +251,14 @@ def service_graph() -> Graph:
 
 
 def _negotiated(g: Graph, title: str) -> Response:
-    offered = RESULT_TYPES[QueryForm.GRAPH]
-    fmt = request.args.get("format")
-    from claimgraph.graph.store.formats import FORMAT_ALIASES
+    from claimgraph.server import negotiation
 
-    accept = request.accept_mimetypes
-    if fmt:
-        media_type = FORMAT_ALIASES.get(fmt.lower(), fmt.lower())
-    elif accept and accept.best_match(offered + ["text/html"]) == "text/html" and any(
-        v.startswith("text/html") for v, _ in accept
-    ):
-        media_type = "text/html"
-    else:
-        media_type = accept.best_match(offered, offered[0]) if accept else offered[0]
-    if media_type == "text/html" or fmt == "html":
+    choice = negotiation.choose(QueryForm.GRAPH, request.args.getlist("format"))
+    if choice is None:
+        return text_error(406, "none of the requested types is offered; offered: " + ", ".join(negotiation.offered(QueryForm.GRAPH)))
+    if choice.html:
         return _html_page(g, title)
-    if media_type not in offered:
-        return text_error(406, "offered: " + ", ".join(offered))
+    media_type = choice.produce
     # rdflib writes these small graphs grouped by subject, which people read more easily.
     # Turtle is valid TriG, and N-Triples valid N-Quads: the description has no named graphs.
     rdflib_format = {
@@ -264,13 +270,17 @@ def _negotiated(g: Graph, title: str) -> Response:
         "application/ld+json": "json-ld",
     }[media_type]
     body = g.serialize(format=rdflib_format, encoding="utf-8")
-    response = Response(body, mimetype=media_type)
+    response = Response(body, mimetype=choice.label)
     response.headers["Vary"] = "Accept"
     return response
 
 
 def _html_page(g: Graph, title: str) -> Response:
+    from claimgraph.server.negotiation import query_page_url
+
     turtle = g.serialize(format="turtle")
+    editor_url = query_page_url()
+    editor = f' or use the <a href="{html.escape(editor_url)}">query editor with example questions</a>' if editor_url else ""
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
@@ -280,7 +290,7 @@ def _html_page(g: Graph, title: str) -> Response:
 <form method="get" action="{html.escape(_server_url())}/sparql">
 <label for="query">SPARQL query</label>
 <textarea id="query" name="query" rows="8">SELECT * WHERE {{ ?s ?p ?o }} LIMIT 25</textarea>
-<p><button type="submit">Run</button></p></form>
+<p><button type="submit">Run</button>{editor}</p></form>
 <h2>Description</h2>
 <p>As <a href="?format=ttl">Turtle</a>, <a href="?format=nt">N-Triples</a>, <a href="?format=jsonld">JSON-LD</a>,
 <a href="?format=rdfxml">RDF/XML</a>.</p>

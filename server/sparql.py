@@ -9,7 +9,9 @@ GET without a query answers the Service Description (:mod:`claimgraph.server.ser
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import select
+import socket
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import unquote_to_bytes
 
@@ -18,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from claimgraph.graph.store import QueryRequest, StoreError
 from claimgraph.graph.store.base import QueryRejected
+from claimgraph.graph.store.executor import watch_client
 from claimgraph.graph.store.guard import Limits, check_query, check_update, uses_dataset_clause
 from claimgraph.server import negotiation
 from claimgraph.server.auth import check_write_access
@@ -167,8 +170,56 @@ def _limits() -> Limits:
     return Limits(max_depth=settings.query_max_depth, max_operators=settings.query_max_operators)
 
 
+def _client_gone_check() -> Callable[[], bool] | None:
+    """A check whether this request's client closed its connection (gunicorn only)."""
+    sock = request.environ.get("gunicorn.socket")
+    if sock is None:
+        return None
+
+    def gone() -> bool:
+        try:
+            readable, _, _ = select.select([sock], [], [], 0)
+            if not readable:
+                return False
+            # Readable with nothing to read is the end of the stream: the client hung up.
+            return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except BlockingIOError:
+            return False
+        except (OSError, ValueError):
+            return True
+
+    return gone
+
+
+def _client_timeout(op: Operation) -> float | None:
+    """``timeout=SECONDS``: a client may ask for less time than the server allows, never more."""
+    raw = op.params.get("timeout")
+    if raw is None or raw == "":
+        return None
+    try:
+        wanted = float(raw)
+    except ValueError:
+        raise ProtocolError(400, f"timeout must be a number of seconds, not {raw!r}") from None
+    if not wanted > 0:
+        raise ProtocolError(400, "timeout must be more than 0 seconds")
+    return min(wanted, get_settings().query_timeout)
+
+
 def _query(op: Operation) -> Response:
+    check = _client_gone_check()
+    watch_client(check)
+    try:
+        return _run_query(op, check)
+    finally:
+        watch_client(None)
+
+
+def _run_query(op: Operation, check: Callable[[], bool] | None) -> Response:
     settings = get_settings()
+    try:
+        timeout = _client_timeout(op)
+    except ProtocolError as exc:
+        return exc.response()
     try:
         check_query(op.text, allow_service=settings.allow_service, limits=_limits())
         prepared = get_store().prepare(
@@ -177,6 +228,7 @@ def _query(op: Operation) -> Response:
                 default_graph_uris=op.params.getlist("default-graph-uri"),
                 named_graph_uris=op.params.getlist("named-graph-uri"),
                 base_iri=endpoint_iri(),
+                timeout=timeout,
             )
         )
     except StoreError as exc:
@@ -197,10 +249,12 @@ def _query(op: Operation) -> Response:
         return store_error_response(exc)
 
     def body() -> Iterator[bytes]:
+        watch_client(check)  # the body is sent after the view returned
         try:
             yield first
             yield from chunks
         finally:
+            watch_client(None)
             prepared.close()
 
     stream: Iterator[bytes] = body()
@@ -208,6 +262,7 @@ def _query(op: Operation) -> Response:
         stream = negotiation.html_view(prepared.form, choice.produce, stream, op.text)
     response = Response(stream_with_context(stream), mimetype=choice.label)
     response.headers["Vary"] = "Accept"
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -191,6 +191,7 @@ def test_a_browser_gets_an_html_table(server, expected_rows) -> None:
     for claim, speaker in expected_rows:
         assert f'<a href="{speaker}">{speaker}</a>' in r.text
     assert f"{len(expected_rows)} row(s)" in r.text
+    assert 'href="/query?query=SELECT' in r.text  # open it in the query editor
     # ASK and CONSTRUCT show too.
     r = requests.get(server.sparql, params={"query": ASK}, headers={"Accept": BROWSER_ACCEPT})
     assert r.headers["Content-Type"].startswith("text/html") and "<strong>true</strong>" in r.text

@@ -259,3 +259,11 @@ def test_json_ld_dataset_with_named_graph_via_store_post(srv) -> None:
     r = requests.post(srv.url + "/store", data=json.dumps(doc), headers={"Content-Type": "application/ld+json", **AUTH})
     assert r.status_code == 204
     assert get(srv, g).status_code == 200
+
+
+def test_json_ld_without_graphs_posted_to_the_store_makes_a_new_graph(srv) -> None:
+    doc = {"@id": "http://example.org/j2", "http://example.org/p": "v"}
+    r = requests.post(srv.url + "/store", data=json.dumps(doc), headers={"Content-Type": "application/ld+json", **AUTH})
+    assert r.status_code == 201
+    got = Graph().parse(data=requests.get(r.headers["Location"], headers={"Accept": "application/n-triples"}).content, format="nt")
+    assert len(got) == 1

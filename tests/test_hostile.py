@@ -95,6 +95,16 @@ def test_a_query_that_would_run_for_hours_is_stopped_while_others_are_served(gua
     _still_serving(guarded)
 
 
+def test_a_client_may_ask_for_a_shorter_timeout_but_not_a_longer_one(guarded) -> None:
+    r = requests.post(guarded.sparql, data={"query": ENDLESS, "timeout": "0.5"}, timeout=60)
+    assert r.status_code == 503 and "time limit of 0.5 s" in r.text
+    r = requests.post(guarded.sparql, data={"query": ENDLESS, "timeout": "3600"}, timeout=60)
+    assert r.status_code == 503 and f"time limit of {TIMEOUT:g} s" in r.text
+    for bad in ("soon", "0", "-1", "nan"):
+        r = requests.get(guarded.sparql, params={"query": QUICK, "timeout": bad}, timeout=10)
+        assert r.status_code == 400, bad
+
+
 def test_a_10_mb_body_is_refused(guarded) -> None:
     body = b"ASK { " + b"# padding\n" * (1024 * 1024) + b"}"
     r = requests.post(guarded.sparql, data=body, headers={"Content-Type": "application/sparql-query"}, timeout=30)
@@ -224,6 +234,16 @@ def test_a_query_that_crashes_its_executor_costs_only_that_request(fragile) -> N
     assert fragile.process.poll() is None
     # The single executor was replaced: the next query is answered.
     _still_serving(fragile)
+
+
+def test_a_client_that_gives_up_stops_its_query(fragile) -> None:
+    # The only executor runs the endless query; the client gives up after 1 s. The server
+    # notices the closed connection and kills the query, so the next client is answered at
+    # once instead of waiting out the 30 s time limit.
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.post(fragile.sparql, data={"query": ENDLESS}, timeout=1)
+    r = requests.get(fragile.sparql, params={"query": "ASK {}", "timeout": "5"}, timeout=30)
+    assert r.status_code == 200, r.text
 
 
 def test_a_query_that_wants_all_the_memory_is_stopped_at_its_cap(fragile) -> None:

@@ -72,3 +72,20 @@ def test_graph_names() -> None:
     assert graph_names("PREFIX g: <http://x/> SELECT * { GRAPH g:a { ?s ?p ?o } GRAPH <http://y> {} }") == (
         ["http://x/a", "http://y"], False)
     assert graph_names('SELECT * { GRAPH ?g { ?s ?p "GRAPH <no>" } }') == ([], True)
+
+
+def test_bound_values_reach_sub_selects_before_their_limit() -> None:
+    store = ox.Store()
+    p = ox.NamedNode("http://x/p")
+    store.extend([ox.Quad(ox.NamedNode(f"http://x/s{i}"), p, ox.NamedNode(f"http://x/o{i}")) for i in range(50)])
+    query = "SELECT ?r ?s WHERE { { SELECT ?r ?s WHERE { ?s <http://x/p> ?r } LIMIT 1 } UNION { SELECT * { ?s <http://x/p> ?r } LIMIT 1 } }"
+    for i in (0, 25, 49):
+        bound = {"r": ox.NamedNode(f"http://x/o{i}")}
+        expected = [list(map(str, s)) for s in store.query(query, substitutions={ox.Variable("r"): bound["r"]})]
+        got = [list(map(str, s)) for s in store.query(bind_values(query, bound))]
+        assert got == expected and len(got) == 2
+    # A sub-select that does not project the variable keeps its own, unbound one.
+    scoped = "SELECT ?r ?n WHERE { ?s <http://x/p> ?r { SELECT (COUNT(*) AS ?n) WHERE { ?x <http://x/p> ?r } } }"
+    bound = {"r": ox.NamedNode("http://x/o3")}
+    expected = [list(map(str, s)) for s in store.query(scoped, substitutions={ox.Variable("r"): bound["r"]})]
+    assert [list(map(str, s)) for s in store.query(bind_values(scoped, bound))] == expected

@@ -37,11 +37,20 @@ def test_service_description_at_the_endpoint(server, accept, parser) -> None:
     assert URIRef(server.url + "/.well-known/void") in set(g.objects(svc, URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso")))
 
 
+def test_service_description_defaults_and_format_parameter(server) -> None:
+    assert requests.get(server.sparql).headers["Content-Type"].startswith("text/turtle")
+    r = requests.get(server.sparql, params={"format": "json"})
+    assert r.headers["Content-Type"].startswith("application/ld+json")
+    assert len(Graph().parse(data=r.content, format="json-ld")) > 10
+    assert requests.get(server.sparql, headers={"Accept": "image/png"}).status_code == 406
+
+
 def test_service_description_for_a_browser_is_a_page_with_a_query_form(server) -> None:
     r = requests.get(server.sparql, headers={"Accept": BROWSER_ACCEPT})
     assert r.headers["Content-Type"].startswith("text/html")
     assert '<form method="get"' in r.text and 'name="query"' in r.text
     assert "sd:Service" in r.text
+    assert 'href="/query"' in r.text
 
 
 def test_void_description_counts_match_the_store(server) -> None:
@@ -97,6 +106,14 @@ def test_protocol_dataset_replaces_from_clauses(server) -> None:
     assert int(r.json()["results"]["bindings"][0]["n"]["value"]) == 0
     r = requests.get(server.sparql, params={"query": q, "default-graph-uri": onto})
     assert int(r.json()["results"]["bindings"][0]["n"]["value"]) > 0
+
+
+def test_a_dataset_uri_that_is_no_iri_is_a_400(server) -> None:
+    r = requests.get(server.sparql, params={"query": "ASK {}", "default-graph-uri": "not an iri"})
+    assert r.status_code == 400
+    assert "invalid dataset" in r.text
+    r = requests.get(server.sparql, params={"query": "ASK {}", "named-graph-uri": "http://e/<x>"})
+    assert r.status_code == 400
 
 
 def test_updates_on_a_read_only_server_are_refused(server) -> None:

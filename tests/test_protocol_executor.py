@@ -43,6 +43,15 @@ def test_bound_values_of_every_kind_reach_the_executor(store) -> None:
     assert store.ask(f"ASK {{ ?c <{CG}speaker> ?who }}", who=ox.Literal("x } UNION { ?a ?b ?c")) is False
 
 
+def test_a_prepared_query_dropped_without_close_returns_its_executor(store) -> None:
+    import gc
+
+    for _ in range(5):  # more than the pool holds
+        store.prepare(QueryRequest("ASK {}"))
+        gc.collect()
+    assert store.ask("ASK {}")
+
+
 def test_an_executor_killed_while_idle_is_replaced(store) -> None:
     assert store.ask("ASK {}")
     for ex in list(store.pool._all):

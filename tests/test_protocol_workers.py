@@ -66,3 +66,25 @@ def test_a_write_through_one_worker_is_seen_by_all(multi) -> None:
         assert len({f.result() for f in readers}) == 1
         seen = list(pool.map(lambda _: _ask(multi.sparql), range(30)))
     assert all(seen)
+
+
+def test_void_counts_follow_writes(multi) -> None:
+    from rdflib import Graph, Namespace
+    from rdflib.namespace import RDF
+
+    void = Namespace("http://rdfs.org/ns/void#")
+
+    def triples() -> int:
+        g = Graph().parse(data=requests.get(multi.url + "/.well-known/void", headers={"Connection": "close"}).text, format="turtle")
+        ds = next(s for s in g.subjects(RDF.type, void.Dataset) if (s, void.sparqlEndpoint, None) in g)
+        return int(g.value(ds, void.triples))
+
+    before = {triples() for _ in range(6)}  # several workers, one answer
+    assert len(before) == 1
+    r = requests.post(
+        multi.sparql,
+        data={"update": "INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/p> 1, 2 } }"},
+        headers={"Authorization": f"Bearer {UPDATE_TOKEN}"},
+    )
+    assert r.status_code in (200, 204), r.text
+    assert {triples() for _ in range(6)} == {before.pop() + 2}

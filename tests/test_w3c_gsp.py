@@ -13,40 +13,12 @@ import copy
 import pytest
 import requests
 
-import w3c_runner
 from claimgraph.graph.store import EmbeddedStore
 from conftest import ROOT, UPDATE_TOKEN, start_server, stop_server
 from w3c_runner import Target, load_manifest, prefix_rewriter, run_test
 
 MANIFEST = ROOT / "tests" / "w3c" / "sparql" / "sparql11" / "graph-store-protocol" / "manifest.ttl"
-
-
-def _load() -> list:
-    try:
-        return load_manifest(MANIFEST)
-    except KeyError:
-        # w3c_runner (endpoint branch, 7b801ab) maps hts:OK to "O_K"; until it is fixed there,
-        # read status names the way the HTTP vocabulary spells them (OK, Created, NoContent).
-        import re
-        from http import HTTPStatus
-
-        def status_names(g, resp) -> list[str]:
-            out = []
-            for status in g.objects(resp, w3c_runner.MF.expectedStatus):
-                name = str(status).rsplit("#", 1)[-1]
-                m = re.fullmatch(r"StatusCode(\d)xx", name)
-                if m:
-                    out.append(f"{m.group(1)}xx")
-                    continue
-                snake = "OK" if name == "OK" else re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()
-                out.append(str(HTTPStatus[snake].value))
-            return sorted(out)
-
-        w3c_runner._status_names = status_names
-        return load_manifest(MANIFEST)
-
-
-TESTS = _load()
+TESTS = load_manifest(MANIFEST)
 AUTH = {"Authorization": f"Bearer {UPDATE_TOKEN}"}
 
 

@@ -1,31 +1,43 @@
 """Run read queries in separate processes, so that any one of them can be stopped.
 
-pyoxigraph cannot cancel a query from Python, and a hostile query can crash the engine. So
-every query runs in an executor process that holds a read-only handle on the on-disk store:
-when a query runs past its budget, or the client goes away mid-stream, its process is killed
-and replaced; when it crashes, only that request fails. Results are serialized by pyoxigraph in
-the executor and flow back through a pipe in chunks; the pipe's back-pressure keeps memory flat
-however large the answer.
+pyoxigraph has no timeout or cancellation in Python (it releases the GIL and runs in Rust), and
+a hostile query can crash the engine. A thread cannot be killed; a process can. So every query
+runs in an executor process that holds a read-only snapshot of the on-disk store:
+
+* timeout: the parent waits for the executor's next message only as long as the query's
+  budget allows; past it the executor is killed (SIGKILL) and replaced, and the client gets
+  503. The budget counts the engine's time (and the wait for a free executor), not the time
+  a client takes to read: a client that stops reading is dropped by the server's socket
+  timeout, which closes the stream and kills the executor the same way; a client that hangs
+  up while its query computes is noticed within 250 ms (:func:`watch_client`).
+* crash isolation: a stack overflow, an abort or an allocation failure kills one executor;
+  its request gets 500, the pool starts a new executor, nobody else notices. Each executor
+  runs queries on a thread with a 256 MiB stack (raising the recursion ceiling about
+  thirtyfold) under an address-space cap (``memory_mb`` beyond its idle size).
+* streaming: results are serialized by pyoxigraph in the executor and flow back through a
+  pipe in 64 KiB chunks; the pipe's back-pressure keeps memory flat however large the answer.
+* orphans: an executor whose server process died (SIGKILL) notices and exits.
 
 Messages from an executor: ``("form", form, variables)`` once the query is parsed and started,
 then ``("data", bytes)`` chunks and ``("end",)``; or ``("error", kind, message)`` at any point.
 """
-
 from __future__ import annotations
 
+import contextvars
 import multiprocessing
 import multiprocessing.connection
 import os
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from claimgraph.graph.store.base import (
     EngineCrashed,
     PreparedQuery,
+    QueryRejected,
     QueryForm,
     QueryRequest,
     QuerySyntaxError,
@@ -106,15 +118,19 @@ def _execute(store: Any, request: dict[str, Any], conn: multiprocessing.connecti
     from claimgraph.graph.store.formats import rdf_format, results_format
 
     kwargs: dict[str, Any] = {"base_iri": request["base_iri"]}
-    if request["default_graph_uris"]:
-        kwargs["default_graph"] = [ox.NamedNode(u) for u in request["default_graph_uris"]]
-    if request["named_graph_uris"]:
-        kwargs["named_graphs"] = [ox.NamedNode(u) for u in request["named_graph_uris"]]
-        if "default_graph" not in kwargs:
-            # The protocol: named-graph-uri alone gives an empty default graph, not the store's.
-            kwargs["default_graph"] = []
-    if request["substitutions"]:
-        kwargs["substitutions"] = {ox.Variable(k): _decode_term(v) for k, v in request["substitutions"].items()}
+    try:
+        if request["default_graph_uris"]:
+            kwargs["default_graph"] = [ox.NamedNode(u) for u in request["default_graph_uris"]]
+        if request["named_graph_uris"]:
+            kwargs["named_graphs"] = [ox.NamedNode(u) for u in request["named_graph_uris"]]
+            if "default_graph" not in kwargs:
+                # The protocol: named-graph-uri alone gives an empty default graph, not the store's.
+                kwargs["default_graph"] = []
+        if request["substitutions"]:
+            kwargs["substitutions"] = {ox.Variable(k): _decode_term(v) for k, v in request["substitutions"].items()}
+    except ValueError as exc:  # a graph URI or bound value that is no valid IRI/term
+        conn.send(("error", "request", f"invalid dataset or bound value: {exc}"))
+        return
     try:
         result = store.query(request["query"], **kwargs)
     except SyntaxError as exc:
@@ -216,6 +232,8 @@ def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: 
             _execute(snapshot.store, request, conn)
         except (BrokenPipeError, EOFError, OSError):
             return  # the server hung up; nothing left to answer
+        except Exception as exc:  # a bug here must cost one request, not the executor
+            conn.send(("error", "engine", f"{type(exc).__name__}: {exc}"))
 
 
 def _executor_main(
@@ -326,7 +344,11 @@ class ExecutorPool:
     def _receive(self, ex: _Executor, budget: "_Budget") -> tuple[Any, ...]:
         """Wait for the executor's next message within the budget, or stop it."""
         try:
-            ready = budget.poll(ex.conn)
+            try:
+                ready = budget.poll(ex.conn)
+            except QueryAbandoned:
+                self._discard(ex)
+                raise
             if not ready:
                 self._discard(ex)
                 raise QueryTimeout(
@@ -355,6 +377,26 @@ class ExecutorPool:
             ex.kill()
 
 
+class QueryAbandoned(StoreError):
+    """The client went away while its query ran; the query was stopped."""
+
+
+#: A check, set by the server for the current request, telling whether its client has gone.
+_client_gone: contextvars.ContextVar[Callable[[], bool] | None] = contextvars.ContextVar(
+    "claimgraph_client_gone", default=None
+)
+#: How often a waiting query looks whether its client is still there.
+CLIENT_CHECK_S = 0.25
+
+
+def watch_client(check: Callable[[], bool] | None) -> None:
+    """Stop this thread's queries when ``check()`` says the client left (None: stop watching).
+
+    Without it a query that computes long before its first byte (an aggregate, ORDER BY) would
+    run to its time limit for a client that gave up long ago, holding an executor."""
+    _client_gone.set(check)
+
+
 class _Budget:
     """Time a query may spend waiting on its executor (not on a slow client)."""
 
@@ -366,10 +408,23 @@ class _Budget:
         return self.total - self.spent
 
     def poll(self, conn: multiprocessing.connection.Connection) -> bool:
-        start = time.monotonic()
-        ready = conn.poll(max(self.remaining(), 0))
-        self.spent += time.monotonic() - start
-        return ready
+        """True when a message is ready; False when the budget ran out.
+
+        Raises :class:`QueryAbandoned` when the client has gone meanwhile."""
+        check = _client_gone.get()
+        while True:
+            start = time.monotonic()
+            wait = max(self.remaining(), 0)
+            if check is not None:
+                wait = min(wait, CLIENT_CHECK_S)
+            ready = conn.poll(wait)
+            self.spent += time.monotonic() - start
+            if ready:
+                return True
+            if self.remaining() <= 0:
+                return False
+            if check is not None and check():
+                raise QueryAbandoned("the client went away; its query was stopped")
 
 
 def _describe_exit(code: int | None) -> str:
@@ -388,6 +443,8 @@ def _describe_exit(code: int | None) -> str:
 def _error(kind: str, message: str) -> StoreError:
     if kind == "syntax":
         return QuerySyntaxError(message)
+    if kind == "request":
+        return QueryRejected(message)
     return StoreError(message)
 
 
@@ -446,6 +503,13 @@ class _PooledQuery(PreparedQuery):
         if ex.process.is_alive() and not ex.conn.closed:
             # Still mid-query: the only way to stop pyoxigraph is to stop its process.
             self._pool._discard(ex)
+
+    def __del__(self) -> None:
+        # A caller that forgot close() must not take an executor out of the pool for good.
+        try:
+            self.close()
+        except Exception:
+            pass
 
 
 def executor_count_hint() -> int:

@@ -123,20 +123,55 @@ def _term_text(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> str:
     return str(term)  # pyoxigraph writes the term in N-Triples syntax, which SPARQL reads
 
 
-def bind_values(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal | ox.BlankNode]) -> str:
-    """Bind variables by opening the WHERE group with a one-row ``VALUES`` block.
+def _subselects(toks: list[Token]) -> Iterator[tuple[set[str] | None, int]]:
+    """For each nested ``SELECT``: the variables it projects (None for ``*``) and the offset just
+    after the ``{`` of its WHERE group."""
+    for i, tok in enumerate(toks):
+        if tok.kind != "word" or tok.text.upper() != "SELECT" or not any(t.text == "{" for t in toks[:i]):
+            continue
+        projected: set[str] | None = set()
+        parens = 0
+        for tok2 in toks[i + 1:]:
+            if tok2.text == "(":
+                parens += 1
+            elif tok2.text == ")":
+                parens -= 1
+            elif parens == 0 and tok2.text == "*":
+                projected = None
+            elif parens == 0 and tok2.kind == "word" and tok2.text[0] in "?$":
+                if projected is not None:
+                    projected.add(tok2.text[1:])
+            elif tok2.text == "{":
+                yield projected, tok2.end
+                break
 
-    The values are written by pyoxigraph (terms are validated objects, never raw user text), and a
-    VALUES block at the start of the outermost group constrains every pattern and FILTER in it,
-    which is how the embedded store's substitution behaves for claimgraph's own queries."""
+
+def bind_values(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal | ox.BlankNode]) -> str:
+    """Bind variables with one-row ``VALUES`` blocks, as pyoxigraph's substitution binds them.
+
+    A block opens the query's WHERE group, so it constrains every pattern and FILTER in it, and
+    one opens the WHERE group of every sub-SELECT that projects a bound variable, so the
+    sub-select is evaluated with the value (before its LIMIT), not joined with it afterwards.
+    The values are written by pyoxigraph (terms are validated objects, never raw user text)."""
     if not bindings:
         return text
     at = where_group_start(text)
     if at is None:
         raise QueryRejected("values can only be bound into a query with a WHERE clause")
-    names = " ".join("?" + name for name in bindings)
-    values = " ".join(_term_text(term) for term in bindings.values())
-    return f"{text[:at]} VALUES ({names}) {{ ({values}) }} {text[at:]}"
+
+    def block(names: list[str]) -> str:
+        variables = " ".join("?" + name for name in names)
+        values = " ".join(_term_text(bindings[name]) for name in names)
+        return f" VALUES ({variables}) {{ ({values}) }} "
+
+    inserts = {at: block(list(bindings))}
+    for projected, offset in _subselects(list(tokens(text))):
+        names = [n for n in bindings if projected is None or n in projected]
+        if names and offset != at:
+            inserts[offset] = block(names)
+    for offset in sorted(inserts, reverse=True):
+        text = text[:offset] + inserts[offset] + text[offset:]
+    return text
 
 
 def graph_names(text: str) -> tuple[list[str], bool]:

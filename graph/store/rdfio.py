@@ -7,7 +7,7 @@ line costs nothing; the error names the line and column the parser stopped at.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import IO
 
 import pyoxigraph as ox
@@ -28,18 +28,18 @@ def rdf_format_or_error(media_type: str) -> ox.RdfFormat:
     return fmt
 
 
-def parse_rdf(
+def iter_rdf(
     data: bytes | IO[bytes],
     media_type: str,
     graph: str | None = None,
     base_iri: str | None = None,
     single_graph: bool = False,
-) -> list[ox.Quad]:
-    """All quads of ``data``; triples go to ``graph`` (the default graph when None).
+) -> Iterator[ox.Quad]:
+    """The quads of ``data`` one by one; triples go to ``graph`` (the default graph when None).
 
     With ``single_graph`` (Graph Store Protocol uploads of one graph) quads in named graphs
     are refused rather than silently moved. Blank nodes get fresh labels, so that two uploads
-    never share one by accident."""
+    never share one by accident. Errors (with line and column) are :class:`DataError`."""
     fmt = rdf_format_or_error(media_type)
     target: ox.NamedNode | ox.DefaultGraph = ox.DefaultGraph()
     if graph:
@@ -54,24 +54,44 @@ def parse_rdf(
             data, fmt, base_iri=base_iri, without_named_graphs=single_graph, rename_blank_nodes=True
         )
         if isinstance(target, ox.DefaultGraph):
-            quads = list(parsed)
+            yield from parsed
         else:
-            quads = [ox.Quad(q.subject, q.predicate, q.object, target) for q in parsed]
+            for q in parsed:
+                yield ox.Quad(q.subject, q.predicate, q.object, target)
     except SyntaxError as exc:
         raise DataError(str(exc)) from None
     except ValueError as exc:  # e.g. an invalid base IRI
         raise DataError(str(exc)) from None
-    return quads
+
+
+def parse_rdf(
+    data: bytes | IO[bytes],
+    media_type: str,
+    graph: str | None = None,
+    base_iri: str | None = None,
+    single_graph: bool = False,
+) -> list[ox.Quad]:
+    """All quads of ``data`` in a list (see :func:`iter_rdf`)."""
+    return list(iter_rdf(data, media_type, graph=graph, base_iri=base_iri, single_graph=single_graph))
+
+
+def check_upload(data: bytes, media_type: str, base_iri: str | None = None, single_graph: bool = False) -> None:
+    """Refuse an upload that does not parse, or that uses claimgraph's vocabulary and does not
+    conform to the shapes. One streaming pass; the quads are kept only for a SHACL check."""
+    if any(_uses_vocabulary(q) for q in iter_rdf(data, media_type, base_iri=base_iri, single_graph=single_graph)):
+        check_shapes(parse_rdf(data, media_type, base_iri=base_iri, single_graph=single_graph))
+
+
+def _uses_vocabulary(q: ox.Quad) -> bool:
+    p = q.predicate.value
+    return p.startswith(CG_NAMESPACE) or (
+        p == RDF_TYPE.value and isinstance(q.object, ox.NamedNode) and q.object.value.startswith(CG_NAMESPACE)
+    )
 
 
 def uses_claimgraph_vocabulary(quads: Iterable[ox.Quad]) -> bool:
     """True when a predicate or a class (rdf:type object) is a claimgraph term."""
-    for q in quads:
-        if q.predicate.value.startswith(CG_NAMESPACE):
-            return True
-        if q.predicate == RDF_TYPE and isinstance(q.object, ox.NamedNode) and q.object.value.startswith(CG_NAMESPACE):
-            return True
-    return False
+    return any(_uses_vocabulary(q) for q in quads)
 
 
 def check_shapes(quads: list[ox.Quad]) -> None:

@@ -1,0 +1,139 @@
+"""The benchmark runs end to end on a tiny graph and writes well-formed results.
+
+Real servers side by side (the Oxigraph server, claimgraph with and without its cache,
+rdflib-endpoint; ``make install`` installs the reference servers through the ``bench`` extra).
+Timings are never asserted: only that every measurement is there, is a number in its range,
+and that the servers agree on the answers.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from bench.generate import VOCAB, generate_file
+from bench.queries import MIX
+from tests.conftest import ROOT
+
+SERVERS = ["oxigraph", "claimgraph", "claimgraph+cache", "rdflib-endpoint"]
+
+
+def test_generator_writes_the_claimgraph_layout(tmp_path: Path) -> None:
+    man = generate_file(tmp_path / "g.nq", 5000, seed=7)
+    quads = list(ox.parse(path=str(tmp_path / "g.nq"), format=ox.RdfFormat.N_QUADS))
+    assert len(quads) == man.quads >= 5000
+    default = [q for q in quads if isinstance(q.graph_name, ox.DefaultGraph)]
+    named = [q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)]
+    # Claimed propositions live only in their own named graph, never in the default graph.
+    relations = set(VOCAB["relations"].split("|"))
+    assert named and all(q.predicate.value in relations for q in named)
+    assert not any(q.predicate.value in relations for q in default)
+    assert all(q.graph_name.value.startswith(man.base + "id/proposition/") for q in named)
+    types = Counter(q.object.value for q in default if q.predicate.value == VOCAB["type"])
+    assert types[VOCAB["Claim"]] == man.claims and types[VOCAB["Span"]] == man.claims
+    # Reporting chains and contradictions exist (the query mix needs them).
+    preds = Counter(q.predicate.value for q in default)
+    assert preds[VOCAB["quotedFrom"]] > 0 and man.chained_claims
+    stances = Counter(q.object.value for q in default if q.predicate.value == VOCAB["stance"])
+    assert stances[VOCAB["asserts"]] > 0 and stances[VOCAB["denies"]] > 0
+    # Same seed and size, same data: the mix's parameters always exist.
+    again = generate_file(tmp_path / "h.nq", 5000, seed=7)
+    assert (tmp_path / "g.nq").read_bytes() == (tmp_path / "h.nq").read_bytes()
+    assert again.claims_sample == man.claims_sample
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    bin_dir = Path(sys.executable).parent
+    missing = [name for name in ("oxigraph", "rdflib-endpoint") if not (bin_dir / name).exists()]
+    assert not missing, f"reference servers not installed ({missing}): run `make install` (the bench extra)"
+    work = tmp_path_factory.mktemp("bench")
+    out = work / "tiny.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--triples", "3000", "--workdir", str(work), "--json", str(out),
+         "--iterations", "3", "--clients", "1,8,32", "--duration", "0.6", "--rounds", "2",
+         "--large-repeats", "1", "--start-repeats", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=240,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    data = json.loads(out.read_text())
+    data["_stdout"] = done.stdout
+    return data
+
+
+def test_environment_and_data_are_recorded(results: dict) -> None:
+    env = results["environment"]
+    assert env["cores"] >= 1 and env["cpu"] is not None
+    for dist in ("pyoxigraph", "oxigraph", "rdflib-endpoint", "gunicorn", "claimgraph"):
+        assert env["versions"][dist]
+    assert results["data"]["quads"] >= 3000 and results["data"]["claims"] > 0
+    assert "bench.run" in results["command"] or "run.py" in results["command"]
+
+
+def test_bulk_load_compares_both_loaders(results: dict) -> None:
+    load = results["load"]
+    for name in ("oxigraph load", "claimgraph load"):
+        assert "error" not in load[name], load[name]
+        assert load[name]["seconds"] > 0 and load[name]["triples_per_s"] > 0
+    assert load["ratio_claimgraph_to_oxigraph"] > 0
+
+
+def test_every_server_started_and_answered(results: dict) -> None:
+    start = results["start"]
+    assert set(start) == set(SERVERS)
+    for name in SERVERS:
+        assert all(s > 0 for s in start[name]["seconds"])
+    assert len(start["oxigraph"]["seconds"]) == 2 and len(start["rdflib-endpoint"]["seconds"]) == 1
+
+
+def test_latency_per_query_with_ratios_and_agreeing_answers(results: dict) -> None:
+    lat = results["latency"]
+    assert lat["mismatches"] == [] and lat["errors"] == {}
+    assert set(lat["queries"]) == {q.name for q in MIX}
+    for name, q in lat["queries"].items():
+        assert set(q["servers"]) == {"oxigraph", "claimgraph", "rdflib-endpoint"}, name
+        for stats in q["servers"].values():
+            assert stats["n"] == 3 and 0 < stats["median_ms"] <= stats["p95_ms"]
+            assert stats["ratio_to_oxigraph"] > 0
+        assert q["servers"]["oxigraph"]["ratio_to_oxigraph"] == 1.0
+
+
+def test_repeated_mix_includes_the_cache(results: dict) -> None:
+    rep = results["repeated"]
+    assert set(rep["mix_median_total_ms"]) == {"oxigraph", "claimgraph", "claimgraph+cache"}
+    assert rep["ratio_to_oxigraph"]["oxigraph"] == 1.0
+    assert all(v > 0 for v in rep["mix_median_total_ms"].values())
+
+
+def test_throughput_at_each_concurrency(results: dict) -> None:
+    levels = results["throughput"]["levels"]
+    assert set(levels) == {"1", "8", "32"}
+    for level in levels.values():
+        assert set(level["qps"]) == set(SERVERS)
+        assert all(v > 0 for v in level["qps"].values())
+        assert all(v == 0 for v in level["failed"].values()), level["failed"]
+        assert level["ratio_to_oxigraph"]["oxigraph"] == 1.0
+        assert level["ratio_to_rdflib_endpoint"]["rdflib-endpoint"] == 1.0
+
+
+def test_large_result_rows_and_memory(results: dict) -> None:
+    large = results["large"]
+    assert set(large) == {"oxigraph", "claimgraph", "rdflib-endpoint"}
+    rows = {e["rows"] for e in large.values()}
+    assert len(rows) == 1 and rows.pop() > 0  # the same answer everywhere
+    for e in large.values():
+        assert e["rows_per_s"] > 0 and e["rss_peak_mb"] >= e["rss_before_mb"] > 0
+
+
+def test_markdown_report_has_every_section(results: dict) -> None:
+    text = results["_stdout"]
+    for heading in ("### Bulk load", "### Time to first answer", "### Latency per query", "### Repeated mix",
+                    "### Throughput", "### Large result"):
+        assert heading in text
+    assert "| point_claim |" in text
