@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.run import SERVERS
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
@@ -26,7 +25,7 @@ def markdown(r: dict[str, Any]) -> str:
         f"{r['data']['articles']:,} articles); total {r.get('total_seconds')} s.",
         "",
         f"Machine: {env['cpu']}, {env['cores']} cores, {env['memory_gb']} GB, {env['platform']}, Python {env['python']}; "
-        f"load average at start {env['load_average_at_start']}.",
+        f"load average at start {env['load_average_at_start']}, at end {r.get('load_average_at_end')}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()) + ".",
         "",
         f"Command: `{r['command']}`",
@@ -43,16 +42,22 @@ def markdown(r: dict[str, Any]) -> str:
         rows = [[n, d["median_s"], d["seconds"]] for n, d in r["start"].items()]
         out += ["### Time to first answer after start (existing store)", ""] + _table(["server", "median s", "all"], rows)
     if "latency" in r:
-        names = [n for n in SERVERS if any(n in q["servers"] for q in r["latency"]["queries"].values())]
+        names = list(dict.fromkeys(n for q in r["latency"]["queries"].values() for n in q["servers"]))
         rows = []
         for qname, q in r["latency"]["queries"].items():
             row: list[Any] = [qname]
             for n in names:
                 s = q["servers"].get(n)
-                row.append(f"{s['median_ms']} / {s['p95_ms']} ({s.get('ratio_to_oxigraph', '-')}x)" if s else "-")
+                if s and "median_ms" in s:
+                    slow = " (then too slow)" if s.get("timed_out") else ""
+                    row.append(f"{s['median_ms']} / {s['p95_ms']} ({s.get('ratio_to_oxigraph', '-')}x){slow}")
+                else:
+                    row.append("> timeout" if s else "-")
             rows.append(row)
         out += ["### Latency per query, cold cache: median / p95 ms (ratio of medians to oxigraph)", ""]
         out += _table(["query", *names], rows)
+        if r["latency"].get("timed_out"):
+            out += [f"Given up after {r['latency']['request_timeout_s']:g} s: {', '.join(r['latency']['timed_out'])}", ""]
         if r["latency"]["mismatches"] or r["latency"]["errors"]:
             out += [f"Result mismatches: {r['latency']['mismatches']}; errors: {r['latency']['errors']}", ""]
     if "repeated" in r:
@@ -75,6 +80,54 @@ def markdown(r: dict[str, Any]) -> str:
         out += ["### Large result (200 000 rows, SPARQL JSON)", ""]
         out += _table(["server", "rows", "rows/s", "ratio", "RSS before MB", "peak MB", "growth MB"], rows)
     return "\n".join(out)
+
+
+def targets(r: dict[str, Any], start_run: dict[str, Any] | None = None) -> str:
+    """The issue's targets, met or missed, from one run (and a big-store run for start/load)."""
+    rows: list[list[Any]] = []
+
+    def verdict(ok: bool | None) -> str:
+        return "n/a" if ok is None else ("met" if ok else "missed")
+
+    lat = r.get("latency", {}).get("queries", {})
+    ratios = {q: d["servers"].get("claimgraph", {}).get("ratio_to_oxigraph") for q, d in lat.items()}
+    ratios = {q: v for q, v in ratios.items() if v is not None}
+    if ratios:
+        over = [f"{q} {v}x" for q, v in ratios.items() if v > 1.25]
+        rows.append(["latency within 1.25x of oxigraph on every query, cold cache",
+                     f"worst {max(ratios.values())}x; over: {', '.join(over) or 'none'}", verdict(not over)])
+    rep = r.get("repeated", {}).get("ratio_to_oxigraph", {})
+    if "claimgraph+cache" in rep:
+        rows.append(["repeated mix faster than oxigraph with the cache", f"{rep['claimgraph+cache']}x",
+                     verdict(rep["claimgraph+cache"] < 1)])
+    for level in ("8", "32"):
+        e = r.get("throughput", {}).get("levels", {}).get(level)
+        if not e:
+            continue
+        ox_ratio = e.get("ratio_to_oxigraph", {}).get("claimgraph")
+        rd_ratio = e.get("ratio_to_rdflib_endpoint", {}).get("claimgraph")
+        if ox_ratio is not None:
+            rows.append([f"throughput at {level} clients >= 0.8x oxigraph (cache off)", f"{ox_ratio}x", verdict(ox_ratio >= 0.8)])
+        cached = e.get("ratio_to_oxigraph", {}).get("claimgraph+cache")
+        if cached is not None:
+            rows.append([f"  same, cache on", f"{cached}x", verdict(cached >= 0.8)])
+        if rd_ratio is not None:
+            rows.append([f"throughput at {level} clients >= 3x rdflib-endpoint", f"{rd_ratio}x", verdict(rd_ratio >= 3)])
+    lg = r.get("large", {}).get("claimgraph", {})
+    if "ratio_to_oxigraph" in lg:
+        rows.append(["large result rows/s >= 0.8x oxigraph", f"{lg['ratio_to_oxigraph']}x", verdict(lg["ratio_to_oxigraph"] >= 0.8)])
+        rows.append(["server memory flat during the large result", f"+{lg['rss_growth_mb']} MB", verdict(lg["rss_growth_mb"] < 50)])
+    big = start_run or r
+    st = big.get("start", {}).get("claimgraph")
+    if st:
+        rows.append([f"start on an existing {big['data']['quads']:,}-quad store < 3 s", f"{st['median_s']} s",
+                     verdict(st["median_s"] < 3)])
+    for run in ([r, start_run] if start_run else [r]):
+        ld = run.get("load", {}) if run else {}
+        if "ratio_claimgraph_to_oxigraph" in ld:
+            rows.append([f"bulk load >= 0.8x oxigraph load ({run['data']['quads']:,} quads)",
+                         f"{ld['ratio_claimgraph_to_oxigraph']}x", verdict(ld["ratio_claimgraph_to_oxigraph"] >= 0.8)])
+    return "\n".join(_table(["target", "measured", ""], rows))
 
 
 def main(argv: list[str] | None = None) -> int:

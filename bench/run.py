@@ -53,6 +53,7 @@ from bench.generate import generate_file
 from bench.queries import LARGE, MIX, PROBE, BenchQuery, draw
 
 SERVERS = ("oxigraph", "claimgraph", "claimgraph+cache", "rdflib-endpoint")
+OPTIONAL_SERVERS = ("claimgraph-granian",)
 PHASES = ("load", "start", "latency", "repeated", "throughput", "large")
 REQUEST_TIMEOUT = 600.0
 BIN = Path(sys.executable).parent
@@ -86,6 +87,9 @@ class Client:
                 if resp.getheader("Connection", "").lower() == "close":
                     self.close()
                 return resp.status, body
+            except TimeoutError:
+                self.close()  # a slow answer is not retried: it is recorded as too slow
+                raise
             except (http.client.HTTPException, ConnectionError, OSError):
                 self.close()
                 if attempt == 2:
@@ -203,6 +207,19 @@ def make_servers(names: Sequence[str], data: Path, ox_dir: Path, cg_dir: Path, a
         "rdflib-endpoint": Server("rdflib-endpoint", [str(BIN / "rdflib-endpoint"), "serve", "--store", "Oxigraph",
                                                       "--host", "127.0.0.1", "--port", "{port}", str(data)], "/"),
     }
+    # The same application under granian (a Rust HTTP server running the WSGI app): measures
+    # what gunicorn's Python HTTP handling costs. Not a default server: granian is optional.
+    table["claimgraph-granian"] = Server(
+        "claimgraph-granian",
+        [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", "{port}",
+         "--workers", str(args.cg_workers), "--blocking-threads", str(args.cg_threads),
+         "claimgraph.server.wsgi:app"],
+        "/sparql", {**cg_env, "CLAIMGRAPH_CACHE_BYTES": "0", "CLAIMGRAPH_STORE": str(cg_dir)})
+    if args.cg_variant:
+        # The same server from another source tree (a change being measured), cache off.
+        table["claimgraph-variant"] = Server("claimgraph-variant", cg, "/sparql", {
+            **cg_env, "CLAIMGRAPH_CACHE_BYTES": "0", "PYTHONPATH": str(Path(args.cg_variant).resolve())})
+        names = [*names, "claimgraph-variant"]
     return [table[n] for n in names]
 
 
@@ -269,13 +286,20 @@ def phase_latency(servers: list[Server], manifest: dict[str, Any], iterations: i
     samples: dict[str, dict[str, list[float]]] = {q.name: {s.name: [] for s in servers} for q in queries}
     mismatches: list[str] = []
     errors: dict[str, int] = {}
+    too_slow: set[tuple[str, str]] = set()
     for i in range(iterations):
         for q in queries:
             text = draw(q, manifest, rnd)
             counts: dict[str, int] = {}
             for s in rotated(servers, i):
+                if (s.name, q.name) in too_slow:
+                    continue
                 t0 = time.perf_counter()
-                status, body = clients[s.name].query(text, q.accept)
+                try:
+                    status, body = clients[s.name].query(text, q.accept)
+                except TimeoutError:
+                    too_slow.add((s.name, q.name))  # given up for the rest of the run
+                    continue
                 elapsed = time.perf_counter() - t0
                 if status != 200:
                     errors[f"{s.name}/{q.name}"] = errors.get(f"{s.name}/{q.name}", 0) + 1
@@ -287,13 +311,19 @@ def phase_latency(servers: list[Server], manifest: dict[str, Any], iterations: i
                 mismatches.append(f"{q.name}: {counts}")
     for c in clients.values():
         c.close()
-    result: dict[str, Any] = {"queries": {}, "mismatches": mismatches, "errors": errors}
+    result: dict[str, Any] = {"queries": {}, "mismatches": mismatches, "errors": errors,
+                              "timed_out": sorted(f"{s}/{q}" for s, q in too_slow),
+                              "request_timeout_s": REQUEST_TIMEOUT}
     for q in queries:
         per = {name: summary(ts) for name, ts in samples[q.name].items() if ts}
+        for name, _ in samples[q.name].items():
+            if (name, q.name) in too_slow:
+                per[name] = {**per.get(name, {}), "timed_out": True}
         base = per.get("oxigraph", {}).get("median_ms")
         if base:
             for name, stats in per.items():
-                stats["ratio_to_oxigraph"] = round(stats["median_ms"] / base, 3)
+                if "median_ms" in stats:
+                    stats["ratio_to_oxigraph"] = round(stats["median_ms"] / base, 3)
         result["queries"][q.name] = {"question": q.question, "servers": per}
     return result
 
@@ -314,7 +344,10 @@ def phase_latency_fixed(servers: list[Server], texts: list[tuple[BenchQuery, str
         for s in rotated(servers, i):
             for q, text in texts:
                 t0 = time.perf_counter()
-                status, _ = clients[s.name].query(text, q.accept)
+                try:
+                    status, _ = clients[s.name].query(text, q.accept)
+                except TimeoutError:
+                    status = 0
                 elapsed = time.perf_counter() - t0
                 if i > 0 and status == 200:  # pass 0 warms up (and fills the cache)
                     samples[s.name].append(elapsed)
@@ -409,7 +442,10 @@ def phase_large(servers: list[Server], repeats: int) -> dict[str, Any]:
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
             t0 = time.perf_counter()
-            status, body = client.query(text, LARGE.accept)
+            try:
+                status, body = client.query(text, LARGE.accept)
+            except TimeoutError:
+                status, body = 0, b""
             elapsed = time.perf_counter() - t0
             stop.set()
             sampler.join()
@@ -470,6 +506,8 @@ def environment() -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    global REQUEST_TIMEOUT
+    REQUEST_TIMEOUT = args.request_timeout
     workdir: Path = args.workdir
     workdir.mkdir(parents=True, exist_ok=True)
     tag = f"{args.triples}"
@@ -510,6 +548,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for s in servers:
             s.stop()
     results["total_seconds"] = round(time.monotonic() - t0, 1)
+    results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return results
 
 
@@ -519,7 +558,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workdir", type=Path, default=Path("var/bench"), help="data, stores and logs go here")
     p.add_argument("--json", type=Path, default=None, help="write the results here (default: print)")
     p.add_argument("--servers", type=lambda s: s.split(","), default=list(SERVERS),
-                   help="comma-separated subset of " + ",".join(SERVERS))
+                   help="comma-separated subset of " + ",".join(SERVERS + OPTIONAL_SERVERS))
     p.add_argument("--phases", type=lambda s: s.split(","), default=list(PHASES),
                    help="comma-separated subset of " + ",".join(PHASES))
     p.add_argument("--iterations", type=int, default=20, help="rounds of the latency mixes")
@@ -533,9 +572,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--cg-threads", type=int, default=8, help="threads per gunicorn worker")
     p.add_argument("--cg-executors", type=int, default=0, help="query executors per worker (0: the default)")
     p.add_argument("--cache-mb", type=int, default=64, help="result cache of claimgraph+cache")
+    p.add_argument("--cg-variant", default=None,
+                   help="also run 'claimgraph-variant': claimgraph imported from this directory (PYTHONPATH), "
+                        "to measure a change side by side")
+    p.add_argument("--request-timeout", type=float, default=120.0,
+                   help="seconds before a query is recorded as too slow (and not asked again of that server)")
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
-    bad = set(args.servers) - set(SERVERS) | set(args.phases) - set(PHASES)
+    bad = set(args.servers) - set(SERVERS) - set(OPTIONAL_SERVERS) | set(args.phases) - set(PHASES)
     if bad:
         p.error(f"unknown server or phase: {', '.join(sorted(bad))}")
     return args

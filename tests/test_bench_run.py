@@ -137,3 +137,14 @@ def test_markdown_report_has_every_section(results: dict) -> None:
                     "### Throughput", "### Large result"):
         assert heading in text
     assert "| point_claim |" in text
+
+
+def test_targets_table_says_met_or_missed_for_each_target(results: dict) -> None:
+    from bench.report import targets
+
+    table = targets(results)
+    for target in ("latency within 1.25x", "repeated mix", "throughput at 8 clients", "throughput at 32 clients",
+                   "large result rows/s", "memory flat", "start on an existing", "bulk load"):
+        line = next((row for row in table.splitlines() if target in row), None)
+        assert line is not None, target
+        assert line.rstrip(" |").endswith(("met", "missed")), line
