@@ -294,30 +294,23 @@ def test_select_with_bound_values(deployment: Deployment, store) -> None:
     assert store.ask(f"ASK {{ ?c <{CG}speaker> ?s }}", c=ox.NamedNode("urn:test:nobody")) is False
 
 
-def _gsp(store, op: str, *args):
-    try:
-        return getattr(store, op)(*args)
-    except NotImplementedError:
-        pytest.skip(f"{type(store).__name__}.{op} is not implemented on this branch yet (writes helper, issue 6)")
-
-
 def test_graph_store_operations(deployment: Deployment, store) -> None:
     graph = f"urn:test:{deployment.name}:gsp"
-    assert _gsp(store, "graph_exists", graph) is False
-    assert _gsp(store, "put_graph", graph, b"<urn:test:a> <urn:test:p> 1 .", "text/turtle") is True
-    assert _gsp(store, "post_graph", graph, b"<urn:test:b> <urn:test:p> \"2\" .", "application/n-triples") is False
-    got = b"".join(_gsp(store, "get_graph", graph, "application/n-triples"))
+    assert store.graph_exists(graph) is False
+    assert store.put_graph(graph, b"<urn:test:a> <urn:test:p> 1 .", "text/turtle") is True
+    assert store.post_graph(graph, b"<urn:test:b> <urn:test:p> \"2\" .", "application/n-triples") is False
+    got = b"".join(store.get_graph(graph, "application/n-triples"))
     assert len(set(ox.parse(got, ox.RdfFormat.N_TRIPLES))) == 2
-    turtle = b"".join(_gsp(store, "get_graph", graph, "text/turtle"))
+    turtle = b"".join(store.get_graph(graph, "text/turtle"))
     assert len(set(ox.parse(turtle, ox.RdfFormat.TURTLE))) == 2
-    assert _gsp(store, "put_graph", graph, b"<urn:test:c> <urn:test:p> 3 .", "text/turtle") is False
+    assert store.put_graph(graph, b"<urn:test:c> <urn:test:p> 3 .", "text/turtle") is False
     assert len(set(ox.parse(b"".join(store.get_graph(graph, "application/n-triples")), ox.RdfFormat.N_TRIPLES))) == 1
     from claimgraph.graph.store import DataError
 
     with pytest.raises(DataError):
         store.put_graph(graph, b"<urn:test:broken", "text/turtle")
     assert len(set(ox.parse(b"".join(store.get_graph(graph, "application/n-triples")), ox.RdfFormat.N_TRIPLES))) == 1
-    assert _gsp(store, "delete_graph", graph) is True
+    assert store.delete_graph(graph) is True
     assert store.graph_exists(graph) is False
     assert store.delete_graph(graph) is False
     # The default graph: claimgraph's assertions, never the claimed propositions.
