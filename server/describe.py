@@ -1,6 +1,7 @@
 """What the graph says about one resource, as quads, and that description in RDF formats.
 
-The description (see ``graph/queries/describe.rq``) is the resource's own statements, those
+The description (``graph/queries/describe-*.rq``, three queries, each simple enough for every
+store claimgraph runs on) is the resource's own statements, those
 of the blank nodes it owns, the statements pointing at it and its neighbours' labels, all
 from the default graph; a claimed proposition also brings its named graph, which stays a
 named graph: formats without named graphs (Turtle, N-Triples, RDF/XML) carry only what the
@@ -29,9 +30,10 @@ def exists(store: Store, iri: ox.NamedNode) -> bool:
 def describe(store: Store, iri: ox.NamedNode) -> list[ox.Quad]:
     """The description of ``iri`` as quads (default graph unless a proposition's graph)."""
     quads: dict[ox.Quad, None] = {}  # ordered set: stable output
-    for row in store.select(load("describe"), r=iri):
-        graph = row.get("g")
-        quads[ox.Quad(row["s"], row["p"], row["o"], graph if graph is not None else ox.DefaultGraph())] = None
+    for part in ("describe-own", "describe-incoming", "describe-claimed"):
+        for row in store.select(load(part), r=iri):
+            graph = row.get("g")
+            quads[ox.Quad(row["s"], row["p"], row["o"], graph if graph is not None else ox.DefaultGraph())] = None
     return list(quads)
 
 

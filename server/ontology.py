@@ -90,8 +90,10 @@ def _respond(fixed: str | None = None) -> Response:
     if lang not in LANGUAGES:
         return text_error(400, "lang= must be one of " + ", ".join(LANGUAGES))
     body = _body(chosen, lang if chosen == HTML else "en")
-    mimetype = chosen + ("; charset=utf-8" if chosen in (HTML, "text/turtle", "application/n-triples") else "")
-    response = Response(body, mimetype=mimetype)
+    # werkzeug adds "; charset=utf-8" to text/* itself; N-Triples needs it said.
+    response = Response(body, mimetype=chosen)
+    if chosen == "application/n-triples":
+        response.headers["Content-Type"] = "application/n-triples; charset=utf-8"
     response.headers["Vary"] = "Accept, Accept-Language"
     if chosen == HTML:
         response.headers["Content-Language"] = lang
@@ -119,7 +121,7 @@ def ontology_file_style(ext: str) -> Response:
 @bp.route("/ontology/<version>", methods=["GET", "HEAD"])
 def ontology_version(version: str) -> Response:
     if version == "shapes":
-        response = Response((ontology_dir() / "shapes.ttl").read_bytes(), mimetype="text/turtle; charset=utf-8")
+        response = Response((ontology_dir() / "shapes.ttl").read_bytes(), mimetype="text/turtle")
         response.add_etag()
         return response.make_conditional(request)
     if version != _version():

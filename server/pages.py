@@ -247,7 +247,9 @@ def _span_context(store: Store, v: Viewer, quads: list[ox.Quad], iri: ox.NamedNo
     if isinstance(file, ox.NamedNode):
         rows = store.select(load("document"), r=file)
         sha = _value(rows[0], "sha256") if rows else None
-    as_int = lambda t: int(t.value) if isinstance(t, ox.Literal) and t.value.isdigit() else None  # noqa: E731
+    def as_int(term: object) -> int | None:
+        return int(term.value) if isinstance(term, ox.Literal) and term.value.isdigit() else None
+
     return {
         "quote": _quote(store, file, sha, as_int(start), as_int(end), exact.value if isinstance(exact, ox.Literal) else None),
         "file": file,

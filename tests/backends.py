@@ -80,7 +80,7 @@ def start_oxigraph(workdir: Path) -> Backend:
     log = workdir / "oxigraph.log"
     proc = subprocess.Popen(
         # --timeout-s: the server's own limit stops queries claimgraph has abandoned.
-        [exe, "serve", "--location", str(workdir / "data"), "--bind", f"127.0.0.1:{port}", "--timeout-s", "20"],
+        [exe, "serve", "--location", str(workdir / "data"), "--bind", f"127.0.0.1:{port}", "--timeout-s", "5"],
         stdout=open(log, "wb"), stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -155,7 +155,7 @@ ServerThreads = 10
 [SPARQL]
 ; Virtuoso silently cuts results at this many rows: keep it above the largest dump.
 ResultSetMaxRows = 10000000
-MaxQueryExecutionTime = 20
+MaxQueryExecutionTime = 5
 """
 
 

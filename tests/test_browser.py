@@ -180,3 +180,28 @@ def test_pages_are_accessible_and_fit_a_phone(browser: webdriver.Chrome, server,
         "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert overflow[0] <= overflow[1], f"{path} is {overflow[0]} px wide on a {overflow[1]} px screen"
     browser.set_window_size(1280, 1600)
+
+
+def test_everything_but_the_editor_works_without_javascript(server) -> None:
+    """With scripts off: the claim page still shows the marked quote and the chain, and the
+    query page's plain form runs an example on the server and shows its table."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = _executable(CHROMIUM, "chromium")
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
+                "--window-size=1280,1600", "--blink-settings=scriptEnabled=false"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options, service=Service(_executable(CHROMEDRIVER, "chromedriver")))
+    try:
+        driver.get(server.url + "/id/claim/peskow-fake-news")
+        assert driver.find_element(By.CSS_SELECTOR, "mark.quote").text == PESKOW_QUOTE
+        assert driver.find_element(By.CSS_SELECTOR, "svg.chain").is_displayed()
+        driver.get(server.url + "/query")
+        assert driver.find_element(By.ID, "plain-form").is_displayed()
+        driver.find_element(By.CSS_SELECTOR, "a.example").click()  # a plain link: the server runs it
+        driver.find_element(By.CSS_SELECTOR, "#plain-form button[type=submit]").click()  # and the form, too
+        rows = driver.find_elements(By.CSS_SELECTOR, "table.results tbody tr")
+        assert rows and rows[0].is_displayed() and driver.find_element(By.CSS_SELECTOR, "table.results a[href^='/id/']")
+        _shot(driver, "06-query-without-javascript.png")
+    finally:
+        driver.quit()

@@ -31,6 +31,7 @@ def test_rdf_formats_by_accept_header_carry_the_whole_ontology(server, source: G
     r = requests.get(server.url + "/ontology", headers={"Accept": accept})
     assert r.status_code == 200
     assert r.headers["Content-Type"].startswith(accept)
+    assert r.headers["Content-Type"].count("charset") <= 1, r.headers["Content-Type"]
     assert "Accept" in r.headers["Vary"]
     g = Graph().parse(data=r.content, format=parser)
     assert (ONT, RDF.type, OWL.Ontology) in g

@@ -15,55 +15,19 @@ recurse.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from claimgraph.graph.store.base import QueryRejected
+from claimgraph.graph.store.tokens import tokens
 
 #: Deepest nesting of ``{ ( [`` accepted. Real queries stay under ~30; the parser dies near 2 500.
 MAX_DEPTH = 256
 #: Most binary operators and group joins accepted in one request (the engine dies near 10 000).
 MAX_OPERATORS = 2_000
 
-_TOKEN = re.compile(
-    r"""
-      (?P<ws>\s+)
-    | (?P<comment>\#[^\n\r]*)
-    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''
-               |\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-               |'(?:[^'\\\n\r]|\\.)*'
-               |"(?:[^"\\\n\r]|\\.)*")
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    | (?P<var>[?$][\w\u00B7-\U0010FFFF]+)
-    | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-    | (?P<number>[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)
-    | (?P<name>(?:[A-Za-z_\u00C0-\U0010FFFF][\w\u00B7-\U0010FFFF.\-]*)?:(?:[\w\u00B7-\U0010FFFF.\-:%]|\\.)*
-             |[A-Za-z_\u00C0-\U0010FFFF][\w\u00B7-\U0010FFFF\-]*)
-    | (?P<op>&&|\|\||!=|<=|>=|\^\^|[-+*/|^=<>!])
-    | (?P<punct>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
 _OPEN = "{(["
 _CLOSE = "})]"
 _OPERATOR_KEYWORDS = {"UNION", "MINUS", "OPTIONAL"}
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str
-    text: str
-
-
-def tokens(text: str) -> Iterator[Token]:
-    """SPARQL tokens of ``text`` without white space and comments."""
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "punct"
-        if kind in ("ws", "comment"):
-            continue
-        yield Token(kind, match.group())
 
 
 @dataclass(frozen=True)

@@ -9,26 +9,12 @@ recognised so that braces and keywords inside them are never mistaken for syntax
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
-from typing import NamedTuple
 
 import pyoxigraph as ox
 
 from claimgraph.graph.store.base import QueryForm, QueryRejected
-
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-    |(?P<comment>\#[^\n\r]*)
-    |(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    |(?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-        |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
-    |(?P<word>[?$]?[\w][\w.\-:%]*|:[\w.\-:%]*)
-    |(?P<punct>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+from claimgraph.graph.store.tokens import Token, tokens
 
 _FORMS = {
     "SELECT": QueryForm.SOLUTIONS,
@@ -38,27 +24,16 @@ _FORMS = {
 }
 
 
-class Token(NamedTuple):
-    kind: str
-    text: str
-    start: int
-    end: int
-
-
-def tokens(text: str) -> Iterator[Token]:
-    """Significant tokens (no whitespace, no comments) with their offsets."""
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup or "punct"
-        if kind in ("ws", "comment"):
-            continue
-        yield Token(kind, m.group(), m.start(), m.end())
+def _is_word(tok: Token) -> bool:
+    """A keyword, prefixed name or variable (what the form and dataset checks look at)."""
+    return tok.kind in ("name", "var")
 
 
 def _after_prologue(text: str) -> Iterator[Token]:
     """Tokens from the first one after BASE/PREFIX declarations."""
     it = tokens(text)
     for tok in it:
-        word = tok.text.upper() if tok.kind == "word" else ""
+        word = tok.text.upper() if _is_word(tok) else ""
         if word == "BASE":
             next(it, None)  # the IRI
         elif word == "PREFIX":
@@ -73,7 +48,7 @@ def _after_prologue(text: str) -> Iterator[Token]:
 def query_form(text: str) -> QueryForm | None:
     """SELECT, ASK, CONSTRUCT or DESCRIBE; None when the text is not a query (let the store say why)."""
     first = next(_after_prologue(text), None)
-    if first is None or first.kind != "word":
+    if first is None or not _is_word(first):
         return None
     return _FORMS.get(first.text.upper())
 
@@ -86,7 +61,7 @@ def names_dataset(text: str) -> bool:
             depth += 1
         elif tok.text == "}":
             depth -= 1
-        elif depth == 0 and tok.kind == "word" and tok.text.upper() in ("FROM", "USING", "WITH"):
+        elif depth == 0 and _is_word(tok) and tok.text.upper() in ("FROM", "USING", "WITH"):
             return True
     return False
 
@@ -127,7 +102,7 @@ def _subselects(toks: list[Token]) -> Iterator[tuple[set[str] | None, int]]:
     """For each nested ``SELECT``: the variables it projects (None for ``*``) and the offset just
     after the ``{`` of its WHERE group."""
     for i, tok in enumerate(toks):
-        if tok.kind != "word" or tok.text.upper() != "SELECT" or not any(t.text == "{" for t in toks[:i]):
+        if not _is_word(tok) or tok.text.upper() != "SELECT" or not any(t.text == "{" for t in toks[:i]):
             continue
         projected: set[str] | None = set()
         parens = 0
@@ -138,7 +113,7 @@ def _subselects(toks: list[Token]) -> Iterator[tuple[set[str] | None, int]]:
                 parens -= 1
             elif parens == 0 and tok2.text == "*":
                 projected = None
-            elif parens == 0 and tok2.kind == "word" and tok2.text[0] in "?$":
+            elif parens == 0 and tok2.kind == "var":
                 if projected is not None:
                     projected.add(tok2.text[1:])
             elif tok2.text == "{":
@@ -183,16 +158,16 @@ def graph_names(text: str) -> tuple[list[str], bool]:
     variable = False
     toks = list(tokens(text))
     for i, tok in enumerate(toks):
-        word = tok.text.upper() if tok.kind == "word" else ""
+        word = tok.text.upper() if _is_word(tok) else ""
         if word == "PREFIX" and i + 2 < len(toks) and toks[i + 2].kind == "iri":
             prefixes[toks[i + 1].text] = toks[i + 2].text[1:-1]
         elif word == "GRAPH" and i + 1 < len(toks):
             nxt = toks[i + 1]
             if nxt.kind == "iri":
                 explicit.append(nxt.text[1:-1])
-            elif nxt.kind == "word" and nxt.text[0] in "?$":
+            elif nxt.kind == "var":
                 variable = True
-            elif nxt.kind == "word" and ":" in nxt.text:
+            elif nxt.kind == "name" and ":" in nxt.text:
                 prefix, _, local = nxt.text.partition(":")
                 if prefix + ":" in prefixes:
                     explicit.append(prefixes[prefix + ":"] + local)

@@ -61,6 +61,8 @@ log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 64 * 1024
 CONNECT_TIMEOUT = 10.0
+#: A dump reads the whole store: it may wait on the store far longer than a query may.
+DUMP_TIMEOUT = 6 * 3600.0
 #: Formats asked for when the store cannot give the requested one: every SPARQL store speaks these.
 CANONICAL = {
     QueryForm.SOLUTIONS: ("application/sparql-results+json", "application/sparql-results+xml"),
@@ -429,7 +431,9 @@ class RemoteStore(Store):
                 f"the SPARQL store at {safe_url(url)} refused access (HTTP {status}); check the "
                 f"CLAIMGRAPH_STORE_* credentials and the account's rights: {message}"
             )
-        if status in (408, 504) or "timeout" in message.lower() and status >= 500:
+        lowered = message.lower()
+        if status in (408, 504) or status >= 500 and ("timeout" in lowered or "timed out" in lowered):
+            # e.g. Virtuoso past MaxQueryExecutionTime: "SR171: Transaction timed out"
             return QueryTimeout(f"the SPARQL store stopped the query at its own time limit: {message}")
         return StoreUnavailable(f"the SPARQL store at {safe_url(url)} failed (HTTP {status}): {message}")
 
@@ -521,9 +525,9 @@ class RemoteStore(Store):
         replay.raw = _IterReader(iter([body]))
         return _RemoteQuery(self, form, data, budget, probe=(replay, got))
 
-    def _rows(self, query: str, **bindings: ox.NamedNode | ox.Literal) -> Iterator[ox.QuerySolution]:
+    def _rows(self, query: str, timeout: float | None = None, **bindings: ox.NamedNode | ox.Literal) -> Iterator[ox.QuerySolution]:
         """Solutions of a SELECT, parsed as they stream in (for dumps and graph listings)."""
-        request = QueryRequest(query=query, substitutions=bindings)
+        request = QueryRequest(query=query, substitutions=bindings, timeout=timeout)
         prepared = self.prepare(request)
         chunks = prepared.stream("application/sparql-results+json")
         try:
@@ -659,7 +663,7 @@ class RemoteStore(Store):
     def named_graphs(self) -> list[str]:
         """Named graphs holding triples, less the store's system graphs and the mapped default."""
         found = []
-        for row in self._rows("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"):
+        for row in self._rows("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", timeout=DUMP_TIMEOUT):
             g = row["g"]
             if isinstance(g, ox.NamedNode) and not self._is_system(g.value) and g.value != self.default_graph:
                 found.append(g.value)
@@ -688,12 +692,13 @@ class RemoteStore(Store):
             query = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
         else:
             query = "SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
-        expected = int(next(iter(self._rows(query.replace("?s ?p ?o ?g", "(COUNT(*) AS ?n)", 1))))["n"].value)
+        count = query.replace("?s ?p ?o ?g", "(COUNT(*) AS ?n)", 1)
+        expected = int(next(iter(self._rows(count, timeout=DUMP_TIMEOUT)))["n"].value)
         seen = 0
 
         def quads() -> Iterator[ox.Quad]:
             nonlocal seen
-            for row in self._rows(query):
+            for row in self._rows(query, timeout=DUMP_TIMEOUT):
                 seen += 1
                 g = row["g"]
                 if g is None or g.value == self.default_graph:

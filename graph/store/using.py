@@ -14,40 +14,16 @@ request that already names its own dataset (``USING``/``WITH``) is refused, as t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import pyoxigraph as ox
 
 from claimgraph.graph.store.base import QueryRejected
-
-_TOKEN = re.compile(
-    r"""
-      (?P<ws>\s+)
-    | (?P<comment>\#[^\n\r]*)
-    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''
-               |\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-               |'(?:[^'\\\n\r]|\\.)*'
-               |"(?:[^"\\\n\r]|\\.)*")
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    | (?P<var>[?$][\w\u00B7-\U0010FFFF]+)
-    | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-    | (?P<name>(?:[A-Za-z_\u00C0-\U0010FFFF][\w\u00B7-\U0010FFFF.\-]*)?:(?:[\w\u00B7-\U0010FFFF.\-:%]|\\.)*
-             |[A-Za-z_\u00C0-\U0010FFFF][\w\u00B7-\U0010FFFF\-]*)
-    | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
+from claimgraph.graph.store.tokens import tokens
 
 def _tokens(text: str) -> list[tuple[str, str, int, int]]:
     """(kind, upper-cased text, start, end) of each token, without white space and comments."""
-    out = []
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup or "other"
-        if kind not in ("ws", "comment"):
-            out.append((kind, m.group().upper(), m.start(), m.end()))
-    return out
+    return [(t.kind, t.text.upper(), t.start, t.end) for t in tokens(text)]
 
 
 def _keyword(tok: tuple[str, str, int, int], word: str) -> bool:
@@ -72,13 +48,13 @@ def apply_using(update: str, using_graph_uris: Sequence[str], using_named_graph_
     i = 0
     while i < len(toks):
         kind, word, start, _ = toks[i]
-        if kind == "other" and word == "{":
+        if kind == "punct" and word == "{":
             depth += 1
-        elif kind == "other" and word == "}":
+        elif kind == "punct" and word == "}":
             depth -= 1
         elif depth != 0:
             pass
-        elif kind == "other" and word == ";":
+        elif kind == "punct" and word == ";":
             op_start = True
         elif kind == "name" and word in ("USING", "WITH"):
             raise QueryRejected(
@@ -116,9 +92,9 @@ def _matching_brace(toks: list[tuple[str, str, int, int]], i: int) -> int:
         raise QueryRejected("DELETE WHERE must be followed by a { pattern }")
     depth = 0
     for j in range(i, len(toks)):
-        if toks[j][0] == "other" and toks[j][1] == "{":
+        if toks[j][0] == "punct" and toks[j][1] == "{":
             depth += 1
-        elif toks[j][0] == "other" and toks[j][1] == "}":
+        elif toks[j][0] == "punct" and toks[j][1] == "}":
             depth -= 1
             if depth == 0:
                 return j
@@ -129,12 +105,12 @@ def _next_top_level_where(toks: list[tuple[str, str, int, int]], i: int) -> int:
     depth = 0
     for j in range(i, len(toks)):
         kind, word = toks[j][0], toks[j][1]
-        if kind == "other" and word == "{":
+        if kind == "punct" and word == "{":
             depth += 1
-        elif kind == "other" and word == "}":
+        elif kind == "punct" and word == "}":
             depth -= 1
         elif depth == 0 and kind == "name" and word == "WHERE":
             return j
-        elif depth == 0 and kind == "other" and word == ";":
+        elif depth == 0 and kind == "punct" and word == ";":
             break
     raise QueryRejected("a DELETE/INSERT operation needs a WHERE clause")
