@@ -182,6 +182,14 @@ def test_pages_are_accessible_and_fit_a_phone(browser: webdriver.Chrome, server,
     browser.set_window_size(1280, 1600)
 
 
+def _next_page_rows(driver, old_page):
+    """The result rows of the page a click loads (waits for the old page to go, then the rows)."""
+    WebDriverWait(driver, 20).until(EC.staleness_of(old_page))
+    WebDriverWait(driver, 20).until(
+        EC.presence_of_all_elements_located((By.CSS_SELECTOR, "table.results tbody tr")))
+    return driver.find_elements(By.CSS_SELECTOR, "table.results tbody tr")
+
+
 def test_everything_but_the_editor_works_without_javascript(server) -> None:
     """With scripts off: the claim page still shows the marked quote and the chain, and the
     query page's plain form runs an example on the server and shows its table."""
@@ -198,9 +206,12 @@ def test_everything_but_the_editor_works_without_javascript(server) -> None:
         assert driver.find_element(By.CSS_SELECTOR, "svg.chain").is_displayed()
         driver.get(server.url + "/query")
         assert driver.find_element(By.ID, "plain-form").is_displayed()
+        page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, "a.example").click()  # a plain link: the server runs it
+        _next_page_rows(driver, page)
+        page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, "#plain-form button[type=submit]").click()  # and the form, too
-        rows = driver.find_elements(By.CSS_SELECTOR, "table.results tbody tr")
+        rows = _next_page_rows(driver, page)
         assert rows and rows[0].is_displayed() and driver.find_element(By.CSS_SELECTOR, "table.results a[href^='/id/']")
         _shot(driver, "06-query-without-javascript.png")
     finally:
