@@ -125,17 +125,20 @@ def build(store_dir: Path, store_url: str | None, base_iri: str | None, seeds_di
               help="Allow LOAD <url> in updates (the server then fetches URLs clients name).")
 @click.option("--cors-origins", default=None,
               help="Comma-separated origins allowed by CORS, '*' for any, '' for none (env CLAIMGRAPH_CORS_ORIGINS).")
+@click.option("--proxies", type=click.IntRange(0, 10), default=None,
+              help="Reverse proxies in front whose X-Forwarded-* headers to trust (env CLAIMGRAPH_PROXIES).")
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
 def serve(store_dir: Path, store_url: str | None, base_iri: str | None, host: str, port: int,
           update_token: str | None, workers: int, threads: int, query_workers: int | None,
           query_timeout: float | None, query_memory_mb: int | None, max_body_bytes: int | None,
-          allow_service: bool | None, allow_load: bool | None, cors_origins: str | None, dev: bool) -> None:
+          allow_service: bool | None, allow_load: bool | None, cors_origins: str | None,
+          proxies: int | None, dev: bool) -> None:
     """Serve the SPARQL endpoint (gunicorn unless --dev)."""
     settings = _settings(
         store_dir=store_dir, store_url=store_url, base_iri=base_iri, update_token=update_token,
         query_workers=query_workers, query_timeout=query_timeout, query_memory_mb=query_memory_mb,
         max_body_bytes=max_body_bytes, allow_service=allow_service or None,
-        allow_load=allow_load or None, cors_origins=cors_origins,
+        allow_load=allow_load or None, cors_origins=cors_origins, proxies=proxies,
     )
     if not settings.store_url and not (settings.store_dir / "oxigraph").exists():
         # Created here, once, before gunicorn forks workers that would race to create it; in a

@@ -53,6 +53,9 @@ class Settings:
     validate_imports: bool = True
     #: Result cache for repeated read queries, per server process, in bytes (0: off).
     cache_bytes: int = 64 * 1024 * 1024
+    #: Reverse proxies in front of the server whose X-Forwarded-* headers are trusted (0: none).
+    #: Behind a proxy the endpoint's own URL (base IRI, Graph Store locations) must be the public one.
+    proxies: int = 0
     # An external SPARQL store instead of the embedded one (graph/store/remote.py); its
     # credentials are read from CLAIMGRAPH_STORE_USER/PASSWORD/TOKEN by the backend, never here.
     store_url: str | None = None
@@ -83,6 +86,7 @@ class Settings:
             max_upload_bytes=_env_int("CLAIMGRAPH_MAX_UPLOAD_BYTES", 64 * 1024 * 1024),
             validate_imports=os.environ.get("CLAIMGRAPH_VALIDATE_IMPORTS", "1") not in ("0", "false", "no"),
             cache_bytes=_env_int("CLAIMGRAPH_CACHE_BYTES", 64 * 1024 * 1024),
+            proxies=_env_int("CLAIMGRAPH_PROXIES", 0),
             store_url=os.environ.get("CLAIMGRAPH_STORE_URL") or None,
             store_update_url=os.environ.get("CLAIMGRAPH_STORE_UPDATE_URL") or None,
             store_gsp_url=os.environ.get("CLAIMGRAPH_STORE_GSP_URL") or None,
@@ -110,6 +114,7 @@ class Settings:
             "CLAIMGRAPH_MAX_UPLOAD_BYTES": str(self.max_upload_bytes),
             "CLAIMGRAPH_VALIDATE_IMPORTS": "1" if self.validate_imports else "0",
             "CLAIMGRAPH_CACHE_BYTES": str(self.cache_bytes),
+            "CLAIMGRAPH_PROXIES": str(self.proxies),
         }
         if self.update_token:
             env["CLAIMGRAPH_UPDATE_TOKEN"] = self.update_token

@@ -47,6 +47,10 @@ def run(settings: Settings, host: str, port: int, workers: int, threads: int) ->
             "limit_request_line": 8190,
             # Workers load the app after forking: each opens its own executor pool.
             "preload_app": False,
+            # X-Forwarded-* is trusted only when the operator says proxies are in front
+            # (--proxies, applied by werkzeug's ProxyFix); gunicorn alone would trust
+            # X-Forwarded-Proto from any local client.
+            "forwarded_allow_ips": "127.0.0.1,::1" if settings.proxies else "",
             # gunicorn >= 25 opens one control socket per user ($HOME/.gunicorn/gunicorn.ctl):
             # several servers on one machine (tests, benchmarks) would take it from each other.
             "control_socket_disable": True,
