@@ -26,6 +26,11 @@ def test_wheel_carries_package_data_and_builds_the_seed_outside_the_source_tree(
         "claimgraph/seeds/000_dade6e3c090f456c.txt",
         "claimgraph/seeds/000_dade6e3c090f456c.meta.yaml",
         "claimgraph/server/sparql.py",
+        "claimgraph/server/templates/claim.html",
+        "claimgraph/server/static/site.css",
+        "claimgraph/graph/queries/claim.rq",
+        "claimgraph/ontology/claimgraph.en.html",
+        "claimgraph/ontology/questions/01-who-says-musk-and-putin-are-in-contact.rq",
         "claimgraph/cli.py",
     ):
         assert required in names, f"{required} missing from {wheel.name}"
