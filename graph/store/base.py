@@ -38,6 +38,26 @@ class QueryTimeout(StoreError):
     """The query ran past its time budget and was stopped."""
 
 
+class TimeBudget:
+    """Time a request may spend waiting on the engine or the store, never on a slow client.
+
+    Both backends count only their own waits into ``spent``, so a client that reads slowly does
+    not use up the query's time limit."""
+
+    def __init__(self, total: float) -> None:
+        self.total = total
+        self.spent = 0.0
+
+    def remaining(self) -> float:
+        return self.total - self.spent
+
+    def expired(self) -> QueryTimeout:
+        """The error for a query stopped at this limit."""
+        return QueryTimeout(
+            f"query stopped after the time limit of {self.total:g} s; narrow it down or add a LIMIT"
+        )
+
+
 class EngineCrashed(StoreError):
     """The engine process died while running this request; other requests are unaffected."""
 

@@ -41,9 +41,9 @@ from claimgraph.graph.store.base import (
     QueryForm,
     QueryRequest,
     QuerySyntaxError,
-    QueryTimeout,
     StoreBusy,
     StoreError,
+    TimeBudget,
 )
 
 CHUNK_BYTES = 64 * 1024
@@ -351,10 +351,7 @@ class ExecutorPool:
                 raise
             if not ready:
                 self._discard(ex)
-                raise QueryTimeout(
-                    f"query stopped after the time limit of {budget.total:g} s; "
-                    "narrow it down or add a LIMIT"
-                )
+                raise budget.expired()
             return ex.conn.recv()
         except (EOFError, OSError):
             ex.process.join(timeout=1)
@@ -397,15 +394,8 @@ def watch_client(check: Callable[[], bool] | None) -> None:
     _client_gone.set(check)
 
 
-class _Budget:
-    """Time a query may spend waiting on its executor (not on a slow client)."""
-
-    def __init__(self, total: float) -> None:
-        self.total = total
-        self.spent = 0.0
-
-    def remaining(self) -> float:
-        return self.total - self.spent
+class _Budget(TimeBudget):
+    """A time budget that waits on an executor's pipe and watches for a client that left."""
 
     def poll(self, conn: multiprocessing.connection.Connection) -> bool:
         """True when a message is ready; False when the budget ran out.

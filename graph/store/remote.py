@@ -53,6 +53,7 @@ from claimgraph.graph.store.base import (
     StoreError,
     StoreUnavailable,
     UpdateRequest,
+    TimeBudget,
 )
 from claimgraph.graph.store.formats import rdf_format
 from claimgraph.graph.store.rdfio import check_shapes, parse_rdf
@@ -121,22 +122,6 @@ def _parses_as(form: QueryForm, media_type: str) -> bool:
         return ox.RdfFormat.from_media_type(media_type) is not None
     fmt = ox.QueryResultsFormat.from_media_type(media_type)
     return fmt is not None and fmt != ox.QueryResultsFormat.CSV  # CSV is lossy: never a source
-
-
-class _Budget:
-    """Time a request may spend waiting on the store (not on a slow client)."""
-
-    def __init__(self, total: float) -> None:
-        self.total = total
-        self.spent = 0.0
-
-    def remaining(self) -> float:
-        return self.total - self.spent
-
-    def expired(self) -> QueryTimeout:
-        return QueryTimeout(
-            f"query stopped after the time limit of {self.total:g} s; narrow it down or add a LIMIT"
-        )
 
 
 class _IterReader:
@@ -255,7 +240,7 @@ class _RemoteQuery(PreparedQuery):
     """A query whose form is known; the store is asked once the format is chosen."""
 
     def __init__(
-        self, store: "RemoteStore", form: QueryForm, data: dict[str, Any], budget: _Budget,
+        self, store: "RemoteStore", form: QueryForm, data: dict[str, Any], budget: TimeBudget,
         probe: tuple[requests.Response, str] | None = None,
     ) -> None:
         self._store = store
@@ -384,7 +369,7 @@ class RemoteStore(Store):
     # -- HTTP ---------------------------------------------------------------------------
 
     def _post(
-        self, url: str, data: Any, budget: _Budget, accept: str | None = None,
+        self, url: str, data: Any, budget: TimeBudget, accept: str | None = None,
         headers: dict[str, str] | None = None, method: str = "POST", params: dict[str, str] | None = None,
     ) -> requests.Response:
         """Send one request within the budget; map transport failures and error statuses."""
@@ -437,7 +422,7 @@ class RemoteStore(Store):
             return QueryTimeout(f"the SPARQL store stopped the query at its own time limit: {message}")
         return StoreUnavailable(f"the SPARQL store at {safe_url(url)} failed (HTTP {status}): {message}")
 
-    def _chunks(self, response: requests.Response, budget: _Budget) -> Iterator[bytes]:
+    def _chunks(self, response: requests.Response, budget: TimeBudget) -> Iterator[bytes]:
         """The response body, abandoned (connection closed) when the budget runs out."""
         # raw.read(n) returns n bytes unless the answer ends first: chunks of the store's own
         # framing (often a few bytes each) are coalesced into fewer, larger writes to the client.
@@ -478,8 +463,8 @@ class RemoteStore(Store):
 
     # -- queries ------------------------------------------------------------------------
 
-    def _budget(self, timeout: float | None) -> _Budget:
-        return _Budget(timeout if timeout is not None else self.query_timeout)
+    def _budget(self, timeout: float | None) -> TimeBudget:
+        return TimeBudget(timeout if timeout is not None else self.query_timeout)
 
     def _query_data(self, request: QueryRequest) -> dict[str, Any]:
         text = request.query
