@@ -5,8 +5,10 @@ User mistakes end with a one-line ``Error: ...`` and a non-zero exit code, never
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,14 +45,21 @@ def _settings(**changes: Any) -> Settings:
     return Settings.from_env().with_(**changes)
 
 
-def _open_store(settings: Settings) -> Any:
-    """The configured backend; a misconfiguration is a one-line error."""
+@contextlib.contextmanager
+def _opened_store(settings: Settings) -> Iterator[Any]:
+    """The configured backend, closed afterwards; any store failure is a one-line error."""
     from claimgraph.graph.store import StoreError, open_store
 
     try:
-        return open_store(settings)
+        store = open_store(settings)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
+    try:
+        yield store
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -74,27 +83,19 @@ def cli() -> None:
 def build(store_dir: Path, store_url: str | None, base_iri: str | None, seeds_dir: Path | None, if_empty: bool) -> None:
     """Compile the seed articles into the store (replaces what an earlier build wrote)."""
     from claimgraph.graph.build import BuildError, build as build_graph, default_seeds_dir
-    from claimgraph.graph.store import StoreError
 
     settings = _settings(store_dir=store_dir, store_url=store_url, base_iri=base_iri)
-    store = _open_store(settings)
     where = settings.store_url or settings.store_dir
-    try:
+    with _opened_store(settings) as store:
         if if_empty and not store.is_empty():
             click.echo(f"store {where} already holds data; not rebuilding")
             return
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from None
-    started = time.monotonic()
-    try:
-        result = build_graph(seeds_dir or default_seeds_dir(), settings.base_iri)
-    except (BuildError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
-    data = result.dataset.serialize(format="nquads", encoding="utf-8")
-    try:
-        store.replace_dataset(data)
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from None
+        started = time.monotonic()
+        try:
+            result = build_graph(seeds_dir or default_seeds_dir(), settings.base_iri)
+        except (BuildError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+        store.replace_dataset(result.dataset.serialize(format="nquads", encoding="utf-8"))
     click.echo(
         f"built {result.articles} article(s), {result.claims} claim(s), "
         f"{len(result.dataset)} quads into {where} in {time.monotonic() - started:.2f} s"
@@ -180,7 +181,6 @@ def load(store_dir: Path, store_url: str | None, files: tuple[Path, ...], graph:
     replaces the current version only once every file has been read: an error on the last
     line, or a killed process, leaves the store as it was, and servers keep answering from the
     previous version meanwhile."""
-    import contextlib
     import gzip
 
     from claimgraph.graph.store import LoadSource, StoreError
@@ -189,8 +189,8 @@ def load(store_dir: Path, store_url: str | None, files: tuple[Path, ...], graph:
     settings = _settings(store_dir=store_dir, store_url=store_url)
     if validate is None:
         validate = settings.validate_imports
-    store = _open_store(settings)
     with contextlib.ExitStack() as stack:
+        store = stack.enter_context(_opened_store(settings))
         raw_files = []
         sources = []
         for path in files:
@@ -244,26 +244,20 @@ def _is_gzip(fh: Any) -> bool:
 @click.option("--timeout", "query_timeout", type=float, default=None, help="Query time limit in seconds.")
 def query(store_dir: Path, store_url: str | None, query: str, fmt: str | None, query_timeout: float | None) -> None:
     """Run a SPARQL query against the store and print the result."""
-    from claimgraph.graph.store import QueryForm, QueryRequest, StoreError
+    from claimgraph.graph.store import QueryForm, QueryRequest
     from claimgraph.graph.store.formats import FORMAT_ALIASES, RESULT_TYPES
 
     settings = _settings(store_dir=store_dir, store_url=store_url, query_timeout=query_timeout, query_workers=1)
-    store = _open_store(settings)
-    try:
-        with store.prepare(QueryRequest(query=query)) as prepared:
-            offered = RESULT_TYPES[prepared.form]
-            default = "text/turtle" if prepared.form is QueryForm.GRAPH else "text/tab-separated-values"
-            media_type = FORMAT_ALIASES.get(fmt, fmt) if fmt else default
-            if media_type not in offered:
-                raise click.ClickException(f"format {fmt} is not available for this query; use one of {', '.join(offered)}")
-            out = sys.stdout.buffer
-            for chunk in prepared.stream(media_type):
-                out.write(chunk)
-            out.flush()
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        store.close()
+    with _opened_store(settings) as store, store.prepare(QueryRequest(query=query)) as prepared:
+        offered = RESULT_TYPES[prepared.form]
+        default = "text/turtle" if prepared.form is QueryForm.GRAPH else "text/tab-separated-values"
+        media_type = FORMAT_ALIASES.get(fmt, fmt) if fmt else default
+        if media_type not in offered:
+            raise click.ClickException(f"format {fmt} is not available for this query; use one of {', '.join(offered)}")
+        out = sys.stdout.buffer
+        for chunk in prepared.stream(media_type):
+            out.write(chunk)
+        out.flush()
 
 
 @cli.command()
@@ -277,11 +271,8 @@ def dump(store_dir: Path, store_url: str | None, fmt: str, output: Path | None) 
     import gzip
     import os
 
-    from claimgraph.graph.store import StoreError
-
-    store = _open_store(_settings(store_dir=store_dir, store_url=store_url))
     media_type = "application/n-quads" if fmt == "nquads" else "application/trig"
-    try:
+    with _opened_store(_settings(store_dir=store_dir, store_url=store_url)) as store:
         if output is None:
             out = sys.stdout.buffer
             for chunk in store.dump_chunks(media_type):
@@ -297,8 +288,6 @@ def dump(store_dir: Path, store_url: str | None, fmt: str, output: Path | None) 
             os.replace(tmp, output)
         finally:
             tmp.unlink(missing_ok=True)
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()
@@ -312,11 +301,9 @@ def claims(store_dir: Path, base_iri: str | None, claim: str | None, output: Pat
     import json
 
     from claimgraph.graph.claims import claim_iris, claim_jsonld
-    from claimgraph.graph.store import EmbeddedStore, StoreError
 
-    settings = _settings(store_dir=store_dir, base_iri=base_iri)
-    store = EmbeddedStore(settings.store_dir, query_workers=1)
-    try:
+    settings = _settings(store_dir=store_dir, base_iri=base_iri, query_workers=1)
+    with _opened_store(settings) as store:
         iris = claim_iris(store) if claim is None else [claim if ":" in claim else f"{settings.base_iri}id/claim/{claim}"]
         if output is not None:
             output.mkdir(parents=True, exist_ok=True)
@@ -331,10 +318,6 @@ def claims(store_dir: Path, base_iri: str | None, claim: str | None, output: Pat
                 (output / f"{iri.rsplit('/', 1)[-1]}.jsonld").write_text(text + "\n", encoding="utf-8")
         if output is not None:
             click.echo(f"wrote {len(iris)} claim(s) to {output}")
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        store.close()
 
 
 @cli.command()
