@@ -11,13 +11,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
 
-from conftest import free_port
+from conftest import free_port, wait_for_http
 
 #: Where claimgraph keeps its default graph in stores without a separate one (Virtuoso).
 MAPPED_DEFAULT_GRAPH = "https://w3id.org/claimgraph/default-graph"
@@ -51,21 +49,6 @@ class Backend:
             self.process.wait(timeout=10)
 
 
-def _wait_for(url: str, proc: subprocess.Popen[bytes], what: str, log: Path, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with {proc.returncode}; see {log}")
-        try:
-            if requests.get(url, params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"{what} did not answer within {seconds:g} s; see {log}")
-
-
 def embedded(workdir: Path) -> Backend:
     """The default backend: nothing to start; ``store_dir`` is ``workdir / 'store'``."""
     return Backend(name="embedded", workdir=workdir, env={"CLAIMGRAPH_STORE_URL": ""})
@@ -84,7 +67,7 @@ def start_oxigraph(workdir: Path) -> Backend:
         stdout=open(log, "wb"), stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    _wait_for(base + "/query", proc, "oxigraph serve", log, 30)
+    wait_for_http(base + "/query", proc, "oxigraph serve", log, 30, params={"query": "ASK {}"})
     return Backend(
         name="oxigraph",
         workdir=workdir,
@@ -167,7 +150,7 @@ def start_virtuoso(workdir: Path, exe: str) -> Backend:
     log = workdir / "stdout.log"
     proc = subprocess.Popen([exe, "-f", "-c", str(ini)], cwd=workdir, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{http_port}"
-    _wait_for(base + "/sparql", proc, "virtuoso-t", log, 90)
+    wait_for_http(base + "/sparql", proc, "virtuoso-t", log, 90, params={"query": "ASK {}"})
     isql = shutil.which("isql-vt") or shutil.which("isql")
     if isql is None:
         proc.kill()

@@ -56,18 +56,27 @@ def start_server(store_dir: Path, *extra: str, env: dict[str, str] | None = None
         stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    wait_for_http(url + "/health", proc, "claimgraph serve", Path(log.name), 60)
+    return LiveServer(url=url, store_dir=store_dir, process=proc)
+
+
+def wait_for_http(
+    url: str, proc: subprocess.Popen[bytes], what: str, log: Path, seconds: float,
+    params: dict[str, str] | None = None,
+) -> None:
+    """Wait until ``url`` answers 200; fail at once when ``proc`` exits, and after ``seconds``."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}; see {log.name}")
+            raise RuntimeError(f"{what} exited with {proc.returncode}; see {log}")
         try:
-            if requests.get(url + "/health", timeout=5).status_code == 200:
-                return LiveServer(url=url, store_dir=store_dir, process=proc)
-        except requests.ConnectionError:
+            if requests.get(url, params=params, timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
             pass
         time.sleep(0.2)
     proc.kill()
-    raise RuntimeError(f"server did not answer /health within 60 s; see {log.name}")
+    raise RuntimeError(f"{what} did not answer within {seconds:g} s; see {log}")
 
 
 def stop_server(server: LiveServer) -> None:
