@@ -93,8 +93,7 @@ def run(text: str) -> dict:
 
     The same guard as ``/sparql`` sees the text first (nesting depth, SERVICE)."""
     settings = get_settings()
-    check_query(text, allow_service=settings.allow_service,
-                limits=Limits(max_depth=settings.query_max_depth, max_operators=settings.query_max_operators))
+    check_query(text, allow_service=settings.allow_service, limits=Limits.from_settings(settings))
     store = get_store()
     with store.prepare(QueryRequest(query=text)) as prepared:
         if prepared.form is QueryForm.BOOLEAN:

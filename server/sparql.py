@@ -19,11 +19,9 @@ from flask import Blueprint, Response, request, stream_with_context
 from werkzeug.datastructures import MultiDict
 
 from claimgraph.graph.store import QueryRequest, StoreError
-from claimgraph.graph.store.base import QueryRejected
 from claimgraph.graph.store.executor import watch_client
-from claimgraph.graph.store.guard import Limits, check_query, check_update, uses_dataset_clause
+from claimgraph.graph.store.guard import Limits, check_query
 from claimgraph.server import negotiation
-from claimgraph.server.auth import check_write_access
 from claimgraph.server.errors import store_error_response, text_error
 from claimgraph.server.state import get_settings, get_store
 from claimgraph.server.update import run_update
@@ -166,8 +164,7 @@ def sparql() -> Response:
 
 
 def _limits() -> Limits:
-    settings = get_settings()
-    return Limits(max_depth=settings.query_max_depth, max_operators=settings.query_max_operators)
+    return Limits.from_settings(get_settings())
 
 
 def _client_gone_check() -> Callable[[], bool] | None:
@@ -267,26 +264,10 @@ def _run_query(op: Operation, check: Callable[[], bool] | None) -> Response:
 
 
 def _update(op: Operation) -> Response:
-    # The token first: a client that may not write learns nothing about its update.
-    denied = check_write_access()
-    if denied is not None:
-        return denied
-    settings = get_settings()
-    using = op.params.getlist("using-graph-uri")
-    using_named = op.params.getlist("using-named-graph-uri")
-    try:
-        if (using or using_named) and uses_dataset_clause(op.text):
-            raise QueryRejected(
-                "using-graph-uri / using-named-graph-uri cannot be combined with USING, "
-                "USING NAMED or WITH in the update text (SPARQL 1.1 Protocol, 2.2.3)"
-            )
-        check_update(op.text, allow_load=settings.allow_load, allow_service=settings.allow_service, limits=_limits())
-    except StoreError as exc:
-        return store_error_response(exc)
     return run_update(
         op.text,
-        using_graph_uris=using,
-        using_named_graph_uris=using_named,
+        using_graph_uris=op.params.getlist("using-graph-uri"),
+        using_named_graph_uris=op.params.getlist("using-named-graph-uri"),
         base_iri=endpoint_iri(),
     )
 

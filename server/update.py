@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from flask import Response
 
-from claimgraph.graph.store import StoreError, UpdateRequest
-from claimgraph.graph.store.guard import check_update
+from claimgraph.graph.store import QueryRejected, StoreError, UpdateRequest
+from claimgraph.graph.store.guard import Limits, check_update
 from claimgraph.server.auth import check_write_access
 from claimgraph.server.errors import store_error_response
 from claimgraph.server.state import get_settings, get_store
@@ -18,7 +18,7 @@ def run_update(
     using_named_graph_uris: Sequence[str] = (),
     base_iri: str | None = None,
 ) -> Response:
-    """Check the token, run the update atomically, answer 204 (or the error).
+    """Check the token and the text, run the update atomically, answer 204 (or the error).
 
     The token is checked first, so an unauthorised client learns nothing about its update."""
     denied = check_write_access()
@@ -27,7 +27,13 @@ def run_update(
     settings = get_settings()
     try:
         # Depth limits, and LOAD / SERVICE refused unless allowed (they fetch client-chosen URLs).
-        check_update(text, allow_load=settings.allow_load, allow_service=settings.allow_service)
+        shape = check_update(text, allow_load=settings.allow_load, allow_service=settings.allow_service,
+                             limits=Limits.from_settings(settings))
+        if (using_graph_uris or using_named_graph_uris) and shape.names_dataset:
+            raise QueryRejected(
+                "using-graph-uri / using-named-graph-uri cannot be combined with USING, "
+                "USING NAMED or WITH in the update text (SPARQL 1.1 Protocol, 2.2.3)"
+            )
         get_store().update(
             UpdateRequest(
                 update=text,

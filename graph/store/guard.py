@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from claimgraph.graph.store.base import QueryRejected
 from claimgraph.graph.store.tokens import tokens
+from claimgraph.settings import Settings
 
 #: Deepest nesting of ``{ ( [`` accepted. Real queries stay under ~30; the parser dies near 2 500.
 MAX_DEPTH = 256
@@ -37,6 +38,11 @@ class Shape:
     depth: int
     operators: int
     keywords: frozenset[str]
+
+    @property
+    def names_dataset(self) -> bool:
+        """True when an update names its own dataset (``USING``, ``USING NAMED`` or ``WITH``)."""
+        return bool({"USING", "WITH"} & self.keywords)
 
 
 def shape(text: str) -> Shape:
@@ -66,6 +72,11 @@ class Limits:
 
     max_depth: int = MAX_DEPTH
     max_operators: int = MAX_OPERATORS
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Limits":
+        """The limits a server or CLI was configured with."""
+        return cls(max_depth=settings.query_max_depth, max_operators=settings.query_max_operators)
 
 
 def _check_size(s: Shape, limits: Limits) -> None:
@@ -104,4 +115,4 @@ def check_update(
 
 def uses_dataset_clause(text: str) -> bool:
     """True when an update names its own dataset (``USING``, ``USING NAMED`` or ``WITH``)."""
-    return bool({"USING", "WITH"} & shape(text).keywords)
+    return shape(text).names_dataset
