@@ -68,7 +68,7 @@ class ResultCache:
         self._lock = threading.Lock()
         self.stats = CacheStats()
 
-    def _sync(self, generation: str) -> None:
+    def _sync(self, generation: str | None) -> None:
         """Drop everything computed on another generation (call with the lock held)."""
         if generation != self._generation:
             if self._bodies or self._forms:
@@ -79,13 +79,9 @@ class ResultCache:
             self._generation = generation
 
     def clear(self) -> None:
+        """Drop everything (after a write through this process)."""
         with self._lock:
-            if self._bodies or self._forms:
-                self.stats.invalidations += 1
-            self._bodies.clear()
-            self._forms.clear()
-            self._bytes = 0
-            self._generation = None
+            self._sync(None)
 
     def form(self, generation: str, key: _Key) -> tuple[QueryForm, list[str]] | None:
         with self._lock:
