@@ -14,8 +14,11 @@ import html
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from claimgraph.graph.store.base import QueryForm
 from claimgraph.graph.store.formats import FORMAT_ALIASES, RESULT_TYPES
@@ -105,9 +108,27 @@ def choose(form: QueryForm, format_values: list[str] | None = None) -> Choice | 
 
     ``format=`` (or ``output=``) wins over Accept; several values (SPARQLWrapper sends the
     short name and the media types) are tried in order."""
-    if format_values and any(v.strip() for v in format_values):
+    return choose_all(format_values)[form]
+
+
+def choose_all(format_values: list[str] | None = None) -> dict[QueryForm, Choice | None]:
+    """:func:`choose` for every form at once, before the query's form is known.
+
+    A client sends the same Accept header with every query, so the answer is memoised per
+    header and ``format=`` values: negotiation costs a dictionary look-up, not a parse."""
+    values = tuple(v for v in format_values or () if v.strip())
+    return _choices(request.headers.get("Accept", ""), values)
+
+
+@lru_cache(maxsize=256)
+def _choices(accept_header: str, format_values: tuple[str, ...]) -> dict[QueryForm, Choice | None]:
+    accept = parse_accept_header(accept_header, MIMEAccept)
+    return {form: _choose(form, accept, list(format_values)) for form in QueryForm}
+
+
+def _choose(form: QueryForm, accept: MIMEAccept, format_values: list[str]) -> Choice | None:
+    if format_values:
         return _from_format_values(form, format_values)
-    accept = request.accept_mimetypes
     standard = RESULT_TYPES[form]
     if not accept:
         return Choice(standard[0], standard[0])

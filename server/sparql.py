@@ -13,10 +13,12 @@ import select
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, request, stream_with_context
 from werkzeug.datastructures import MultiDict
+from werkzeug.sansio.utils import get_current_url
 
 from claimgraph.graph.store import QueryRequest, StoreError
 from claimgraph.graph.store.executor import watch_client
@@ -132,7 +134,13 @@ def parse_operation() -> Operation:
 
 def endpoint_iri() -> str:
     """The endpoint's own URL: the base IRI of queries and updates (the protocol allows it)."""
-    return request.base_url
+    return _base_url(request.scheme, request.host, request.root_path, request.path)
+
+
+@lru_cache(maxsize=64)
+def _base_url(scheme: str, host: str, root_path: str, path: str) -> str:
+    """``request.base_url``, memoised: its IRI decoding costs more than a point look-up."""
+    return get_current_url(scheme, host, root_path, path)
 
 
 def _bound_client_stalls() -> None:
@@ -217,6 +225,9 @@ def _run_query(op: Operation, check: Callable[[], bool] | None) -> Response:
         timeout = _client_timeout(op)
     except ProtocolError as exc:
         return exc.response()
+    # Negotiated before the form is known (for all three forms, memoised per Accept header):
+    # the engine can then serialize at once and send a small answer in one message.
+    choices = negotiation.choose_all(op.params.getlist("format") or op.params.getlist("output"))
     try:
         check_query(op.text, allow_service=settings.allow_service, limits=_limits())
         prepared = get_store().prepare(
@@ -226,11 +237,12 @@ def _run_query(op: Operation, check: Callable[[], bool] | None) -> Response:
                 named_graph_uris=op.params.getlist("named-graph-uri"),
                 base_iri=endpoint_iri(),
                 timeout=timeout,
+                formats={form: choice.produce for form, choice in choices.items() if choice is not None},
             )
         )
     except StoreError as exc:
         return store_error_response(exc)
-    choice = negotiation.choose(prepared.form, op.params.getlist("format") or op.params.getlist("output"))
+    choice = choices[prepared.form]
     if choice is None:
         prepared.close()
         offered = negotiation.offered(prepared.form)
@@ -238,9 +250,11 @@ def _run_query(op: Operation, check: Callable[[], bool] | None) -> Response:
             406,
             "none of the requested types is offered for this query; offered: " + ", ".join(offered),
         )
-    chunks = prepared.stream(choice.produce)
     try:
-        first = next(chunks, b"")  # errors before the first byte still get a proper status
+        whole = prepared.ready_body(choice.produce)
+        if whole is None:
+            chunks = prepared.stream(choice.produce)
+            first = next(chunks, b"")  # errors before the first byte still get a proper status
     except StoreError as exc:
         prepared.close()
         return store_error_response(exc)
@@ -254,10 +268,18 @@ def _run_query(op: Operation, check: Callable[[], bool] | None) -> Response:
             watch_client(None)
             prepared.close()
 
-    stream: Iterator[bytes] = body()
-    if choice.html:
-        stream = negotiation.html_view(prepared.form, choice.produce, stream, op.text)
-    response = Response(stream_with_context(stream), mimetype=choice.label)
+    if whole is not None:
+        prepared.close()
+        if choice.html:
+            page = negotiation.html_view(prepared.form, choice.produce, iter((whole,)), op.text)
+            response = Response(stream_with_context(page), mimetype=choice.label)
+        else:
+            response = Response(whole, mimetype=choice.label)  # one write, with a Content-Length
+    else:
+        stream: Iterator[bytes] = body()
+        if choice.html:
+            stream = negotiation.html_view(prepared.form, choice.produce, stream, op.text)
+        response = Response(stream_with_context(stream), mimetype=choice.label)
     response.headers["Vary"] = "Accept"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

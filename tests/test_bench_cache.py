@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from claimgraph.graph.store import EmbeddedStore, QueryRequest, UpdateRequest
+from claimgraph.graph.store import EmbeddedStore, QueryForm, QueryRequest, UpdateRequest
 from claimgraph.graph.store.cache import CachingStore, is_cacheable
 from tests.conftest import UPDATE_TOKEN, claimgraph, start_server, stop_server
 
@@ -146,3 +146,14 @@ def test_server_answers_from_fresh_data_after_http_update_and_cli_load(tmp_path:
         assert count() == 3
     finally:
         stop_server(srv)
+
+
+def test_a_whole_small_answer_is_cached_and_served_whole(cached: CachingStore) -> None:
+    """The server's fast path (types named up front, body in one piece) fills the cache too."""
+    request = QueryRequest(query=COUNT, formats={QueryForm.SOLUTIONS: JSON})
+    with cached.prepare(request) as prepared:
+        first = prepared.ready_body(JSON)
+    assert first is not None and _count(first) == 2 and cached.cache.stats.stored == 1
+    with cached.prepare(request) as prepared:
+        assert prepared.ready_body(JSON) == first
+    assert cached.cache.stats.hits == 1 and cached.cache.stats.misses == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ import psutil
 import pyoxigraph as ox
 import pytest
 
-from claimgraph.graph.store import EmbeddedStore, QueryRequest, QueryTimeout
+from claimgraph.graph.store import EmbeddedStore, QueryForm, QueryRequest, QueryTimeout
 
 CG = "https://w3id.org/claimgraph/ontology#"
 
@@ -103,3 +104,60 @@ def test_executors_end_when_their_server_process_is_killed(seed_store, tmp_path)
     finally:
         if owner.poll() is None:
             owner.kill()
+
+
+# -- one round trip: the server names the media type per form up front ---------------------------
+
+ALL_QUADS = "SELECT * WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"  # every seed quad: many 64 KiB chunks
+JSON = "application/sparql-results+json"
+
+
+def test_a_small_result_comes_whole_with_its_form_and_frees_its_executor_at_once(store) -> None:
+    """With the types named up front the executor answers in one message and is free again
+    before the caller even reads the body: more open queries than executors do not wait."""
+    request = QueryRequest("SELECT ?x WHERE { VALUES ?x { 1 2 } }", formats={QueryForm.SOLUTIONS: "text/csv"})
+    held = [store.prepare(request) for _ in range(3)]  # the pool has 2 executors
+    try:
+        for prepared in held:
+            assert prepared.form is QueryForm.SOLUTIONS and list(prepared.variables) == ["x"]
+            assert prepared.ready_body("text/csv") == b"x\r\n1\r\n2\r\n"
+    finally:
+        for prepared in held:
+            prepared.close()
+
+
+def test_without_types_up_front_the_executor_waits_to_be_told(store) -> None:
+    with store.prepare(QueryRequest("ASK {}")) as prepared:
+        assert prepared.ready_body(JSON) is None
+        assert b"".join(prepared.stream(JSON)) == b'{"head":{},"boolean":true}'
+
+
+def test_a_large_result_streams_in_chunks_with_or_without_types_up_front(store) -> None:
+    with store.prepare(QueryRequest(ALL_QUADS)) as prepared:
+        told = list(prepared.stream(JSON))
+    with store.prepare(QueryRequest(ALL_QUADS, formats={QueryForm.SOLUTIONS: JSON})) as prepared:
+        assert prepared.ready_body(JSON) is None  # too large for one message
+        ahead = list(prepared.stream(JSON))
+    assert len(ahead) > 1 and b"".join(ahead) == b"".join(told)
+    assert len(json.loads(b"".join(ahead))["results"]["bindings"]) > 3000
+
+
+@pytest.mark.parametrize("query", ["SELECT ?x WHERE { VALUES ?x { 1 } }", ALL_QUADS], ids=["whole", "streaming"])
+def test_asking_for_another_type_than_announced_still_gives_that_type(store, query) -> None:
+    """The executor already serialized (or is serializing) CSV; JSON is asked for: the query
+    runs again in JSON, and the pool keeps all its executors."""
+    with store.prepare(QueryRequest(query, formats={QueryForm.SOLUTIONS: "text/csv"})) as prepared:
+        body = b"".join(prepared.stream(JSON))
+    assert json.loads(body)["head"]["vars"]
+    assert len(store.pool._all) == 2 and store.ask("ASK {}")
+
+
+def test_a_result_abandoned_while_the_executor_streams_ahead_costs_that_executor_only(store) -> None:
+    before = {ex.process.pid for ex in store.pool._all}
+    prepared = store.prepare(QueryRequest(ALL_QUADS, formats={QueryForm.SOLUTIONS: JSON}))
+    streaming = prepared._ex  # mid-answer: the pipe is full, the executor blocked on it
+    prepared.close()
+    assert not streaming.process.is_alive()
+    after = {ex.process.pid for ex in store.pool._all}
+    assert len(after) == 2 and streaming.process.pid in before and streaming.process.pid not in after
+    assert store.ask("ASK {}")

@@ -167,3 +167,22 @@ def test_a_client_that_stops_reading_is_dropped_and_its_query_stopped(seed_store
         assert received < 100_000_000  # what sat in the buffers; the whole answer is 272 MB
     finally:
         stop_server(srv)
+
+
+def test_a_small_answer_is_sent_whole_with_a_length_and_a_large_one_chunked(stream_server) -> None:
+    """A small result arrives in one message from its executor and goes out with a
+    Content-Length; one above a chunk streams with chunked transfer encoding."""
+    small = requests.get(stream_server.url + "/sparql", params={"query": "SELECT ?x WHERE { VALUES ?x { 1 2 } }"},
+                         headers={"Accept": "text/csv"}, timeout=30)
+    assert small.status_code == 200 and small.content == b"x\r\n1\r\n2\r\n"
+    assert small.headers["Content-Length"] == str(len(small.content))
+    assert "Transfer-Encoding" not in small.headers
+    large = requests.get(stream_server.url + "/sparql", params={"query": MILLION.replace("?c WHERE", "WHERE")
+                                                                  .replace(f" VALUES ?c {{ {HUNDRED} }}", "")},
+                         headers={"Accept": "text/csv"}, timeout=60)
+    assert large.status_code == 200 and large.headers.get("Transfer-Encoding") == "chunked"
+    assert "Content-Length" not in large.headers
+    assert len(large.content.splitlines()) == 1 + 100 * 100
+    page = requests.get(stream_server.url + "/sparql", params={"query": "ASK {}"},
+                        headers={"Accept": "text/html"}, timeout=30)
+    assert page.status_code == 200 and "<strong>true</strong>" in page.text

@@ -4,6 +4,10 @@ A query runs in two steps so that content negotiation can depend on the query fo
 and a CONSTRUCT offer different formats) while the result still streams:
 ``prepared = store.prepare(request)`` parses and starts it and reports ``prepared.form``;
 ``prepared.stream(media_type)`` yields the serialized result in chunks.
+
+A caller that has already negotiated a media type for each form passes them in
+``QueryRequest.formats``: the engine then serializes at once, and a small result arrives in one
+piece with the form (``prepared.ready_body``) instead of after a second round trip.
 """
 
 from __future__ import annotations
@@ -92,6 +96,10 @@ class QueryRequest:
     base_iri: str | None = None
     substitutions: Mapping[str, ox.NamedNode | ox.Literal | ox.BlankNode] = field(default_factory=dict)
     timeout: float | None = None
+    #: The media type to serialize in, per form, when the caller knows it before the form is
+    #: known (the server negotiates all three up front). Not part of the question: two requests
+    #: that differ only here have the same answer.
+    formats: Mapping[QueryForm, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,14 @@ class PreparedQuery(ABC):
     @abstractmethod
     def close(self) -> None:
         """Abandon the query (the client went away); safe to call more than once."""
+
+    def ready_body(self, media_type: str) -> bytes | None:
+        """The whole result in ``media_type`` if it is already in memory, else None.
+
+        A small result that came in one piece (or from a cache) can be sent with a
+        Content-Length instead of as a chunked stream. After a body was returned the query is
+        finished; after None, call :meth:`stream` as usual."""
+        return None
 
     def __enter__(self) -> "PreparedQuery":
         return self

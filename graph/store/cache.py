@@ -254,17 +254,41 @@ class _CachedQuery(PreparedQuery):
         self.form = form
         self.variables = variables
         self._inner = inner
+        self._looked_up: str | None = None
 
-    def stream(self, media_type: str) -> Iterator[bytes]:
-        cache = self._store.cache
-        body_key = (*self._key, media_type)
-        body = cache.get(self._generation, body_key)
+    def _cached(self, media_type: str) -> bytes | None:
+        """The cached body in ``media_type``; a miss is counted once per query."""
+        if self._looked_up == media_type:
+            return None
+        self._looked_up = media_type
+        body = self._store.cache.get(self._generation, (*self._key, media_type))
         if body is not None:
             self.close()  # a started engine query is no longer needed
+        return body
+
+    def ready_body(self, media_type: str) -> bytes | None:
+        body = self._cached(media_type)
+        if body is not None:
+            return body
+        if self._inner is None:
+            self._inner = self._store.inner.prepare(self._request)
+        body = self._inner.ready_body(media_type)
+        if body is not None:
+            self._keep((*self._key, media_type), body)
+        return body
+
+    def stream(self, media_type: str) -> Iterator[bytes]:
+        body = self._cached(media_type)
+        if body is not None:
             return iter((body,))
         if self._inner is None:
             self._inner = self._store.inner.prepare(self._request)
-        return self._fill(self._inner.stream(media_type), body_key)
+        return self._fill(self._inner.stream(media_type), (*self._key, media_type))
+
+    def _keep(self, body_key: _Key, body: bytes) -> None:
+        """Cache a complete body if the data did not change while it was computed."""
+        if self._store.generation() == self._generation:
+            self._store.cache.put(self._generation, body_key, body)
 
     def _fill(self, chunks: Iterator[bytes], body_key: _Key) -> Iterator[bytes]:
         """Pass the engine's chunks on, keeping a copy while it stays under the entry limit."""
@@ -279,9 +303,8 @@ class _CachedQuery(PreparedQuery):
                 else:
                     kept.append(chunk)
             yield chunk
-        # Streamed to the end: keep it if the data did not change meanwhile.
-        if kept is not None and self._store.generation() == self._generation:
-            cache.put(self._generation, body_key, b"".join(kept))
+        if kept is not None:  # streamed to the end
+            self._keep(body_key, b"".join(kept))
 
     def close(self) -> None:
         inner, self._inner = self._inner, None

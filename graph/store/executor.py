@@ -18,8 +18,14 @@ runs in an executor process that holds a read-only snapshot of the on-disk store
   pipe in 64 KiB chunks; the pipe's back-pressure keeps memory flat however large the answer.
 * orphans: an executor whose server process died (SIGKILL) notices and exits.
 
-Messages from an executor: ``("form", form, variables)`` once the query is parsed and started,
-then ``("data", bytes)`` chunks and ``("end",)``; or ``("error", kind, message)`` at any point.
+Messages, one round trip for most queries. The request names the media type per query form
+when the server negotiated them up front; the executor then serializes at once and answers
+``("all", form, variables, media_type, bytes)`` when the whole result fits one chunk, or
+``("form", form, variables, media_type)`` followed by ``("data", bytes)`` chunks and ``("end",)``.
+Without a type for the form it answers ``("form", form, variables, None)`` and waits for
+``("format", media_type)`` (or ``("cancel",)``). ``("error", kind, message)`` may come at any
+point. Every wake-up of another process costs tens of microseconds; a point look-up is a
+fraction of a millisecond, so the number of messages is what a small query's latency is made of.
 """
 from __future__ import annotations
 
@@ -28,9 +34,11 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import queue
+import select
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +57,13 @@ from claimgraph.graph.store.base import (
 CHUNK_BYTES = 64 * 1024
 
 
-def read_generation(path: Path) -> str:
-    """The store's write counter; executors reopen their snapshot when it changes."""
+def read_generation(path: Path | str) -> str:
+    """The store's write counter; executors reopen their snapshot when it changes.
+
+    Read before every query, so kept to one plain open and read (no pathlib, no text layer)."""
     try:
-        return path.read_text()
+        with open(path, "rb") as fh:
+            return fh.read().decode()
     except FileNotFoundError:
         return ""
 
@@ -61,15 +72,21 @@ class _ChunkWriter:
     """A binary file-like object that ships pyoxigraph's output to the parent in chunks.
 
     Small results are held until the end, so a query that fails or times out before its
-    first chunk still gets a clean error status instead of a truncated 200."""
+    first chunk still gets a clean error status instead of a truncated 200. ``header`` (form,
+    variables, media type) is still to be sent when the parent has not heard of the form yet:
+    it goes with the whole body in one ``"all"`` message, or ahead of the first chunk."""
 
-    def __init__(self, conn: multiprocessing.connection.Connection) -> None:
+    def __init__(self, conn: multiprocessing.connection.Connection, header: tuple[Any, ...] | None) -> None:
         self.conn = conn
+        self.header = header
         self.buf = bytearray()
 
     def write(self, data: bytes) -> int:
         self.buf += data
         if len(self.buf) >= CHUNK_BYTES:
+            if self.header is not None:
+                self.conn.send(("form", *self.header))
+                self.header = None
             self.conn.send(("data", bytes(self.buf)))
             self.buf.clear()
         return len(data)
@@ -78,9 +95,14 @@ class _ChunkWriter:
         """pyoxigraph flushes as it goes; only the final drain in ``finish`` sends."""
 
     def finish(self) -> None:
-        if self.buf:
-            self.conn.send(("data", bytes(self.buf)))
-            self.buf.clear()
+        if self.header is not None:
+            self.conn.send(("all", *self.header, bytes(self.buf)))
+            self.header = None
+        else:
+            if self.buf:
+                self.conn.send(("data", bytes(self.buf)))
+            self.conn.send(("end",))
+        self.buf.clear()
 
 
 def _encode_term(term: Any) -> tuple[str, ...]:
@@ -140,26 +162,30 @@ def _execute(store: Any, request: dict[str, Any], conn: multiprocessing.connecti
         conn.send(("error", "engine", str(exc)))
         return
     if isinstance(result, ox.QueryBoolean):
-        conn.send(("form", QueryForm.BOOLEAN.value, []))
+        form, variables = QueryForm.BOOLEAN.value, []
     elif isinstance(result, ox.QuerySolutions):
-        conn.send(("form", QueryForm.SOLUTIONS.value, [v.value for v in result.variables]))
+        form, variables = QueryForm.SOLUTIONS.value, [v.value for v in result.variables]
     else:
-        conn.send(("form", QueryForm.GRAPH.value, []))
-    reply = conn.recv()
-    if reply[0] != "format":
-        return
-    media_type = reply[1]
-    writer = _ChunkWriter(conn)
+        form, variables = QueryForm.GRAPH.value, []
+    media_type = request["formats"].get(form)
+    if media_type is None:
+        conn.send(("form", form, variables, None))
+        reply = conn.recv()
+        if reply[0] != "format":
+            return
+        media_type = reply[1]
+        writer = _ChunkWriter(conn, None)
+    else:
+        writer = _ChunkWriter(conn, (form, variables, media_type))
     try:
         if isinstance(result, ox.QueryTriples):
             result.serialize(writer, rdf_format(media_type))
         else:
             result.serialize(writer, results_format(media_type))
-        writer.finish()
     except Exception as exc:
         conn.send(("error", "engine", str(exc)))
         return
-    conn.send(("end",))
+    writer.finish()
 
 
 #: Stack of the thread that runs queries in an executor. Oxigraph's parser and evaluator
@@ -212,7 +238,7 @@ def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: 
             return
         if not isinstance(request, dict):
             continue  # a stray "cancel" for a query that had already ended
-        current = read_generation(Path(gen_path))
+        current = read_generation(gen_path)
         try:
             if snapshot is None or current != generation:
                 # A pinned, immutable version: never a half-written or half-swapped store.
@@ -259,6 +285,14 @@ class _Executor:
         )
         self.process.start()
         child.close()
+        # One poll object for the pipe's life: Connection.poll builds a selector per call,
+        # which costs more than a point look-up's whole answer takes to arrive.
+        self._poller = select.poll()
+        self._poller.register(self.conn.fileno(), select.POLLIN)
+
+    def wait(self, seconds: float) -> bool:
+        """True when a message (or the end of the pipe) is ready within ``seconds``."""
+        return bool(self._poller.poll(max(seconds, 0) * 1000))
 
     def kill(self) -> None:
         try:
@@ -280,7 +314,10 @@ class ExecutorPool:
         self._db_path = db_path
         self._gen_path = gen_path
         self.default_timeout = default_timeout
-        self._idle: queue.Queue[_Executor] = queue.Queue()
+        # Last in, first out: under light load the same one or two executors answer everything,
+        # so their CPU caches and RocksDB block caches stay warm (a round robin over all of
+        # them doubled a point look-up's time in the executor).
+        self._idle: queue.LifoQueue[_Executor] = queue.LifoQueue()
         self._lock = threading.Lock()
         self._all: set[_Executor] = set()
         self._closed = False
@@ -314,6 +351,7 @@ class ExecutorPool:
             "named_graph_uris": list(request.named_graph_uris),
             "base_iri": request.base_iri,
             "substitutions": {k: _encode_term(v) for k, v in request.substitutions.items()},
+            "formats": {form.value: media_type for form, media_type in request.formats.items()},
         }
         # An idle executor may have died since its last query (killed by the OOM killer, say):
         # then the request goes to the next one; the dead one is replaced.
@@ -328,7 +366,11 @@ class ExecutorPool:
             if msg[0] == "error":
                 self._release(ex)
                 raise _error(msg[1], msg[2])
-            return _PooledQuery(self, ex, budget, QueryForm(msg[1]), msg[2])
+            if msg[0] == "all":
+                # The whole result came with the form: the executor is free again at once.
+                self._release(ex)
+                return _PooledQuery(self, request, None, budget, QueryForm(msg[1]), msg[2], msg[3], msg[4])
+            return _PooledQuery(self, request, ex, budget, QueryForm(msg[1]), msg[2], msg[3])
         raise EngineCrashed("the query engine processes keep failing to start; see the server log")
 
     def _acquire(self, budget: "_Budget") -> _Executor:
@@ -345,7 +387,7 @@ class ExecutorPool:
         """Wait for the executor's next message within the budget, or stop it."""
         try:
             try:
-                ready = budget.poll(ex.conn)
+                ready = budget.poll(ex)
             except QueryAbandoned:
                 self._discard(ex)
                 raise
@@ -397,7 +439,7 @@ def watch_client(check: Callable[[], bool] | None) -> None:
 class _Budget(TimeBudget):
     """A time budget that waits on an executor's pipe and watches for a client that left."""
 
-    def poll(self, conn: multiprocessing.connection.Connection) -> bool:
+    def poll(self, ex: _Executor) -> bool:
         """True when a message is ready; False when the budget ran out.
 
         Raises :class:`QueryAbandoned` when the client has gone meanwhile."""
@@ -407,7 +449,7 @@ class _Budget(TimeBudget):
             wait = max(self.remaining(), 0)
             if check is not None:
                 wait = min(wait, CLIENT_CHECK_S)
-            ready = conn.poll(wait)
+            ready = ex.wait(wait)
             self.spent += time.monotonic() - start
             if ready:
                 return True
@@ -439,27 +481,70 @@ def _error(kind: str, message: str) -> StoreError:
 
 
 class _PooledQuery(PreparedQuery):
+    """A query in (or back from) an executor.
+
+    ``media_type`` is what the executor is already serializing in (None: it waits to be
+    told); ``body`` is the whole result when it came in one message."""
+
     def __init__(
-        self, pool: ExecutorPool, ex: _Executor, budget: _Budget, form: QueryForm, variables: list[str]
+        self,
+        pool: ExecutorPool,
+        request: QueryRequest,
+        ex: _Executor | None,
+        budget: _Budget,
+        form: QueryForm,
+        variables: list[str],
+        media_type: str | None,
+        body: bytes | None = None,
     ) -> None:
         self._pool = pool
-        self._ex: _Executor | None = ex
+        self._request = request
+        self._ex = ex
         self._budget = budget
         self.form = form
         self.variables = variables
+        self._media_type = media_type
+        self._body = body
         self._started = False
 
+    def ready_body(self, media_type: str) -> bytes | None:
+        if self._body is None or self._media_type != media_type or self._started:
+            return None
+        body, self._body = self._body, None
+        self._started = True
+        return body
+
+    def _again(self, media_type: str) -> Iterator[bytes]:
+        """The result in another type than the one asked for up front: run the query again."""
+        self.close()
+        again = self._pool.prepare(replace(self._request, formats={self.form: media_type}))
+        try:
+            yield from again.stream(media_type)
+        finally:
+            again.close()
+
     def stream(self, media_type: str) -> Iterator[bytes]:
-        ex = self._ex
-        if ex is None or self._started:
+        if self._started:
             raise StoreError("this query was already streamed or closed")
         self._started = True
-        try:
-            ex.conn.send(("format", media_type))
-        except (OSError, ValueError):
-            self._ex = None
-            self._pool._discard(ex)
-            raise EngineCrashed("the query engine process died before sending its result") from None
+        if self._body is not None or (self._media_type is not None and self._media_type != media_type):
+            if self._media_type == media_type:
+                body, self._body = self._body, None
+                return iter((body,))
+            return self._again(media_type)
+        return self._receive_chunks(media_type)
+
+    def _receive_chunks(self, media_type: str) -> Iterator[bytes]:
+        ex = self._ex
+        if ex is None:
+            raise StoreError("this query was already streamed or closed")
+        if self._media_type is None:
+            try:
+                ex.conn.send(("format", media_type))
+            except (OSError, ValueError):
+                self._ex = None
+                self._pool._discard(ex)
+                raise EngineCrashed("the query engine process died before sending its result") from None
         while True:
             try:
                 msg = self._pool._receive(ex, self._budget)
@@ -478,10 +563,11 @@ class _PooledQuery(PreparedQuery):
                 raise _error(msg[1], msg[2])
 
     def close(self) -> None:
+        self._body = None
         ex, self._ex = self._ex, None
         if ex is None:
             return
-        if not self._started:
+        if not self._started and self._media_type is None:
             # Parsed but never streamed (e.g. no acceptable format): the executor waits.
             try:
                 ex.conn.send(("cancel",))
