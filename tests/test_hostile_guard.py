@@ -68,3 +68,33 @@ def test_dataset_clauses_in_updates() -> None:
 def test_the_tokenizer_survives_garbage() -> None:
     for text in ("'unterminated", '"""never closed', "<<<>>>", "\x00\x01{", "}}}}((", "#", ""):
         shape(text)
+
+
+def test_the_character_count_shortcut_never_lets_through_what_the_tokenizer_refuses() -> None:
+    """check_query skips the tokenizer when raw character counts prove a query small; those
+    counts must bound the token counts from above, for any text."""
+    import random
+
+    from claimgraph.graph.store.guard import _surely_small
+
+    limits = Limits(max_depth=6, max_operators=8)
+    pieces = ["{", "}", "(", ")", "[", "]", "+", "-", "&&", "||", "!=", "<=", "<http://e/a>", "'{('",
+              '"[+"', "# {{{\n", " UNION ", " union ", " OPTIONAL ", " MINUS ", " SERVICE ", " service ",
+              "?x", " ex:p ", " 1.5 ", "@de", " ſervice "]
+    rnd = random.Random(7)
+    checked = 0
+    for _ in range(20_000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randrange(1, 14)))
+        if not _surely_small(text, limits):
+            continue
+        checked += 1
+        s = shape(text)
+        assert s.depth <= limits.max_depth and s.operators <= limits.max_operators, text
+        assert "SERVICE" not in s.keywords, text
+    assert checked > 1000  # the shortcut does take most small queries
+
+
+def test_the_shortcut_still_refuses_through_the_tokenizer() -> None:
+    with pytest.raises(QueryRejected, match="SERVICE"):
+        check_query("SELECT * { ?s ?p ?o SERVICE <http://10.0.0.1/> { } }")
+    check_query('SELECT * { ?s ?p "SERVICE" }')  # the word in a string: tokenized, then accepted
