@@ -216,9 +216,17 @@ def make_servers(names: Sequence[str], data: Path, ox_dir: Path, cg_dir: Path, a
          "claimgraph.server.wsgi:app"],
         "/sparql", {**cg_env, "CLAIMGRAPH_CACHE_BYTES": "0", "CLAIMGRAPH_STORE": str(cg_dir)})
     if args.cg_variant:
-        # The same server from another source tree (a change being measured), cache off.
-        table["claimgraph-variant"] = Server("claimgraph-variant", cg, "/sparql", {
-            **cg_env, "CLAIMGRAPH_CACHE_BYTES": "0", "PYTHONPATH": str(Path(args.cg_variant).resolve())})
+        # The same server from another version (a change being measured), cache off: either a
+        # virtual environment (its bin/python runs it) or a folder put first on PYTHONPATH. An
+        # editable install's import hook wins over PYTHONPATH, so a venv is the reliable way.
+        variant = Path(args.cg_variant).resolve()
+        if (variant / "bin" / "python").exists():
+            # -P: the current folder (this checkout) must not shadow the variant's package.
+            table["claimgraph-variant"] = Server("claimgraph-variant", [str(variant / "bin" / "python"), "-P", *cg[1:]],
+                                                 "/sparql", {**cg_env, "CLAIMGRAPH_CACHE_BYTES": "0"})
+        else:
+            table["claimgraph-variant"] = Server("claimgraph-variant", cg, "/sparql", {
+                **cg_env, "CLAIMGRAPH_CACHE_BYTES": "0", "PYTHONPATH": str(variant)})
         names = [*names, "claimgraph-variant"]
     return [table[n] for n in names]
 
@@ -573,8 +581,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--cg-executors", type=int, default=0, help="query executors per worker (0: the default)")
     p.add_argument("--cache-mb", type=int, default=64, help="result cache of claimgraph+cache")
     p.add_argument("--cg-variant", default=None,
-                   help="also run 'claimgraph-variant': claimgraph imported from this directory (PYTHONPATH), "
-                        "to measure a change side by side")
+                   help="also run 'claimgraph-variant', cache off, to measure a change side by side: a virtual "
+                        "environment with that version installed (its bin/python runs it), or a folder to put "
+                        "first on PYTHONPATH")
     p.add_argument("--request-timeout", type=float, default=120.0,
                    help="seconds before a query is recorded as too slow (and not asked again of that server)")
     p.add_argument("--seed", type=int, default=1)
