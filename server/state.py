@@ -13,8 +13,9 @@ _KEY = "claimgraph.store"
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    """Open the store for this app (executor processes start lazily, on the first query)."""
+    """Open the store for this app and start its query executors (they open the store meanwhile)."""
     store = open_store(settings)
+    store.warm_up()
     app.extensions[_KEY] = store
     atexit.register(store.close)
 

@@ -228,6 +228,9 @@ class Store(ABC):
         self.dump(buf, media_type)
         yield buf.getvalue()
 
+    def warm_up(self) -> None:
+        """Start at once what the first query would otherwise wait for (a server calls this)."""
+
     @abstractmethod
     def is_empty(self) -> bool:
         """True when the store holds no quad at all."""

@@ -237,6 +237,9 @@ class CachingStore(Store):
     def is_empty(self) -> bool:
         return self.inner.is_empty()
 
+    def warm_up(self) -> None:
+        self.inner.warm_up()
+
     def close(self) -> None:
         self.cache.clear()
         self.inner.close()

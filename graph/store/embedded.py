@@ -242,6 +242,10 @@ class EmbeddedStore(Store):
     def prepare(self, request: QueryRequest) -> PreparedQuery:
         return self.pool.prepare(request)
 
+    def warm_up(self) -> None:
+        """Start the executor processes now; each opens its snapshot before its first query."""
+        self.pool
+
     @contextlib.contextmanager
     def reader(self) -> Iterator[ox.Store]:
         """A pinned read-only handle in this process, for dumps and counts (not for user queries)."""

@@ -225,12 +225,44 @@ def _limit_memory(extra_bytes: int | None) -> None:
         pass  # not Linux: no cap
 
 
+class _Snapshot:
+    """The pinned version an executor reads, reopened whenever the store's generation changes."""
+
+    def __init__(self, db_path: str, gen_path: str, memory_bytes: int) -> None:
+        self.db_path = db_path
+        self.gen_path = gen_path
+        self.memory_bytes = memory_bytes
+        self.current: Any = None
+        self.generation: str | None = None
+
+    def store(self) -> Any:
+        """The pyoxigraph store of the newest version (raises OSError when it cannot be opened)."""
+        from claimgraph.graph.store.snapshots import open_snapshot
+
+        generation = read_generation(self.gen_path)
+        if self.current is None or generation != self.generation:
+            # A pinned, immutable version: never a half-written or half-swapped store.
+            if self.current is not None:
+                self.current.close()
+            self.current = None
+            if self.memory_bytes > 0:
+                _limit_memory(None)  # RocksDB starts threads while it opens
+            self.current = open_snapshot(self.db_path)
+            self.generation = generation
+            if self.memory_bytes > 0:
+                _limit_memory(self.memory_bytes)
+        return self.current.store
+
+
 def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: str, memory_bytes: int) -> None:
     """Serve queries until the pipe closes."""
-    from claimgraph.graph.store.snapshots import open_snapshot
-
-    snapshot = None
-    generation = None
+    snapshot = _Snapshot(db_path, gen_path, memory_bytes)
+    try:
+        # Open the store before the first query arrives: a fresh executor (at start, or one
+        # replacing a killed executor) must not make its first client wait for RocksDB.
+        snapshot.store()
+    except OSError:
+        pass  # reported to the first query, which tries again
     while True:
         try:
             request = conn.recv()
@@ -238,24 +270,13 @@ def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: 
             return
         if not isinstance(request, dict):
             continue  # a stray "cancel" for a query that had already ended
-        current = read_generation(gen_path)
         try:
-            if snapshot is None or current != generation:
-                # A pinned, immutable version: never a half-written or half-swapped store.
-                if snapshot is not None:
-                    snapshot.close()
-                snapshot = None
-                if memory_bytes > 0:
-                    _limit_memory(None)  # RocksDB starts threads while it opens
-                snapshot = open_snapshot(db_path)
-                generation = current
-                if memory_bytes > 0:
-                    _limit_memory(memory_bytes)
+            store = snapshot.store()
         except OSError as exc:
             conn.send(("error", "engine", f"cannot open the store: {exc}"))
             continue
         try:
-            _execute(snapshot.store, request, conn)
+            _execute(store, request, conn)
         except (BrokenPipeError, EOFError, OSError):
             return  # the server hung up; nothing left to answer
         except Exception as exc:  # a bug here must cost one request, not the executor
