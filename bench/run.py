@@ -126,9 +126,11 @@ class Server:
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
+    start_timeout: float = 1800.0
 
     def start(self, logdir: Path, timeout: float) -> float:
         """Start the server and return seconds until it answered a first query."""
+        self.start_timeout = timeout
         self.port = free_port()
         cmd = [c.replace("{port}", str(self.port)) for c in self.command]
         self.log = logdir / f"{self.name}.log"
@@ -162,6 +164,13 @@ class Server:
 
     def client(self) -> Client:
         return Client("127.0.0.1", self.port, self.path)
+
+    def restart(self) -> None:
+        """Stop and start again (same log). After a request was given up, a server that cannot
+        cancel it (rdflib-endpoint) would stay busy with it and time out every later request."""
+        assert self.log is not None
+        self.stop()
+        self.start(self.log.parent, self.start_timeout)
 
     def rss(self) -> int:
         """Resident memory of the server and all its children (gunicorn workers, executors)."""
@@ -307,6 +316,9 @@ def phase_latency(servers: list[Server], manifest: dict[str, Any], iterations: i
                     status, body = clients[s.name].query(text, q.accept)
                 except TimeoutError:
                     too_slow.add((s.name, q.name))  # given up for the rest of the run
+                    clients[s.name].close()
+                    s.restart()  # free of the abandoned computation for the next queries
+                    clients[s.name] = s.client()
                     continue
                 elapsed = time.perf_counter() - t0
                 if status != 200:

@@ -148,3 +148,31 @@ def test_targets_table_says_met_or_missed_for_each_target(results: dict) -> None
         line = next((row for row in table.splitlines() if target in row), None)
         assert line is not None, target
         assert line.rstrip(" |").endswith(("met", "missed")), line
+
+
+def test_a_server_that_times_out_is_restarted_and_measured_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A given-up request leaves some servers busy with it (rdflib-endpoint cannot cancel): the
+    latency phase restarts a server after a timeout, records that query as too slow and goes on."""
+    import bench.run as run
+    from bench.queries import BenchQuery
+
+    man = generate_file(tmp_path / "g.nq", 2000, seed=3)
+    ox_dir = tmp_path / "ox"
+    subprocess.run([str(Path(sys.executable).parent / "oxigraph"), "load", "--location", str(ox_dir),
+                    "--file", str(tmp_path / "g.nq")], check=True, capture_output=True)
+    server = run.Server("oxigraph", [str(Path(sys.executable).parent / "oxigraph"), "serve", "--location",
+                                     str(ox_dir), "--bind", "127.0.0.1:{port}"], "/query")
+    server.start(tmp_path, 60)
+    first_pid = server.process.pid
+    # Millions of joined rows: far past a 50 ms limit even on 2 000 triples.
+    cross = BenchQuery("cross", "a cross join", "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+    try:
+        monkeypatch.setattr(run, "REQUEST_TIMEOUT", 0.05)
+        result = run.phase_latency([server], json.loads((tmp_path / "g.nq.json").read_text()), 2, 1,
+                                   [cross, MIX[0]])
+        assert result["timed_out"] == ["oxigraph/cross"]
+        assert server.process.pid != first_pid  # restarted...
+        assert result["queries"]["point_claim"]["servers"]["oxigraph"]["n"] == 2  # ...and measured on
+        assert server.client().query(MIX[0].text(man.claims_sample[0]))[0] == 200
+    finally:
+        server.stop()
