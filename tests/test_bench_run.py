@@ -51,7 +51,7 @@ def test_generator_writes_the_claimgraph_layout(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
     bin_dir = Path(sys.executable).parent
-    missing = [name for name in ("oxigraph", "rdflib-endpoint") if not (bin_dir / name).exists()]
+    missing = [name for name in ("oxigraph", "rdflib-endpoint", "granian") if not (bin_dir / name).exists()]
     assert not missing, f"reference servers not installed ({missing}): run `make install` (the bench extra)"
     work = tmp_path_factory.mktemp("bench")
     out = work / "tiny.json"
@@ -64,6 +64,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     data = json.loads(out.read_text())
     data["_stdout"] = done.stdout
+    data["_workdir"] = str(work)
     return data
 
 
@@ -176,3 +177,22 @@ def test_a_server_that_times_out_is_restarted_and_measured_on(tmp_path: Path, mo
         assert server.client().query(MIX[0].text(man.claims_sample[0]))[0] == 200
     finally:
         server.stop()
+
+
+def test_floor_compares_claimgraph_with_the_bare_http_servers(results: dict, tmp_path: Path) -> None:
+    """bench.floor on the stores bench.run left: every server measured, numbers in range."""
+    out = tmp_path / "floor.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.floor", "--workdir", results["_workdir"], "--triples", "3000",
+         "--requests", "40", "--rounds", "2", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=240,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    floor = json.loads(out.read_text())
+    assert list(floor["servers"]) == ["oxigraph", "hello (gunicorn)", "claimgraph (gunicorn)",
+                                      "hello (granian)", "claimgraph (granian)"]
+    for name, entry in floor["servers"].items():
+        assert entry["n"] == 80 and 0 < entry["median_ms"] <= entry["p90_ms"], name
+        assert entry["server_cpu_ms_per_request"] >= 0, name
+    assert floor["servers"]["oxigraph"]["ratio_to_oxigraph"] == 1.0
+    assert "| claimgraph (gunicorn) |" in done.stdout

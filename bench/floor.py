@@ -1,0 +1,144 @@
+"""Where a small query's time goes: claimgraph against the floors beneath it, side by side.
+
+A point look-up on the Oxigraph server takes a few tenths of a millisecond. This script measures,
+on the stores a ``bench.run`` left behind, how much of claimgraph's time is the HTTP server and
+Flask alone: a Flask app that answers every GET with a fixed body (``hello``), under gunicorn with
+claimgraph's worker shape and under granian, next to claimgraph under both and the Oxigraph server.
+Sequential keep-alive requests, servers rotated each round; per server the median and p90
+latency and the server's CPU time per request (its whole process tree).
+
+    python -m bench.floor --workdir var/bench --triples 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from bench import run
+from bench.queries import MIX, draw
+
+#: The minimal app: what gunicorn + Flask cost before claimgraph does anything.
+HELLO_APP = "bench.hello:app"
+
+
+def servers(workdir: Path, triples: int, workers: int, threads: int) -> list[run.Server]:
+    tag = str(triples)
+    cg_dir, ox_dir = workdir / f"claimgraph-{tag}", workdir / f"oxigraph-{tag}"
+    for folder in (cg_dir, ox_dir):
+        if not folder.exists():
+            raise SystemExit(f"{folder} is missing: run `python -m bench.run --triples {triples}` first")
+    env = {"CLAIMGRAPH_CACHE_BYTES": "0", "CLAIMGRAPH_STORE": str(cg_dir)}
+    gunicorn = [str(run.BIN / "gunicorn"), "--worker-class", "gthread", "--workers", str(workers),
+                "--threads", str(threads), "--bind", "127.0.0.1:{port}"]
+    granian = [str(run.BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", "{port}",
+               "--workers", str(workers), "--blocking-threads", str(threads)]
+    found = [
+        run.Server("oxigraph", [str(run.BIN / "oxigraph"), "serve", "--location", str(ox_dir),
+                                "--bind", "127.0.0.1:{port}"], "/query"),
+        run.Server("hello (gunicorn)", [*gunicorn, HELLO_APP], "/sparql"),
+        run.Server("claimgraph (gunicorn)", [str(run.BIN / "python"), "-m", "claimgraph.cli", "serve", "--store",
+                                             str(cg_dir), "--host", "127.0.0.1", "--port", "{port}", "--workers",
+                                             str(workers), "--threads", str(threads)], "/sparql", env),
+    ]
+    if (run.BIN / "granian").exists():  # optional: not a dependency of claimgraph
+        found += [run.Server("hello (granian)", [*granian, HELLO_APP], "/sparql"),
+                  run.Server("claimgraph (granian)", [*granian, "claimgraph.server.wsgi:app"], "/sparql", env)]
+    return found
+
+
+def cpu_seconds(server: run.Server) -> float:
+    """CPU time used so far by the server's whole process tree."""
+    assert server.process is not None
+    root = psutil.Process(server.process.pid)
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            t = proc.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def measure(found: list[run.Server], texts: list[str], rounds: int, accept: str) -> dict[str, Any]:
+    samples: dict[str, list[float]] = {s.name: [] for s in found}
+    cpu: dict[str, float] = {s.name: 0.0 for s in found}
+    for r in range(rounds):
+        for s in run.rotated(found, r):
+            client = s.client()
+            for text in texts[:20]:  # warm the connection and the caches
+                client.query(text, accept)
+            before = cpu_seconds(s)
+            for text in texts:
+                t0 = time.perf_counter()
+                status, _ = client.query(text, accept)
+                samples[s.name].append((time.perf_counter() - t0) * 1000)
+                if status != 200:
+                    raise RuntimeError(f"{s.name} answered {status}")
+            cpu[s.name] += cpu_seconds(s) - before
+            client.close()
+    out: dict[str, Any] = {}
+    for name, ts in samples.items():
+        ts.sort()
+        out[name] = {"median_ms": round(statistics.median(ts), 3), "p90_ms": round(ts[int(len(ts) * 0.9)], 3),
+                     "server_cpu_ms_per_request": round(cpu[name] / len(ts) * 1000, 3), "n": len(ts)}
+    base = out["oxigraph"]["median_ms"]
+    for entry in out.values():
+        entry["ratio_to_oxigraph"] = round(entry["median_ms"] / base, 2)
+    return out
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = [f"Point look-up (`{result['query']}`), {result['requests']} sequential keep-alive requests per server "
+             f"in {result['rounds']} rotated rounds; load average at start {result['load_average_at_start']}.", "",
+             "| server | median ms | p90 ms | ratio | server CPU ms/request |", "|---|---|---|---|---|"]
+    for name, e in result["servers"].items():
+        lines.append(f"| {name} | {e['median_ms']} | {e['p90_ms']} | {e['ratio_to_oxigraph']}x | "
+                     f"{e['server_cpu_ms_per_request']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--workdir", type=Path, default=Path("var/bench"))
+    p.add_argument("--triples", type=int, default=1_000_000, help="which bench.run data set to use")
+    p.add_argument("--requests", type=int, default=1000, help="requests per server and round")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--json", type=Path, default=None)
+    args = p.parse_args(argv)
+    manifest = json.loads((args.workdir / f"claims-{args.triples}.nq.json").read_text())
+    query = MIX[0]
+    rnd = random.Random(1)
+    texts = [draw(query, manifest, rnd) for _ in range(args.requests)]
+    found = servers(args.workdir, args.triples, args.workers, args.threads)
+    logdir = args.workdir / "logs-floor"
+    logdir.mkdir(parents=True, exist_ok=True)
+    load = [round(x, 2) for x in psutil.getloadavg()]
+    try:
+        for s in found:
+            s.start(logdir, 300)
+        result = {"query": query.name, "requests": args.requests, "rounds": args.rounds,
+                  "load_average_at_start": load, "servers": measure(found, texts, args.rounds, query.accept)}
+    finally:
+        for s in found:
+            s.stop()
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    sys.stdout.write(markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
