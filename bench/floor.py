@@ -31,7 +31,7 @@ from bench.queries import MIX, draw
 HELLO_APP = "bench.hello:app"
 
 
-def servers(workdir: Path, triples: int, workers: int, threads: int) -> list[run.Server]:
+def servers(workdir: Path, triples: int, workers: int, threads: int, variant: Path | None = None) -> list[run.Server]:
     tag = str(triples)
     cg_dir, ox_dir = workdir / f"claimgraph-{tag}", workdir / f"oxigraph-{tag}"
     for folder in (cg_dir, ox_dir):
@@ -50,6 +50,11 @@ def servers(workdir: Path, triples: int, workers: int, threads: int) -> list[run
                                              str(cg_dir), "--host", "127.0.0.1", "--port", "{port}", "--workers",
                                              str(workers), "--threads", str(threads)], "/sparql", env),
     ]
+    if variant is not None:  # another claimgraph version installed in a virtual environment
+        found.append(run.Server("claimgraph variant (gunicorn)", [
+            str(variant / "bin" / "python"), "-P", "-m", "claimgraph.cli", "serve", "--store", str(cg_dir),
+            "--host", "127.0.0.1", "--port", "{port}", "--workers", str(workers), "--threads", str(threads)],
+            "/sparql", env))
     if (run.BIN / "granian").exists():  # optional: not a dependency of claimgraph
         found += [run.Server("hello (granian)", [*granian, HELLO_APP], "/sparql"),
                   run.Server("claimgraph (granian)", [*granian, "claimgraph.server.wsgi:app"], "/sparql", env)]
@@ -117,12 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--json", type=Path, default=None)
+    p.add_argument("--cg-variant", type=Path, default=None,
+                   help="also measure the claimgraph installed in this virtual environment (a before/after)")
     args = p.parse_args(argv)
     manifest = json.loads((args.workdir / f"claims-{args.triples}.nq.json").read_text())
     query = MIX[0]
     rnd = random.Random(1)
     texts = [draw(query, manifest, rnd) for _ in range(args.requests)]
-    found = servers(args.workdir, args.triples, args.workers, args.threads)
+    found = servers(args.workdir, args.triples, args.workers, args.threads, args.cg_variant)
     logdir = args.workdir / "logs-floor"
     logdir.mkdir(parents=True, exist_ok=True)
     load = [round(x, 2) for x in psutil.getloadavg()]

@@ -60,6 +60,9 @@ def markdown(r: dict[str, Any]) -> str:
             out += [f"Given up after {r['latency']['request_timeout_s']:g} s: {', '.join(r['latency']['timed_out'])}", ""]
         if r["latency"]["mismatches"] or r["latency"]["errors"]:
             out += [f"Result mismatches: {r['latency']['mismatches']}; errors: {r['latency']['errors']}", ""]
+            for where, said in r["latency"].get("error_samples", {}).items():
+                out += [f"- {where} answered {said}"]
+            out += [""]
     if "repeated" in r:
         rep = r["repeated"]
         rows = [[n, v, rep.get("ratio_to_oxigraph", {}).get(n)] for n, v in rep["mix_median_total_ms"].items()]

@@ -303,6 +303,7 @@ def phase_latency(servers: list[Server], manifest: dict[str, Any], iterations: i
     samples: dict[str, dict[str, list[float]]] = {q.name: {s.name: [] for s in servers} for q in queries}
     mismatches: list[str] = []
     errors: dict[str, int] = {}
+    error_samples: dict[str, str] = {}
     too_slow: set[tuple[str, str]] = set()
     for i in range(iterations):
         for q in queries:
@@ -323,6 +324,8 @@ def phase_latency(servers: list[Server], manifest: dict[str, Any], iterations: i
                 elapsed = time.perf_counter() - t0
                 if status != 200:
                     errors[f"{s.name}/{q.name}"] = errors.get(f"{s.name}/{q.name}", 0) + 1
+                    # What the server said, to tell a bench problem from a server problem.
+                    error_samples.setdefault(f"{s.name}/{q.name}", f"{status}: {body[:300]!r}")
                     continue
                 samples[q.name][s.name].append(elapsed)
                 if i < 2:
@@ -332,6 +335,7 @@ def phase_latency(servers: list[Server], manifest: dict[str, Any], iterations: i
     for c in clients.values():
         c.close()
     result: dict[str, Any] = {"queries": {}, "mismatches": mismatches, "errors": errors,
+                              "error_samples": error_samples,
                               "timed_out": sorted(f"{s}/{q}" for s, q in too_slow),
                               "request_timeout_s": REQUEST_TIMEOUT}
     for q in queries:
@@ -510,7 +514,7 @@ def environment() -> dict[str, Any]:
                 break
     versions = {}
     for dist in ("pyoxigraph", "oxigraph", "rdflib", "oxrdflib", "rdflib-endpoint", "uvicorn", "fastapi",
-                 "flask", "gunicorn", "claimgraph"):
+                 "flask", "gunicorn", "granian", "claimgraph"):
         with contextlib.suppress(metadata.PackageNotFoundError):
             versions[dist] = metadata.version(dist)
     return {
