@@ -61,20 +61,6 @@ def servers(workdir: Path, triples: int, workers: int, threads: int, variant: Pa
     return found
 
 
-def cpu_seconds(server: run.Server) -> float:
-    """CPU time used so far by the server's whole process tree."""
-    assert server.process is not None
-    root = psutil.Process(server.process.pid)
-    total = 0.0
-    for proc in [root, *root.children(recursive=True)]:
-        try:
-            t = proc.cpu_times()
-            total += t.user + t.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
-
-
 def measure(found: list[run.Server], texts: list[str], rounds: int, accept: str) -> dict[str, Any]:
     samples: dict[str, list[float]] = {s.name: [] for s in found}
     cpu: dict[str, float] = {s.name: 0.0 for s in found}
@@ -83,14 +69,14 @@ def measure(found: list[run.Server], texts: list[str], rounds: int, accept: str)
             client = s.client()
             for text in texts[:20]:  # warm the connection and the caches
                 client.query(text, accept)
-            before = cpu_seconds(s)
+            before = s.cpu_seconds()
             for text in texts:
                 t0 = time.perf_counter()
                 status, _ = client.query(text, accept)
                 samples[s.name].append((time.perf_counter() - t0) * 1000)
                 if status != 200:
                     raise RuntimeError(f"{s.name} answered {status}")
-            cpu[s.name] += cpu_seconds(s) - before
+            cpu[s.name] += s.cpu_seconds() - before
             client.close()
     out: dict[str, Any] = {}
     for name, ts in samples.items():

@@ -172,19 +172,31 @@ class Server:
         self.stop()
         self.start(self.log.parent, self.start_timeout)
 
-    def rss(self) -> int:
-        """Resident memory of the server and all its children (gunicorn workers, executors)."""
+    def _tree(self) -> list[psutil.Process]:
+        """The server and all its children (gunicorn workers, executors)."""
         if self.process is None:
-            return 0
+            return []
         try:
             root = psutil.Process(self.process.pid)
-            procs = [root, *root.children(recursive=True)]
+            return [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
-            return 0
+            return []
+
+    def rss(self) -> int:
+        """Resident memory of the server and all its children."""
         total = 0
-        for p in procs:
+        for p in self._tree():
             with contextlib.suppress(psutil.NoSuchProcess):
                 total += p.memory_info().rss
+        return total
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server and all its children have used so far."""
+        total = 0.0
+        for p in self._tree():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                t = p.cpu_times()
+                total += t.user + t.system
         return total
 
     def stop(self) -> None:
