@@ -273,9 +273,7 @@ class _CachedQuery(PreparedQuery):
         body = self._cached(media_type)
         if body is not None:
             return body
-        if self._inner is None:
-            self._inner = self._store.inner.prepare(self._request)
-        body = self._inner.ready_body(media_type)
+        body = self._engine().ready_body(media_type)
         if body is not None:
             self._keep((*self._key, media_type), body)
         return body
@@ -284,9 +282,13 @@ class _CachedQuery(PreparedQuery):
         body = self._cached(media_type)
         if body is not None:
             return iter((body,))
+        return self._fill(self._engine().stream(media_type), (*self._key, media_type))
+
+    def _engine(self) -> PreparedQuery:
+        """The engine's query, started now if the form came from the cache."""
         if self._inner is None:
             self._inner = self._store.inner.prepare(self._request)
-        return self._fill(self._inner.stream(media_type), (*self._key, media_type))
+        return self._inner
 
     def _keep(self, body_key: _Key, body: bytes) -> None:
         """Cache a complete body if the data did not change while it was computed."""

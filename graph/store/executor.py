@@ -547,12 +547,13 @@ class _PooledQuery(PreparedQuery):
     def stream(self, media_type: str) -> Iterator[bytes]:
         if self._started:
             raise StoreError("this query was already streamed or closed")
-        self._started = True
-        if self._body is not None or (self._media_type is not None and self._media_type != media_type):
-            if self._media_type == media_type:
-                body, self._body = self._body, None
-                return iter((body,))
+        if self._media_type not in (None, media_type):
+            self._started = True
             return self._again(media_type)
+        body = self.ready_body(media_type)
+        if body is not None:
+            return iter((body,))
+        self._started = True
         return self._receive_chunks(media_type)
 
     def _receive_chunks(self, media_type: str) -> Iterator[bytes]:
