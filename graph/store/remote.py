@@ -333,6 +333,11 @@ class _RemoteQuery(PreparedQuery):
         self._probe = None
 
 
+def _with_base(text: str, base_iri: str | None) -> str:
+    """The request's base IRI as a BASE declaration: the protocol has no parameter for it."""
+    return f"BASE {ox.NamedNode(base_iri)}\n{text}" if base_iri else text
+
+
 class RemoteStore(Store):
     """A SPARQL 1.1 service reached over HTTP (query, update and Graph Store endpoints)."""
 
@@ -470,8 +475,7 @@ class RemoteStore(Store):
         text = request.query
         if request.substitutions:
             text = lexer.bind_values(text, request.substitutions)
-        if request.base_iri:
-            text = f"BASE {ox.NamedNode(request.base_iri)}\n{text}"
+        text = _with_base(text, request.base_iri)
         data: dict[str, Any] = {"query": text}
         if request.default_graph_uris or request.named_graph_uris:
             data["default-graph-uri"] = list(request.default_graph_uris)
@@ -523,10 +527,7 @@ class RemoteStore(Store):
     # -- updates ------------------------------------------------------------------------
 
     def update(self, request: UpdateRequest) -> None:
-        text = request.update
-        if request.base_iri:
-            text = f"BASE {ox.NamedNode(request.base_iri)}\n{text}"
-        data: dict[str, Any] = {"update": text}
+        data: dict[str, Any] = {"update": _with_base(request.update, request.base_iri)}
         if request.using_graph_uris or request.using_named_graph_uris:
             data["using-graph-uri"] = list(request.using_graph_uris)
             data["using-named-graph-uri"] = list(request.using_named_graph_uris)
