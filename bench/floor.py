@@ -39,25 +39,19 @@ def servers(workdir: Path, triples: int, workers: int, threads: int, variant: Pa
             raise SystemExit(f"{folder} is missing: run `python -m bench.run --triples {triples}` first")
     env = {"CLAIMGRAPH_CACHE_BYTES": "0", "CLAIMGRAPH_STORE": str(cg_dir)}
     gunicorn = [str(run.BIN / "gunicorn"), "--worker-class", "gthread", "--workers", str(workers),
-                "--threads", str(threads), "--bind", "127.0.0.1:{port}"]
-    granian = [str(run.BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", "{port}",
-               "--workers", str(workers), "--blocking-threads", str(threads)]
+                "--threads", str(threads), "--bind", "127.0.0.1:{port}", HELLO_APP]
     found = [
-        run.Server("oxigraph", [str(run.BIN / "oxigraph"), "serve", "--location", str(ox_dir),
-                                "--bind", "127.0.0.1:{port}"], "/query"),
-        run.Server("hello (gunicorn)", [*gunicorn, HELLO_APP], "/sparql"),
-        run.Server("claimgraph (gunicorn)", [str(run.BIN / "python"), "-m", "claimgraph.cli", "serve", "--store",
-                                             str(cg_dir), "--host", "127.0.0.1", "--port", "{port}", "--workers",
-                                             str(workers), "--threads", str(threads)], "/sparql", env),
+        run.oxigraph_server(ox_dir),
+        run.Server("hello (gunicorn)", gunicorn, "/sparql"),
+        run.Server("claimgraph (gunicorn)", run.claimgraph_command(cg_dir, workers, threads), "/sparql", env),
     ]
     if variant is not None:  # another claimgraph version installed in a virtual environment
-        found.append(run.Server("claimgraph variant (gunicorn)", [
-            str(variant / "bin" / "python"), "-P", "-m", "claimgraph.cli", "serve", "--store", str(cg_dir),
-            "--host", "127.0.0.1", "--port", "{port}", "--workers", str(workers), "--threads", str(threads)],
-            "/sparql", env))
+        found.append(run.Server("claimgraph variant (gunicorn)",
+                                run.claimgraph_command(cg_dir, workers, threads, variant), "/sparql", env))
     if (run.BIN / "granian").exists():  # optional: not a dependency of claimgraph
-        found += [run.Server("hello (granian)", [*granian, HELLO_APP], "/sparql"),
-                  run.Server("claimgraph (granian)", [*granian, "claimgraph.server.wsgi:app"], "/sparql", env)]
+        found += [run.Server("hello (granian)", run.granian_command(HELLO_APP, workers, threads), "/sparql"),
+                  run.Server("claimgraph (granian)", run.granian_command("claimgraph.server.wsgi:app", workers, threads),
+                             "/sparql", env)]
     return found
 
 

@@ -213,15 +213,32 @@ class Server:
             proc.wait(timeout=10)
 
 
+def claimgraph_command(cg_dir: Path, workers: int, threads: int, venv: Path | None = None) -> list[str]:
+    """``claimgraph serve`` on the port the Server picks; with ``venv``, that environment's version
+    (``-P``: the current folder, this checkout, must not shadow the package installed there)."""
+    python = [str(venv / "bin" / "python"), "-P"] if venv is not None else [str(BIN / "python")]
+    return [*python, "-m", "claimgraph.cli", "serve", "--store", str(cg_dir), "--host", "127.0.0.1",
+            "--port", "{port}", "--workers", str(workers), "--threads", str(threads)]
+
+
+def granian_command(app: str, workers: int, threads: int) -> list[str]:
+    """A WSGI app under granian (a Rust HTTP server), shaped like the gunicorn server."""
+    return [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", "{port}",
+            "--workers", str(workers), "--blocking-threads", str(threads), app]
+
+
+def oxigraph_server(ox_dir: Path) -> Server:
+    return Server("oxigraph", [str(BIN / "oxigraph"), "serve", "--location", str(ox_dir),
+                               "--bind", "127.0.0.1:{port}"], "/query")
+
+
 def make_servers(names: Sequence[str], data: Path, ox_dir: Path, cg_dir: Path, args: argparse.Namespace) -> list[Server]:
-    cg = [str(BIN / "python"), "-m", "claimgraph.cli", "serve", "--store", str(cg_dir), "--host", "127.0.0.1",
-          "--port", "{port}", "--workers", str(args.cg_workers), "--threads", str(args.cg_threads)]
+    cg = claimgraph_command(cg_dir, args.cg_workers, args.cg_threads)
     cg_env = {"CLAIMGRAPH_QUERY_TIMEOUT": str(REQUEST_TIMEOUT)}
     if args.cg_executors:
         cg_env["CLAIMGRAPH_QUERY_WORKERS"] = str(args.cg_executors)
     table = {
-        "oxigraph": Server("oxigraph", [str(BIN / "oxigraph"), "serve", "--location", str(ox_dir),
-                                        "--bind", "127.0.0.1:{port}"], "/query"),
+        "oxigraph": oxigraph_server(ox_dir),
         "claimgraph": Server("claimgraph", cg, "/sparql", {**cg_env, "CLAIMGRAPH_CACHE_BYTES": "0"}),
         "claimgraph+cache": Server("claimgraph+cache", cg, "/sparql",
                                    {**cg_env, "CLAIMGRAPH_CACHE_BYTES": str(args.cache_mb * 1024 * 1024)}),
@@ -229,12 +246,9 @@ def make_servers(names: Sequence[str], data: Path, ox_dir: Path, cg_dir: Path, a
                                                       "--host", "127.0.0.1", "--port", "{port}", str(data)], "/"),
     }
     # The same application under granian (a Rust HTTP server running the WSGI app): measures
-    # what gunicorn's Python HTTP handling costs. Not a default server: granian is optional.
+    # what gunicorn's Python HTTP handling costs. Not run unless named in --servers.
     table["claimgraph-granian"] = Server(
-        "claimgraph-granian",
-        [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", "{port}",
-         "--workers", str(args.cg_workers), "--blocking-threads", str(args.cg_threads),
-         "claimgraph.server.wsgi:app"],
+        "claimgraph-granian", granian_command("claimgraph.server.wsgi:app", args.cg_workers, args.cg_threads),
         "/sparql", {**cg_env, "CLAIMGRAPH_CACHE_BYTES": "0", "CLAIMGRAPH_STORE": str(cg_dir)})
     if args.cg_variant:
         # The same server from another version (a change being measured), cache off: either a
@@ -242,9 +256,9 @@ def make_servers(names: Sequence[str], data: Path, ox_dir: Path, cg_dir: Path, a
         # editable install's import hook wins over PYTHONPATH, so a venv is the reliable way.
         variant = Path(args.cg_variant).resolve()
         if (variant / "bin" / "python").exists():
-            # -P: the current folder (this checkout) must not shadow the variant's package.
-            table["claimgraph-variant"] = Server("claimgraph-variant", [str(variant / "bin" / "python"), "-P", *cg[1:]],
-                                                 "/sparql", {**cg_env, "CLAIMGRAPH_CACHE_BYTES": "0"})
+            table["claimgraph-variant"] = Server(
+                "claimgraph-variant", claimgraph_command(cg_dir, args.cg_workers, args.cg_threads, variant),
+                "/sparql", {**cg_env, "CLAIMGRAPH_CACHE_BYTES": "0"})
         else:
             table["claimgraph-variant"] = Server("claimgraph-variant", cg, "/sparql", {
                 **cg_env, "CLAIMGRAPH_CACHE_BYTES": "0", "PYTHONPATH": str(variant)})
