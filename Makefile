@@ -14,9 +14,9 @@ $(STAMP): pyproject.toml constraints.txt bench/constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -c bench/constraints.txt -e '.[test,bench]'
 	touch $(STAMP)
 
-# The query page's editor (YASGUI from the npm registry), copied into server/static/vendor:
+# The query page's editor (YASGUI from the npm registry), copied into server/pages/static/vendor:
 # served by claimgraph itself, so the page works with no internet access.
-YASGUI := server/static/vendor/yasgui/yasgui.min.js
+YASGUI := server/pages/static/vendor/yasgui/yasgui.min.js
 $(YASGUI): frontend/package.json frontend/package-lock.json frontend/copy-assets.mjs
 	cd frontend && npm ci --ignore-scripts --no-audit --no-fund && npm run --silent build
 

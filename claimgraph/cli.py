@@ -48,7 +48,8 @@ def _settings(**changes: Any) -> Settings:
 @contextlib.contextmanager
 def _opened_store(settings: Settings) -> Iterator[Any]:
     """The configured backend, closed afterwards; any store failure is a one-line error."""
-    from claimgraph.graph.store import StoreError, open_store
+    from claimgraph.graph.store import StoreError
+    from claimgraph.settings import open_store
 
     try:
         store = open_store(settings)
@@ -82,7 +83,7 @@ def cli() -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the store already holds data.")
 def build(store_dir: Path, store_url: str | None, base_iri: str | None, seeds_dir: Path | None, if_empty: bool) -> None:
     """Compile the seed articles into the store (replaces what an earlier build wrote)."""
-    from claimgraph.graph.build import BuildError, build as build_graph, default_seeds_dir
+    from claimgraph.graph.build.dataset import BuildError, build as build_graph, default_seeds_dir
 
     settings = _settings(store_dir=store_dir, store_url=store_url, base_iri=base_iri)
     where = settings.store_url or settings.store_dir
@@ -300,7 +301,7 @@ def claims(store_dir: Path, base_iri: str | None, claim: str | None, output: Pat
     """Write claims one by one as JSON-LD; each proposition stays in its own named graph."""
     import json
 
-    from claimgraph.graph.claims import claim_iris, claim_jsonld
+    from claimgraph.claims import claim_iris, claim_jsonld
 
     settings = _settings(store_dir=store_dir, base_iri=base_iri, query_workers=1)
     with _opened_store(settings) as store:

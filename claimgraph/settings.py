@@ -9,6 +9,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from claimgraph.graph.store import Store
+    from claimgraph.graph.store.sparqltext.guard import Limits
 
 DEFAULT_BASE_IRI = "https://w3id.org/claimgraph/"
 
@@ -42,7 +47,7 @@ class Settings:
     client_stall_timeout: float = 60.0
     #: Memory one query may use beyond an idle executor, in MiB (0: no cap).
     query_memory_mb: int = 2048
-    #: Guard limits on query text (see claimgraph.graph.store.guard): nesting depth, operators.
+    #: Guard limits on query text (see claimgraph.graph.store.sparqltext.guard): nesting depth, operators.
     query_max_depth: int = 256
     query_max_operators: int = 2000
     #: The licence the VoID description states for the dataset.
@@ -135,3 +140,41 @@ class Settings:
     def with_(self, **changes: object) -> "Settings":
         """A copy with some fields changed (options given on the command line)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def limits(self) -> "Limits":
+        """The guard limits on query text this server or CLI was configured with."""
+        from claimgraph.graph.store.sparqltext.guard import Limits
+
+        return Limits(max_depth=self.query_max_depth, max_operators=self.query_max_operators)
+
+
+def open_store(settings: Settings) -> "Store":
+    """The backend the settings ask for (the embedded on-disk store is the default).
+
+    The embedded store is wrapped in a result cache when ``cache_bytes`` > 0; an external store
+    is not, since writes that bypass claimgraph would never invalidate it."""
+    if settings.store_url:
+        from claimgraph.graph.store.remote import RemoteStore
+
+        return RemoteStore(
+            settings.store_url,
+            update_url=settings.store_update_url,
+            gsp_url=settings.store_gsp_url,
+            default_graph=settings.store_default_graph,
+            query_timeout=settings.query_timeout,
+            system_graphs=settings.store_system_graphs,
+            convert_formats=settings.store_convert_formats,
+        )
+    from claimgraph.graph.store import EmbeddedStore
+
+    store: Store = EmbeddedStore(
+        settings.store_dir,
+        query_workers=settings.query_workers,
+        query_timeout=settings.query_timeout,
+        query_memory_mb=settings.query_memory_mb,
+    )
+    if settings.cache_bytes > 0:
+        from claimgraph.graph.store.cache import CachingStore
+
+        store = CachingStore(store, settings.cache_bytes)
+    return store

@@ -8,7 +8,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const pkgDir = dirname(require.resolve("@zazuko/yasgui/package.json"));
 const version = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version;
-const target = join(here, "..", "server", "static", "vendor", "yasgui");
+const target = join(here, "..", "server", "pages", "static", "vendor", "yasgui");
 mkdirSync(target, { recursive: true });
 for (const name of ["yasgui.min.js", "yasgui.min.css"]) {
   copyFileSync(join(pkgDir, "build", name), join(target, name));

@@ -11,7 +11,8 @@ from claimgraph.settings import Settings
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI application; gunicorn calls ``claimgraph.server.wsgi:app``."""
     settings = settings or Settings.from_env()
-    app = Flask(__name__)
+    # Templates and static files live with the pages that use them (server/pages/).
+    app = Flask(__name__, template_folder="pages/templates", static_folder="pages/static")
     app.config.from_object(Config(settings))
     if settings.proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -19,10 +20,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         n = settings.proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)  # type: ignore[method-assign]
 
-    from claimgraph.server import (
-        dump, errors, graph_store, health, linked_data, ontology, pages, provenance,
-        query_page, service, sparql, state,
-    )
+    from claimgraph.server import errors, health, state
+    from claimgraph.server.pages import linked_data, ontology, provenance, query_page, resources
+    from claimgraph.server.protocol import dump, graph_store, service, sparql
 
     state.init_app(app, settings)
     errors.init_app(app)
@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(graph_store.bp)
     app.register_blueprint(dump.bp)
     app.register_blueprint(ontology.bp)
-    app.register_blueprint(pages.bp)
+    app.register_blueprint(resources.bp)
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(query_page.bp)
     app.register_blueprint(provenance.bp)

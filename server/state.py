@@ -6,7 +6,8 @@ import atexit
 
 from flask import Flask, current_app
 
-from claimgraph.graph.store import Store, open_store
+from claimgraph.graph.store import Store
+from claimgraph.settings import open_store
 from claimgraph.settings import Settings
 
 _KEY = "claimgraph.store"

@@ -271,7 +271,7 @@ def test_build_replaces_the_previous_build(deployment: Deployment) -> None:
 
 @pytest.fixture
 def store(deployment: Deployment):
-    from claimgraph.graph.store import open_store
+    from claimgraph.settings import open_store
     from claimgraph.settings import Settings
 
     saved = dict(os.environ)

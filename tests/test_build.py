@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from claimgraph.graph.build import BuildError, build
+from claimgraph.graph.build.dataset import BuildError, build
 from conftest import ROOT, claimgraph
 
 SEEDS = ROOT / "seeds"
@@ -100,7 +100,7 @@ def test_the_iri_base_is_configurable() -> None:
 def _nquads_in_subprocess(hash_seed: str) -> bytes:
     """Build in a fresh interpreter (own hash seed) and return the sorted N-Quads."""
     code = ("import sys; from pathlib import Path; from datetime import datetime, timezone; "
-            "from claimgraph.graph.build import build; "
+            "from claimgraph.graph.build.dataset import build; "
             "r = build(Path(sys.argv[1]), 'https://w3id.org/claimgraph/', "
             "started=datetime(2026, 11, 25, 12, tzinfo=timezone.utc), validate=False); "
             "sys.stdout.buffer.write(r.nquads())")

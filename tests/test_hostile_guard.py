@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from claimgraph.graph.store.base import QueryRejected
-from claimgraph.graph.store.guard import Limits, check_query, check_update, shape, uses_dataset_clause
+from claimgraph.graph.store.sparqltext.guard import Limits, check_query, check_update, shape, uses_dataset_clause
 
 
 def test_nesting_depth_counts_brackets_outside_strings_iris_and_comments() -> None:
@@ -75,7 +75,7 @@ def test_the_character_count_shortcut_never_lets_through_what_the_tokenizer_refu
     counts must bound the token counts from above, for any text."""
     import random
 
-    from claimgraph.graph.store.guard import _surely_small
+    from claimgraph.graph.store.sparqltext.guard import _surely_small
 
     limits = Limits(max_depth=6, max_operators=8)
     pieces = ["{", "}", "(", ")", "[", "]", "+", "-", "&&", "||", "!=", "<=", "<http://e/a>", "'{('",

@@ -6,7 +6,7 @@ import pyoxigraph as ox
 import pytest
 
 from claimgraph.graph.store import QueryForm, QueryRejected
-from claimgraph.graph.store.lexer import bind_values, graph_names, names_dataset, query_form
+from claimgraph.graph.store.sparqltext.lexer import bind_values, graph_names, names_dataset, query_form
 
 
 @pytest.mark.parametrize("text, form", [

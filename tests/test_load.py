@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from conftest import claimgraph, start_server, stop_server
-from claimgraph.graph.store.snapshots import open_snapshot
+from claimgraph.graph.store.embedded.snapshots import open_snapshot
 
 CG = "https://w3id.org/claimgraph/ontology#"
 

@@ -11,8 +11,8 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, SDO, SKOS, XSD
 
-from claimgraph.graph.build import build
-from claimgraph.graph.validation import validate
+from claimgraph.graph.build.dataset import build
+from claimgraph.graph.build.validation import validate
 from claimgraph.ontology import CG, OA, ONTOLOGY_IRI, ontology_file
 from conftest import ROOT
 

@@ -10,7 +10,7 @@ from html import unescape
 from urllib.parse import quote
 
 import pytest
-from claimgraph.graph.queries import load, names
+from claimgraph.server.pages.queries import load, names
 from claimgraph.graph.store import EmbeddedStore, UpdateRequest
 
 from pages_helpers import (BASE, DOCUMENT, ENTITY, FILE, PESKOW, PESKOW_CLAIM, PESKOW_QUOTE, PROPOSITION,

@@ -10,7 +10,7 @@ import pytest
 from rdflib import RDF, RDFS, Dataset, Literal, URIRef
 from rdflib.namespace import PROV
 
-from claimgraph.graph.build import build
+from claimgraph.graph.build.dataset import build
 from claimgraph.ontology import CG, OA
 from conftest import ROOT
 

@@ -22,7 +22,7 @@ import requests
 
 from conftest import claimgraph, start_server, stop_server
 from claimgraph.graph.store import EmbeddedStore, StoreError
-from claimgraph.graph.store.snapshots import open_snapshot
+from claimgraph.graph.store.embedded.snapshots import open_snapshot
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 

@@ -103,7 +103,7 @@ def check_shapes(quads: list[ox.Quad]) -> None:
         return
     from rdflib import Graph
 
-    from claimgraph.graph.validation import validate
+    from claimgraph.graph.build.validation import validate
 
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     g = Graph()

@@ -40,7 +40,7 @@ import pyoxigraph as ox
 import requests
 import urllib3
 
-from claimgraph.graph.store import lexer
+from claimgraph.graph.store.sparqltext import lexer
 from claimgraph.graph.store.base import (
     LoadSource,
     LoadSummary,

@@ -251,7 +251,7 @@ def service_graph() -> Graph:
 
 
 def _negotiated(g: Graph, title: str) -> Response:
-    from claimgraph.server import negotiation
+    from claimgraph.server.protocol import negotiation
 
     choice = negotiation.choose(QueryForm.GRAPH, request.args.getlist("format"))
     if choice is None:
@@ -276,7 +276,7 @@ def _negotiated(g: Graph, title: str) -> Response:
 
 
 def _html_page(g: Graph, title: str) -> Response:
-    from claimgraph.server.negotiation import query_page_url
+    from claimgraph.server.protocol.negotiation import query_page_url
 
     turtle = g.serialize(format="turtle")
     editor_url = query_page_url()

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 import pyoxigraph as ox
 
 from claimgraph.graph.store.base import QueryForm, QueryRejected
-from claimgraph.graph.store.tokens import Token, tokens
+from claimgraph.graph.store.sparqltext.tokens import Token, tokens
 
 _FORMS = {
     "SELECT": QueryForm.SOLUTIONS,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from claimgraph.graph.queries import load
+from claimgraph.server.pages.queries import load
 from claimgraph.graph.store import Store
 
 
@@ -28,7 +28,7 @@ class SourceText:
 @cache
 def _seed_files() -> dict[str, Path]:
     """SHA-256 -> path of every seed text shipped with the package."""
-    from claimgraph.graph.build import default_seeds_dir
+    from claimgraph.graph.build.dataset import default_seeds_dir
 
     found: dict[str, Path] = {}
     for path in sorted(default_seeds_dir().glob("*.txt")):

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import pyoxigraph as ox
 
 from claimgraph.graph.store.base import QueryRejected
-from claimgraph.graph.store.tokens import tokens
+from claimgraph.graph.store.sparqltext.tokens import tokens
 
 def _tokens(text: str) -> list[tuple[str, str, int, int]]:
     """(kind, upper-cased text, start, end) of each token, without white space and comments."""

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
-from claimgraph.graph.queries import load
+from claimgraph.server.pages.queries import load
 from claimgraph.graph.store import Store
-from claimgraph.server import chain, texts
-from claimgraph.server.links import FORMAT_NAMES, FORMATS, normalised_base
+from claimgraph.server.pages import chain, texts
+from claimgraph.server.pages.links import FORMAT_NAMES, FORMATS, normalised_base
 from claimgraph.server.state import get_settings, get_store
-from claimgraph.server.views import Labels, TermView, Viewer
+from claimgraph.server.pages.views import Labels, TermView, Viewer
 
 bp = Blueprint("pages", __name__)
 

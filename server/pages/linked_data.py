@@ -18,9 +18,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, redirect, request
 
 from claimgraph.graph.store import StoreError
-from claimgraph.server import describe, pages
+from claimgraph.server.pages import describe, resources as pages
 from claimgraph.server.errors import store_error_response, text_error
-from claimgraph.server.links import FORMATS, MEDIA_TYPES, iri_for_path, path_for_iri
+from claimgraph.server.pages.links import FORMATS, MEDIA_TYPES, iri_for_path, path_for_iri
 from claimgraph.server.state import get_settings, get_store
 
 bp = Blueprint("linked_data", __name__)

@@ -24,7 +24,7 @@ from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import SKOS
 
-from claimgraph.graph.annotation import (
+from claimgraph.graph.build.annotation import (
     MODES,
     RELATIONS,
     Annotation,
@@ -34,9 +34,9 @@ from claimgraph.graph.annotation import (
     load_annotation,
     load_links,
 )
-from claimgraph.graph.article import Article, ArticleError, find_articles
-from claimgraph.graph.iris import IriMinter
-from claimgraph.graph.provenance import (
+from claimgraph.graph.build.article import Article, ArticleError, find_articles
+from claimgraph.graph.build.iris import IriMinter
+from claimgraph.graph.build.provenance import (
     add_documents,
     add_file,
     add_run,
@@ -172,7 +172,7 @@ def _materialize_alignments(g: Graph, ontology: Graph) -> None:
 
 
 def _validate(g: Graph) -> None:
-    from claimgraph.graph.validation import validate as shacl
+    from claimgraph.graph.build.validation import validate as shacl
 
     report = shacl(g)
     if not report.conforms:

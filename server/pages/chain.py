@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from claimgraph.graph.queries import load
+from claimgraph.server.pages.queries import load
 from claimgraph.graph.store import Store
-from claimgraph.server.views import Viewer
+from claimgraph.server.pages.views import Viewer
 
 MAX_HOPS = 8  # a document chain longer than this is cut (and never loops)
 

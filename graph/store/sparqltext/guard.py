@@ -18,8 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from claimgraph.graph.store.base import QueryRejected
-from claimgraph.graph.store.tokens import tokens
-from claimgraph.settings import Settings
+from claimgraph.graph.store.sparqltext.tokens import tokens
 
 #: Deepest nesting of ``{ ( [`` accepted. Real queries stay under ~30; the parser dies near 2 500.
 MAX_DEPTH = 256
@@ -73,10 +72,6 @@ class Limits:
     max_depth: int = MAX_DEPTH
     max_operators: int = MAX_OPERATORS
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "Limits":
-        """The limits a server or CLI was configured with."""
-        return cls(max_depth=settings.query_max_depth, max_operators=settings.query_max_operators)
 
 
 def _check_size(s: Shape, limits: Limits) -> None:

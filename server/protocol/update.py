@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from flask import Response
 
 from claimgraph.graph.store import QueryRejected, StoreError, UpdateRequest
-from claimgraph.graph.store.guard import Limits, check_update
-from claimgraph.server.auth import check_write_access
+from claimgraph.graph.store.sparqltext.guard import Limits, check_update
+from claimgraph.server.protocol.auth import check_write_access
 from claimgraph.server.errors import store_error_response
 from claimgraph.server.state import get_settings, get_store
 
@@ -28,7 +28,7 @@ def run_update(
     try:
         # Depth limits, and LOAD / SERVICE refused unless allowed (they fetch client-chosen URLs).
         shape = check_update(text, allow_load=settings.allow_load, allow_service=settings.allow_service,
-                             limits=Limits.from_settings(settings))
+                             limits=settings.limits())
         if (using_graph_uris or using_named_graph_uris) and shape.names_dataset:
             raise QueryRejected(
                 "using-graph-uri / using-named-graph-uri cannot be combined with USING, "

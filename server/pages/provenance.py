@@ -15,12 +15,12 @@ import pyoxigraph as ox
 import prov
 from flask import Blueprint, Response
 
-from claimgraph.graph.queries import load
+from claimgraph.server.pages.queries import load
 from claimgraph.graph.store import Store, StoreError
 from claimgraph.ontology import PREFIXES
-from claimgraph.server import describe, pages
+from claimgraph.server.pages import describe, resources as pages
 from claimgraph.server.errors import store_error_response, text_error
-from claimgraph.server.links import iri_for_path, normalised_base
+from claimgraph.server.pages.links import iri_for_path, normalised_base
 from claimgraph.server.state import get_settings, get_store
 
 bp = Blueprint("provenance", __name__)

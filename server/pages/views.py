@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from claimgraph.graph.queries import load
+from claimgraph.server.pages.queries import load
 from claimgraph.graph.store import Store
-from claimgraph.server.links import curie, href
+from claimgraph.server.pages.links import curie, href
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

@@ -4,7 +4,7 @@ https://www.w3.org/TR/sparql11-protocol/ — queries by GET, URL-encoded POST or
 (``application/sparql-query``); updates by URL-encoded POST or direct POST
 (``application/sparql-update``). Parameters are decoded strictly as UTF-8 from the raw bytes
 (werkzeug would quietly replace bad bytes), so malformed text is a 400, never a different query.
-GET without a query answers the Service Description (:mod:`claimgraph.server.service`).
+GET without a query answers the Service Description (:mod:`claimgraph.server.protocol.service`).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.sansio.utils import get_current_url
 
 from claimgraph.graph.store import QueryRequest, StoreError
-from claimgraph.graph.store.executor import watch_client
-from claimgraph.graph.store.guard import Limits, check_query
-from claimgraph.server import negotiation
+from claimgraph.graph.store.embedded.executor import watch_client
+from claimgraph.graph.store.sparqltext.guard import Limits, check_query
+from claimgraph.server.protocol import negotiation
 from claimgraph.server.errors import store_error_response, text_error
 from claimgraph.server.state import get_settings, get_store
-from claimgraph.server.update import run_update
+from claimgraph.server.protocol.update import run_update
 
 bp = Blueprint("sparql", __name__)
 
@@ -166,13 +166,13 @@ def sparql() -> Response:
         return _query(op)
     if op.kind == "update":
         return _update(op)
-    from claimgraph.server.service import service_description
+    from claimgraph.server.protocol.service import service_description
 
     return service_description()
 
 
 def _limits() -> Limits:
-    return Limits.from_settings(get_settings())
+    return get_settings().limits()
 
 
 def _client_gone_check() -> Callable[[], bool] | None:

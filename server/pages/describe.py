@@ -15,7 +15,7 @@ import json
 import pyoxigraph as ox
 from rdflib import Graph
 
-from claimgraph.graph.queries import load
+from claimgraph.server.pages.queries import load
 from claimgraph.graph.store import Store
 from claimgraph.ontology import PREFIXES
 

@@ -24,7 +24,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from claimgraph.graph.store import DataError, StoreError
 from claimgraph.graph.store.rdfio import check_upload, iter_rdf, parse_rdf, rdf_format_or_error
-from claimgraph.server.auth import check_write_access
+from claimgraph.server.protocol.auth import check_write_access
 from claimgraph.server.errors import store_error_response, text_error
 from claimgraph.server.state import get_settings, get_store
 

@@ -44,10 +44,10 @@ from claimgraph.graph.store.base import (
     StoreError,
     UpdateRequest,
 )
-from claimgraph.graph.store.executor import ExecutorPool, read_generation
+from claimgraph.graph.store.embedded.executor import ExecutorPool, read_generation
 from claimgraph.graph.store.formats import rdf_format
 from claimgraph.graph.store.rdfio import CG_NAMESPACE, check_shapes, iter_rdf, parse_rdf, rdf_format_or_error
-from claimgraph.graph.store.snapshots import (
+from claimgraph.graph.store.embedded.snapshots import (
     PIN,
     LockTimeout,
     VersionedStore,
@@ -55,7 +55,7 @@ from claimgraph.graph.store.snapshots import (
     open_snapshot,
     write_lock,
 )
-from claimgraph.graph.store.using import apply_using
+from claimgraph.graph.store.sparqltext.using import apply_using
 
 T = TypeVar("T")
 
@@ -105,7 +105,7 @@ def _update_main(path: str, text: str, base_iri: str | None, conn: multiprocessi
 def _update_in_child(staging: Path, text: str, base_iri: str | None, timeout: float) -> None:
     ctx = multiprocessing.get_context("forkserver")
     # The fork server imports pyoxigraph once; each update then starts in milliseconds.
-    ctx.set_forkserver_preload(["claimgraph.graph.store.embedded"])
+    ctx.set_forkserver_preload(["claimgraph.graph.store.embedded.store"])
     receiver, sender = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_update_main, args=(str(staging), text, base_iri, sender), daemon=True)
     child.start()

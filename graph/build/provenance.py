@@ -18,8 +18,8 @@ from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, SKOS
 
 from claimgraph import __version__
-from claimgraph.graph.article import Article
-from claimgraph.graph.iris import IriMinter
+from claimgraph.graph.build.article import Article
+from claimgraph.graph.build.iris import IriMinter
 from claimgraph.ontology import CG, DCT, PROV, SCHEMA
 
 

@@ -14,13 +14,13 @@ from importlib.resources import files
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
-from claimgraph.graph.queries import load
+from claimgraph.server.pages.queries import load
 from claimgraph.graph.store import QueryForm, QueryRequest, StoreError
-from claimgraph.graph.store.guard import Limits, check_query
+from claimgraph.graph.store.sparqltext.guard import Limits, check_query
 from claimgraph.ontology import ONTOLOGY_IRI, PREFIXES
-from claimgraph.server.links import normalised_base
+from claimgraph.server.pages.links import normalised_base
 from claimgraph.server.state import get_settings, get_store
-from claimgraph.server.views import Labels, Viewer
+from claimgraph.server.pages.views import Labels, Viewer
 
 bp = Blueprint("query_page", __name__)
 
@@ -93,7 +93,7 @@ def run(text: str) -> dict:
 
     The same guard as ``/sparql`` sees the text first (nesting depth, SERVICE)."""
     settings = get_settings()
-    check_query(text, allow_service=settings.allow_service, limits=Limits.from_settings(settings))
+    check_query(text, allow_service=settings.allow_service, limits=settings.limits())
     store = get_store()
     with store.prepare(QueryRequest(query=text)) as prepared:
         if prepared.form is QueryForm.BOOLEAN:

@@ -237,7 +237,7 @@ class _Snapshot:
 
     def store(self) -> Any:
         """The pyoxigraph store of the newest version (raises OSError when it cannot be opened)."""
-        from claimgraph.graph.store.snapshots import open_snapshot
+        from claimgraph.graph.store.embedded.snapshots import open_snapshot
 
         generation = read_generation(self.gen_path)
         if self.current is None or generation != self.generation:

@@ -1,0 +1,1 @@
+"""The embedded Oxigraph backend: immutable versions, executor processes."""

@@ -1,0 +1,1 @@
+"""Tools that read SPARQL text before an engine does: tokens, lexer, guard, USING rewrite."""

@@ -1,0 +1,1 @@
+"""The protocols: SPARQL query and update, Graph Store, dump, service description, auth."""
