@@ -81,8 +81,14 @@ def cli() -> None:
     help="Folder of seed articles (default: the seeds shipped with claimgraph).",
 )
 @click.option("--if-empty", is_flag=True, help="Do nothing when the store already holds data.")
-def build(store_dir: Path, store_url: str | None, base_iri: str | None, seeds_dir: Path | None, if_empty: bool) -> None:
-    """Compile the seed articles into the store (replaces what an earlier build wrote)."""
+@click.option("--sign", "sign_key", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Ed25519 private key (PEM) to sign the dataset hash with; the signature and public key go into the build run.")
+def build(store_dir: Path, store_url: str | None, base_iri: str | None, seeds_dir: Path | None, if_empty: bool,
+          sign_key: Path | None) -> None:
+    """Compile the seed articles into the store (replaces what an earlier build wrote).
+
+    Every claim gets the hash of its bundle and the build run the hash of the dataset
+    (RDFC-1.0 + SHA-256): `claimgraph verify` checks them later."""
     from claimgraph.graph.build.dataset import BuildError, build as build_graph, default_seeds_dir
 
     settings = _settings(store_dir=store_dir, store_url=store_url, base_iri=base_iri)
@@ -93,7 +99,8 @@ def build(store_dir: Path, store_url: str | None, base_iri: str | None, seeds_di
             return
         started = time.monotonic()
         try:
-            result = build_graph(seeds_dir or default_seeds_dir(), settings.base_iri)
+            result = build_graph(seeds_dir or default_seeds_dir(), settings.base_iri,
+                                 sign_key=sign_key.read_bytes() if sign_key else None)
         except (BuildError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
         store.replace_dataset(result.dataset.serialize(format="nquads", encoding="utf-8"))
@@ -101,6 +108,9 @@ def build(store_dir: Path, store_url: str | None, base_iri: str | None, seeds_di
         f"built {result.articles} article(s), {result.claims} claim(s), "
         f"{len(result.dataset)} quads into {where} in {time.monotonic() - started:.2f} s"
     )
+    if result.seal is not None:
+        click.echo(f"dataset hash (RDFC-1.0, SHA-256) {result.seal.dataset_hash}"
+                   + (", signed" if result.seal.signature else ""))
 
 
 @cli.command()
