@@ -333,6 +333,72 @@ def claims(store_dir: Path, base_iri: str | None, claim: str | None, output: Pat
 
 @cli.command()
 @store_option
+@store_url_option
+@base_option
+@click.option("--endpoint", default=None,
+              help="A claimgraph SPARQL endpoint (…/sparql) to check over plain SPARQL instead of a store.")
+@click.option("--claim", default=None, help="Check one claim (IRI or slug) and what it relies on.")
+@click.option("--sources", "sources_dirs", type=click.Path(exists=True, file_okay=False, path_type=Path), multiple=True,
+              help="Folder holding the source files the build read, repeatable (default: the seeds and ontology shipped with claimgraph).")
+@click.option("--key", "key_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The publisher's Ed25519 public key (PEM): the build run's signature must be made with it.")
+@click.option("--json", "as_json", is_flag=True, help="Write the report as JSON.")
+def verify(store_dir: Path, store_url: str | None, base_iri: str | None, endpoint: str | None, claim: str | None,
+           sources_dirs: tuple[Path, ...], key_file: Path | None, as_json: bool) -> None:
+    """Re-derive bundle hashes, spans, file hashes and the dataset hash; exit 0 only when all hold.
+
+    Every mismatch is named: a changed bundle (with who, when and through which endpoint when
+    the write was recorded), a span whose words are not at its offsets, a swapped file, a
+    dataset that is not the one the build wrote, a signature by another key. See docs/verify.md."""
+    import json
+
+    import pyoxigraph as ox
+
+    from claimgraph.graph.build.bundles import SigningKeyError, public_key_b64, store_select
+    from claimgraph.graph.build.dataset import default_seeds_dir
+    from claimgraph.graph.store import EmbeddedStore, StoreError
+    from claimgraph.ontology import ontology_dir
+    from claimgraph.verify import verify as run_verify
+
+    settings = _settings(store_dir=store_dir, store_url=endpoint or store_url, base_iri=base_iri, query_workers=1)
+    public_key = None
+    if key_file is not None:
+        try:
+            public_key = public_key_b64(key_file.read_bytes())
+        except SigningKeyError as exc:
+            raise click.ClickException(f"{key_file}: {exc}") from None
+    target = None
+    if claim is not None:
+        try:
+            target = ox.NamedNode(claim if ":" in claim else f"{settings.base_iri}id/claim/{claim}")
+        except ValueError:
+            raise click.ClickException(f"not a claim IRI or slug: {claim!r}") from None
+    sources = list(sources_dirs) or [default_seeds_dir(), ontology_dir()]
+    try:
+        if settings.store_url:
+            with _opened_store(settings) as store:
+                report = run_verify(store.select, target, sources, public_key)
+        else:
+            if not (settings.store_dir / "oxigraph").exists():
+                raise click.ClickException(f"no store at {settings.store_dir}")
+            embedded = EmbeddedStore(settings.store_dir)
+            try:
+                with embedded.reader() as snapshot:
+                    report = run_verify(store_select(snapshot), target, sources, public_key)
+            finally:
+                embedded.close()
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
+    else:
+        for line in report.lines():
+            click.echo(line)
+    sys.exit(0 if report.ok else 1)
+
+
+@cli.command()
+@store_option
 @click.argument("target", type=click.Path(file_okay=False, path_type=Path))
 def backup(store_dir: Path, target: Path) -> None:
     """Copy the store into TARGET (a new folder) with Oxigraph's own backup.
