@@ -34,3 +34,10 @@ def check_write_access() -> Response | None:
             **{"WWW-Authenticate": REALM + ', error="invalid_token"'},
         )
     return None
+
+
+def writer() -> str:
+    """Who writes, as far as the server can tell: the token is shared, so the client's address
+    and user agent are what distinguishes one writer from another (recorded with each change)."""
+    agent = request.headers.get("User-Agent", "no user agent")
+    return f"update-token holder at {request.remote_addr or 'unknown address'} ({agent})"

@@ -24,7 +24,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from claimgraph.graph.store import DataError, StoreError
 from claimgraph.graph.store.rdfio import check_upload, iter_rdf, parse_rdf, rdf_format_or_error
-from claimgraph.server.protocol.auth import check_write_access
+from claimgraph.graph.store.changes import write_origin
+from claimgraph.server.protocol.auth import check_write_access, writer
 from claimgraph.server.errors import store_error_response, text_error
 from claimgraph.server.state import get_settings, get_store
 
@@ -94,13 +95,14 @@ def graph_store(rest: str | None) -> Response:
     if denied is not None:
         return denied
     try:
-        if request.method == "DELETE":
-            return _delete(target)
-        request.max_content_length = get_settings().max_upload_bytes
-        upload = _upload(graph=target.graph, single_graph=not target.dataset or request.method == "PUT")
-        if request.method == "PUT":
-            return _put(target, upload)
-        return _post(target, upload)
+        with write_origin(writer(), request.base_url):  # recorded if it changes a built claim
+            if request.method == "DELETE":
+                return _delete(target)
+            request.max_content_length = get_settings().max_upload_bytes
+            upload = _upload(graph=target.graph, single_graph=not target.dataset or request.method == "PUT")
+            if request.method == "PUT":
+                return _put(target, upload)
+            return _post(target, upload)
     except RequestEntityTooLarge:
         limit = get_settings().max_upload_bytes
         return text_error(413, f"the upload is larger than the limit of {limit} bytes (CLAIMGRAPH_MAX_UPLOAD_BYTES); use 'claimgraph load' for bulk imports")

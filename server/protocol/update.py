@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import Response
+from flask import Response, request
 
 from claimgraph.graph.store import QueryRejected, StoreError, UpdateRequest
 from claimgraph.graph.store.sparqltext.guard import Limits, check_update
-from claimgraph.server.protocol.auth import check_write_access
+from claimgraph.graph.store.changes import write_origin
+from claimgraph.server.protocol.auth import check_write_access, writer
 from claimgraph.server.errors import store_error_response
 from claimgraph.server.state import get_settings, get_store
 
@@ -34,14 +35,15 @@ def run_update(
                 "using-graph-uri / using-named-graph-uri cannot be combined with USING, "
                 "USING NAMED or WITH in the update text (SPARQL 1.1 Protocol, 2.2.3)"
             )
-        get_store().update(
-            UpdateRequest(
-                update=text,
-                using_graph_uris=using_graph_uris,
-                using_named_graph_uris=using_named_graph_uris,
-                base_iri=base_iri,
+        with write_origin(writer(), request.base_url):  # recorded if it changes a built claim
+            get_store().update(
+                UpdateRequest(
+                    update=text,
+                    using_graph_uris=using_graph_uris,
+                    using_named_graph_uris=using_named_graph_uris,
+                    base_iri=base_iri,
+                )
             )
-        )
     except StoreError as exc:
         return store_error_response(exc)
     return Response(status=204)

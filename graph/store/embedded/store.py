@@ -47,8 +47,10 @@ from claimgraph.graph.store.base import (
 from claimgraph.graph.store.embedded.executor import ExecutorPool, read_generation
 from claimgraph.graph.store.formats import rdf_format
 from claimgraph.graph.store.rdfio import CG_NAMESPACE, check_shapes, iter_rdf, parse_rdf, rdf_format_or_error
+from claimgraph.graph.store import changes
 from claimgraph.graph.store.embedded.snapshots import (
     PIN,
+    _apply,
     LockTimeout,
     VersionedStore,
     current_version,
@@ -348,8 +350,20 @@ class EmbeddedStore(Store):
                 raise
             self._versions.collect()
 
-    def _commit(self, change: Callable[[ox.Store], T], fresh: bool = False) -> T:
-        """Run ``change`` on a private copy and publish it atomically (see :mod:`snapshots`)."""
+    def _commit(self, change: Callable[[ox.Store], T], fresh: bool = False, record: bool = False) -> T:
+        """Run ``change`` on a private copy and publish it atomically (see :mod:`snapshots`).
+
+        With ``record``, claims whose bundles the change touches are recorded as changed after
+        their build (:mod:`claimgraph.graph.store.changes`), in the same version."""
+        if record:
+            origin, inner = changes.current_origin(), change
+
+            def change(store: ox.Store) -> T:  # type: ignore[no-redef]
+                before = changes.fingerprints(store)  # the copy still holds the version before
+                result = inner(store)
+                changes.record(store, before, origin)
+                return result
+
         with self._write_lock():
             return self._versions.commit(change, fresh=fresh)  # type: ignore[return-value]
 
@@ -370,10 +384,14 @@ class EmbeddedStore(Store):
         other writer; on a copy, killing the child is harmless (the copy is thrown away)."""
         text = apply_using(request.update, request.using_graph_uris, request.using_named_graph_uris)
         timeout = request.timeout if request.timeout is not None else self._query_timeout * UPDATE_TIME_FACTOR
+        origin = changes.current_origin()
         with self._write_lock():
             staging = self._versions.stage()
             try:
+                before = _apply(staging, changes.fingerprints)
                 _update_in_child(staging, text, request.base_iri, timeout)
+                if before is not None:
+                    _apply(staging, lambda store: changes.record(store, before, origin))
                 self._versions.publish(staging)
             except BaseException:
                 self._versions.discard(staging)
@@ -399,7 +417,7 @@ class EmbeddedStore(Store):
 
             _add_all(store, counted(), data)
 
-        self._commit(change)
+        self._commit(change, record=True)
         return count
 
     def bulk_load(
@@ -508,7 +526,7 @@ class EmbeddedStore(Store):
             _add_graph_data(store, data, media_type, target, base_iri)
             return created
 
-        return self._commit(change)
+        return self._commit(change, record=True)
 
     def post_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
         target = _named(graph) if graph else ox.DefaultGraph()
@@ -520,7 +538,7 @@ class EmbeddedStore(Store):
             _add_graph_data(store, data, media_type, target, base_iri)
             return created
 
-        return self._commit(change)
+        return self._commit(change, record=True)
 
     def delete_graph(self, graph: str | None) -> bool:
         if graph is not None and not self.graph_exists(graph):
@@ -536,7 +554,7 @@ class EmbeddedStore(Store):
             store.remove_graph(target)
             return True
 
-        return self._commit(change)
+        return self._commit(change, record=True)
 
     def close(self) -> None:
         if self._pool is not None:
