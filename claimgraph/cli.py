@@ -63,6 +63,29 @@ def _opened_store(settings: Settings) -> Iterator[Any]:
         store.close()
 
 
+@contextlib.contextmanager
+def _reading(settings: Settings) -> Iterator[Any]:
+    """A Select (graph.build.bundles) over the configured store: in this process on one pinned
+    version of an on-disk store, over SPARQL for an external one or a remote endpoint."""
+    from claimgraph.graph.build.bundles import store_select
+    from claimgraph.graph.store import EmbeddedStore, StoreError
+
+    if settings.store_url:
+        with _opened_store(settings) as store:
+            yield store.select
+        return
+    if not (settings.store_dir / "oxigraph").exists():
+        raise click.ClickException(f"no store at {settings.store_dir}")
+    embedded = EmbeddedStore(settings.store_dir)
+    try:
+        with embedded.reader() as snapshot:
+            yield store_select(snapshot)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        embedded.close()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="claimgraph")
 def cli() -> None:
@@ -277,16 +300,26 @@ def query(store_dir: Path, store_url: str | None, query: str, fmt: str | None, q
 @click.option("--format", "fmt", type=click.Choice(["nquads", "trig"]), default="nquads", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: standard output); a name ending in .gz is compressed.")
-def dump(store_dir: Path, store_url: str | None, fmt: str, output: Path | None) -> None:
+@click.option("--rdf12", is_flag=True,
+              help="The RDF 1.2 view instead (Turtle 1.2): the default graph, each claim reifying its proposition's "
+                   "triples as triple terms (<claim> rdf:reifies <<( s p o )>>); derived, not stored.")
+def dump(store_dir: Path, store_url: str | None, fmt: str, output: Path | None, rdf12: bool) -> None:
     """Write the whole dataset as N-Quads or TriG (one consistent version, streamed)."""
     import gzip
     import os
 
     media_type = "application/n-quads" if fmt == "nquads" else "application/trig"
-    with _opened_store(_settings(store_dir=store_dir, store_url=store_url)) as store:
+    settings = _settings(store_dir=store_dir, store_url=store_url)
+    with contextlib.ExitStack() as stack:
+        if rdf12:
+            from claimgraph.graph.build.rdf12 import dataset_rdf12
+
+            chunks = dataset_rdf12(stack.enter_context(_reading(settings)))
+        else:
+            chunks = stack.enter_context(_opened_store(settings)).dump_chunks(media_type)
         if output is None:
             out = sys.stdout.buffer
-            for chunk in store.dump_chunks(media_type):
+            for chunk in chunks:
                 out.write(chunk)
             out.flush()
             return
@@ -294,7 +327,7 @@ def dump(store_dir: Path, store_url: str | None, fmt: str, output: Path | None) 
         tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
         try:
             with (gzip.open(tmp, "wb") if output.suffix == ".gz" else open(tmp, "wb")) as fh:
-                for chunk in store.dump_chunks(media_type):
+                for chunk in chunks:
                     fh.write(chunk)
             os.replace(tmp, output)
         finally:
@@ -354,9 +387,8 @@ def verify(store_dir: Path, store_url: str | None, base_iri: str | None, endpoin
 
     import pyoxigraph as ox
 
-    from claimgraph.graph.build.bundles import SigningKeyError, public_key_b64, store_select
+    from claimgraph.graph.build.bundles import SigningKeyError, public_key_b64
     from claimgraph.graph.build.dataset import default_seeds_dir
-    from claimgraph.graph.store import EmbeddedStore, StoreError
     from claimgraph.ontology import ontology_dir
     from claimgraph.verify import verify as run_verify
 
@@ -374,27 +406,52 @@ def verify(store_dir: Path, store_url: str | None, base_iri: str | None, endpoin
         except ValueError:
             raise click.ClickException(f"not a claim IRI or slug: {claim!r}") from None
     sources = list(sources_dirs) or [default_seeds_dir(), ontology_dir()]
-    try:
-        if settings.store_url:
-            with _opened_store(settings) as store:
-                report = run_verify(store.select, target, sources, public_key)
-        else:
-            if not (settings.store_dir / "oxigraph").exists():
-                raise click.ClickException(f"no store at {settings.store_dir}")
-            embedded = EmbeddedStore(settings.store_dir)
-            try:
-                with embedded.reader() as snapshot:
-                    report = run_verify(store_select(snapshot), target, sources, public_key)
-            finally:
-                embedded.close()
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from None
+    with _reading(settings) as select:
+        report = run_verify(select, target, sources, public_key)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
     else:
         for line in report.lines():
             click.echo(line)
     sys.exit(0 if report.ok else 1)
+
+
+@cli.command()
+@store_option
+@store_url_option
+@base_option
+@click.option("--claim", default=None, help="One claim, by IRI or by slug (default: every claim).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for one SLUG.nanopub.trig per claim (default: standard output).")
+def nanopub(store_dir: Path, store_url: str | None, base_iri: str | None, claim: str | None, output: Path | None) -> None:
+    """Write claims as nanopublications (TriG) with trusty URIs (RA module).
+
+    Assertion: the proposition's triples; provenance: the speaker, the act of claiming, its
+    chain and spans; publication info: the build run, licence and creation time."""
+    import pyoxigraph as ox
+
+    from claimgraph.graph.build.nanopub import NoSuchClaim, nanopub_trig
+
+    settings = _settings(store_dir=store_dir, store_url=store_url, base_iri=base_iri, query_workers=1)
+    with _reading(settings) as select:
+        if claim is None:
+            iris = [row["claim"].value for row in select("PREFIX cg: <https://w3id.org/claimgraph/ontology#> "
+                                                         "SELECT ?claim WHERE { ?claim a cg:Claim } ORDER BY ?claim")]
+        else:
+            iris = [claim if ":" in claim else f"{settings.base_iri}id/claim/{claim}"]
+        if output is not None:
+            output.mkdir(parents=True, exist_ok=True)
+        for iri in iris:
+            try:
+                body, trusty_uri = nanopub_trig(select, ox.NamedNode(iri), settings.data_license)
+            except (NoSuchClaim, ValueError) as exc:
+                raise click.ClickException(str(exc)) from None
+            if output is None:
+                sys.stdout.buffer.write(body)
+            else:
+                (output / f"{iri.rsplit('/', 1)[-1]}.nanopub.trig").write_bytes(body)
+                click.echo(trusty_uri)
+        sys.stdout.flush()
 
 
 @cli.command()
