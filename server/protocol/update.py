@@ -10,7 +10,8 @@ from claimgraph.graph.store import QueryRejected, StoreError, UpdateRequest
 from claimgraph.graph.store.sparqltext.guard import Limits, check_update
 from claimgraph.graph.store.changes import write_origin
 from claimgraph.server.protocol.auth import check_write_access, writer
-from claimgraph.server.errors import store_error_response
+from claimgraph.server.errors import store_error_response, text_error
+from claimgraph.server.protocol.body import client_gone
 from claimgraph.server.state import get_settings, get_store
 
 def run_update(
@@ -35,6 +36,8 @@ def run_update(
                 "using-graph-uri / using-named-graph-uri cannot be combined with USING, "
                 "USING NAMED or WITH in the update text (SPARQL 1.1 Protocol, 2.2.3)"
             )
+        if client_gone():
+            return text_error(400, "the client closed the connection before the update ran; nothing was written")
         with write_origin(writer(), request.base_url):  # recorded if it changes a built claim
             get_store().update(
                 UpdateRequest(
