@@ -280,3 +280,57 @@ def test_writes_through_the_server_are_recorded_and_named_over_sparql(copy: Path
         assert "verified at build" in other
     finally:
         stop_server(server)
+
+
+# -- signing -------------------------------------------------------------------------------------
+
+
+def _keypair(path: Path) -> tuple[Path, Path]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    private, public = path.with_suffix(".key"), path.with_suffix(".pub")
+    private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
+    return private, public
+
+
+def test_a_signed_build_verifies_with_its_key_and_not_with_another(tmp_path: Path) -> None:
+    private, public = _keypair(tmp_path / "publisher")
+    _, stranger = _keypair(tmp_path / "stranger")
+    store = tmp_path / "store"
+    out = claimgraph("build", "--store", str(store), "--sign", str(private)).stdout
+    assert ", signed" in out
+    code, report = verify("--store", str(store), "--key", str(public))
+    assert code == 0, report["findings"]
+    code, report = verify("--store", str(store), "--key", str(stranger))
+    assert code == 1 and set(kinds(report)) == {"key-mismatch"}
+    # a forged seal: another dataset hash under the old signature
+    run = next(iter(_run_quads(store, CG + "datasetHash")))
+    tamper(store, remove=[run], add=[ox.Quad(run.subject, run.predicate, ox.Literal("0" * 64), run.graph_name)])
+    code, report = verify("--store", str(store), "--key", str(public))
+    assert code == 1 and {"signature-invalid", "dataset-hash-mismatch"} <= set(kinds(report))
+
+
+def _run_quads(store_dir: Path, predicate: str) -> list[ox.Quad]:
+    store = EmbeddedStore(store_dir)
+    try:
+        with store.reader() as r:
+            return list(r.quads_for_pattern(None, ox.NamedNode(predicate), None, None))
+    finally:
+        store.close()
+
+
+def test_an_unsigned_build_fails_a_key_check_and_bad_keys_are_refused(built: Path, tmp_path: Path) -> None:
+    _, public = _keypair(tmp_path / "publisher")
+    code, report = verify("--store", str(built), "--key", str(public))
+    assert code == 1 and set(kinds(report)) == {"signature-missing"}
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a key")
+    for command in (("verify", "--store", str(built), "--key", str(junk)),
+                    ("build", "--store", str(tmp_path / "s"), "--sign", str(junk))):
+        result = claimgraph(*command, check=False)
+        assert result.returncode == 1 and "Traceback" not in result.stderr and "key" in result.stderr
