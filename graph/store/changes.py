@@ -1,16 +1,18 @@
 """Writes keep the record honest: a write that changes a built claim's bundle is recorded.
 
-The embedded store calls :func:`recorder` around each SPARQL Update and Graph Store write
-(inside its write lock, on the private copy it is about to publish). Before the write it takes
-a fingerprint of every claim's bundle (the bundle is ``graph/build/queries/bundle.rq``, the
-same definition the build hashed); after it, every claim whose fingerprint changed is named in
-a ``cg:ChangeAfterBuild`` with who wrote, when and through which endpoint, in the named graph
+The embedded store calls :func:`record` for each SPARQL Update and Graph Store write, inside
+its write lock, with the version before the write and the private copy it is about to publish.
+The two versions are dumped as N-Quads by the engine and compared line by line; each changed
+quad names the claims whose bundle it belongs to (``bundle-members.rq`` for the default graph,
+``proposition-claims.rq`` for a proposition's graph: the same shape as ``bundle.rq``, the
+definition the build hashed). Those claims are named in a ``cg:ChangeAfterBuild`` with who
+wrote, when and through which endpoint, in the named graph
 ``{base}id/graph/changes-after-build``: never in a bundle, so ``claimgraph verify`` can tell a
-recorded change from tampering. Who and which endpoint come from :func:`write_origin`, which the
-server's write views set; writes from this process without one are recorded as local.
+recorded change from tampering. Who and which endpoint come from :func:`write_origin`, which
+the server's write views set; writes from this process without one are recorded as local.
 
-Cost: two reads of every bundle per write (about a second per 100 000 bundle quads); stores
-without sealed claims (no ``cg:bundleHash``) skip it.
+Cost: two N-Quads dumps of the store per write (docs/verify.md has figures); stores without
+sealed claims (no ``cg:bundleHash``) skip it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import getpass
-import hashlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -35,6 +36,8 @@ PROV = bundles.PROV
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 CHANGES_GRAPH = "id/graph/changes-after-build"
+#: Statements that are not part of a bundle (bundle.rq leaves them out).
+IGNORED = {CG + "bundleHash", CG + "hashAlgorithm"}
 
 
 @dataclass(frozen=True)
@@ -69,27 +72,44 @@ def current_origin() -> Origin:
     return Origin(f"local user {user} (process {os.getpid()})", "claimgraph library call (no HTTP endpoint)")
 
 
-def fingerprints(store: ox.Store) -> dict[str, str] | None:
-    """A cheap digest of every sealed store's claim bundles (None: no sealed claims, nothing to
-    watch). Not canonical: it only has to tell a bundle from its own earlier state."""
-    if not store.query(load("has-sealed-claims")):
-        return None
-    out: dict[str, list[str]] = {}
-    for claim, quads in bundles.bundles(bundles.store_select(store)).items():
-        out[claim] = sorted(str(q) for q in quads)
-    return {c: hashlib.sha256("\n".join(lines).encode()).hexdigest() for c, lines in out.items()}
+def is_sealed(store: ox.Store) -> bool:
+    """Does the store hold claims sealed by a build (only then are writes watched)?"""
+    return bool(store.query(load("has-sealed-claims")))
 
 
-def record(store: ox.Store, before: dict[str, str] | None, origin: Origin | None = None) -> list[str]:
-    """Compare ``store`` (after a write) with ``before`` and record the claims that changed."""
-    if before is None:
+def _lines(store: ox.Store) -> set[bytes]:
+    return set(store.dump(format=ox.RdfFormat.N_QUADS).splitlines())
+
+
+def _touched(stores: tuple[ox.Store, ...], changed: list[ox.Quad]) -> set[str]:
+    """The claims whose bundle, before or after, holds one of the changed quads."""
+    subjects = {q.subject for q in changed if isinstance(q.graph_name, ox.DefaultGraph)
+                and q.predicate.value not in IGNORED and not isinstance(q.subject, ox.Triple)}
+    graphs = {q.graph_name for q in changed if not isinstance(q.graph_name, ox.DefaultGraph)}
+    claims: set[str] = set()
+    for store in stores:
+        select = bundles.store_select(store)
+        for x in subjects:
+            claims |= {row["claim"].value for row in select(load("bundle-members"), x=x)}
+        for g in graphs:
+            claims |= {row["claim"].value for row in select(load("proposition-claims"), g=g)}
+    return claims
+
+
+def record(before: ox.Store, after: ox.Store, origin: Origin | None = None) -> list[str]:
+    """Compare the version ``before`` a write with the copy ``after`` it (about to be
+    published) and record, in ``after``, the claims whose bundles changed."""
+    old, new = _lines(before), _lines(after)
+    diff = b"\n".join(old ^ new)
+    if not diff:
         return []
-    after = fingerprints(store) or {}
-    changed = sorted(c for c in before.keys() | after.keys() if before.get(c) != after.get(c))
-    if not changed:
+    changed = list(ox.parse(diff + b"\n", format=ox.RdfFormat.N_QUADS))
+    claims = sorted(_touched((before, after), changed))
+    if not claims:
         return []
     origin = origin or current_origin()
-    base = changed[0].split("id/claim/", 1)[0] if "id/claim/" in changed[0] else changed[0].rsplit("/", 1)[0] + "/"
+    first = claims[0]
+    base = first.split("id/claim/", 1)[0] if "id/claim/" in first else first.rsplit("/", 1)[0] + "/"
     graph = ox.NamedNode(base + CHANGES_GRAPH)
     change = ox.NamedNode(f"{base}id/change/{uuid.uuid4().hex}")
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -99,6 +119,6 @@ def record(store: ox.Store, before: dict[str, str] | None, origin: Origin | None
         ox.Quad(change, ox.NamedNode(CG + "changedBy"), ox.Literal(origin.who), graph),
         ox.Quad(change, ox.NamedNode(CG + "throughEndpoint"), ox.Literal(origin.endpoint), graph),
     ]
-    quads += [ox.Quad(change, ox.NamedNode(CG + "changedClaim"), ox.NamedNode(c), graph) for c in changed]
-    store.extend(quads)
-    return changed
+    quads += [ox.Quad(change, ox.NamedNode(CG + "changedClaim"), ox.NamedNode(c), graph) for c in claims]
+    after.extend(quads)
+    return claims

@@ -359,9 +359,11 @@ class EmbeddedStore(Store):
             origin, inner = changes.current_origin(), change
 
             def change(store: ox.Store) -> T:  # type: ignore[no-redef]
-                before = changes.fingerprints(store)  # the copy still holds the version before
                 result = inner(store)
-                changes.record(store, before, origin)
+                # the published version is the one before (this process holds the write lock)
+                with open_snapshot(self.db_path) as before:
+                    if changes.is_sealed(before.store):
+                        changes.record(before.store, store, origin)
                 return result
 
         with self._write_lock():
@@ -388,10 +390,10 @@ class EmbeddedStore(Store):
         with self._write_lock():
             staging = self._versions.stage()
             try:
-                before = _apply(staging, changes.fingerprints)
                 _update_in_child(staging, text, request.base_iri, timeout)
-                if before is not None:
-                    _apply(staging, lambda store: changes.record(store, before, origin))
+                with open_snapshot(self.db_path) as before:  # the published version, before the update
+                    if changes.is_sealed(before.store):
+                        _apply(staging, lambda store: changes.record(before.store, store, origin))
                 self._versions.publish(staging)
             except BaseException:
                 self._versions.discard(staging)
