@@ -334,3 +334,22 @@ def test_an_unsigned_build_fails_a_key_check_and_bad_keys_are_refused(built: Pat
                     ("build", "--store", str(tmp_path / "s"), "--sign", str(junk))):
         result = claimgraph(*command, check=False)
         assert result.returncode == 1 and "Traceback" not in result.stderr and "key" in result.stderr
+
+
+def test_the_fast_dataset_hash_equals_the_full_canonicalization(built: Path) -> None:
+    """The engine's N-Quads lines (the fast path) and a full RDFC-1.0 run over the quads read
+    through SPARQL rows give the same dataset hash."""
+    import hashlib
+
+    store = EmbeddedStore(built)
+    try:
+        with store.reader() as r:
+            select = bundles.store_select(r)
+            fast = bundles.dataset_hash(select)
+            rows = bundles.dataset_quads(lambda q, **b: select(q, **b))  # no .store: the SPARQL path
+    finally:
+        store.close()
+    dataset = ox.Dataset(rows)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    full = hashlib.sha256("".join(sorted(f"{q} .\n" for q in dataset)).encode()).hexdigest()
+    assert fast == full == bundles.hash_quads(rows)
