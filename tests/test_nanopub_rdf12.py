@@ -174,3 +174,16 @@ def test_served_views_of_a_claim(server) -> None:
         assert requests.get(f"{server.url}/doc/claim/{missing}", timeout=60).status_code == 404
     # the ordinary document URLs still work
     assert requests.get(f"{server.url}/doc/claim/peskow-fake-news.trig", timeout=60).status_code == 200
+
+
+def test_the_annotation_syntax_would_assert_what_is_claimed() -> None:
+    """Why the RDF 1.2 view writes triple terms and not Turtle 1.2 annotations (ontology/README.md)."""
+    s, p, o, claim = "<http://e/musk>", "<http://e/inContactWith>", "<http://e/putin>", "<http://e/claim>"
+    annotated = list(ox.parse(f"{s} {p} {o} ~ {claim} {{| <http://e/stance> <http://e/denies> |}} .".encode(),
+                              format=ox.RdfFormat.TURTLE))
+    reified = list(ox.parse(f"<< {s} {p} {o} ~ {claim} >> <http://e/stance> <http://e/denies> .".encode(),
+                            format=ox.RdfFormat.TURTLE))
+    claimed = ox.Quad(ox.NamedNode("http://e/musk"), ox.NamedNode("http://e/inContactWith"), ox.NamedNode("http://e/putin"))
+    assert claimed in annotated and len(annotated) == 3
+    assert claimed not in reified and len(reified) == 2
+    assert any(q.predicate.value == REIFIES for q in reified)
