@@ -11,8 +11,9 @@ wrote, when and through which endpoint, in the named graph
 recorded change from tampering. Who and which endpoint come from :func:`write_origin`, which
 the server's write views set; writes from this process without one are recorded as local.
 
-Cost: two N-Quads dumps of the store per write (docs/verify.md has figures); stores without
-sealed claims (no ``cg:bundleHash``) skip it.
+Cost: two N-Quads dumps of the store per write, or of the one graph a Graph Store write
+addresses (docs/verify.md has figures); stores without sealed claims (no ``cg:bundleHash``)
+skip it.
 """
 
 from __future__ import annotations
@@ -77,8 +78,13 @@ def is_sealed(store: ox.Store) -> bool:
     return bool(store.query(load("has-sealed-claims")))
 
 
-def _lines(store: ox.Store) -> set[bytes]:
-    return set(store.dump(format=ox.RdfFormat.N_QUADS).splitlines())
+def _lines(store: ox.Store, graph: ox.NamedNode | None) -> set[bytes]:
+    if graph is None:
+        return set(store.dump(format=ox.RdfFormat.N_QUADS).splitlines())
+    if not store.contains_named_graph(graph):
+        return set()
+    label = f" {graph} .".encode()  # one graph's triples, written as quads of that graph
+    return {line[:-2] + label for line in store.dump(format=ox.RdfFormat.N_QUADS, from_graph=graph).splitlines()}
 
 
 def _touched(stores: tuple[ox.Store, ...], changed: list[ox.Quad]) -> set[str]:
@@ -96,10 +102,12 @@ def _touched(stores: tuple[ox.Store, ...], changed: list[ox.Quad]) -> set[str]:
     return claims
 
 
-def record(before: ox.Store, after: ox.Store, origin: Origin | None = None) -> list[str]:
+def record(before: ox.Store, after: ox.Store, origin: Origin | None = None,
+           graph: ox.NamedNode | None = None) -> list[str]:
     """Compare the version ``before`` a write with the copy ``after`` it (about to be
-    published) and record, in ``after``, the claims whose bundles changed."""
-    old, new = _lines(before), _lines(after)
+    published) and record, in ``after``, the claims whose bundles changed. A write known to
+    touch only the named ``graph`` (a Graph Store write to it) compares that graph alone."""
+    old, new = _lines(before, graph), _lines(after, graph)
     diff = b"\n".join(old ^ new)
     if not diff:
         return []

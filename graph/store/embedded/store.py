@@ -350,11 +350,13 @@ class EmbeddedStore(Store):
                 raise
             self._versions.collect()
 
-    def _commit(self, change: Callable[[ox.Store], T], fresh: bool = False, record: bool = False) -> T:
+    def _commit(self, change: Callable[[ox.Store], T], fresh: bool = False, record: bool = False,
+                graph: str | None = None) -> T:
         """Run ``change`` on a private copy and publish it atomically (see :mod:`snapshots`).
 
         With ``record``, claims whose bundles the change touches are recorded as changed after
-        their build (:mod:`claimgraph.graph.store.changes`), in the same version."""
+        their build (:mod:`claimgraph.graph.store.changes`), in the same version; ``graph``
+        says the change touches only that named graph (compared alone)."""
         if record:
             origin, inner = changes.current_origin(), change
 
@@ -363,7 +365,7 @@ class EmbeddedStore(Store):
                 # the published version is the one before (this process holds the write lock)
                 with open_snapshot(self.db_path) as before:
                     if changes.is_sealed(before.store):
-                        changes.record(before.store, store, origin)
+                        changes.record(before.store, store, origin, _named(graph) if graph else None)
                 return result
 
         with self._write_lock():
@@ -528,7 +530,7 @@ class EmbeddedStore(Store):
             _add_graph_data(store, data, media_type, target, base_iri)
             return created
 
-        return self._commit(change, record=True)
+        return self._commit(change, record=True, graph=graph)
 
     def post_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
         target = _named(graph) if graph else ox.DefaultGraph()
@@ -540,7 +542,7 @@ class EmbeddedStore(Store):
             _add_graph_data(store, data, media_type, target, base_iri)
             return created
 
-        return self._commit(change, record=True)
+        return self._commit(change, record=True, graph=graph)
 
     def delete_graph(self, graph: str | None) -> bool:
         if graph is not None and not self.graph_exists(graph):
@@ -556,7 +558,7 @@ class EmbeddedStore(Store):
             store.remove_graph(target)
             return True
 
-        return self._commit(change, record=True)
+        return self._commit(change, record=True, graph=graph)
 
     def close(self) -> None:
         if self._pool is not None:
