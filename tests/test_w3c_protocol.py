@@ -26,6 +26,7 @@ def test_the_manifest_has_all_34_tests() -> None:
 @pytest.fixture(scope="module")
 def protocol_server(tmp_path_factory: pytest.TempPathFactory):
     from claimgraph.graph.store import EmbeddedStore
+    from store_helpers import writer
 
     store_dir = tmp_path_factory.mktemp("w3c-protocol") / "store"
     EmbeddedStore(store_dir)  # creates an empty store
@@ -39,10 +40,11 @@ def _load_graph_data(store_dir: Path, graph_data: list[tuple[Path, str]]) -> Non
     import pyoxigraph as ox
 
     from claimgraph.graph.store import EmbeddedStore
+    from store_helpers import writer
 
     # The store's writer: the write lock, one transaction, and a generation bump that makes
     # the server's executors reopen their snapshot.
-    with EmbeddedStore(store_dir).writer() as store:
+    with writer(EmbeddedStore(store_dir)) as store:
         for path, graph in graph_data:
             store.load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
 

@@ -213,7 +213,7 @@ class Store(ABC):
         return LoadSummary(quads=quads, graphs=1 if graph else 0, seconds=time.monotonic() - started)
 
     @abstractmethod
-    def replace_dataset(self, nquads: bytes, keep_graphs: Sequence[str] = ()) -> None:
+    def replace_dataset(self, nquads: bytes) -> None:
         """Atomically replace the whole dataset with ``nquads`` (used by ``claimgraph build``)."""
 
     @abstractmethod

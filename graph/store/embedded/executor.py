@@ -609,7 +609,3 @@ class _PooledQuery(PreparedQuery):
         except Exception:
             pass
 
-
-def executor_count_hint() -> int:
-    """A sensible default pool size for this machine."""
-    return max(2, min(8, (os.cpu_count() or 2) * 2))
