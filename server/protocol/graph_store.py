@@ -25,6 +25,7 @@ from claimgraph.graph.store import DataError
 from claimgraph.graph.store.formats import DATASET_OFFER, GRAPH_OFFER, UPLOAD_FORMATS
 from claimgraph.graph.store.rdfio import check_upload, iter_rdf, parse_rdf, rdf_format_or_error
 from claimgraph.server.protocol.auth import check_write_access
+from claimgraph.server.protocol.body import client_gone
 from claimgraph.server.protocol.negotiation import negotiate
 from claimgraph.server.state import get_settings, get_store
 
@@ -82,6 +83,8 @@ def graph_store(rest: str | None) -> Response:
         limit = get_settings().max_upload_bytes
         raise RequestEntityTooLarge(f"the upload is larger than the limit of {limit} bytes (CLAIMGRAPH_MAX_UPLOAD_BYTES); "
                                     "use 'claimgraph load' for bulk imports") from None
+    if client_gone():  # the check may take a while: a write the client abandoned is not committed
+        raise BadRequest("the client closed the connection before the upload was written; nothing was written")
     if request.method == "PUT":
         return _put(target, upload)
     return _post(target, upload)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask import Response
+from werkzeug.exceptions import BadRequest
 
 from claimgraph.graph.store import QueryRejected, UpdateRequest
 from claimgraph.graph.store.sparqltext.guard import check_update
 from claimgraph.server.protocol.auth import check_write_access
+from claimgraph.server.protocol.body import client_gone
 from claimgraph.server.state import get_settings, get_store
 
 
@@ -31,6 +33,8 @@ def run_update(
             "using-graph-uri / using-named-graph-uri cannot be combined with USING, "
             "USING NAMED or WITH in the update text (SPARQL 1.1 Protocol, 2.2.3)"
         )
+    if client_gone():
+        raise BadRequest("the client closed the connection before the update ran; nothing was written")
     get_store().update(
         UpdateRequest(
             update=text,
