@@ -32,7 +32,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, Callable
 from urllib.parse import urlsplit, urlunsplit
 
@@ -383,6 +383,7 @@ class RemoteStore(Store):
             hdrs["Accept"] = accept
         if budget.remaining() <= 0:
             raise budget.expired()
+        budget.check_cancelled()
         started = time.monotonic()
         try:
             response = self._session.request(
@@ -447,6 +448,7 @@ class RemoteStore(Store):
                     return
                 if budget.remaining() <= 0:
                     raise budget.expired()
+                budget.check_cancelled()  # the caller gave up: close the store's answer
                 if chunk:
                     yield chunk
         finally:
@@ -468,8 +470,8 @@ class RemoteStore(Store):
 
     # -- queries ------------------------------------------------------------------------
 
-    def _budget(self, timeout: float | None) -> TimeBudget:
-        return TimeBudget(timeout if timeout is not None else self.query_timeout)
+    def _budget(self, timeout: float | None, cancelled: Callable[[], bool] | None = None) -> TimeBudget:
+        return TimeBudget(timeout if timeout is not None else self.query_timeout, cancelled)
 
     def _query_data(self, request: QueryRequest) -> dict[str, Any]:
         text = request.query
@@ -491,7 +493,7 @@ class RemoteStore(Store):
         return data
 
     def prepare(self, request: QueryRequest) -> PreparedQuery:
-        budget = self._budget(request.timeout)
+        budget = self._budget(request.timeout, request.cancelled)
         data = self._query_data(request)
         form = lexer.query_form(request.query)
         if form is not None:

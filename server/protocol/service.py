@@ -87,9 +87,7 @@ UNVERSIONED_TTL_S = 600
 
 
 def _generation(store: Store) -> str:
-    gen = getattr(store, "generation", None)
-    value = gen() if callable(gen) else ""
-    return value or f"t{int(time.time() // UNVERSIONED_TTL_S)}"
+    return store.generation() or f"t{int(time.time() // UNVERSIONED_TTL_S)}"
 
 
 def _int(row: dict[str, Any], key: str) -> int:
