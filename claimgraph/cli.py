@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
@@ -175,7 +175,7 @@ def load(store_dir: Path | None, store_url: str | None, files: tuple[Path, ...],
                 raise click.ClickException(f"{path}: unknown RDF format; pass --format")
             raw = stack.enter_context(open(path, "rb"))
             raw_files.append(raw)
-            stream = stack.enter_context(gzip.open(raw)) if _is_gzip(raw) else raw
+            stream: IO[bytes] = stack.enter_context(gzip.open(raw)) if _is_gzip(raw) else raw  # type: ignore[arg-type]
             sources.append(LoadSource(stream=stream, media_type=mt, name=str(path)))
         total_bytes = sum(p.stat().st_size for p in files)
         show_bar = sys.stderr.isatty()

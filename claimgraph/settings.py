@@ -121,7 +121,7 @@ class Settings:
             values[f.name] = parse(f, raw)
         return cls(**values)
 
-    def with_(self, **changes: object) -> "Settings":
+    def with_(self, **changes: Any) -> "Settings":
         """A copy with some fields changed (options given on the command line)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import requests
 from rdflib import Graph, Namespace
 
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-
 from conftest import UPDATE_TOKEN, start_server, stop_server
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 
 FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "data.example.org"}
 

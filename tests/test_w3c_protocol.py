@@ -26,7 +26,6 @@ def test_the_manifest_has_all_34_tests() -> None:
 @pytest.fixture(scope="module")
 def protocol_server(tmp_path_factory: pytest.TempPathFactory):
     from claimgraph.graph.store import EmbeddedStore
-    from store_helpers import writer
 
     store_dir = tmp_path_factory.mktemp("w3c-protocol") / "store"
     EmbeddedStore(store_dir)  # creates an empty store

@@ -16,7 +16,7 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 import pyoxigraph as ox
 
@@ -73,6 +73,10 @@ class QueryForm(enum.Enum):
     BOOLEAN = "boolean"  # ASK
     SOLUTIONS = "solutions"  # SELECT
     GRAPH = "graph"  # CONSTRUCT, DESCRIBE
+
+
+#: A solution of a SELECT: variable name -> pyoxigraph term (its kind depends on the query).
+Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -262,11 +266,13 @@ class Store(ABC):
         """Remove a graph (empty the default graph); False when there was nothing to remove."""
         raise NotImplementedError
 
-    def select(self, query: str, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, object]]:
+    def select(self, query: str, **bindings: ox.NamedNode | ox.Literal) -> list[Row]:
         """Run a SELECT with bound values and return rows of pyoxigraph terms (for pages, CLI)."""
         with self.prepare(QueryRequest(query=query, substitutions=bindings)) as prepared:
             body = b"".join(prepared.stream("application/sparql-results+json"))
         results = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        if not isinstance(results, ox.QuerySolutions):
+            raise QueryRejected("select() runs SELECT queries; use ask() for ASK")
         return [{v.value: sol[v] for v in results.variables if sol[v] is not None} for sol in results]
 
     def ask(self, query: str, **bindings: ox.NamedNode | ox.Literal) -> bool:

@@ -33,7 +33,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import IO, Any, Callable
+from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pyoxigraph as ox
@@ -223,7 +223,7 @@ def _convert(chunks: Iterator[bytes], form: QueryForm, source: str, target: str)
         src, dst = rdf_format(source), rdf_format(target)
 
         def write(out: Any) -> None:
-            quads = ox.parse(reader, src)
+            quads = ox.parse(reader, src)  # type: ignore[arg-type]  # duck-typed IO
             ox.serialize((ox.Quad(q.subject, q.predicate, q.object) for q in quads), out, dst)
 
     else:
@@ -231,7 +231,7 @@ def _convert(chunks: Iterator[bytes], form: QueryForm, source: str, target: str)
         rdst = ox.QueryResultsFormat.from_media_type(target)
 
         def write(out: Any) -> None:
-            ox.parse_query_results(reader, rsrc).serialize(out, rdst)
+            ox.parse_query_results(reader, rsrc).serialize(out, rdst)  # type: ignore[arg-type]  # duck-typed IO
 
     return _pump(write)
 
@@ -522,7 +522,10 @@ class RemoteStore(Store):
         prepared = self.prepare(request)
         chunks = prepared.stream("application/sparql-results+json")
         try:
-            yield from ox.parse_query_results(_IterReader(chunks), ox.QueryResultsFormat.JSON)
+            results = ox.parse_query_results(_IterReader(chunks), ox.QueryResultsFormat.JSON)  # type: ignore[arg-type]
+            if not isinstance(results, ox.QuerySolutions):
+                raise StoreError("not a SELECT query")
+            yield from results
         finally:
             prepared.close()
 
@@ -564,8 +567,8 @@ class RemoteStore(Store):
         """``INSERT DATA`` content, written term by term by pyoxigraph (N-Triples syntax)."""
         by_graph: dict[ox.NamedNode | None, list[str]] = {}
         for q in quads:
-            graph = None if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value
-            by_graph.setdefault(self._graph_term(graph), []).append(f"{q.subject} {q.predicate} {q.object} .")
+            name = None if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value
+            by_graph.setdefault(self._graph_term(name), []).append(f"{q.subject} {q.predicate} {q.object} .")
         parts = []
         for graph, lines in by_graph.items():
             body = "\n".join(lines)
@@ -637,6 +640,8 @@ class RemoteStore(Store):
     def _gsp_write(self, method: str, graph: str | None, quads: list[ox.Quad]) -> requests.Response:
         body = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES)
         budget = self._budget(max(self.query_timeout, 300.0))
+        if self.gsp_url is None:
+            raise StoreError("this store has no Graph Store endpoint configured")
         response = self._post(
             self.gsp_url, body or b"", budget, method=method, params=self._gsp_params(graph),
             headers={"Content-Type": "application/n-triples"},

@@ -8,10 +8,11 @@ a term the views do not know yet is still shown.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 
 from claimgraph.server.pages.queries import load
 from claimgraph.graph.store import Store
@@ -46,7 +47,7 @@ def base() -> str:
     return normalised_base(get_settings().base_iri)
 
 
-def viewer(store: Store, quads: list[ox.Quad] = ()) -> Viewer:
+def viewer(store: Store, quads: Sequence[ox.Quad] = ()) -> Viewer:
     labels = Labels()
     labels.add_vocabulary(store)
     labels.add_quads(list(quads))
@@ -205,7 +206,7 @@ def _claim_context(store: Store, v: Viewer, iri: ox.NamedNode, quads: list[ox.Qu
 def _article_context(store: Store, v: Viewer, iri: ox.NamedNode, doc_path: str) -> dict:
     rows = store.select(load("document"), r=iri)
     doc = rows[0] if rows else {}
-    file = doc.get("file") if isinstance(doc.get("file"), ox.NamedNode) else iri
+    file: ox.NamedNode = doc["file"] if isinstance(doc.get("file"), ox.NamedNode) else iri
     v.labels.fetch(store, [doc.get(k) for k in ("article", "publisher", "translationOf", "run")])
     source = texts.document_text(store, file, _value(doc, "sha256"))
     claims = store.select(load("document-claims"), r=file)

@@ -18,6 +18,8 @@ declared charset is refused (415) rather than silently reading the bytes as UTF-
 
 from __future__ import annotations
 
+from typing import Any
+
 import io
 import select
 import socket
@@ -52,7 +54,7 @@ class BodyRefused(HTTPException):
         self.code = status
         self.message = message
 
-    def get_headers(self, environ=None, scope=None):  # type: ignore[no-untyped-def]
+    def get_headers(self, environ: Any = None, scope: Any = None) -> list[tuple[str, str]]:
         return [*super().get_headers(environ, scope), ("Connection", "close")]
 
 

@@ -140,7 +140,7 @@ def _upload(graph: str | None, single_graph: bool) -> Upload:
         for part in request.files.values():
             quads += parse_rdf(part.stream, _media_type(part.mimetype, part.filename),
                                base_iri=base_iri, single_graph=single_graph)
-        upload = Upload(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), "application/n-quads", base_iri)
+        upload = Upload(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"", "application/n-quads", base_iri)
     else:
         upload = Upload(request.get_data(cache=False), _media_type(request.mimetype, None), base_iri)
     if get_settings().validate_imports:

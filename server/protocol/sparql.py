@@ -46,7 +46,7 @@ class Operation:
 
 def _decode_pairs(raw: bytes, where: str) -> MultiDict:
     """``a=1&b=2`` decoded strictly: percent-escapes must spell UTF-8."""
-    out = MultiDict()
+    out: MultiDict[str, str] = MultiDict()
     try:
         for part in raw.split(b"&"):
             if not part:

@@ -36,7 +36,7 @@ import queue
 import select
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -179,7 +179,7 @@ def _execute(store: Any, request: dict[str, Any], conn: multiprocessing.connecti
         writer = _ChunkWriter(conn, (form, variables, media_type))
     try:
         if isinstance(result, ox.QueryTriples):
-            result.serialize(writer, rdf_format(media_type))
+            result.serialize(writer, rdf_format(media_type))  # type: ignore[arg-type]  # duck-typed IO
         else:
             result.serialize(writer, results_format(media_type))
     except Exception as exc:

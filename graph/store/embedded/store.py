@@ -242,7 +242,7 @@ class EmbeddedStore(Store):
                 chunk = list(itertools.islice(quads, batch))
                 if not chunk:
                     return
-                yield ox.serialize(chunk, format=fmt)
+                yield ox.serialize(chunk, format=fmt) or b""
 
     def is_empty(self) -> bool:
         with self.reader() as store:
@@ -385,7 +385,7 @@ class EmbeddedStore(Store):
                 fmt = rdf_format(source.media_type)
                 parsed: Iterator[ox.Quad] = ox.parse(source.stream, fmt, base_iri=base_iri, rename_blank_nodes=True)
                 if fmt.supports_datasets:
-                    parsed = _noting_graphs(parsed, graphs, target if graph is not None else None)
+                    parsed = _noting_graphs(parsed, graphs, target if isinstance(target, ox.NamedNode) else None)
                 else:
                     graphs.add(target)
                     if graph is not None:
@@ -399,7 +399,7 @@ class EmbeddedStore(Store):
                             if not uses_cg:
                                 p = quad.predicate.value
                                 uses_cg = p.startswith(CG_NAMESPACE) or (
-                                    p == _RDF_TYPE and quad.object.value.startswith(CG_NAMESPACE)
+                                    p == _RDF_TYPE and str(getattr(quad.object, "value", "")).startswith(CG_NAMESPACE)
                                 )
                             if uses_cg and n > VALIDATE_MAX_QUADS:
                                 raise too_many
