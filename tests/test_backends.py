@@ -490,6 +490,7 @@ def _peak_rss_while(fn) -> tuple[int, object]:
     return peak["rss"] - base, result
 
 
+@pytest.mark.slow
 def test_large_answers_stream_through_with_flat_memory(tmp_path: Path) -> None:
     """200 000 rows (about 20 MB of JSON) pass through, and are converted to TSV, chunk by chunk."""
     from claimgraph.graph.store import QueryRequest
