@@ -246,6 +246,11 @@ class Store(ABC):
 
     # -- Graph Store Protocol operations (``graph=None`` is the default graph) ---------------
 
+    def named_graphs(self) -> list[str]:
+        """The IRIs of the named graphs the store holds (for the service description)."""
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return [row["g"].value for row in rows if isinstance(row.get("g"), ox.NamedNode)]
+
     def graph_exists(self, graph: str | None) -> bool:
         """True when the store knows the named graph (the default graph always exists)."""
         raise NotImplementedError

@@ -217,6 +217,9 @@ class CachingStore(Store):
 
     # -- the rest passes through ----------------------------------------------------------------
 
+    def named_graphs(self) -> list[str]:
+        return self.inner.named_graphs()
+
     def graph_exists(self, graph: str | None) -> bool:
         return self.inner.graph_exists(graph)
 

@@ -252,6 +252,11 @@ class EmbeddedStore(Store):
         """Changes after every write (used by caches and ETags)."""
         return read_generation(self.gen_path)
 
+    def named_graphs(self) -> list[str]:
+        """From the store's graph index, without a scan of the quads."""
+        with self.reader() as store:
+            return [g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
+
     def graph_exists(self, graph: str | None) -> bool:
         if graph is None:
             return True
