@@ -183,12 +183,24 @@ def _upload(graph: str | None, single_graph: bool) -> Upload:
     if request.mimetype == "multipart/form-data":
         # One document per part (each with its own type and blank nodes), merged as N-Triples
         # or N-Quads; multipart uploads are small forms, so a list in memory is fine here.
+        # Every file part counts, several under one field name included (a MultiDict's
+        # values() would give only the first of each name): never 201 for part of the input.
         quads: list[ox.Quad] = []
-        if not request.files:
-            raise DataError("the multipart body holds no file")
-        for part in request.files.values():
-            quads += parse_rdf(part.stream, _media_type(part.mimetype, part.filename),
-                               base_iri=base_iri, single_graph=single_graph)
+        parts = list(request.files.items(multi=True))
+        if not parts:
+            raise DataError("the multipart body holds no file part")
+        fields = sorted(set(request.form.keys()))
+        if fields:
+            raise DataError(
+                "the multipart body holds parts that are not files (fields " + ", ".join(map(repr, fields[:10]))
+                + "); send each RDF document as a file part (with a filename)"
+            )
+        for name, part in parts:
+            try:
+                quads += parse_rdf(part.stream, _media_type(part.mimetype, part.filename),
+                                   base_iri=base_iri, single_graph=single_graph)
+            except DataError as exc:
+                raise DataError(f"part {name!r} (file {part.filename!r}): {exc}") from None
         upload = Upload(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), "application/n-quads", base_iri)
     else:
         upload = Upload(request.get_data(cache=False), _media_type(request.mimetype, None), base_iri)
