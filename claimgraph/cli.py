@@ -162,6 +162,7 @@ def load(store_dir: Path | None, store_url: str | None, files: tuple[Path, ...],
 
     from claimgraph.graph.store import LoadSource, StoreError
     from claimgraph.graph.store.formats import media_type_for_path
+    from claimgraph.graph.store.sandbox import precheck_stream
 
     settings = _settings(store_dir=store_dir, store_url=store_url, validate_imports=validate_imports)
     validate = settings.validate_imports
@@ -176,6 +177,13 @@ def load(store_dir: Path | None, store_url: str | None, files: tuple[Path, ...],
             raw = stack.enter_context(open(path, "rb"))
             raw_files.append(raw)
             stream: IO[bytes] = stack.enter_context(gzip.open(raw)) if _is_gzip(raw) else raw  # type: ignore[arg-type]
+            # The limits uploads have: nesting depth, RDF/XML entities (the parser would crash
+            # or expand without bound); one streaming pass before the load reads the file again.
+            try:
+                precheck_stream(stream, mt, name=str(path))
+            except StoreError as exc:
+                raise click.ClickException(f"nothing was loaded: {exc}") from None
+            stream.seek(0)
             sources.append(LoadSource(stream=stream, media_type=mt, name=str(path)))
         total_bytes = sum(p.stat().st_size for p in files)
         show_bar = sys.stderr.isatty()
