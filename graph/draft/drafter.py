@@ -43,6 +43,7 @@ class Drafter:
         self.subj = self.lex.words("subjunctive")
         self.subj_weak = self.lex.words("subjunctive_weak")
         self.denial = self.lex.words("denial_words")
+        self.modal_reported = self.lex.words("modal_reported")
         self._chrome = [re.compile(p) for p in self.lex.raw["page_chrome"]]
         self._source_line = re.compile(self.lex.raw["source_line"])
 
@@ -105,6 +106,8 @@ class Drafter:
                 f = self._continuation(rules, tokens, s, a, b, s - last_sent, consumed)
                 found = [f] if f else []
             for f in found:
+                if f.rule in ("continuation", "quote-continuation") and out and not f.source:
+                    f.source = list(out[-1][0].source)  # the antecedent names the speaker
                 if f.rule in ("continuation", "quote-continuation") or (f.rule == "demnach"):
                     speaker = ents.resolve([], fallback_last=True) if ents.last else ents.resolve(f.source)
                 else:
@@ -139,6 +142,9 @@ class Drafter:
             if lo in self.subj and (lo not in self.subj_weak or gap == 1):
                 msg = [k for k in range(a, end) if k not in consumed]
                 return Found(s, "free-indirect", "continuation", "asserts", msg, confidence=0.55)
+            if lo in self.modal_reported and gap == 1:
+                msg = [k for k in range(a, end) if k not in consumed]
+                return Found(s, "free-indirect", "continuation-modal", "asserts", msg, confidence=0.5)
         return None
 
     # -- writing --------------------------------------------------------------------------------

@@ -75,27 +75,62 @@ class Rules:
         return False
 
     def np_forward(self, i: int, stop: int) -> list[int]:
-        """The noun phrase starting at i (determiners, adjectives, names, genitive chains)."""
+        """The noun phrase starting at i (determiners, adjectives, names, genitive chains, a short
+        quoted title, a parenthesis right after it)."""
         j = i
         out: list[int] = []
+        has_det = False
         while j < stop:
             t = self.T[j].text
             lo = t.lower()
+            q = self.quote_of.get(j)
+            if q and q[0] == j and out and q[1] - q[0] <= 8 and q[1] < stop:  # „Der Spiegel“
+                out.extend(range(q[0], q[1] + 1))
+                j = q[1] + 1
+                continue
+            if t == "(" and out:
+                k = j + 1
+                while k < stop and k - j <= 10 and self.T[k].text != ")":
+                    k += 1
+                if k < stop and self.T[k].text == ")":
+                    out.extend(range(j, k + 1))
+                    j = k + 1
+                    continue
+                break
             if j in self.quote_of or t in BOUNDARY or t in FINAL:
                 break
             if out and lo in self.conn and j + 1 < stop and self._np_word(j + 1, stop):
+                if lo == "der" and not has_det:  # "laut Sergei Voznyak der Sprecher": a new phrase
+                    break
                 out.append(j)
                 j += 1
                 continue
-            if not self._np_word(j, stop) or (out and lo in self.verbs_and_aux()):
+            if not self._np_word(j, stop) or (out and lo in self.aux):
                 break
             if out and lo in self.det and lo not in self.conn:  # a second phrase (the object) begins
                 break
+            if out and t[:1].isdigit():
+                break
+            has_det = has_det or lo in self.det
             out.append(j)
             j += 1
         while out and (self.T[out[-1]].lower in self.conn or self.T[out[-1]].lower in self.det):
             out.pop()
         return out
+
+    def with_apposition(self, np: list[int], stop: int) -> list[int]:
+        """`X, der Sprecher der Y,` / `der Direktor der IAEO, Mohammed el-Baradei`: the apposition
+        belongs to the source when it ends the clause or the sentence."""
+        if not np:
+            return np
+        j = np[-1] + 1
+        if j < stop and self.T[j].text in (",", "–"):
+            app = self.np_forward(j + 1, stop)
+            if app and self.T[app[0]].text[:1].isupper() or (app and self.T[app[0]].lower in self.det):
+                k = app[-1] + 1
+                if k >= stop or self.T[k].text in (",", "–", ":", ".") or self.T[k].lower == "gegenüber":
+                    return np + list(range(j, app[-1] + 1))
+        return np
 
     def np_backward(self, i: int, start: int) -> list[int]:
         """The noun phrase ending just before i (for postpositions like `zufolge`)."""
@@ -104,22 +139,30 @@ class Rules:
         while j >= start:
             t = self.T[j].text
             lo = t.lower()
+            if t == ")" and out == []:
+                k = j - 1
+                while k >= start and j - k <= 10 and self.T[k].text != "(":
+                    k -= 1
+                if k >= start and self.T[k].text == "(":
+                    out.extend(range(j, k - 1, -1))
+                    j = k - 1
+                    continue
+            q = self.quote_of.get(j)
+            if q and q[1] == j and j - q[0] <= 8 and q[0] - 1 >= start:
+                out.extend(range(j, q[0] - 1, -1))
+                j = q[0] - 1
+                continue
             if j in self.quote_of or t in BOUNDARY or t in FINAL:
                 break
             if t[:1].isupper() or t[:1].isdigit() or lo in self.det or (out and lo in self.conn):
                 out.append(j)
-            elif out and lo.endswith(("e", "en", "er", "es", "em")):
+            elif out and lo.endswith(("e", "en", "er", "es", "em")) and lo not in self.stop:
                 out.append(j)
             else:
                 break
             j -= 1
         out.reverse()
-        # a phrase starts at its determiner when it has one
-        for k, idx in enumerate(out):
-            if self.T[idx].lower in self.det:
-                out = out[k:]
-                break
-        while out and self.T[out[0]].lower in self.conn:
+        while out and (self.T[out[0]].lower in self.conn or self.T[out[0]].text in "()"):
             out.pop(0)
         return out
 
@@ -160,16 +203,20 @@ class Rules:
         T = self.T
         end = b - 1 if b - 1 > a and T[b - 1].text in FINAL else b
         found: list[Found] = []
-        # verb cues, first one with a usable complement wins; prepositional cues next
+        # verb cues: the first with a complement wins; a bare speech act ("wies zurück") only
+        # when no prepositional cue (laut, zufolge, nach Angaben) names the source instead
+        reported: Found | None = None
         for i in range(a, end):
             if i in consumed:
                 continue
             hit = self.verb_cue(i, a, end)
             if hit:
                 f = self._verb_claim(s, a, end, b, hit[0], hit[1])
-                if f:
+                if f and f.mode != "reported":
                     found.append(f)
                     break
+                if f and reported is None:
+                    reported = f
         if not found:
             for i in range(a, end):
                 if i in consumed or i in self.quote_of:
@@ -178,6 +225,8 @@ class Rules:
                 if f:
                     found.append(f)
                     break
+        if not found and reported is not None:
+            found.append(reported)
         if not found:
             f = self._headline(s, a, end, b)
             if f:
@@ -185,7 +234,7 @@ class Rules:
         found.extend(self._declines(s, a, end, found))
         for f in found:
             self._addressee(f, a, end)
-            if f.cue and not f.frame:
+            if f.cue and not f.frame and f.mode != "reported":
                 msg = set(f.message)
                 f.frame = [k for k in range(a, end) if k not in msg]
         return found
@@ -246,6 +295,10 @@ class Rules:
         inverted = left_comma and head == cs  # "…, sagte X."
         message: list[int] = []
         source: list[int] = []
+        if inverted and T[cs - 1].text == ",":  # "Der Direktor der IAEO, Mohammed el-Baradei, sagte"
+            subj = self.with_apposition(self.np_forward(a, head), head)
+            if subj and subj[0] == a and subj[-1] + 2 == head:
+                inverted, cs = False, a
         reporter: list[int] = []
         mode = "indirect"
         rule = "verb"
@@ -263,7 +316,7 @@ class Rules:
             if wie:
                 source = self.np_forward(cs + 1, head)
             else:
-                source = self.np_forward(cue[0] + 1, ce)
+                source = self.with_apposition(self.np_forward(cue[0] + 1, ce), end)
             rule = "verb-after-message" if not wie else "wie-clause"
             del after
         else:
@@ -271,12 +324,12 @@ class Rules:
             if wie:
                 source = self.np_forward(cs + 1, head)
             elif cs < head and T[cs].lower not in self.openers:
-                source = self.np_forward(cs, head)
+                source = self.with_apposition(self.np_forward(cs, head), head)
             else:
                 k = cue[0] + 1
                 while k < ce and (T[k].lower in self.aux or T[k].lower in self.stop):
                     k += 1
-                source = self.np_forward(k, ce)
+                source = self.with_apposition(self.np_forward(k, ce), end)
             # complement: after the clause boundary or a quotation that follows
             p = cue[-1] + 1
             while p < end and p not in self.quote_of and T[p].text not in {",", ":"}:
@@ -293,9 +346,7 @@ class Rules:
                 mode = "reported"
                 rule = "speech-act"
                 src = set(source)
-                message = [k for k in range(cue[-1] + 1, ce) if k not in src and k not in cue_ix]
-                if not message:
-                    message = [k for k in range(cs, ce) if k not in src and k not in cue_ix]
+                message = list(range(cs, ce))  # the speech act itself is what is reported
         if quoting and source:
             # "Reuters zitierte X" / "zitierte Reuters X": the subject reports, the object speaks
             subj = self.np_forward(cs, head) if cs < head and T[cs].lower not in self.openers else []
@@ -330,19 +381,21 @@ class Rules:
         source: list[int] = []
         rule = ""
         if lo in self.prep_before:
-            source = self.np_forward(i + 1, end)
+            source = self.with_apposition(self.np_forward(i + 1, end), end)
             rule = "laut"
         elif lo in self.prep_after:
             source = self.np_backward(i, a)
             rule = "zufolge"
         elif lo == "nach" and i + 1 < end and T[i + 1].text.lower() in self.nach_nouns:
-            source = [i + 1] + self.np_forward(i + 2, end) if i + 2 < end else [i + 1]
+            source = [i + 1]
+            if i + 2 < end and T[i + 2].lower in ("des", "der", "von", "vom", "eines", "einer"):
+                source += self.np_forward(i + 2, end)
             rule = "nach-angaben"
         elif lo == "nach" and i - 2 >= a and T[i - 1].text.lower() in self.nach_nouns:
             source = [i - 2, i - 1] if T[i - 2].lower in self.det or T[i - 2].text[:1].isupper() else [i - 1]
             rule = "meinung-nach"
         elif lo == "so" and i > a and T[i - 1].text == "," and i + 1 < end:
-            source = self.np_forward(i + 1, end)
+            source = self.with_apposition(self.np_forward(i + 1, end), end)
             if not source or (source[-1] + 1 < end and T[source[-1] + 1].text not in BOUNDARY):
                 return None
             rule = "so-X"

@@ -54,6 +54,16 @@ class Article:
                     out.append(f"{s}:{t}")
         return out
 
+    def with_final(self, positions: list[str]) -> list[str]:
+        """Positions plus the sentence's final punctuation when the last one stops right before it."""
+        if not positions:
+            return positions
+        s, t = map(int, positions[-1].split(":"))
+        toks = self.sentences[s]
+        if t == len(toks) - 2 and toks[-1] in (".", "!", "?"):
+            return positions + [f"{s}:{t + 1}"]
+        return positions
+
     def spans(self, positions: list[str]) -> list[dict[str, Any]]:
         """Contiguous runs of tokens (same sentence, consecutive) as {quote, start} spans."""
         pairs = sorted({tuple(map(int, p.split(":"))) for p in positions})
@@ -132,39 +142,56 @@ def gold_to_claims(doc: dict[str, Any], doc_id: str) -> tuple[str, dict[str, Any
 def claims_to_spkatt(reading: dict[str, Any], doc: dict[str, Any], *, merge_continuations: bool = True
                      ) -> dict[str, Any]:
     """A reading of the article's text (as Article builds it) as a SpkAtt system JSON.
-    Own-voice claims have no SpkAtt form and are left out. With merge_continuations, a
-    free-indirect claim right after an indirect one of the same speaker joins its message
-    (the annotators' IndirectFreeIndirect)."""
+
+    Own-voice claims have no SpkAtt form and are left out. The annotators' conventions, applied
+    to drafted (not gold) claims: a Konjunktiv continuation is IndirectFreeIndirect (with
+    `soll`: FreeIndirect), consecutive continuations of one speaker are one message, and
+    reported speech and continuations take their sentence's final punctuation into the message;
+    reported speech has no cue or frame of its own (the message is the whole speech act)."""
     art = Article(doc)
     anns: list[dict[str, Any]] = []
-    last_indirect: dict[str, Any] | None = None
-    last_speaker = None
+    prev: tuple[dict[str, Any], str, int] | None = None  # last continuation: (annotation, speaker, last sentence)
     for c in reading["claims"]:
         if c["mode"] == "own-voice":
             continue
-        note = _GOLD_NOTE.search((c.get("note") or {}).get("en", ""))
-        form = note.group(1) if note else FORM_OF_MODE[c["mode"]]
+        note_text = (c.get("note") or {}).get("en", "")
+        gold = _GOLD_NOTE.search(note_text)
+        rule = re.search(r"rule: ([\w+-]+)", note_text)
+        rule_name = rule.group(1) if rule else ""
+        if gold:
+            form = gold.group(1)
+        elif c["mode"] == "free-indirect":
+            form = "FreeIndirect" if rule_name.endswith("modal") else "IndirectFreeIndirect"
+        else:
+            form = FORM_OF_MODE[c["mode"]]
+        message = art.positions(c["evidence"])
         ann: dict[str, Any] = {
             "Addr": art.positions(c.get("addressee")),
             "Cue": art.positions(c.get("cue")),
             "Form": form,
             "Frame": art.positions(c.get("frame")),
             "HasNested": False,
-            "IsNested": note.group(3) == "True" if note else False,
-            "Message": art.positions(c["evidence"]),
-            "STWR": note.group(2) if note else "Speech",
+            "IsNested": gold.group(3) == "True" if gold else False,
+            "Message": message,
+            "STWR": gold.group(2) if gold else "Speech",
             "Source": art.positions(c.get("source")),
         }
-        if (merge_continuations and not note and c["mode"] == "free-indirect" and last_indirect is not None
-                and c["speaker"] == last_speaker):
-            last_indirect["Message"] = _sorted_unique(last_indirect["Message"] + ann["Message"])
-            last_indirect["Form"] = "IndirectFreeIndirect"
-            continue
+        if not gold and c["mode"] in ("reported", "free-indirect"):
+            ann["Message"] = art.with_final(message)
+            if c["mode"] == "reported":
+                ann["Cue"], ann["Frame"] = [], []
+        if not gold and c["mode"] == "free-indirect" and merge_continuations and prev is not None:
+            p_ann, p_speaker, p_sent = prev
+            first = int(ann["Message"][0].split(":")[0]) if ann["Message"] else -1
+            if p_speaker == c["speaker"] and first == p_sent + 1:
+                p_ann["Message"] = _sorted_unique(p_ann["Message"] + ann["Message"])
+                prev = (p_ann, p_speaker, int(ann["Message"][-1].split(":")[0]))
+                continue
         anns.append(ann)
-        last_speaker = c["speaker"]
-        last_indirect = ann if c["mode"] in ("indirect", "free-indirect") and not note else None
-        if last_indirect is not None and c["mode"] == "free-indirect":
-            last_indirect = None  # only a cued indirect claim takes continuations
+        if not gold and c["mode"] == "free-indirect" and ann["Message"]:
+            prev = (ann, c["speaker"], int(ann["Message"][-1].split(":")[0]))
+        else:
+            prev = None
     return {"Annotations": anns, "DocumentName": doc.get("DocumentName", ""), "Sentences": doc["Sentences"]}
 
 
