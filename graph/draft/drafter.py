@@ -129,7 +129,7 @@ class Drafter:
         if not words:
             return None
         quoted = [i for i in words if i in rules.quote_of]
-        if len(quoted) * 10 >= len(words) * 6:
+        if len(quoted) * 10 >= len(words) * 6 and len(quoted) >= 4:
             q = rules.quote_of[quoted[0]]
             msg = list(range(max(q[0], a), q[1] + 1)) if q[0] >= a else [i for i in range(a, end) if i in rules.quote_of]
             return Found(s, "direct", "quote-continuation", "asserts", msg, confidence=0.6)

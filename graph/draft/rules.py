@@ -48,6 +48,7 @@ class Rules:
         self.openers = lex.words("non_subject_openers")
         self.aux = lex.words("auxiliaries")
         self.nach_nouns = lex.words("nach_nouns")
+        self.openers = self.openers | lex.words("sentence_adverbs")
         self.prep_before = lex.words("prepositions_before")
         self.prep_after = lex.words("prepositions_after")
         self.adverb_cues = lex.words("adverb_cues")
@@ -178,8 +179,14 @@ class Rules:
         return j
 
     def clause_start(self, i: int, a: int) -> int:
+        """The first token of i's clause; a quotation inside it (a title) does not end it."""
         j = i - 1
-        while j >= a and self.T[j].text not in BOUNDARY and self.T[j].text not in self.closers:
+        while j >= a and self.T[j].text not in BOUNDARY:
+            q = self.quote_of.get(j)
+            if q and q[1] == j:
+                if q[0] <= a or self.T[q[0] - 1].text in BOUNDARY:
+                    break  # a quotation set off by itself: "„…“ sagte X"
+                j = q[0]
             j -= 1
         return j + 1
 
@@ -357,6 +364,10 @@ class Rules:
             elif obj:
                 n_media = self._media_prefix(obj)
                 reporter, source = obj[:n_media], obj[n_media:]
+        if message and self._is_title(message):
+            return None
+        if mode == "reported" and not source:
+            return None  # an agentless passive names nobody
         if not message:
             return None
         if self._quote_at(message[0]) and self._quote_at(message[0])[0] == message[0] and self._quote_at(message[0])[1] == message[-1]:
@@ -365,6 +376,15 @@ class Rules:
         f = Found(s, mode, rule, sense.stance, message, cue_ix, source, reporter=reporter)
         f.confidence = {"direct": 0.9, "indirect": 0.8, "reported": 0.6}[mode]
         return f
+
+    def _is_title(self, message: list[int]) -> bool:
+        """A short quotation after an article or preposition names something (der „Spiegel“)."""
+        q = self._quote_at(message[0])
+        if not q or q != (message[0], message[-1]):
+            return False
+        before = self.T[q[0] - 1].lower if q[0] > 0 else ""
+        inner = q[1] - q[0] - 1
+        return inner <= 3 and before not in (":", ",") or before in self.det or before in self.conn
 
     def _media_prefix(self, ix: list[int]) -> int:
         """How many leading words of a phrase name a medium (``Reuters Kreml-Sprecher X`` -> 1)."""
@@ -386,6 +406,11 @@ class Rules:
         elif lo in self.prep_after:
             source = self.np_backward(i, a)
             rule = "zufolge"
+        elif lo == "nach" and (k := self._nach_noun(i + 1, end)) is not None:
+            source = list(range(i + 1, k + 1))
+            if k + 1 < end and T[k + 1].lower in ("des", "der", "von", "vom", "eines", "einer"):
+                source += self.np_forward(k + 1, end)
+            rule = "nach-angaben"
         elif lo == "nach" and i + 1 < end and T[i + 1].text.lower() in self.nach_nouns:
             source = [i + 1]
             if i + 2 < end and T[i + 2].lower in ("des", "der", "von", "vom", "eines", "einer"):
@@ -452,6 +477,16 @@ class Rules:
         f = Found(s, mode, rule, "asserts", message, cue, source)
         f.confidence = 0.75
         return f
+
+    def _nach_noun(self, i: int, end: int) -> int | None:
+        """`nach [eigener|diesen|ersten] Angaben/Erkenntnissen/Polizeiangaben`: the noun's index."""
+        for k in range(i, min(i + 3, end)):
+            lo = self.T[k].lower
+            if self.T[k].text[:1].isupper() and any(lo.endswith(n) for n in self.nach_nouns):
+                return k
+            if not (lo in self.det or lo.endswith(("e", "en", "er", "em", "es"))) or self.T[k].text[:1].isupper():
+                return None
+        return None
 
     def _headline(self, s: int, a: int, end: int, b: int) -> Found | None:
         """`Name: message` in a line without final punctuation (a headline)."""
