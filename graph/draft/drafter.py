@@ -117,7 +117,23 @@ class Drafter:
                 consumed.update(f.message)
                 out.append((f, speaker, reporter))
                 last_sent = s
+                if f.mode != "direct":
+                    for q in self._inner_quotes(rules, f):
+                        nested = Found(s, "direct", "quote-in-message", f.stance, q, list(f.cue), list(f.source),
+                                       list(f.addr), list(f.frame), list(f.reporter), confidence=0.6)
+                        out.append((nested, speaker, reporter))
         return out
+
+    @staticmethod
+    def _inner_quotes(rules: Rules, f: Found) -> list[list[int]]:
+        """Quotations inside an indirect message: the speaker's own words, quoted within it."""
+        msg = set(f.message)
+        seen: list[list[int]] = []
+        for i in f.message:
+            q = rules.quote_of.get(i)
+            if q and q[0] == i and q[1] in msg and q[1] - q[0] >= 2 and (q[0], q[1]) != (f.message[0], f.message[-1]):
+                seen.append(list(range(q[0], q[1] + 1)))
+        return seen
 
     def _continuation(self, rules: Rules, tokens: list[Token], s: int, a: int, b: int, gap: int,
                       consumed: set[int]) -> Found | None:

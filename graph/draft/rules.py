@@ -383,8 +383,11 @@ class Rules:
         if not q or q != (message[0], message[-1]):
             return False
         before = self.T[q[0] - 1].lower if q[0] > 0 else ""
-        inner = q[1] - q[0] - 1
-        return inner <= 3 and before not in (":", ",") or before in self.det or before in self.conn
+        inner = range(q[0] + 1, q[1])
+        if before in ("als", "ein", "eine", "einen", "einer", "einem", "von", "wie"):
+            return False  # nannte ihn einen „…“, bezeichnete es als „…“
+        names = all(self.T[k].text[:1].isupper() or not self.T[k].text[:1].isalpha() for k in inner)
+        return (len(inner) <= 3 and names) or (len(inner) <= 3 and before not in (":", ","))
 
     def _media_prefix(self, ix: list[int]) -> int:
         """How many leading words of a phrase name a medium (``Reuters Kreml-Sprecher X`` -> 1)."""
