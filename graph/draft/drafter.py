@@ -69,6 +69,7 @@ class Drafter:
         if own_voice:
             self._own_voice(claims, propositions, text, tokens, sents, ents, meta, doc_id)
         ents.add_name_mentions()
+        in_chains = {slug for c in claims for slug in c["chain"]}
         entities = {
             e.slug: {
                 "type": e.type,
@@ -76,7 +77,7 @@ class Drafter:
                 "mentions": [_span(text, tokens[a].start, tokens[b].end) for a, b in sorted(set(e.mentions))],
             }
             for e in ents.by_slug.values()
-            if e.mentions or any(e.slug in c["chain"] for c in claims)
+            if e.mentions or e.slug in in_chains
         }
         for e in entities.values():
             if not e["mentions"]:

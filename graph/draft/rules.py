@@ -98,7 +98,7 @@ class Rules:
                     j = k + 1
                     continue
                 break
-            if j in self.quote_of or t in BOUNDARY or t in FINAL:
+            if j in self.quote_of or t in BOUNDARY or t in FINAL or lo in self.stop:
                 break
             if out and lo in self.conn and j + 1 < stop and self._np_word(j + 1, stop):
                 if lo == "der" and not has_det:  # "laut Sergei Voznyak der Sprecher": a new phrase
