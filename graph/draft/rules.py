@@ -48,7 +48,9 @@ class Rules:
         self.openers = lex.words("non_subject_openers")
         self.aux = lex.words("auxiliaries")
         self.nach_nouns = lex.words("nach_nouns")
-        self.openers = self.openers | lex.words("sentence_adverbs")
+        self.openers = (self.openers | lex.words("sentence_adverbs")) - {"ihr", "ihm", "ihnen"}
+        self.focus = lex.words("focus_openers")
+        self.not_adj = lex.words("not_adjectives")
         self.prep_before = lex.words("prepositions_before")
         self.prep_after = lex.words("prepositions_after")
         self.adverb_cues = lex.words("adverb_cues")
@@ -70,9 +72,16 @@ class Rules:
             return True
         if lo in self.det:
             return True
-        if lo.endswith(("e", "en", "er", "es", "em", "ern")) and i + 1 < stop:
-            nxt = self.T[i + 1].text
-            return nxt[:1].isupper() or (nxt.lower().endswith(("e", "en", "er", "es", "em")) and nxt.islower())
+        return self._adjective(i, stop)
+
+    def _adjective(self, i: int, stop: int) -> bool:
+        """A lower-case word with an adjective ending, in a run of them that ends in a capital."""
+        for k in range(i, min(i + 4, stop)):
+            lo = self.T[k].text.lower()
+            if self.T[k].text[:1].isupper():
+                return k > i
+            if not lo.endswith(("e", "en", "er", "es", "em", "ern")) or lo in self.not_adj or lo in self.aux:
+                return False
         return False
 
     def np_forward(self, i: int, stop: int) -> list[int]:
@@ -163,7 +172,8 @@ class Rules:
                 break
             j -= 1
         out.reverse()
-        while out and (self.T[out[0]].lower in self.conn or self.T[out[0]].text in "()"):
+        while out and ((self.T[out[0]].lower in self.conn and self.T[out[0]].lower not in self.det)
+                       or self.T[out[0]].text in "()"):
             out.pop(0)
         return out
 
@@ -319,24 +329,25 @@ class Rules:
                 message = list(range(q[0], q[1] + 1))
             else:
                 message = [i for i in range(a, k + 1)]
-            after = cue[-1] + 1 if not wie else cs + 1
             if wie:
                 source = self.np_forward(cs + 1, head)
             else:
-                source = self.with_apposition(self.np_forward(cue[0] + 1, ce), end)
+                source = self._subject_after(aux, cue, ce, end)
             rule = "verb-after-message" if not wie else "wie-clause"
-            del after
         else:
             # subject: before the verb unless the clause opens with an adverbial
             if wie:
                 source = self.np_forward(cs + 1, head)
-            elif cs < head and T[cs].lower not in self.openers:
+            elif cs < head and T[cs].lower not in self.openers and not self._adverb_opener(cs, head):
                 source = self.with_apposition(self.np_forward(cs, head), head)
             else:
-                k = cue[0] + 1
-                while k < ce and (T[k].lower in self.aux or T[k].lower in self.stop):
-                    k += 1
-                source = self.with_apposition(self.np_forward(k, ce), end)
+                source = []
+                if cs < head and T[cs].lower in self.focus:  # "Auch der Minister sagte"
+                    np = self.with_apposition(self.np_forward(cs + 1, head), head)
+                    if np and np[-1] == head - 1:
+                        source = np
+                if not source:
+                    source = self._subject_after(aux, cue, ce, end)
             # complement: after the clause boundary or a quotation that follows
             p = cue[-1] + 1
             while p < end and p not in self.quote_of and T[p].text not in {",", ":"}:
@@ -377,6 +388,22 @@ class Rules:
         f.confidence = {"direct": 0.9, "indirect": 0.8, "reported": 0.6}[mode]
         return f
 
+    def _adverb_opener(self, cs: int, head: int) -> bool:
+        """`Offiziell geht …`, `Bekanntlich sagte …`: a lone capitalised adverb before the verb."""
+        return head - cs == 1 and self.T[cs].lower.endswith(("lich", "ig", "isch", "ell", "weise", "mals", "dings", "erdings"))
+
+    def _subject_after(self, aux: int | None, cue: list[int], ce: int, end: int) -> list[int]:
+        """The subject after the finite verb: `sagte der Minister`, `hatte der Minister gesagt`."""
+        T = self.T
+        if aux is not None:
+            k, stop = aux + 1, cue[0]
+        else:
+            k, stop = cue[0] + 1, ce
+        while k < stop and (T[k].lower in self.aux or T[k].lower in self.stop):
+            k += 1
+        np = self.np_forward(k, stop)
+        return self.with_apposition(np, end if aux is None else stop)
+
     def _is_title(self, message: list[int]) -> bool:
         """A short quotation after an article or preposition names something (der „Spiegel“)."""
         q = self._quote_at(message[0])
@@ -410,14 +437,10 @@ class Rules:
             source = self.np_backward(i, a)
             rule = "zufolge"
         elif lo == "nach" and (k := self._nach_noun(i + 1, end)) is not None:
-            source = list(range(i + 1, k + 1))
-            if k + 1 < end and T[k + 1].lower in ("des", "der", "von", "vom", "eines", "einer"):
-                source += self.np_forward(k + 1, end)
+            source = self.with_apposition(list(range(i + 1, k + 1)) + self._genitive(k + 1, end), end)
             rule = "nach-angaben"
         elif lo == "nach" and i + 1 < end and T[i + 1].text.lower() in self.nach_nouns:
-            source = [i + 1]
-            if i + 2 < end and T[i + 2].lower in ("des", "der", "von", "vom", "eines", "einer"):
-                source += self.np_forward(i + 2, end)
+            source = self.with_apposition([i + 1] + self._genitive(i + 2, end), end)
             rule = "nach-angaben"
         elif lo == "nach" and i - 2 >= a and T[i - 1].text.lower() in self.nach_nouns:
             source = [i - 2, i - 1] if T[i - 2].lower in self.det or T[i - 2].text[:1].isupper() else [i - 1]
@@ -480,6 +503,18 @@ class Rules:
         f = Found(s, mode, rule, "asserts", message, cue, source)
         f.confidence = 0.75
         return f
+
+    def _genitive(self, k: int, end: int) -> list[int]:
+        """The attribute after `Angaben`: `der Polizei`, `von Augenzeugen`, `libanesischer Kreise`."""
+        if k >= end:
+            return []
+        lo = self.T[k].lower
+        if lo in ("von", "vom"):
+            np = self.np_forward(k + 1, end)
+            return [k] + np if np else []
+        if lo in ("des", "der", "eines", "einer") or (self.T[k].text.islower() and self._adjective(k, end)):
+            return self.np_forward(k, end)
+        return []
 
     def _nach_noun(self, i: int, end: int) -> int | None:
         """`nach [eigener|diesen|ersten] Angaben/Erkenntnissen/Polizeiangaben`: the noun's index."""
