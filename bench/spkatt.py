@@ -43,8 +43,8 @@ def dates(data: Path) -> dict[str, str]:
         return {row["id"]: row["date"] for row in csv.DictReader(f, delimiter="\t")}
 
 
-def draft_split(data: Path, split: str, limit: int | None, out: Path, merge: bool = True
-                ) -> tuple[int, float, int, Counter]:
+def draft_split(data: Path, split: str, limit: int | None, out: Path, merge: bool = True,
+                min_confidence: float = 0.4) -> tuple[int, float, int, Counter]:
     """Draft the split's articles into out/res, gold into out/ref; (articles, seconds, peak bytes, forms)."""
     files = sorted((data / split).glob("*.json"), key=lambda p: p.stem)
     if limit:
@@ -63,7 +63,7 @@ def draft_split(data: Path, split: str, limit: int | None, out: Path, merge: boo
         art = Article(doc)
         meta = {"date_published": when[path.stem]} if path.stem in when else {}
         reading = drafter.draft(art.text, meta, doc_id=f"spkatt-{path.stem}")
-        system = claims_to_spkatt(reading, doc, merge_continuations=merge)
+        system = claims_to_spkatt(reading, doc, merge_continuations=merge, min_confidence=min_confidence)
         forms.update(a["Form"] for a in system["Annotations"])
         (out / "res" / path.name).write_text(json.dumps(system, ensure_ascii=False), encoding="utf-8")
         shutil.copyfile(path, out / "ref" / path.name)
@@ -113,13 +113,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="only the first N articles (by id)")
     ap.add_argument("--python", default=sys.executable, help="interpreter for eval/score.py (numpy, scipy)")
     ap.add_argument("--keep", type=Path, default=None, help="keep ref/res/out here (must not exist)")
+    ap.add_argument("--min-confidence", type=float, default=0.4,
+                    help="leave out drafted claims below this confidence (default 0.4: drops weak bare speech acts)")
     ap.add_argument("--no-merge", action="store_true", help="keep Konjunktiv continuations as separate messages")
     args = ap.parse_args(argv)
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="spkatt-"))
     if args.keep:
         workdir.mkdir(parents=True)
     try:
-        n, seconds, peak, forms = draft_split(args.data, args.split, args.limit, workdir, merge=not args.no_merge)
+        n, seconds, peak, forms = draft_split(args.data, args.split, args.limit, workdir, merge=not args.no_merge,
+                                                min_confidence=args.min_confidence)
         figures = score(args.data, workdir, args.python)
         print(f"SpkAtt-2023 {args.split}: {n} articles drafted in {seconds:.1f} s "
               f"({n / seconds:.1f} articles/s), peak Python memory {peak / 2**20:.1f} MiB")

@@ -51,6 +51,7 @@ class Rules:
         self.openers = (self.openers | lex.words("sentence_adverbs")) - {"ihr", "ihm", "ihnen"}
         self.focus = lex.words("focus_openers")
         self.not_adj = lex.words("not_adjectives")
+        self.weak_reported = lex.words("weak_reported")
         self.prep_before = lex.words("prepositions_before")
         self.prep_after = lex.words("prepositions_after")
         self.adverb_cues = lex.words("adverb_cues")
@@ -386,6 +387,8 @@ class Rules:
             rule += "+quote"
         f = Found(s, mode, rule, sense.stance, message, cue_ix, source, reporter=reporter)
         f.confidence = {"direct": 0.9, "indirect": 0.8, "reported": 0.6}[mode]
+        if mode == "reported" and T[cue_ix[-1]].lower in self.weak_reported:
+            f.confidence = 0.35  # on SpkAtt train, most of these bare speech acts were not annotated
         return f
 
     def _adverb_opener(self, cs: int, head: int) -> bool:

@@ -139,20 +139,21 @@ def gold_to_claims(doc: dict[str, Any], doc_id: str) -> tuple[str, dict[str, Any
     return art.text, reading
 
 
-def claims_to_spkatt(reading: dict[str, Any], doc: dict[str, Any], *, merge_continuations: bool = True
-                     ) -> dict[str, Any]:
+def claims_to_spkatt(reading: dict[str, Any], doc: dict[str, Any], *, merge_continuations: bool = True,
+                     min_confidence: float = 0.0) -> dict[str, Any]:
     """A reading of the article's text (as Article builds it) as a SpkAtt system JSON.
 
     Own-voice claims have no SpkAtt form and are left out. The annotators' conventions, applied
     to drafted (not gold) claims: a Konjunktiv continuation is IndirectFreeIndirect (with
     `soll`: FreeIndirect), consecutive continuations of one speaker are one message, and
     reported speech and continuations take their sentence's final punctuation into the message;
-    reported speech has no cue or frame of its own (the message is the whole speech act)."""
+    reported speech has no cue or frame of its own (the message is the whole speech act).
+    Claims below min_confidence are left out."""
     art = Article(doc)
     anns: list[dict[str, Any]] = []
     prev: tuple[dict[str, Any], str, int] | None = None  # last continuation: (annotation, speaker, last sentence)
     for c in reading["claims"]:
-        if c["mode"] == "own-voice":
+        if c["mode"] == "own-voice" or c.get("confidence", 1.0) < min_confidence:
             continue
         note_text = (c.get("note") or {}).get("en", "")
         gold = _GOLD_NOTE.search(note_text)
