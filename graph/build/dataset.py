@@ -16,6 +16,7 @@ and ``SOURCE_DATE_EPOCH`` fixes it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from rdflib.namespace import SKOS
 from claimgraph.graph.build.annotation import (
     MODES,
     RELATIONS,
+    SPAN_ROLES,
     Annotation,
     AnnotationError,
     Claim,
@@ -98,8 +100,11 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
     for article in articles:
         seed = read_input(article.path)
         seed_node = add_file(g, mint, seed, "text/plain")
-        meta = read_input(article.path.with_name(article.path.stem + ".meta.yaml"))
-        inputs += [(seed_node, seed), (add_file(g, mint, meta, "application/yaml"), meta)]
+        inputs.append((seed_node, seed))
+        meta_path = article.path.with_name(article.path.stem + ".meta.yaml")
+        if meta_path.exists():  # a drafted article may come without one
+            meta = read_input(meta_path)
+            inputs.append((add_file(g, mint, meta, "application/yaml"), meta))
         ann_path = article.path.with_name(article.path.stem + ".claims.yaml")
         if not ann_path.exists():
             continue
@@ -271,7 +276,7 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
         g.add((roles[slug], RDF.type, CG.SpeakerRole))
         c.labels(roles[slug], labels)
 
-    curator = mint("agent", ann.curator.lower().replace(" ", "-"))
+    curator = mint("agent", re.sub(r"[^a-z0-9-]+", "-", ann.curator.lower()).strip("-") or "unknown")
     g.add((curator, RDF.type, PROV.Agent))
     g.add((curator, RDFS.label, Literal(ann.curator)))
     ann_node = mint("file", ann.path.name.lower().replace("_", "-").replace(".", "-"))
@@ -297,6 +302,17 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
     for claim in ann.claims:
         _claim(c, claim, iri, docs, roles, ann_node, lang)
     return len(ann.claims)
+
+
+#: the property that links a claim to each of its role spans (cue, source, addressee, frame)
+ROLE_PROPERTIES = {"cue": CG.cueSpan, "source": CG.sourceSpan, "addressee": CG.addresseeSpan,
+                   "frame": CG.frameSpan}
+
+
+def _spans(c: _Compiler, claim_id: str, suffix: str, spans: tuple[Span, ...]) -> list[URIRef]:
+    """Text span nodes ``span/CLAIM{suffix}``; further parts of discontinuous words get ``-part-2``..."""
+    return [c.span(c.mint("span", f"{claim_id}{suffix}" + (f"-part-{k}" if k > 1 else "")), span)
+            for k, span in enumerate(spans, start=1)]
 
 
 def _date_type(value: str) -> URIRef:
@@ -328,8 +344,12 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
     if claim.role:
         g.add((attribution, PROV.hadRole, roles[claim.role]))
 
-    evidence = c.span(mint("span", claim.id), claim.evidence)
-    g.add((node, CG.evidence, evidence))
+    evidence = _spans(c, claim.id, "", claim.evidence)
+    for span in evidence:
+        g.add((node, CG.evidence, span))
+    for role in SPAN_ROLES:
+        for span in _spans(c, claim.id, f"-{role}", claim.roles.get(role, ())):
+            g.add((node, ROLE_PROPERTIES[role], span))
     if claim.mode == "direct":
         g.add((node, RDF.type, SCHEMA.Quotation))
 
@@ -375,10 +395,11 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
             g.add((s, CG.previousStep, previous))
             if claim.mode == "direct":
                 g.add((s, PROV.wasQuotedFrom, previous))
-        if step.evidence:
-            g.add((s, CG.evidence, c.span(mint("span", f"{claim.id}-step-{n}"), step.evidence)))
+        for span in _spans(c, claim.id, f"-step-{n}", step.evidence):
+            g.add((s, CG.evidence, span))
         if n == len(claim.chain):
-            g.add((s, CG.evidence, evidence))
+            for span in evidence:
+                g.add((s, CG.evidence, span))
         previous, previous_lang = s, step.language
     translations = len(known_langs) - 1 if known_langs else 0
     g.add((node, CG.minTranslations, Literal(translations, datatype=XSD.nonNegativeInteger)))
