@@ -265,6 +265,12 @@ def load_annotation(path: Path, text: str, links: dict[str, tuple[str, str]]) ->
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise AnnotationError(f"{path.name}: cannot read annotation: {exc}") from exc
+    return read_annotation(raw, path, text, links)
+
+
+def read_annotation(raw: Any, path: Path, text: str, links: dict[str, tuple[str, str]]) -> Annotation:
+    """Check an annotation already parsed from YAML (a draft before it is written, say);
+    ``path`` names it in the messages."""
     if not isinstance(raw, dict):
         raise AnnotationError(f"{path.name}: expected a mapping at the top level")
     r = _Reader(path, text, links)
