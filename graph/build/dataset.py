@@ -276,6 +276,10 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
         g.add((roles[slug], RDF.type, CG.SpeakerRole))
         c.labels(roles[slug], labels)
 
+    if ann.extracted:
+        # A drafted article comes from the user's folder, not the package: the graph carries its
+        # text so that the claim page can show the drafted spans in their sentence.
+        g.add((seed_node, SCHEMA.text, Literal(article.text)))
     curator = mint("agent", re.sub(r"[^a-z0-9-]+", "-", ann.curator.lower()).strip("-") or "unknown")
     g.add((curator, RDF.type, PROV.Agent))
     g.add((curator, RDFS.label, Literal(ann.curator)))
