@@ -409,7 +409,7 @@ def draft(ctx: click.Context, files: tuple[Path, ...], lang: str | None, output:
                     continue
                 try:
                     reading = drafter.draft(text, meta, own_voice=own_voice, doc_id=document_id(path, meta))
-                    body = finish(reading, text, path, file_lang)
+                    body = finish(reading, text, path, file_lang, meta)
                     if output is None:
                         click.echo(body, nl=False)
                     else:
@@ -418,6 +418,8 @@ def draft(ctx: click.Context, files: tuple[Path, ...], lang: str | None, output:
                     written += 1
                 except DraftInputError as exc:
                     fail(str(exc))
+                except ValueError as exc:  # the drafter refuses a text (its own check failed)
+                    fail(f"{path}: the drafter failed: {' '.join(str(exc).split())}")
                 except OSError as exc:
                     fail(f"{path}: cannot write the draft: {exc.strerror or exc}")
         finally:
@@ -462,11 +464,13 @@ def _compare(curated_path: Path, file: Path, lang: str | None, own_voice: bool, 
             text, meta = read_text(file), read_meta(file)
             file_lang = lang or (meta or {}).get("language") or "de"
             reading = _drafter(str(file_lang), model).draft(text, meta, own_voice=own_voice, doc_id=document_id(file, meta))
-            drafted = yaml.safe_load(finish(reading, text, file, str(file_lang)))
+            drafted = yaml.safe_load(finish(reading, text, file, str(file_lang), meta))
     except DraftInputError as exc:
         raise click.ClickException(str(exc)) from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise click.ClickException(f"{file}: cannot read the draft: {' '.join(str(exc).split())}") from None
+    except ValueError as exc:  # the drafter refuses the text (its own check failed)
+        raise click.ClickException(f"{file}: the drafter failed: {' '.join(str(exc).split())}") from None
     if not isinstance(drafted, dict):
         raise click.ClickException(f"{file}: not a reading")
     click.echo(table(compare(curated, drafted, own_voice=own_voice, outlets=outlets(curated_meta))), nl=False)

@@ -249,6 +249,10 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
         for m in e.mentions:
             mention = c.span(mint("mention", f"{article.slug}-{m.start}-{m.end}-{e.slug}"), m, CG.Mention)
             g.add((mention, CG.mentions, node))
+    publisher = (article.meta.get("original") or {}).get("publisher")
+    if publisher and publisher not in ann.entities:
+        raise BuildError(f"{ann.path.name}: the metadata names the publisher {publisher!r}, which the reading "
+                         "does not declare (add it under entities)")
     docs = add_documents(g, mint, article, seed_node, iri, source_line)
     for d in ann.documents.values():
         node = iri[d.slug] = docs[d.slug] = mint("document", d.slug)
