@@ -17,7 +17,7 @@ and ``SOURCE_DATE_EPOCH`` fixes it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -379,6 +379,8 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
     # the reporting chain, speaker first; translations counted where languages are known
     previous, previous_lang, known_langs = None, None, []
     for n, step in enumerate(claim.chain, start=1):
+        if step.document == "translation" and not step.language:
+            step = replace(step, language=lang)  # the text read is in the article's language
         s = mint("step", f"{claim.id}-{n}")
         g.add((s, RDF.type, CG.ReportingStep))
         g.add((s, CG.stepOf, node))
