@@ -133,3 +133,32 @@ def test_a_5_mb_text_is_drafted_in_bounded_time(drafter, tmp_path: Path) -> None
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr
     assert out.stat().st_size > 0
+
+
+def test_a_progress_bar_on_a_terminal_only(drafter, tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    args = [sys.executable, "-m", "claimgraph.cli", "draft", str(SEED_TEXT), str(DRAFTED / "neustadt-bad.txt"),
+            "-o", str(tmp_path / "drafts")]
+    master, slave = pty.openpty()
+    try:
+        r = subprocess.run(args, stdout=subprocess.PIPE, stderr=slave, timeout=300)
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal is closed once everything is read
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(master)
+    assert r.returncode == 0
+    assert b"drafting" in seen and b"100%" in seen
+    piped = claimgraph(*args[3:])
+    assert "drafting" not in piped.stderr and "drafted 2 of 2 file(s)" in piped.stderr
