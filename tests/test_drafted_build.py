@@ -141,3 +141,11 @@ def test_an_unknown_mode_is_refused_with_the_modes_it_knows(tmp_path: Path) -> N
     with pytest.raises(BuildError, match=r"claim neustadt-bad-3: unknown mode 'free-direct'; use one of direct, "
                                          r"indirect, free-indirect, reported, own-voice"):
         build(seeds, BASE, validate=False)
+
+
+def test_an_anonymous_group_found_by_the_drafter_belongs_to_its_article(drafted: Dataset) -> None:
+    # "Ein Sprecher des Landes" of one article is not the spokesman of another article
+    g = drafted.default_graph
+    speaker = g.value(URIRef(ID + "claim/neustadt-bad-7"), CG.speaker)
+    assert speaker == URIRef(ID + "entity/neustadt-bad-sprecher-des-landes")
+    assert g.value(URIRef(ID + "claim/neustadt-bad-2"), CG.speaker) == URIRef(ID + "entity/anna-berger")

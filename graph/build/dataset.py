@@ -237,7 +237,10 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
     # entities, speakers and the documents of the chain
     iri: dict[str, URIRef] = {}
     for e in ann.entities.values():
-        node = iri[e.slug] = mint("entity", e.slug)
+        # Entities are shared across articles by slug (elon-musk is one person). An unnamed group
+        # that software found ("ein Sprecher", "Kreisen zufolge") is only known in its article.
+        scoped = ann.extracted and "AnonymousGroup" in e.types
+        node = iri[e.slug] = mint("entity", f"{article.slug}-{e.slug}" if scoped else e.slug)
         for t in e.types:
             g.add((node, RDF.type, CG.AnonymousGroup if t == "AnonymousGroup" else SCHEMA[t]))
         if e.is_agent:
