@@ -86,6 +86,9 @@ def test_a_drafted_chain_ends_with_the_article_itself(drafted: Dataset) -> None:
     article = URIRef(ID + "document/neustadt-bad")
     steps = {int(g.value(s, CG.position)): s for s in g.objects(URIRef(ID + "claim/neustadt-bad-6"), CG.reportedThrough)}
     assert sorted(steps) == [1, 2, 3]
+    parts = sorted(str(g.value(s, OA.exact)) for s in g.objects(URIRef(ID + "claim/neustadt-bad-6"), CG.evidence))
+    assert parts == ["die Finanzierung", "sei gesichert"]
+    assert {str(g.value(s, OA.exact)) for s in g.objects(steps[3], CG.evidence)} == set(parts)
     assert g.value(steps[1], CG.relayedBy) == URIRef(ID + "entity/anna-berger")
     assert g.value(steps[2], CG.relayedBy) == URIRef(ID + "entity/rundfunk")
     assert g.value(steps[3], CG.inDocument) == article and g.value(steps[3], CG.relayedBy) is None

@@ -76,3 +76,10 @@ def test_a_curated_claim_is_not_called_a_draft(client) -> None:
     page = _html(client, f"/doc/{PESKOW_CLAIM}.html")
     assert "draft-banner" not in page and "not reviewed" not in page
     assert '<mark class="quote">' in page  # the curated view of the words is unchanged
+
+
+def test_a_message_in_parts_is_one_claim_on_the_article_page_and_marked_twice_on_its_own(client) -> None:
+    article = _html(client, "/doc/document/neustadt-bad.html")
+    assert re.search(r"<dt>Claims</dt><dd>7</dd>", article)
+    page = _html(client, "/doc/claim/neustadt-bad-6.html")
+    assert [m for m in _marks(page) if m[0] == "message"] == [("message", "die Finanzierung"), ("message", "sei gesichert")]

@@ -264,6 +264,7 @@ def _article_context(store: Store, v: Viewer, iri: ox.NamedNode, doc_path: str) 
         "article_iri": article,
         "source": source,
         "claims": claims,
+        "claim_count": len({c["claim"] for c in claims}),  # a discontinuous message has a row per part
         "paragraphs": texts.paragraphs(source.text, spans) if source else [],
         "segment_kinds": kinds,
         "mismatches": mismatches,
