@@ -442,7 +442,7 @@ def import_spkatt(store_dir: Path, store_url: str | None, base_iri: str | None, 
 
     DATA_DIR is the SpkAtt-2023 Task 2 folder (index.tsv, train/, dev/). Its licence is
     CC BY-NC-SA 4.0: the converted files are written beside the store, never into the package."""
-    from claimgraph.spkatt import SpkAttError, convert_corpus
+    from claimgraph.graph.build.spkatt_import import SpkAttError, convert_corpus
 
     settings = _settings(store_dir=store_dir, store_url=store_url, base_iri=base_iri)
     if not (data_dir / "index.tsv").exists():

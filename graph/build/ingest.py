@@ -31,6 +31,7 @@ import pyoxigraph as ox
 import yaml
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from claimgraph.graph.build.annotation import Annotation, AnnotationError, load_annotation, load_links
 from claimgraph.graph.build.article import Article, ArticleError
@@ -39,7 +40,7 @@ from claimgraph.graph.build.iris import IriMinter
 from claimgraph.graph.build.merge import Decision, Known, Registry, resolve
 from claimgraph.graph.build.names import slugify
 from claimgraph.graph.build.provenance import InputFile, add_file, add_run, read_input
-from claimgraph.ontology import CG, ONTOLOGY_IRI, PROV, ontology_file
+from claimgraph.ontology import CG, ONTOLOGY_IRI, PROV, SCHEMA, ontology_file
 
 
 class IngestError(ValueError):
@@ -98,7 +99,7 @@ def read_article(text_path: Path, links: dict[str, tuple[str, str]]) -> ReadArti
     inputs = [InputFile(text_path, data)]
     if meta_path.exists():
         try:
-            meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+            meta = yaml.load(meta_path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise IngestError(f"{meta_path}: cannot read metadata: {exc}") from None
         if not isinstance(meta, dict):
@@ -172,6 +173,7 @@ def compile_article(read: ReadArticle, decisions: dict[str, Decision], base_iri:
         claims = _compile(ds, mint, article, ann, nodes[0][0], run, relations)
     except ValueError as exc:
         raise IngestError(f"{article.path}: {exc}") from None
+    _describe(g, mint, article, nodes[-1][0])
     _materialize_alignments(g, ontology)
     if validate:
         try:
@@ -180,11 +182,7 @@ def compile_article(read: ReadArticle, decisions: dict[str, Decision], base_iri:
             raise IngestError(f"{article.path}: {exc}") from None
     # entities get the IRIs the merger chose
     rename = {mint("entity", d.slug): mint("entity", d.iri_slug) for d in decisions.values()}
-    out = Dataset()
-    for s, p, o, ctx in ds.quads((None, None, None, None)):
-        graph = out.graph(ctx.identifier) if isinstance(ctx, Graph) else out.graph(ctx)
-        graph.add((rename.get(s, s), p, rename.get(o, o)))
-    og = out.default_graph
+    og = Graph()  # what the merge adds (renamed below with everything else)
     doc = mint("document", article.slug)
     for d in decisions.values():
         node = mint("entity", d.iri_slug)
@@ -213,7 +211,9 @@ def compile_article(read: ReadArticle, decisions: dict[str, Decision], base_iri:
         shared_nodes.add(str(mint("document", str(original))))
     global_nodes = {str(s) for s in g.subjects(RDF.type, PROV.SoftwareAgent)}
     global_nodes |= {str(mint("agent", ann.curator.lower().replace(" ", "-")))}
-    quads = ox.parse(out.serialize(format="nquads", encoding="utf-8"), _NQ)
+    conv = _Converter(rename)
+    quads = [conv.quad(s, p, o, ctx) for s, p, o, ctx in ds.quads((None, None, None, None))]
+    quads += [conv.quad(s, p, o, None) for s, p, o in og]
     own, shared, glob = [], [], []
     for q in quads:
         s = q.subject.value
@@ -232,6 +232,59 @@ def compile_article(read: ReadArticle, decisions: dict[str, Decision], base_iri:
         shared_nodes=tuple(sorted(shared_nodes)), own_subjects=tuple(own_subjects),
         claim_ids=tuple(c.id for c in ann.claims),
     )
+
+
+def _describe(g: Graph, mint: IriMinter, article: Article, reading_file: URIRef) -> None:
+    """What the metadata says beyond the seed format's core: description, licences, page id."""
+    meta = article.meta
+    doc = mint("document", article.slug)
+    for lang, text in sorted((meta.get("description") or {}).items()):
+        g.add((doc, SCHEMA.description, Literal(str(text), lang=lang)))
+    if meta.get("license"):
+        g.add((doc, SCHEMA.license, URIRef(str(meta["license"]))))
+    if meta.get("reading_license"):
+        g.add((reading_file, SCHEMA.license, URIRef(str(meta["reading_license"]))))
+    original = meta.get("original") or {}
+    if original.get("id"):
+        node = mint("document", str(original["id"]))
+        if "translation" not in meta:
+            g.add((doc, PROV.wasDerivedFrom, node))
+        if original.get("license"):
+            g.add((node, SCHEMA.license, URIRef(str(original["license"]))))
+        if original.get("page_id"):
+            g.add((node, SCHEMA.identifier, Literal(str(original["page_id"]))))
+
+
+class _Converter:
+    """rdflib terms -> pyoxigraph terms, entity IRIs renamed to the merged ones on the way
+    (quicker than serializing and parsing, and than a second rdflib dataset)."""
+
+    def __init__(self, rename: dict[URIRef, URIRef]) -> None:
+        self.rename = {str(k): str(v) for k, v in rename.items()}
+        self.cache: dict[object, object] = {}
+
+    def term(self, t: object) -> object:
+        found = self.cache.get(t)
+        if found is not None:
+            return found
+        if isinstance(t, URIRef):
+            out: object = ox.NamedNode(self.rename.get(str(t), str(t)))
+        elif isinstance(t, Literal):
+            if t.language:
+                out = ox.Literal(str(t), language=t.language)
+            elif t.datatype:
+                out = ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype)))
+            else:
+                out = ox.Literal(str(t))
+        else:
+            out = ox.BlankNode(str(t))
+        self.cache[t] = out
+        return out
+
+    def quad(self, s: object, p: object, o: object, ctx: object) -> ox.Quad:
+        name = getattr(ctx, "identifier", ctx)
+        graph = ox.DefaultGraph() if name is None or name == DATASET_DEFAULT_GRAPH_ID else self.term(name)
+        return ox.Quad(self.term(s), self.term(p), self.term(o), graph)  # type: ignore[arg-type]
 
 
 _ONTOLOGY: Graph | None = None
