@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pyoxigraph as ox
+
 from claimgraph.graph.build.ingest import (
     Contribution,
     IngestError,
@@ -28,7 +30,7 @@ from claimgraph.graph.build.ingest import (
     find_texts,
     read_article,
 )
-from claimgraph.graph.build.merge import Decision, resolve
+from claimgraph.graph.build.merge import Decision, Registry, resolve
 from claimgraph.graph.build.provenance import build_time
 from claimgraph.graph.store import EmbeddedStore
 
@@ -135,23 +137,38 @@ def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_g
         if progress:
             progress("compiling", len(todo))
         jobs = [(r, decisions[r.slug], base_iri, run_started, validate) for r in todo]
+        adding: list[Any] = []
+        nquads: list[bytes] = []
+        batch_subjects: set[str] = set()  # owned by articles added earlier in this batch
         for r, result in zip(todo, _mapped(_compile, jobs, workers, tick)):
             if isinstance(result, str):
                 summary.failed.append(result)
                 continue
             mine = ledger.own_subjects(r.slug)
-            problem = ledger.conflicts(result, mine)
+            taken = batch_subjects.intersection(result.own_subjects)
+            problem = (f"{min(taken)} is also made by another article of this batch" if taken
+                       else ledger.conflicts(result, mine))
             if problem:
                 summary.failed.append(f"{r.article.path}: {problem}")
                 continue
             existed = ledger.facts(r.slug) is not None
             if existed:
                 ledger.remove(r.slug)
-            ledger.add(result)
+            data, record = ledger.to_add(result)
+            nquads.append(data)
+            adding += record
+            batch_subjects.update(result.own_subjects)
             (summary.replaced if existed else summary.added).append(r.slug)
             summary.claims += result.claims
         if summary.failed and not keep_going:
             raise IngestFailed(summary.failed)  # leaves the writer block: nothing is published
+        # one write for the batch (on the private copy the writer publishes at the end)
+        if len(nquads) > 20:
+            ox_store.bulk_load(b"".join(nquads), format=ox.RdfFormat.N_QUADS)
+            ox_store.bulk_extend(adding)
+        else:
+            ox_store.load(b"".join(nquads), format=ox.RdfFormat.N_QUADS)
+            ox_store.extend(adding)
     summary.seconds = time.monotonic() - started
     return summary
 

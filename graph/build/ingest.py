@@ -301,7 +301,7 @@ def _ontology() -> Graph:
 
 
 def _pack(data: bytes) -> ox.Literal:
-    return ox.Literal(base64.b64encode(zlib.compress(data, 6)).decode("ascii"),
+    return ox.Literal(base64.b64encode(zlib.compress(data, 1)).decode("ascii"),
                       datatype=ox.NamedNode(str(XSD.base64Binary)))
 
 
@@ -380,8 +380,7 @@ class Ledger:
             raise KeyError(slug)
         own = self._value(rec, CG.ownQuads)
         shared = self._value(rec, CG.sharedQuads)
-        for q in _unpack(own) if own is not None else []:
-            self.store.remove(q)
+        gone = _unpack(own) if own is not None else []
         nodes = [q.object for q in self.store.quads_for_pattern(rec, _n(CG.sharesNode), None, self.graph)]
         others = {q.subject for n in nodes
                   for q in self.store.quads_for_pattern(None, _n(CG.sharesNode), n, self.graph)} - {rec}
@@ -390,10 +389,9 @@ class Ledger:
             packed = self._value(other, CG.sharedQuads)
             if packed is not None:
                 keep.update(_unpack(packed))
-        for q in _unpack(shared) if shared is not None else []:
-            if q not in keep:
-                self.store.remove(q)
-        for q in list(self.store.quads_for_pattern(rec, None, None, self.graph)):
+        gone += [q for q in (_unpack(shared) if shared is not None else []) if q not in keep]
+        gone += list(self.store.quads_for_pattern(rec, None, None, self.graph))
+        for q in gone:
             self.store.remove(q)
         return facts.claims
 
@@ -418,25 +416,23 @@ class Ledger:
                 return f"{subject} is already in the store (another article, or a 'claimgraph build', made it)"
         return None
 
-    def add(self, c: Contribution) -> None:
-        self.store.extend(ox.parse(c.common, _NQ))
-        self.store.extend(ox.parse(c.own, _NQ))
-        self.store.extend(ox.parse(c.shared, _NQ))
+    def to_add(self, c: Contribution) -> tuple[bytes, list[ox.Quad]]:
+        """What adds ``c``: its N-Quads and its record's quads. The caller writes them, many
+        articles at once: each write to the store is a transaction of its own, and those cost
+        more than the quads."""
         rec = self.record(c.slug)
         g = self.graph
         lit = ox.Literal
         xsd_int = ox.NamedNode(str(XSD.nonNegativeInteger))
-        quads = [
-            ox.Quad(rec, _n(RDF.type), _n(CG.IngestRecord), g),
-            ox.Quad(rec, _n(CG.recordOf), _n(self.mint("document", c.slug)), g),
-            ox.Quad(rec, _n(CG.sha256), lit(c.sha256), g),
-            ox.Quad(rec, _n(CG.readingSha256), lit(c.reading_sha256), g),
-            ox.Quad(rec, _n(CG.claimCount), lit(str(c.claims), datatype=xsd_int), g),
-            ox.Quad(rec, _n(CG.ownQuads), _pack(c.own), g),
-            ox.Quad(rec, _n(CG.sharedQuads), _pack(c.shared), g),
-        ]
+        quads = [ox.Quad(rec, _n(RDF.type), _n(CG.IngestRecord), g),
+                 ox.Quad(rec, _n(CG.recordOf), _n(self.mint("document", c.slug)), g),
+                 ox.Quad(rec, _n(CG.sha256), lit(c.sha256), g),
+                 ox.Quad(rec, _n(CG.readingSha256), lit(c.reading_sha256), g),
+                 ox.Quad(rec, _n(CG.claimCount), lit(str(c.claims), datatype=xsd_int), g),
+                 ox.Quad(rec, _n(CG.ownQuads), _pack(c.own), g),
+                 ox.Quad(rec, _n(CG.sharedQuads), _pack(c.shared), g)]
         quads += [ox.Quad(rec, _n(CG.sharesNode), ox.NamedNode(n), g) for n in c.shared_nodes]
-        self.store.extend(quads)
+        return c.common + c.own + c.shared, quads
 
     def ensure_ontology(self) -> None:
         """The ontology in its named graph, as the package ships it now."""
