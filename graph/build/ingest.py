@@ -407,7 +407,7 @@ class Ledger:
     def conflicts(self, c: Contribution, mine: set[str]) -> str | None:
         """Why ``c`` cannot be added (an IRI another article already owns), or None; ``mine``
         are the subjects the article's current version owns (replaced, so no conflict)."""
-        for subject in c.own_subjects:
+        for subject in sorted(c.own_subjects, key=lambda s: "/id/claim/" not in s):  # claims named first
             if subject in mine:
                 continue
             node = ox.NamedNode(subject)
