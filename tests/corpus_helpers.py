@@ -14,9 +14,9 @@ BASE = "https://claimgraph.example.org/"
 CG = "https://w3id.org/claimgraph/ontology#"
 
 
-def write_article(folder: Path, slug: str, text: str, entities: dict[str, tuple[str, str, list[str]]],
+def write_article(folder: Path, slug: str, text: str, entities: dict[str, tuple[Any, ...]],
                   claims: list[tuple[str, str, str]], curator: str = "test curator", **extra: Any) -> Path:
-    """``entities``: slug -> (type, German name, quotes mentioning it); ``claims``: (id, speaker
+    """``entities``: slug -> (type, German name, quotes mentioning it[, wikidata id]); ``claims``: (id, speaker
     slug, evidence quote). Every line is body text; the outlet ``test-zeitung`` relays each claim."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{slug}.txt").write_text(text, encoding="utf-8")
@@ -26,9 +26,11 @@ def write_article(folder: Path, slug: str, text: str, entities: dict[str, tuple[
     ents: dict[str, Any] = {
         "test-zeitung": {"type": "NewsMediaOrganization", "label": {"de": "Testzeitung", "en": "Test paper"}},
     }
-    for e_slug, (typ, name, quotes) in entities.items():
+    for e_slug, (typ, name, quotes, *wikidata) in entities.items():
         ents[e_slug] = {"type": typ, "label": {"de": name, "en": name},
                         "mentions": [{"quote": q, "start": text.index(q)} for q in quotes]}
+        if wikidata:
+            ents[e_slug]["wikidata"] = wikidata[0]
     props, out = {}, []
     for cid, speaker, quote in claims:
         props[f"p-{cid}"] = {"label": {"de": quote, "en": f"claim {cid}"}, "triples": []}
