@@ -184,3 +184,36 @@ def test_the_api_raises_with_every_message_and_writes_nothing(tmp_path: Path) ->
             assert len(r) == 0
     finally:
         store.close()
+
+
+def test_a_killed_ingest_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    store, src = tmp_path / "store", tmp_path / "src"
+    a, b, c = three_articles(src)
+    cli(store, "ingest", str(a))
+    before = all_quads(store)
+    for i in range(8):
+        write_article(src, f"viele-{i}", f"Vera Viel{i} sagte, es gebe {i} Gründe.",
+                      {"vera": ("Person", f"Vera Viel{i}", [f"Vera Viel{i}"])}, [(f"viele-{i}-gruende", "vera", f"es gebe {i} Gründe")])
+    proc = subprocess.Popen([sys.executable, "-m", "claimgraph.cli", "ingest", "--store", str(store),
+                             "--base-iri", BASE, str(src)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    staging = store / "versions"
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(p.name.startswith(".staging-") for p in staging.iterdir()):
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the ingest ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert all_quads(store) == before
+    # the next ingest runs normally (lock released, the abandoned copy cleaned away)
+    out = cli(store, "ingest", str(src)).stdout
+    assert "10 added, 0 replaced, 1 skipped" in out
+    assert not any(p.name.startswith(".staging-") for p in staging.iterdir())
