@@ -10,39 +10,25 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
 from claimgraph import __version__
-from claimgraph.settings import Settings
+from claimgraph.settings import Settings, option
 
-store_option = click.option(
-    "--store",
-    "store_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="CLAIMGRAPH_STORE",
-    default="var/store",
-    show_default=True,
-    help="Directory of the on-disk Oxigraph store (env CLAIMGRAPH_STORE).",
-)
-store_url_option = click.option(
-    "--store-url",
-    envvar="CLAIMGRAPH_STORE_URL",
-    default=None,
-    help="Query endpoint of an external SPARQL store to use instead of --store (env CLAIMGRAPH_STORE_URL; "
-    "see docs/deployment.md; credentials only from CLAIMGRAPH_STORE_USER/PASSWORD/TOKEN).",
-)
-base_option = click.option(
-    "--base-iri",
-    envvar="CLAIMGRAPH_BASE_IRI",
-    default=None,
-    help="Base under which claimgraph mints its IRIs (env CLAIMGRAPH_BASE_IRI).",
-)
+# The options that are settings come from the settings table (claimgraph/settings.py).
+store_option = option("store_dir")
+store_url_option = option("store_url")
+base_option = option("base_iri")
 
 
 def _settings(**changes: Any) -> Settings:
-    return Settings.from_env().with_(**changes)
+    """The environment's settings with the options given on the command line."""
+    try:
+        return Settings.from_env().with_(**changes)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @contextlib.contextmanager
@@ -81,7 +67,7 @@ def cli() -> None:
     help="Folder of seed articles (default: the seeds shipped with claimgraph).",
 )
 @click.option("--if-empty", is_flag=True, help="Do nothing when the store already holds data.")
-def build(store_dir: Path, store_url: str | None, base_iri: str | None, seeds_dir: Path | None, if_empty: bool) -> None:
+def build(store_dir: Path | None, store_url: str | None, base_iri: str | None, seeds_dir: Path | None, if_empty: bool) -> None:
     """Compile the seed articles into the store (replaces what an earlier build wrote)."""
     from claimgraph.graph.build.dataset import BuildError, build as build_graph, default_seeds_dir
 
@@ -109,28 +95,19 @@ def build(store_dir: Path, store_url: str | None, base_iri: str | None, seeds_di
 @base_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--update-token", envvar="CLAIMGRAPH_UPDATE_TOKEN", default=None,
-              help="Enable updates for clients sending 'Authorization: Bearer TOKEN' (env CLAIMGRAPH_UPDATE_TOKEN).")
+@option("update_token")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="gunicorn worker processes.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per worker.")
-@click.option("--query-workers", type=click.IntRange(1, 64), default=None,
-              help="Query executor processes per worker (env CLAIMGRAPH_QUERY_WORKERS, default 4).")
-@click.option("--timeout", "query_timeout", type=click.FloatRange(0.1), default=None,
-              help="Query time limit in seconds (env CLAIMGRAPH_QUERY_TIMEOUT, default 30).")
-@click.option("--query-memory", "query_memory_mb", type=click.IntRange(0), default=None,
-              help="MiB one query may use before it is stopped, 0 for no cap (env CLAIMGRAPH_QUERY_MEMORY_MB, default 2048).")
-@click.option("--max-body", "max_body_bytes", type=click.IntRange(1024), default=None,
-              help="Largest request body accepted, in bytes (env CLAIMGRAPH_MAX_BODY_BYTES, default 8 MiB).")
-@click.option("--allow-service", is_flag=True, default=None,
-              help="Allow federated SERVICE queries (the server then fetches URLs clients name).")
-@click.option("--allow-load", is_flag=True, default=None,
-              help="Allow LOAD <url> in updates (the server then fetches URLs clients name).")
-@click.option("--cors-origins", default=None,
-              help="Comma-separated origins allowed by CORS, '*' for any, '' for none (env CLAIMGRAPH_CORS_ORIGINS).")
-@click.option("--proxies", type=click.IntRange(0, 10), default=None,
-              help="Reverse proxies in front whose X-Forwarded-* headers to trust (env CLAIMGRAPH_PROXIES).")
+@option("query_workers")
+@option("query_timeout")
+@option("query_memory_mb")
+@option("max_body_bytes")
+@option("allow_service")
+@option("allow_load")
+@option("cors_origins")
+@option("proxies")
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
-def serve(store_dir: Path, store_url: str | None, base_iri: str | None, host: str, port: int,
+def serve(store_dir: Path | None, store_url: str | None, base_iri: str | None, host: str, port: int,
           update_token: str | None, workers: int, threads: int, query_workers: int | None,
           query_timeout: float | None, query_memory_mb: int | None, max_body_bytes: int | None,
           allow_service: bool | None, allow_load: bool | None, cors_origins: str | None,
@@ -139,8 +116,8 @@ def serve(store_dir: Path, store_url: str | None, base_iri: str | None, host: st
     settings = _settings(
         store_dir=store_dir, store_url=store_url, base_iri=base_iri, update_token=update_token,
         query_workers=query_workers, query_timeout=query_timeout, query_memory_mb=query_memory_mb,
-        max_body_bytes=max_body_bytes, allow_service=allow_service or None,
-        allow_load=allow_load or None, cors_origins=cors_origins, proxies=proxies,
+        max_body_bytes=max_body_bytes, allow_service=allow_service,
+        allow_load=allow_load, cors_origins=cors_origins, proxies=proxies,
     )
     if not settings.store_url and not (settings.store_dir / "oxigraph").exists():
         # Created here, once, before gunicorn forks workers that would race to create it; in a
@@ -172,10 +149,9 @@ def serve(store_dir: Path, store_url: str | None, base_iri: str | None, host: st
 @click.option("--graph", default=None, help="Load triples into this named graph (default graph otherwise).")
 @click.option("--base", "base_iri", default=None, help="Base IRI for relative IRIs (default: the graph IRI).")
 @click.option("--format", "media_type", default=None, help="Media type; guessed from the extension otherwise (.gz too).")
-@click.option("--validate/--no-validate", default=None,
-              help="Check data in claimgraph's vocabulary against the SHACL shapes (default: on; env CLAIMGRAPH_VALIDATE_IMPORTS).")
-def load(store_dir: Path, store_url: str | None, files: tuple[Path, ...], graph: str | None,
-         base_iri: str | None, media_type: str | None, validate: bool | None) -> None:
+@option("validate_imports")
+def load(store_dir: Path | None, store_url: str | None, files: tuple[Path, ...], graph: str | None,
+         base_iri: str | None, media_type: str | None, validate_imports: bool | None) -> None:
     """Bulk-load RDF files (gzip too) into the store, all of them or nothing.
 
     The files are written by pyoxigraph's bulk loader into a private copy of the store that
@@ -186,10 +162,10 @@ def load(store_dir: Path, store_url: str | None, files: tuple[Path, ...], graph:
 
     from claimgraph.graph.store import LoadSource, StoreError
     from claimgraph.graph.store.formats import media_type_for_path
+    from claimgraph.graph.store.sandbox import precheck_stream
 
-    settings = _settings(store_dir=store_dir, store_url=store_url)
-    if validate is None:
-        validate = settings.validate_imports
+    settings = _settings(store_dir=store_dir, store_url=store_url, validate_imports=validate_imports)
+    validate = settings.validate_imports
     with contextlib.ExitStack() as stack:
         store = stack.enter_context(_opened_store(settings))
         raw_files = []
@@ -200,7 +176,14 @@ def load(store_dir: Path, store_url: str | None, files: tuple[Path, ...], graph:
                 raise click.ClickException(f"{path}: unknown RDF format; pass --format")
             raw = stack.enter_context(open(path, "rb"))
             raw_files.append(raw)
-            stream = stack.enter_context(gzip.open(raw)) if _is_gzip(raw) else raw
+            stream: IO[bytes] = stack.enter_context(gzip.open(raw)) if _is_gzip(raw) else raw  # type: ignore[arg-type]
+            # The limits uploads have: nesting depth, RDF/XML entities (the parser would crash
+            # or expand without bound); one streaming pass before the load reads the file again.
+            try:
+                precheck_stream(stream, mt, name=str(path))
+            except StoreError as exc:
+                raise click.ClickException(f"nothing was loaded: {exc}") from None
+            stream.seek(0)
             sources.append(LoadSource(stream=stream, media_type=mt, name=str(path)))
         total_bytes = sum(p.stat().st_size for p in files)
         show_bar = sys.stderr.isatty()
@@ -242,19 +225,20 @@ def _is_gzip(fh: Any) -> bool:
 @store_url_option
 @click.argument("query")
 @click.option("--format", "fmt", default=None, help="Result format: json, xml, csv, tsv, ttl, nt, jsonld, ... (default: tsv / turtle).")
-@click.option("--timeout", "query_timeout", type=float, default=None, help="Query time limit in seconds.")
-def query(store_dir: Path, store_url: str | None, query: str, fmt: str | None, query_timeout: float | None) -> None:
+@option("query_timeout")
+def query(store_dir: Path | None, store_url: str | None, query: str, fmt: str | None, query_timeout: float | None) -> None:
     """Run a SPARQL query against the store and print the result."""
     from claimgraph.graph.store import QueryForm, QueryRequest
-    from claimgraph.graph.store.formats import FORMAT_ALIASES, RESULT_TYPES
+    from claimgraph.graph.store.formats import QUERY_OFFERS, find
 
     settings = _settings(store_dir=store_dir, store_url=store_url, query_timeout=query_timeout, query_workers=1)
     with _opened_store(settings) as store, store.prepare(QueryRequest(query=query)) as prepared:
-        offered = RESULT_TYPES[prepared.form]
+        offer = QUERY_OFFERS[prepared.form]
         default = "text/turtle" if prepared.form is QueryForm.GRAPH else "text/tab-separated-values"
-        media_type = FORMAT_ALIASES.get(fmt, fmt) if fmt else default
-        if media_type not in offered:
-            raise click.ClickException(f"format {fmt} is not available for this query; use one of {', '.join(offered)}")
+        chosen = find(offer, fmt) if fmt else None
+        if fmt and chosen is None:
+            raise click.ClickException(f"format {fmt} is not available for this query; use one of {', '.join(f.media_type for f in offer.formats)}")
+        media_type = chosen.media_type if chosen else default
         out = sys.stdout.buffer
         for chunk in prepared.stream(media_type):
             out.write(chunk)
@@ -267,7 +251,7 @@ def query(store_dir: Path, store_url: str | None, query: str, fmt: str | None, q
 @click.option("--format", "fmt", type=click.Choice(["nquads", "trig"]), default="nquads", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: standard output); a name ending in .gz is compressed.")
-def dump(store_dir: Path, store_url: str | None, fmt: str, output: Path | None) -> None:
+def dump(store_dir: Path | None, store_url: str | None, fmt: str, output: Path | None) -> None:
     """Write the whole dataset as N-Quads or TriG (one consistent version, streamed)."""
     import gzip
     import os
@@ -297,7 +281,7 @@ def dump(store_dir: Path, store_url: str | None, fmt: str, output: Path | None) 
 @click.option("--claim", default=None, help="One claim, by IRI or by slug (default: every claim).")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for one SLUG.jsonld file per claim (default: standard output, one document per line).")
-def claims(store_dir: Path, base_iri: str | None, claim: str | None, output: Path | None) -> None:
+def claims(store_dir: Path | None, base_iri: str | None, claim: str | None, output: Path | None) -> None:
     """Write claims one by one as JSON-LD; each proposition stays in its own named graph."""
     import json
 
@@ -324,7 +308,7 @@ def claims(store_dir: Path, base_iri: str | None, claim: str | None, output: Pat
 @cli.command()
 @store_option
 @click.argument("target", type=click.Path(file_okay=False, path_type=Path))
-def backup(store_dir: Path, target: Path) -> None:
+def backup(store_dir: Path | None, target: Path) -> None:
     """Copy the store into TARGET (a new folder) with Oxigraph's own backup.
 
     TARGET is a complete claimgraph store (serve it with --store TARGET) whose oxigraph folder
@@ -333,7 +317,8 @@ def backup(store_dir: Path, target: Path) -> None:
     from claimgraph.graph.store import EmbeddedStore, StoreError
 
     started = time.monotonic()
-    store = EmbeddedStore(_settings(store_dir=store_dir).store_dir)
+    store_dir = _settings(store_dir=store_dir).store_dir
+    store = EmbeddedStore(store_dir)
     try:
         version = store.backup(target)
     except (StoreError, OSError) as exc:

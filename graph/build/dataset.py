@@ -85,7 +85,7 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
     if not articles:
         raise BuildError(f"{seeds_dir}: no *.meta.yaml article metadata found")
     ontology = Graph().parse(ontology_file(), format="turtle")
-    relations = set(ontology.subjects(RDF.type, CG.PropositionRelation))
+    relations = {s for s in ontology.subjects(RDF.type, CG.PropositionRelation) if isinstance(s, URIRef)}
     links_path = seeds_dir / LINKS_FILE
     links = load_links(links_path) if links_path.exists() else {}
 
@@ -154,7 +154,8 @@ def _materialize_alignments(g: Graph, ontology: Graph) -> None:
         found = set(ontology.transitive_objects(term, link)) - {term}
         return {t for t in found if isinstance(t, URIRef) and not t.startswith(str(CG))}
 
-    class_supers = {c: supers(c, RDFS.subClassOf) for c in set(g.objects(None, RDF.type)) if c.startswith(str(CG))}
+    class_supers = {c: supers(c, RDFS.subClassOf) for c in set(g.objects(None, RDF.type))
+                    if isinstance(c, URIRef) and c.startswith(str(CG))}
     for cls, extra in class_supers.items():
         for node in list(g.subjects(RDF.type, cls)):
             for sup in extra:
@@ -163,7 +164,7 @@ def _materialize_alignments(g: Graph, ontology: Graph) -> None:
         for node in list(g.subjects(RDF.type, cls)):
             for sup in extra_types:
                 g.add((node, RDF.type, sup))
-    for prop in {p for p in g.predicates() if p.startswith(str(CG))}:
+    for prop in {p for p in g.predicates() if isinstance(p, URIRef) and p.startswith(str(CG))}:
         extra = supers(prop, RDFS.subPropertyOf)
         if extra:
             for s, o in list(g.subject_objects(prop)):
@@ -349,7 +350,7 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
             g.add((node, CG[prop], mint("claim", target)))
 
     # the reporting chain, speaker first; translations counted where languages are known
-    previous, previous_lang, known_langs = None, None, []
+    previous, previous_lang, known_langs = None, None, []  # type: ignore[var-annotated]
     for n, step in enumerate(claim.chain, start=1):
         s = mint("step", f"{claim.id}-{n}")
         g.add((s, RDF.type, CG.ReportingStep))

@@ -8,15 +8,17 @@ a term the views do not know yet is still shown.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 
 from claimgraph.server.pages.queries import load
 from claimgraph.graph.store import Store
 from claimgraph.server.pages import chain, texts
-from claimgraph.server.pages.links import FORMAT_NAMES, FORMATS, normalised_base
+from claimgraph.graph.store.formats import DOCUMENT_OFFER
+from claimgraph.server.pages.links import normalised_base
 from claimgraph.server.state import get_settings, get_store
 from claimgraph.server.pages.views import Labels, TermView, Viewer
 
@@ -45,7 +47,7 @@ def base() -> str:
     return normalised_base(get_settings().base_iri)
 
 
-def viewer(store: Store, quads: list[ox.Quad] = ()) -> Viewer:
+def viewer(store: Store, quads: Sequence[ox.Quad] = ()) -> Viewer:
     labels = Labels()
     labels.add_vocabulary(store)
     labels.add_quads(list(quads))
@@ -130,7 +132,7 @@ def render_resource(iri: ox.NamedNode, quads: list[ox.Quad], doc_path: str) -> s
         "types": [v.term(ox.NamedNode(t)) for t in sorted(types)],
         "notes": _literals(quads, iri, SKOS_NOTE),
         "statements": statements,
-        "formats": [(FORMAT_NAMES[ext], f"{doc_path}.{ext}", media) for ext, media in FORMATS.items()],
+        "formats": [(f.label, f"{doc_path}.{f.extension}", f.media_type) for f in DOCUMENT_OFFER.formats],
         "prov_links": [],
     }
     if types & CLAIM_TYPES:
@@ -204,7 +206,7 @@ def _claim_context(store: Store, v: Viewer, iri: ox.NamedNode, quads: list[ox.Qu
 def _article_context(store: Store, v: Viewer, iri: ox.NamedNode, doc_path: str) -> dict:
     rows = store.select(load("document"), r=iri)
     doc = rows[0] if rows else {}
-    file = doc.get("file") if isinstance(doc.get("file"), ox.NamedNode) else iri
+    file: ox.NamedNode = doc["file"] if isinstance(doc.get("file"), ox.NamedNode) else iri
     v.labels.fetch(store, [doc.get(k) for k in ("article", "publisher", "translationOf", "run")])
     source = texts.document_text(store, file, _value(doc, "sha256"))
     claims = store.select(load("document-claims"), r=file)
@@ -273,10 +275,3 @@ def _thing_context(store: Store, v: Viewer, iri: ox.NamedNode) -> dict:
         "links": store.select(load("external-links"), r=iri),
         "mentions": mentions,
     }
-
-
-def not_found(message: str) -> Response:
-    """404 as an HTML page for browsers, plain text for everyone else."""
-    if request.accept_mimetypes.best_match(["text/plain", "text/html"]) == "text/html" and request.accept_mimetypes.accept_html:
-        return Response(render_template("404.html", message=message), status=404, mimetype="text/html")
-    return Response(message + "\n", status=404, mimetype="text/plain")
