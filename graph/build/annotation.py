@@ -22,6 +22,10 @@ from typing import Any
 import yaml
 
 
+#: libyaml's safe loader when PyYAML has it (ten times faster on a corpus), else the Python one.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class AnnotationError(ValueError):
     """The annotation does not fit the text or is incomplete; the message says where and why."""
 
@@ -262,7 +266,7 @@ class _Reader:
 def load_annotation(path: Path, text: str, links: dict[str, tuple[str, str]]) -> Annotation:
     """Read and check ``path`` against the article ``text``; raise :class:`AnnotationError`."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 (a safe loader)
     except (OSError, yaml.YAMLError) as exc:
         raise AnnotationError(f"{path.name}: cannot read annotation: {exc}") from exc
     return read_annotation(raw, path, text, links)
