@@ -166,6 +166,34 @@ def _add_all(store: ox.Store, quads: Iterator[ox.Quad], data: object) -> None:
         store.bulk_extend(quads)
 
 
+class _ClosingProxy:
+    """Forwards to a read-write store until the writer block ends, then lets it close."""
+
+    def __init__(self, target: ox.Store) -> None:
+        self._target: ox.Store | None = target
+
+    def __getattr__(self, name: str) -> object:
+        target = self.__dict__.get("_target")
+        if target is None:
+            raise StoreError("this store handle was only valid inside its 'with store.writer()' block")
+        return getattr(target, name)
+
+    def __iter__(self) -> Iterator[ox.Quad]:
+        return iter(self._live())
+
+    def __len__(self) -> int:
+        return len(self._live())
+
+    def __contains__(self, quad: object) -> bool:
+        return quad in self._live()
+
+    def _live(self) -> ox.Store:
+        target = self.__dict__.get("_target")
+        if target is None:
+            raise StoreError("this store handle was only valid inside its 'with store.writer()' block")
+        return target
+
+
 def _named(iri: str) -> ox.NamedNode:
     try:
         return ox.NamedNode(iri)
