@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
-from claimgraph.graph.build.bundles import reseal
+from claimgraph.graph.build.bundles import reseal, unseal
 
 from claimgraph.graph.build.ingest import (
     Contribution,
@@ -156,6 +156,7 @@ def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_g
                 continue
             existed = ledger.facts(r.slug) is not None
             if existed:
+                unseal(ox_store, mine)
                 ledger.remove(r.slug)
             data, record = ledger.to_add(result)
             nquads.append(data)
@@ -188,6 +189,7 @@ def remove(store: EmbeddedStore, slugs: Iterable[str], base_iri: str) -> int:
         ledger = Ledger(ox_store, base_iri)
         for slug in slugs:
             try:
+                unseal(ox_store, ledger.own_subjects(slug))
                 claims += ledger.remove(slug)
             except KeyError:
                 raise IngestError(f"no ingested article {slug!r} in {store.directory}") from None
