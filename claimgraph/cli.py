@@ -1,4 +1,4 @@
-"""The ``claimgraph`` command: build, serve, load, query, dump, backup.
+"""The ``claimgraph`` command: build, serve, load, query, dump, backup, draft.
 
 User mistakes end with a one-line ``Error: ...`` and a non-zero exit code, never a traceback.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -162,6 +162,7 @@ def load(store_dir: Path | None, store_url: str | None, files: tuple[Path, ...],
 
     from claimgraph.graph.store import LoadSource, StoreError
     from claimgraph.graph.store.formats import media_type_for_path
+    from claimgraph.graph.store.sandbox import precheck_stream
 
     settings = _settings(store_dir=store_dir, store_url=store_url, validate_imports=validate_imports)
     validate = settings.validate_imports
@@ -176,6 +177,13 @@ def load(store_dir: Path | None, store_url: str | None, files: tuple[Path, ...],
             raw = stack.enter_context(open(path, "rb"))
             raw_files.append(raw)
             stream: IO[bytes] = stack.enter_context(gzip.open(raw)) if _is_gzip(raw) else raw  # type: ignore[arg-type]
+            # The limits uploads have: nesting depth, RDF/XML entities (the parser would crash
+            # or expand without bound); one streaming pass before the load reads the file again.
+            try:
+                precheck_stream(stream, mt, name=str(path))
+            except StoreError as exc:
+                raise click.ClickException(f"nothing was loaded: {exc}") from None
+            stream.seek(0)
             sources.append(LoadSource(stream=stream, media_type=mt, name=str(path)))
         total_bytes = sum(p.stat().st_size for p in files)
         show_bar = sys.stderr.isatty()
@@ -316,6 +324,141 @@ def backup(store_dir: Path | None, target: Path) -> None:
     except (StoreError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"backed up version {version} of {store_dir} to {target} in {time.monotonic() - started:.2f} s")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--lang", default=None, help="Language of the texts (default: the NAME.meta.yaml's, else de).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="With one FILE the draft's file (default: standard output); with several a folder "
+                   "for one NAME.claims.yaml each.")
+@click.option("--own-voice", is_flag=True, help="Also draft the statements in the outlet's own voice.")
+@click.option("--model", type=click.Path(exists=True, path_type=Path), default=None,
+              help="A model trained with the drafter's training code (default: the rules alone).")
+@click.option("--compare", "curated", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Compare the draft of FILE (or FILE itself when it is a .claims.yaml) with this curated "
+                   "reading: claim by claim, then precision and recall.")
+@click.pass_context
+def draft(ctx: click.Context, files: tuple[Path, ...], lang: str | None, output: Path | None, own_voice: bool,
+          model: Path | None, curated: Path | None) -> None:
+    """Draft the claims of news texts: per NAME.txt a NAME.claims.yaml (reading: extracted).
+
+    Every span is checked against the text before anything is written. NAME.meta.yaml beside
+    a text is used when present. A file that cannot be drafted (missing, empty, binary, not
+    UTF-8) gets a one-line error and no output; the others are still drafted, and the exit
+    code is 1."""
+    from claimgraph.drafting import DraftInputError, document_id, finish, read_meta, read_text, stem, write_atomically
+
+    if curated is not None:
+        if len(files) != 1:
+            raise click.UsageError("--compare takes exactly one FILE (a text, or its draft NAME.claims.yaml)")
+        _compare(curated, files[0], lang, own_voice, model)
+        return
+    if len(files) > 1 and output is None:
+        raise click.UsageError("several FILEs need -o DIRECTORY for their drafts")
+    if len(files) > 1 and output is not None and output.exists() and not output.is_dir():
+        raise click.UsageError(f"-o {output}: not a directory (several FILEs write one draft each into it)")
+    if len(files) == 1 and output is not None and output.is_dir():
+        output = output / (stem(files[0]) + ".claims.yaml")
+
+    failed = written = 0
+
+    def fail(message: str) -> None:
+        nonlocal failed
+        failed += 1
+        click.echo(f"Error: {message}", err=True)
+
+    # Every input is read and checked before the drafter (and its lexicons or model) is loaded.
+    ready = []
+    for path in files:
+        try:
+            text, meta = read_text(path), read_meta(path)
+        except DraftInputError as exc:
+            fail(str(exc))
+            continue
+        file_lang = lang or (meta or {}).get("language") or "de"
+        ready.append((path, text, meta, str(file_lang)))
+    if ready:
+        run_lang = ready[0][3]
+        drafter = _drafter(run_lang, model)
+        items: Iterable[tuple[Path, str, dict[str, Any] | None, str]] = ready
+        bar = None
+        if len(ready) > 1 and sys.stderr.isatty():
+            bar = click.progressbar(ready, label="drafting", file=sys.stderr, item_show_func=lambda r: r[0].name if r else "")
+            items = bar.__enter__()
+        try:
+            for path, text, meta, file_lang in items:
+                if file_lang != run_lang:
+                    fail(f"{path}: its language is {file_lang!r}, this run drafts {run_lang!r}; "
+                         "draft each language in its own run (--lang)")
+                    continue
+                try:
+                    reading = drafter.draft(text, meta, own_voice=own_voice, doc_id=document_id(path, meta))
+                    body = finish(reading, text, path, file_lang, meta)
+                    if output is None:
+                        click.echo(body, nl=False)
+                    else:
+                        target = output if len(files) == 1 else output / (stem(path) + ".claims.yaml")
+                        write_atomically(target, body)
+                    written += 1
+                except DraftInputError as exc:
+                    fail(str(exc))
+                except ValueError as exc:  # the drafter refuses a text (its own check failed)
+                    fail(f"{path}: the drafter failed: {' '.join(str(exc).split())}")
+                except OSError as exc:
+                    fail(f"{path}: cannot write the draft: {exc.strerror or exc}")
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+    if output is not None and len(files) > 1:
+        click.echo(f"drafted {written} of {len(files)} file(s) into {output}", err=True)
+    if failed:
+        ctx.exit(1)
+
+
+def _drafter(lang: str, model: Path | None) -> Any:
+    """One drafter for every file of the run (lexicons and any model are loaded once)."""
+    try:
+        from claimgraph.graph.draft import Drafter
+    except ImportError as exc:
+        raise click.ClickException(f"the drafter is not installed: {exc}") from None
+    try:
+        return Drafter(lang=lang, model=model)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(f"cannot set up the drafter: {exc}") from None
+
+
+def _compare(curated_path: Path, file: Path, lang: str | None, own_voice: bool, model: Path | None) -> None:
+    """``claimgraph draft --compare``: the draft of ``file`` against a curated reading."""
+    import yaml
+
+    from claimgraph.drafting import DraftInputError, document_id, finish, outlets, read_meta, read_text
+    from claimgraph.graph.draft.compare import compare, table
+
+    try:
+        curated = yaml.safe_load(curated_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise click.ClickException(f"{curated_path}: cannot read the curated reading: {' '.join(str(exc).split())}") from None
+    if not isinstance(curated, dict) or not isinstance(curated.get("claims"), list):
+        raise click.ClickException(f"{curated_path}: not a reading (no list of claims)")
+    curated_meta = read_meta(curated_path.with_name(curated_path.name.removesuffix(".claims.yaml") + ".txt"))
+    try:
+        if file.name.endswith(".claims.yaml"):
+            drafted = yaml.safe_load(file.read_text(encoding="utf-8"))
+        else:
+            text, meta = read_text(file), read_meta(file)
+            file_lang = lang or (meta or {}).get("language") or "de"
+            reading = _drafter(str(file_lang), model).draft(text, meta, own_voice=own_voice, doc_id=document_id(file, meta))
+            drafted = yaml.safe_load(finish(reading, text, file, str(file_lang), meta))
+    except DraftInputError as exc:
+        raise click.ClickException(str(exc)) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise click.ClickException(f"{file}: cannot read the draft: {' '.join(str(exc).split())}") from None
+    except ValueError as exc:  # the drafter refuses the text (its own check failed)
+        raise click.ClickException(f"{file}: the drafter failed: {' '.join(str(exc).split())}") from None
+    if not isinstance(drafted, dict):
+        raise click.ClickException(f"{file}: not a reading")
+    click.echo(table(compare(curated, drafted, own_voice=own_voice, outlets=outlets(curated_meta))), nl=False)
 
 
 def _create_store(directory: str) -> None:
