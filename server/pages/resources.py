@@ -1,6 +1,6 @@
 """Human-readable pages: the index, and the HTML view of every resource the graph names.
 
-Each page is plain server-rendered HTML built from the SPARQL in ``graph/queries`` with the
+Each page is plain server-rendered HTML built from the SPARQL in ``server/pages/queries`` with the
 resource's IRI bound as a value. The specialised views (claim, article or file, text span,
 speaker or entity) sit above the same "all statements" table that every resource gets, so
 a term the views do not know yet is still shown.
