@@ -461,6 +461,125 @@ def _compare(curated_path: Path, file: Path, lang: str | None, own_voice: bool, 
     click.echo(table(compare(curated, drafted, own_voice=own_voice, outlets=outlets(curated_meta))), nl=False)
 
 
+def _embedded(settings: Settings) -> Any:
+    """The on-disk store (ingest keeps per-article records only there)."""
+    from claimgraph.graph.store import EmbeddedStore
+
+    if settings.store_url:
+        raise click.ClickException("ingest, remove and import-spkatt work on an on-disk store (--store), not --store-url")
+    return EmbeddedStore(settings.store_dir, query_workers=1)
+
+
+def _run_ingest(settings: Settings, paths: tuple[Path, ...], keep_going: bool, validate: bool,
+                texts: list[Path] | None = None) -> None:
+    from claimgraph.ingest import IngestFailed, ingest as ingest_articles
+
+    store = _embedded(settings)
+    bar: dict[str, Any] = {}
+
+    def progress(phase: str, n: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if phase:
+            if bar.get("bar") is not None:
+                bar["bar"].render_finish()
+            bar["bar"] = click.progressbar(length=n, label=phase, file=sys.stderr, show_pos=True)
+        elif bar.get("bar") is not None:
+            bar["bar"].update(n)
+
+    try:
+        summary = ingest_articles(store, paths, settings.base_iri, keep_going=keep_going, validate=validate,
+                                  progress=progress, texts=texts)
+    except IngestFailed as exc:
+        if bar.get("bar") is not None:
+            bar["bar"].render_finish()
+        raise click.ClickException("nothing was ingested:\n  " + "\n  ".join(exc.messages)) from None
+    finally:
+        store.close()
+    if bar.get("bar") is not None:
+        bar["bar"].render_finish()
+    for message in summary.failed:
+        click.echo(f"failed: {message}", err=True)
+    click.echo(f"ingested into {settings.store_dir}: {summary.line()}")
+    if summary.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@store_option
+@store_url_option
+@base_option
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--keep-going", is_flag=True, help="Ingest the articles that can be; exit non-zero if any failed.")
+@click.option("--validate/--no-validate", default=True, show_default=True,
+              help="Check each article's triples against the SHACL shapes (about 1-3 s an article).")
+def ingest(store_dir: Path, store_url: str | None, base_iri: str | None, paths: tuple[Path, ...],
+           keep_going: bool, validate: bool) -> None:
+    """Add or replace articles (NAME.txt with NAME.meta.yaml and NAME.claims.yaml, or folders of them).
+
+    Each article's triples are replaced exactly, every other article stays as it was; an
+    unchanged article (same text, same reading) is skipped. The whole batch becomes the store's
+    next version at once: a failure (without --keep-going) or a killed run changes nothing."""
+    settings = _settings(store_dir=store_dir, store_url=store_url, base_iri=base_iri)
+    _run_ingest(settings, paths, keep_going, validate)
+
+
+@cli.command()
+@store_option
+@store_url_option
+@base_option
+@click.argument("ids", nargs=-1, required=True)
+def remove(store_dir: Path, store_url: str | None, base_iri: str | None, ids: tuple[str, ...]) -> None:
+    """Take ingested articles (by id) out of the store, with every triple only they contributed."""
+    from claimgraph.graph.build.ingest import IngestError
+    from claimgraph.ingest import remove as remove_articles
+
+    settings = _settings(store_dir=store_dir, store_url=store_url, base_iri=base_iri)
+    store = _embedded(settings)
+    try:
+        claims = remove_articles(store, ids, settings.base_iri)
+    except IngestError as exc:
+        raise click.ClickException(f"nothing was removed: {exc}") from None
+    finally:
+        store.close()
+    click.echo(f"removed {len(ids)} article(s) with {claims} claim(s) from {settings.store_dir}")
+
+
+@cli.command("import-spkatt")
+@store_option
+@store_url_option
+@base_option
+@click.argument("data_dir", type=click.Path(path_type=Path))
+@click.option("--work", "work_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the converted articles (default: STORE/spkatt-articles; never inside the repository).")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N articles (by id).")
+@click.option("--keep-going", is_flag=True, help="Import the articles that can be; exit non-zero if any failed.")
+@click.option("--validate/--no-validate", default=False, show_default=True,
+              help="Check each article against the shapes while importing (slow: check the store afterwards instead).")
+def import_spkatt(store_dir: Path, store_url: str | None, base_iri: str | None, data_dir: Path,
+                  work_dir: Path | None, limit: int | None, keep_going: bool, validate: bool) -> None:
+    """Import the SpkAtt-2023 German Wikinews corpus (its human annotations) as curated readings.
+
+    DATA_DIR is the SpkAtt-2023 Task 2 folder (index.tsv, train/, dev/). Its licence is
+    CC BY-NC-SA 4.0: the converted files are written beside the store, never into the package."""
+    from claimgraph.graph.build.spkatt_import import SpkAttError, convert_corpus
+
+    settings = _settings(store_dir=store_dir, store_url=store_url, base_iri=base_iri)
+    if not (data_dir / "index.tsv").exists():
+        raise click.ClickException(
+            f"{data_dir}: no SpkAtt-2023 data here (index.tsv missing). Get the Task 2 data from "
+            "https://github.com/uhh-lt/news-speaker-attribution-2023 (CC BY-NC-SA 4.0) and lay it out "
+            "as described in docs/corpus.md")
+    started = time.monotonic()
+    work = work_dir or settings.store_dir.with_name(settings.store_dir.name + "-spkatt-articles")
+    try:
+        texts = convert_corpus(data_dir, work, limit=limit)
+    except SpkAttError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"converted {len(texts)} SpkAtt article(s) into {work} in {time.monotonic() - started:.2f} s")
+    _run_ingest(settings, (work,), keep_going, validate, texts=texts)
+
+
 def _create_store(directory: str) -> None:
     from claimgraph.graph.store import EmbeddedStore
 

@@ -22,6 +22,10 @@ from typing import Any
 import yaml
 
 
+#: libyaml's safe loader when PyYAML has it (ten times faster on a corpus), else the Python one.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class AnnotationError(ValueError):
     """The annotation does not fit the text or is incomplete; the message says where and why."""
 
@@ -265,7 +269,8 @@ def load_annotation(path: Path, text: str, links: dict[str, tuple[str, str]], da
     """Read and check ``path`` (or ``data``, its bytes already read) against the article ``text``;
     raise :class:`AnnotationError`."""
     try:
-        raw = yaml.safe_load(data.decode("utf-8") if data is not None else path.read_text(encoding="utf-8"))
+        raw = yaml.load(data.decode("utf-8") if data is not None else path.read_text(encoding="utf-8"),
+                        Loader=_LOADER)  # noqa: S506 (a safe loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise AnnotationError(f"{path.name}: cannot read annotation: {exc}") from exc
     return read_annotation(raw, path, text, links)

@@ -181,7 +181,7 @@ def _materialize_alignments(g: Graph, ontology: Graph) -> None:
                     g.add((s, sup, o))
 
 
-def _validate(g: Graph, ontology: Graph, shapes: Graph) -> None:
+def _validate(g: Graph, ontology: Graph | None = None, shapes: Graph | None = None) -> None:
     from claimgraph.graph.build.validation import validate as shacl
 
     report = shacl(g, ontology=ontology, shapes=shapes)
