@@ -10,6 +10,7 @@ from claimgraph.graph.store import (
     QueryRejected,
     QuerySyntaxError,
     QueryTimeout,
+    SearchUnavailable,
     StoreBusy,
     StoreError,
     StoreUnavailable,
@@ -21,6 +22,7 @@ _STATUS: list[tuple[type[StoreError], int]] = [
     (QueryTimeout, 503),
     (StoreBusy, 503),
     (EngineCrashed, 500),
+    (SearchUnavailable, 501),  # no full-text index behind an external store
     (StoreUnavailable, 502),  # the external SPARQL store failed or cannot be reached
     (StoreError, 500),
 ]

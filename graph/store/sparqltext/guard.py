@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from claimgraph.graph.store.base import QueryRejected
+from claimgraph.graph.store.sparqltext.search_calls import SERVICE_IRI, service_use
 from claimgraph.graph.store.sparqltext.tokens import tokens
 
 #: Deepest nesting of ``{ ( [`` accepted. Real queries stay under ~30; the parser dies near 2 500.
@@ -108,8 +109,12 @@ def check_query(text: str, allow_service: bool = False, limits: Limits = Limits(
         return
     s = shape(text)
     _check_size(s, limits)
-    if not allow_service and "SERVICE" in s.keywords:
-        raise QueryRejected("SERVICE (federated queries) is disabled on this server")
+    if not allow_service and "SERVICE" in s.keywords and service_use(text).others:
+        # claimgraph's own search service is answered locally (see search_calls); any other
+        # SERVICE would make the server fetch a URL a client chose.
+        raise QueryRejected(
+            f"SERVICE (federated queries) is disabled on this server; only <{SERVICE_IRI}> is answered"
+        )
 
 
 def check_update(
