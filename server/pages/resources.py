@@ -259,12 +259,27 @@ def _span_context(store: Store, v: Viewer, quads: list[ox.Quad], iri: ox.NamedNo
     }
 
 
+def _timeline(store: Store, iri: ox.NamedNode) -> list[dict]:
+    """Every claim of a speaker across articles by date, with the outlets that carried it and
+    the claims of other articles that carry the same message (cg:sameMessageAs)."""
+    outlets: dict[object, list[object]] = {}
+    for row in store.select(load("agent-outlets"), r=iri):
+        outlets.setdefault(row["claim"], []).append(row["outlet"])
+    same: dict[object, list[dict]] = {}
+    for row in store.select(load("agent-same-message"), r=iri):
+        same.setdefault(row["claim"], []).append(row)
+    return [dict(row, outlets=outlets.get(row["claim"], []), same=same.get(row["claim"], []))
+            for row in store.select(load("agent-timeline"), r=iri)]
+
+
 def _thing_context(store: Store, v: Viewer, iri: ox.NamedNode) -> dict:
-    said = store.select(load("agent-claims"), r=iri)
+    said = _timeline(store, iri)
     relayed = store.select(load("agent-relayed"), r=iri)
     about = store.select(load("about-claims"), r=iri)
     mentions = store.select(load("entity-mentions"), r=iri)
-    v.labels.fetch(store, [r.get(k) for r in said + relayed + about for k in ("speaker", "proposition")]
+    v.labels.fetch(store, [r.get(k) for r in said + relayed + about for k in ("speaker", "proposition", "article")]
+                   + [o for r in said for o in r["outlets"]]
+                   + [x.get("otherArticle") for r in said for x in r["same"]]
                    + [m.get("file") for m in mentions])
     return {
         "said": said,
