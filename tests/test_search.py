@@ -7,20 +7,19 @@ by a real server.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from importlib.resources import files
 from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import ROOT, LiveServer, claimgraph, free_port, start_server, stop_server
+from conftest import LiveServer, claimgraph, free_port, start_server, stop_server
+from second_article import corpus_store  # noqa: F401 (a fixture)
 from claimgraph.graph.store import EmbeddedStore, QueryRejected
 from claimgraph.graph.store.embedded.snapshots import open_snapshot
 from claimgraph.graph.store.search import index as search_index
@@ -30,22 +29,6 @@ from claimgraph.graph.store.sparqltext.guard import check_query
 ID = "https://w3id.org/claimgraph/id/"
 PREFIXES = "PREFIX cg: <https://w3id.org/claimgraph/ontology#>\n"
 SEARCH = "<https://w3id.org/claimgraph/search>"
-
-
-@pytest.fixture(scope="module")
-def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seed article and a second one in which Peskow repeats his denial (and a Schäuble)."""
-    base = tmp_path_factory.mktemp("corpus")
-    seeds = base / "seeds"
-    seeds.mkdir()
-    for entry in files("claimgraph.seeds").iterdir():
-        if entry.name.endswith((".txt", ".yaml", ".tsv")):
-            (seeds / entry.name).write_bytes(entry.read_bytes())
-    for path in (ROOT / "tests" / "data" / "second-article").iterdir():
-        shutil.copy(path, seeds / path.name)
-    store = base / "store"
-    claimgraph("build", "--store", str(store), "--seeds", str(seeds))
-    return store
 
 
 @pytest.fixture(scope="module")
