@@ -25,6 +25,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from claimgraph.graph.store import DataError, StoreError
 from claimgraph.graph.store.rdfio import check_upload, iter_rdf, parse_rdf, rdf_format_or_error
 from claimgraph.server.protocol.auth import check_write_access
+from claimgraph.server.protocol.body import client_gone
 from claimgraph.server.errors import store_error_response, text_error
 from claimgraph.server.state import get_settings, get_store
 
@@ -98,6 +99,8 @@ def graph_store(rest: str | None) -> Response:
             return _delete(target)
         request.max_content_length = get_settings().max_upload_bytes
         upload = _upload(graph=target.graph, single_graph=not target.dataset or request.method == "PUT")
+        if client_gone():  # the check may take a while: a write the client abandoned is not committed
+            return text_error(400, "the client closed the connection before the upload was written; nothing was written")
         if request.method == "PUT":
             return _put(target, upload)
         return _post(target, upload)

@@ -9,7 +9,8 @@ from flask import Response
 from claimgraph.graph.store import QueryRejected, StoreError, UpdateRequest
 from claimgraph.graph.store.sparqltext.guard import Limits, check_update
 from claimgraph.server.protocol.auth import check_write_access
-from claimgraph.server.errors import store_error_response
+from claimgraph.server.errors import store_error_response, text_error
+from claimgraph.server.protocol.body import client_gone
 from claimgraph.server.state import get_settings, get_store
 
 def run_update(
@@ -34,6 +35,8 @@ def run_update(
                 "using-graph-uri / using-named-graph-uri cannot be combined with USING, "
                 "USING NAMED or WITH in the update text (SPARQL 1.1 Protocol, 2.2.3)"
             )
+        if client_gone():
+            return text_error(400, "the client closed the connection before the update ran; nothing was written")
         get_store().update(
             UpdateRequest(
                 update=text,
