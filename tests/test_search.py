@@ -357,3 +357,14 @@ def test_text_with_quotes_and_braces_reaches_sparql_as_one_literal(writable_stor
         store.close()
     assert row["claim"].value == "http://example.org/c"
     assert row["snippet"].value == 'Er sagte &quot;nein&quot; } ; DROP ALL { \\ <mark>Zeppelin</mark>'
+
+
+@pytest.mark.parametrize("query", [
+    # glued to a word: the engine reads SERVICE, the tokenizer one name; never a search block
+    PREFIXES + 'SELECT * WHERE { FILTER(true) trueSERVICE <https://w3id.org/claimgraph/search> { ?c cg:matches "x" } }',
+    # after text the tokenizer may read differently from the engine: fail closed
+    PREFIXES + 'SELECT * WHERE { ?a ?b ?c FILTER(?a<?b#>)\n SERVICE <https://w3id.org/claimgraph/search> { ?c cg:matches "x" } }',
+])
+def test_the_search_exemption_fails_closed(query: str) -> None:
+    with pytest.raises(QueryRejected, match="SERVICE"):
+        check_query(query)
