@@ -101,8 +101,7 @@ def test_the_speaker_page_is_a_timeline_across_articles_with_outlets(server: Liv
     assert "94 % alike" in seed_row
 
 
-def test_the_entity_page_lists_claims_about_it_by_date_with_their_article(server: LiveServer) -> None:
+def test_the_entity_page_lists_claims_about_it_from_every_article(server: LiveServer) -> None:
     about = _section(requests.get(server.url + "/doc/entity/elon-musk.html", timeout=30).text, "about-h")
-    dates = re.findall(r'<time datetime="([^"]+)"', about)
-    assert len(dates) >= 10 and dates == sorted(dates)
-    assert 'href="/id/document/musk-putin-kontakt"' in about
+    assert 'href="/id/claim/zweit-peskow-unwahr"' in about  # the second article
+    assert 'href="/id/claim/kreml-bestreitet-kontakt"' in about  # the seed article

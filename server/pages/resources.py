@@ -261,15 +261,34 @@ def _span_context(store: Store, v: Viewer, quads: list[ox.Quad], iri: ox.NamedNo
 
 def _timeline(store: Store, iri: ox.NamedNode) -> list[dict]:
     """Every claim of a speaker across articles by date, with the outlets that carried it and
-    the claims of other articles that carry the same message (cg:sameMessageAs)."""
+    the claims of other articles that carry the same message (cg:sameMessageAs).
+
+    Put together from a few inner-join queries: pyoxigraph plans before it binds ?r, and one
+    query with optional groups scanned every claim of the store (docs/search.md)."""
+    facts: dict[object, dict[str, object]] = {}
+    for row in store.select(load("agent-claim-facts"), r=iri):
+        facts.setdefault(row["claim"], {}).setdefault(row["fact"].value, row["value"])
+    published: dict[object, list[str]] = {}
+    for row in store.select(load("agent-article-dates"), r=iri):
+        published.setdefault(row["article"], []).append(row["published"].value)
     outlets: dict[object, list[object]] = {}
     for row in store.select(load("agent-outlets"), r=iri):
         outlets.setdefault(row["claim"], []).append(row["outlet"])
     same: dict[object, list[dict]] = {}
     for row in store.select(load("agent-same-message"), r=iri):
         same.setdefault(row["claim"], []).append(row)
-    return [dict(row, outlets=outlets.get(row["claim"], []), same=same.get(row["claim"], []))
-            for row in store.select(load("agent-timeline"), r=iri)]
+    rows = []
+    for row in store.select(load("agent-timeline"), r=iri):
+        claim = row["claim"]
+        f = facts.get(claim, {})
+        said = f.get("saidOn")
+        dates = sorted(published.get(row.get("article"), []))
+        date = said.value if isinstance(said, ox.Literal) else (dates[0] if dates else None)
+        rows.append(dict(row, date=date, stance=f.get("stance"), proposition=f.get("proposition"),
+                         outlets=outlets.get(claim, []),
+                         same=sorted(same.get(claim, []), key=lambda x: -float(x["similarity"].value))))
+    rows.sort(key=lambda r: (r["date"] is None, r["date"] or "", r["claim"].value))
+    return rows
 
 
 def _thing_context(store: Store, v: Viewer, iri: ox.NamedNode) -> dict:

@@ -148,7 +148,8 @@ def _answer_searches(query: str, store: Any, version: Path | None, timeout: floa
     if version is None:
         raise QueryRejected("the search service needs a versioned store; rebuild it with claimgraph build")
     search_index.ensure_index(version, store)
-    return rewrite(query, calls, lambda text, limit: search_index.search(version, text, limit, timeout))
+    snippets = any(call.snippet for call in calls)
+    return rewrite(query, calls, lambda text, limit: search_index.search(version, text, limit, timeout, snippets, details=False))
 
 
 def _execute(

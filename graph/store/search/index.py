@@ -131,6 +131,10 @@ def write_index(store: ox.Store, directory: Path) -> int:
             with conn:
                 conn.execute("PRAGMA journal_mode = OFF")
                 conn.execute(_CREATE)
+                # The weighted bm25 as FTS5's rank: "ORDER BY rank LIMIT n" then keeps only the
+                # best n while it scans (ordering by a bm25() expression sorts every match).
+                weights = ", ".join(str(WEIGHTS[f]) for f in FIELDS)
+                conn.execute("INSERT INTO claims(claims, rank) VALUES ('rank', ?)", (f"bm25({weights})",))
                 conn.executemany(f"INSERT INTO claims VALUES ({', '.join('?' * (len(FIELDS) + 7))})", rows)
                 conn.execute("INSERT INTO claims(claims) VALUES ('optimize')")
         finally:
@@ -158,10 +162,15 @@ def _html(snippet: str) -> str:
     return html.escape(snippet).replace(_MARK_OPEN, "<mark>").replace(_MARK_CLOSE, "</mark>")
 
 
-def search(directory: Path, text: str, limit: int = 20, timeout: float | None = None) -> list[Hit]:
+def search(
+    directory: Path, text: str, limit: int = 20, timeout: float | None = None, snippets: bool = True,
+    details: bool = True,
+) -> list[Hit]:
     """The best ``limit`` claims for ``text`` in the index of the version at ``directory``.
 
-    Raises :class:`SearchSyntaxError` for a search that cannot be read and
+    Without ``snippets`` the excerpts are left empty, without ``details`` the speaker, date and
+    article (the SPARQL form asks only for what its block binds: on a long list of hits these
+    are most of the cost). Raises :class:`SearchSyntaxError` for a search that cannot be read and
     :class:`QueryTimeout` past ``timeout`` seconds."""
     compiled = compile_search(text)
     limit = max(0, min(limit, MAX_HITS))
@@ -174,15 +183,11 @@ def search(directory: Path, text: str, limit: int = 20, timeout: float | None = 
         if timeout is not None:
             deadline = time.monotonic() + timeout
             conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
-        weights = ", ".join(str(WEIGHTS[f]) for f in FIELDS)
-        sql = (
-            f"SELECT claim, -bm25(claims, {weights}) AS score,"
-            f" snippet(claims, -1, ?, ?, '…', {_SNIPPET_TOKENS}),"
-            " speaker_iri, speaker_label, date, article, article_title, quote_text"
-            " FROM claims WHERE claims MATCH ? ORDER BY bm25(claims, " + weights + "), claim LIMIT ?"
-        )
+        excerpt = f"snippet(claims, -1, '{_MARK_OPEN}', '{_MARK_CLOSE}', '…', {_SNIPPET_TOKENS})" if snippets else "''"
+        rest = "speaker_iri, speaker_label, date, article, article_title, quote_text" if details else "NULL, NULL, NULL, NULL, NULL, NULL"
+        sql = f"SELECT claim, -rank, {excerpt}, {rest} FROM claims WHERE claims MATCH ? ORDER BY rank LIMIT ?"
         try:
-            found = conn.execute(sql, (_MARK_OPEN, _MARK_CLOSE, compiled.match, limit)).fetchall()
+            found = conn.execute(sql, (compiled.match, limit)).fetchall()
         except sqlite3.OperationalError as exc:
             message = str(exc)
             if "interrupted" in message:
