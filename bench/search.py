@@ -165,7 +165,10 @@ def main(argv: list[str] | None = None) -> int:
                    check=True, capture_output=True)
     load_seconds = time.monotonic() - started
     # Words as often as they occur in the quotes: most searches are for common words.
-    one_words = random.Random(11).choices(info.pop("tokens"), k=args.iterations)  # type: ignore[arg-type]
+    tokens: list[str] = info.pop("tokens")  # type: ignore[assignment]
+    one_words = random.Random(11).choices(tokens, k=args.iterations)
+    # ... and words of six letters or more (no "der", "und": what people look for).
+    content_words = random.Random(12).choices([t for t in tokens if len(t) >= 6], k=args.iterations)
     results: dict[str, object] = {"corpus": info, "write": {"load_with_index_seconds": round(load_seconds, 2)}}
 
     from claimgraph.graph.store import EmbeddedStore
@@ -176,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         es.search("Peskow")
         results["first_search_ms"] = round((time.perf_counter() - t) * 1000, 2)
         results["search_in_process"] = _ms(_timed(lambda i: es.search(one_words[i % len(one_words)]), args.iterations))
+        results["search_in_process_content_words"] = _ms(
+            _timed(lambda i: es.search(content_words[i % len(content_words)]), args.iterations))
     finally:
         es.close()
 
@@ -196,13 +201,15 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.2)
         http = requests.Session()
 
+        chosen = one_words
+
         def search(i: int) -> None:
-            r = http.get(url + "/search", params={"q": one_words[i % len(one_words)], "format": "json"}, timeout=30)
+            r = http.get(url + "/search", params={"q": chosen[i % len(chosen)], "format": "json"}, timeout=30)
             assert r.status_code == 200, r.text
 
         def sparql(i: int) -> None:
             query = (f"PREFIX cg: <{CG}>\nSELECT ?claim ?score ?speaker WHERE {{\n"
-                     f"  SERVICE <https://w3id.org/claimgraph/search> {{ ?claim cg:matches {_lit(one_words[i % len(one_words)])} ; cg:score ?score }}\n"
+                     f"  SERVICE <https://w3id.org/claimgraph/search> {{ ?claim cg:matches {_lit(chosen[i % len(chosen)])} ; cg:score ?score }}\n"
                      "  ?claim cg:speaker ?speaker . FILTER EXISTS { ?other cg:speaker ?speaker ; cg:stance cg:denies }\n"
                      "} ORDER BY DESC(?score) LIMIT 20")
             r = http.post(url + "/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"}, timeout=30)
@@ -218,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
             fn(0)
         results["search_http"] = _ms(_timed(search, args.iterations))
         results["sparql_service_joined"] = _ms(_timed(sparql, args.iterations))
+        chosen = content_words
+        results["search_http_content_words"] = _ms(_timed(search, args.iterations))
+        results["sparql_service_joined_content_words"] = _ms(_timed(sparql, args.iterations))
         results["speaker_page"] = _ms(_timed(speaker, min(args.iterations, 100)))
     finally:
         proc.terminate()

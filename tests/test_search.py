@@ -368,3 +368,15 @@ def test_text_with_quotes_and_braces_reaches_sparql_as_one_literal(writable_stor
 def test_the_search_exemption_fails_closed(query: str) -> None:
     with pytest.raises(QueryRejected, match="SERVICE"):
         check_query(query)
+
+
+def test_a_search_block_yields_the_best_hundred_unless_it_asks_for_more(writable_store: Path, tmp_path: Path) -> None:
+    claimgraph("load", "--store", str(writable_store), "--no-validate", str(_claims_nt(tmp_path / "z.nt", 150, "Zeppelin")))
+    store = EmbeddedStore(writable_store)
+    try:
+        block = PREFIXES + 'SELECT ?c WHERE {{ SERVICE ' + SEARCH + ' {{ ?c cg:matches "Zeppelin" {} }} }}'
+        assert len(store.select(block.format(""))) == 100
+        assert len(store.select(block.format("; cg:limit 150"))) == 150
+        assert len(store.select(block.format("; cg:limit 5000"))) == 150  # capped at 1000, 150 exist
+    finally:
+        store.close()

@@ -14,6 +14,10 @@ from collections.abc import Callable
 import pyoxigraph as ox
 
 from claimgraph.graph.store.search.index import MAX_HITS, Hit
+
+#: Hits a search block yields unless it says ``cg:limit N`` (N up to MAX_HITS): the best
+#: hundred by score. Each hit is a row the engine joins; a common word matches most claims.
+DEFAULT_HITS = 100
 from claimgraph.graph.store.sparqltext.search_calls import SearchCall
 
 _DOUBLE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#double")
@@ -46,6 +50,6 @@ def values_block(call: SearchCall, hits: list[Hit]) -> str:
 def rewrite(text: str, calls: list[SearchCall], lookup: Callable[[str, int], list[Hit]]) -> str:
     """``text`` with every search block replaced by the VALUES of ``lookup(search, limit)``."""
     for call in sorted(calls, key=lambda c: c.start, reverse=True):
-        limit = min(call.limit if call.limit is not None else MAX_HITS, MAX_HITS)
+        limit = min(call.limit if call.limit is not None else DEFAULT_HITS, MAX_HITS)
         text = text[: call.start] + values_block(call, lookup(call.text, limit)) + text[call.end :]
     return text

@@ -9,7 +9,7 @@ written as a prefixed name or a full IRI)::
         ?claim cg:matches "Starlink" ;       # required: the search (a string literal)
                cg:score ?score ;             # optional: bm25 relevance, higher is better
                cg:snippet ?snippet ;         # optional: excerpt, matched words in <mark>
-               cg:limit 50 .                 # optional: most hits (default and cap: 1000)
+               cg:limit 500 .                # optional: most hits (default 100, at most 1000)
     }
 
 Read with the shared tokenizer, so braces and keywords inside strings and IRIs are no syntax.
