@@ -293,11 +293,15 @@ def _timeline(store: Store, iri: ox.NamedNode) -> list[dict]:
 
 def _thing_context(store: Store, v: Viewer, iri: ox.NamedNode) -> dict:
     said = _timeline(store, iri)
+    if said:  # every article's title in one query, not one look-up per article
+        for row in store.select(load("agent-article-labels"), r=iri):
+            if isinstance(row.get("label"), ox.Literal):
+                v.labels.add(row["article"].value, row["label"])
     relayed = store.select(load("agent-relayed"), r=iri)
     about = store.select(load("about-claims"), r=iri)
     mentions = store.select(load("entity-mentions"), r=iri)
-    v.labels.fetch(store, [r.get(k) for r in said + relayed + about for k in ("speaker", "proposition", "article")]
-                   + [o for r in said for o in r["outlets"]]
+    v.labels.fetch(store, [r.get(k) for r in relayed + about for k in ("speaker", "proposition")]
+                   + [r.get("article") for r in said] + [o for r in said for o in r["outlets"]]
                    + [x.get("otherArticle") for r in said for x in r["same"]]
                    + [m.get("file") for m in mentions])
     return {
