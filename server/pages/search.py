@@ -12,7 +12,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 
 from claimgraph.graph.store import SearchUnavailable, StoreError
 from claimgraph.graph.store.search.index import MAX_HITS
-from claimgraph.server.errors import store_error_response
+from claimgraph.server.errors import http_error_for
 from claimgraph.server.pages.links import normalised_base
 from claimgraph.server.pages.views import Labels, Viewer
 from claimgraph.server.state import get_settings, get_store
@@ -62,12 +62,13 @@ def search() -> Response | str | tuple[str, int]:
     try:
         hits = get_store().search(q, limit)
     except StoreError as exc:
-        response = store_error_response(exc)
+        http = http_error_for(exc)
+        status = http.code or 500
         if as_json:
-            return _json_error(response.status_code, str(exc))
-        if isinstance(exc, SearchUnavailable) or response.status_code == 400:
-            return render_template("search.html", q=q, error=str(exc), v=v), response.status_code
-        return response
+            return _json_error(status, str(exc))
+        if isinstance(exc, SearchUnavailable) or status == 400:
+            return render_template("search.html", q=q, error=str(exc), v=v), status
+        raise http from None
     if as_json:
         return jsonify({"q": q, "limit": limit, "hits": [h.as_json() for h in hits]})
     return render_template("search.html", q=q, hits=hits, limit=limit, v=v)
