@@ -126,3 +126,50 @@ def add_same_message(g: Graph, mint: IriMinter, threshold: float = THRESHOLD) ->
         g.add((node, CG.matchedClaim, b))
         g.add((node, CG.messageSimilarity, Literal(f"{m.similarity:.3f}", datatype=XSD.decimal)))
     return len(matches)
+
+
+_STORE_MESSAGES = """
+PREFIX cg:     <https://w3id.org/claimgraph/ontology#>
+PREFIX oa:     <http://www.w3.org/ns/oa#>
+PREFIX schema: <https://schema.org/>
+SELECT ?claim ?article ?text WHERE {
+  ?claim a cg:Claim ; cg:evidence ?span .
+  ?span oa:exact ?text ; cg:inFile ?file .
+  ?file schema:encodesCreativeWork ?article .
+}"""
+
+_STORE_OLD_MATCHES = """
+PREFIX cg: <https://w3id.org/claimgraph/ontology#>
+SELECT ?s ?p ?o WHERE {
+  { ?s cg:sameMessageAs ?o BIND(cg:sameMessageAs AS ?p) }
+  UNION { ?s a cg:MessageMatch ; ?p ?o }
+}"""
+
+
+def refresh_same_message(store: "ox.Store", mint: IriMinter, threshold: float = THRESHOLD) -> int:
+    """Recompute every ``cg:sameMessageAs`` of an Oxigraph store from its claims' quotes (for
+    incremental ingest, inside the write that changes the articles). Returns the matches."""
+    import pyoxigraph as ox
+
+    old = [ox.Quad(r["s"], r["p"], r["o"]) for r in store.query(_STORE_OLD_MATCHES)]
+    for quad in old:
+        store.remove(quad)
+    messages = [ClaimMessage(r["claim"].value, r["article"].value, r["text"].value) for r in store.query(_STORE_MESSAGES)]
+    first_quote = {}
+    for m in messages:  # a claim with several spans: its first quote, as the build takes it
+        first_quote.setdefault(m.claim, m)
+    matches = same_message_pairs(first_quote.values(), threshold)
+    cg = "https://w3id.org/claimgraph/ontology#"
+    quads = []
+    for m in matches:
+        a, b = ox.NamedNode(m.first), ox.NamedNode(m.second)
+        node = ox.NamedNode(str(mint("message-match", hashlib.sha256(f"{m.first} {m.second}".encode()).hexdigest()[:16])))
+        quads += [
+            ox.Quad(a, ox.NamedNode(cg + "sameMessageAs"), b), ox.Quad(b, ox.NamedNode(cg + "sameMessageAs"), a),
+            ox.Quad(node, ox.NamedNode(str(RDF.type)), ox.NamedNode(cg + "MessageMatch")),
+            ox.Quad(node, ox.NamedNode(cg + "matchedClaim"), a), ox.Quad(node, ox.NamedNode(cg + "matchedClaim"), b),
+            ox.Quad(node, ox.NamedNode(cg + "messageSimilarity"),
+                    ox.Literal(f"{m.similarity:.3f}", datatype=ox.NamedNode(str(XSD.decimal)))),
+        ]
+    store.extend(quads)
+    return len(matches)
