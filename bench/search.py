@@ -46,10 +46,50 @@ XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
 BASE = "https://w3id.org/claimgraph/id/"
 ROOT = Path(__file__).resolve().parent.parent
 
-_FIRST = ["Dmitri", "Olaf", "Annalena", "Wolfgang", "Ursula", "Emmanuel", "Angela", "Robert", "Nancy", "Karl",
-          "Christian", "Friedrich", "Sahra", "Markus", "Hubertus", "Svenja", "Jürgen", "Cem", "Lisa", "Boris"]
-_LAST = ["Peskow", "Scholz", "Baerbock", "Schäuble", "von der Leyen", "Macron", "Merkel", "Habeck", "Faeser",
-         "Lauterbach", "Lindner", "Merz", "Wagenknecht", "Söder", "Heil", "Schulze", "Trittin", "Özdemir", "Paus", "Pistorius"]
+_FIRST = [
+    "Dmitri",
+    "Olaf",
+    "Annalena",
+    "Wolfgang",
+    "Ursula",
+    "Emmanuel",
+    "Angela",
+    "Robert",
+    "Nancy",
+    "Karl",
+    "Christian",
+    "Friedrich",
+    "Sahra",
+    "Markus",
+    "Hubertus",
+    "Svenja",
+    "Jürgen",
+    "Cem",
+    "Lisa",
+    "Boris",
+]
+_LAST = [
+    "Peskow",
+    "Scholz",
+    "Baerbock",
+    "Schäuble",
+    "von der Leyen",
+    "Macron",
+    "Merkel",
+    "Habeck",
+    "Faeser",
+    "Lauterbach",
+    "Lindner",
+    "Merz",
+    "Wagenknecht",
+    "Söder",
+    "Heil",
+    "Schulze",
+    "Trittin",
+    "Özdemir",
+    "Paus",
+    "Pistorius",
+]
 _OUTLETS = ["Wikinews", "Reuters", "dpa", "AFP", "Tagesschau", "Spiegel", "Zeit", "FAZ", "taz", "Welt"]
 
 
@@ -65,7 +105,9 @@ class _Words:
         self.rng = rng
 
     def choices(self, k: int) -> list[str]:
-        return [self.rng.choice(self.rare) if self.rng.random() < 0.35 else self.rng.choice(self.common) for _ in range(k)]
+        return [
+            self.rng.choice(self.rare) if self.rng.random() < 0.35 else self.rng.choice(self.common) for _ in range(k)
+        ]
 
     def choice(self) -> str:
         return self.choices(1)[0]
@@ -89,10 +131,13 @@ def generate(articles: int, out: Path, seed: int = 7) -> dict[str, object]:
         art, file = f"<{BASE}document/art-{a}>", f"<{BASE}file/art-{a}-txt>"
         date = f"20{10 + a % 14:02d}-{1 + a % 12:02d}-{1 + a % 28:02d}"
         title = " ".join(vocab.choices(k=8))
-        lines += [f"{art} <{RDF_TYPE}> <{SCHEMA}NewsArticle> .", f"{art} <{LABEL}> {_lit(title)}@de .",
-                  f'{art} <{SCHEMA}datePublished> "{date}"^^<{XSD_DATE}> .',
-                  f"{art} <{SCHEMA}publisher> <{BASE}entity/outlet-{a % len(_OUTLETS)}> .",
-                  f"{file} <{SCHEMA}encodesCreativeWork> {art} ."]
+        lines += [
+            f"{art} <{RDF_TYPE}> <{SCHEMA}NewsArticle> .",
+            f"{art} <{LABEL}> {_lit(title)}@de .",
+            f'{art} <{SCHEMA}datePublished> "{date}"^^<{XSD_DATE}> .',
+            f"{art} <{SCHEMA}publisher> <{BASE}entity/outlet-{a % len(_OUTLETS)}> .",
+            f"{file} <{SCHEMA}encodesCreativeWork> {art} .",
+        ]
         for _ in range(rng.randint(2, 6)):
             n += 1
             s = rng.choices(range(len(speakers)), weights)[0]  # a few speak often, most rarely
@@ -104,16 +149,23 @@ def generate(articles: int, out: Path, seed: int = 7) -> dict[str, object]:
             else:
                 quote = " ".join(vocab.choices(k=rng.randint(6, 18)))
             claim, span, prop = f"<{BASE}claim/c{n}>", f"<{BASE}span/c{n}>", f"<{BASE}proposition/p{n}>"
-            lines += [f"{claim} <{RDF_TYPE}> <{CG}Claim> .", f"{claim} <{CG}speaker> <{BASE}entity/speaker-{s}> .",
-                      f"{claim} <{CG}stance> <{CG}{rng.choice(['asserts', 'denies', 'accuses', 'rejects'])}> .",
-                      f"{claim} <{CG}evidence> {span} .", f"{span} <{OA}exact> {_lit(quote)} .",
-                      f"{span} <{CG}inFile> {file} .", f"{claim} <{CG}proposition> {prop} .",
-                      f"{prop} <{LABEL}> {_lit(' '.join(vocab.choices(k=7)))}@de .",
-                      f"{claim} <{CG}paraphrase> {_lit(speakers[s] + ' sagte, ' + ' '.join(vocab.choices(k=8)))}@de ."]
+            lines += [
+                f"{claim} <{RDF_TYPE}> <{CG}Claim> .",
+                f"{claim} <{CG}speaker> <{BASE}entity/speaker-{s}> .",
+                f"{claim} <{CG}stance> <{CG}{rng.choice(['asserts', 'denies', 'accuses', 'rejects'])}> .",
+                f"{claim} <{CG}evidence> {span} .",
+                f"{span} <{OA}exact> {_lit(quote)} .",
+                f"{span} <{CG}inFile> {file} .",
+                f"{claim} <{CG}proposition> {prop} .",
+                f"{prop} <{LABEL}> {_lit(' '.join(vocab.choices(k=7)))}@de .",
+                f"{claim} <{CG}paraphrase> {_lit(speakers[s] + ' sagte, ' + ' '.join(vocab.choices(k=8)))}@de .",
+            ]
             messages.append(ClaimMessage(claim[1:-1], art[1:-1], quote))
     for s, name in enumerate(speakers):
-        lines += [f"<{BASE}entity/speaker-{s}> <{RDF_TYPE}> <{SCHEMA}Person> .",
-                  f"<{BASE}entity/speaker-{s}> <{LABEL}> {_lit(name)}@de ."]
+        lines += [
+            f"<{BASE}entity/speaker-{s}> <{RDF_TYPE}> <{SCHEMA}Person> .",
+            f"<{BASE}entity/speaker-{s}> <{LABEL}> {_lit(name)}@de .",
+        ]
     for o, name in enumerate(_OUTLETS):
         lines.append(f"<{BASE}entity/outlet-{o}> <{LABEL}> {_lit(name)}@de .")
     started = time.monotonic()
@@ -121,22 +173,36 @@ def generate(articles: int, out: Path, seed: int = 7) -> dict[str, object]:
     match_seconds = time.monotonic() - started
     for i, m in enumerate(matches):
         node = f"<{BASE}message-match/m{i}>"
-        lines += [f"<{m.first}> <{CG}sameMessageAs> <{m.second}> .", f"<{m.second}> <{CG}sameMessageAs> <{m.first}> .",
-                  f"{node} <{RDF_TYPE}> <{CG}MessageMatch> .", f"{node} <{CG}matchedClaim> <{m.first}> .",
-                  f"{node} <{CG}matchedClaim> <{m.second}> .",
-                  f'{node} <{CG}messageSimilarity> "{m.similarity:.3f}"^^<http://www.w3.org/2001/XMLSchema#decimal> .']
+        lines += [
+            f"<{m.first}> <{CG}sameMessageAs> <{m.second}> .",
+            f"<{m.second}> <{CG}sameMessageAs> <{m.first}> .",
+            f"{node} <{RDF_TYPE}> <{CG}MessageMatch> .",
+            f"{node} <{CG}matchedClaim> <{m.first}> .",
+            f"{node} <{CG}matchedClaim> <{m.second}> .",
+            f'{node} <{CG}messageSimilarity> "{m.similarity:.3f}"^^<http://www.w3.org/2001/XMLSchema#decimal> .',
+        ]
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     tokens = [w for m in messages for w in m.text.split()]
     busy = sorted(spoken, key=spoken.get, reverse=True)[:8]  # type: ignore[arg-type]
-    return {"articles": articles, "claims": n, "triples": len(lines), "matches": len(matches),
-            "match_seconds": round(match_seconds, 3), "tokens": tokens,
-            "busy_speakers": busy, "busy_speaker_claims": [spoken[b] for b in busy]}
+    return {
+        "articles": articles,
+        "claims": n,
+        "triples": len(lines),
+        "matches": len(matches),
+        "match_seconds": round(match_seconds, 3),
+        "tokens": tokens,
+        "busy_speakers": busy,
+        "busy_speaker_claims": [spoken[b] for b in busy],
+    }
 
 
 def _ms(samples: list[float]) -> dict[str, float]:
     samples = sorted(samples)
-    return {"median_ms": round(statistics.median(samples) * 1000, 2),
-            "p95_ms": round(samples[int(len(samples) * 0.95) - 1] * 1000, 2), "n": len(samples)}
+    return {
+        "median_ms": round(statistics.median(samples) * 1000, 2),
+        "p95_ms": round(samples[int(len(samples) * 0.95) - 1] * 1000, 2),
+        "n": len(samples),
+    }
 
 
 def _timed(fn, n: int) -> list[float]:  # type: ignore[no-untyped-def]
@@ -161,8 +227,11 @@ def main(argv: list[str] | None = None) -> int:
     info = generate(args.articles, data)
     subprocess.run(["rm", "-rf", str(store)], check=True)
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "claimgraph.cli", "load", "--store", str(store), "--no-validate", str(data)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "claimgraph.cli", "load", "--store", str(store), "--no-validate", str(data)],
+        check=True,
+        capture_output=True,
+    )
     load_seconds = time.monotonic() - started
     # Words as often as they occur in the quotes: most searches are for common words.
     tokens: list[str] = info.pop("tokens")  # type: ignore[assignment]
@@ -180,13 +249,28 @@ def main(argv: list[str] | None = None) -> int:
         results["first_search_ms"] = round((time.perf_counter() - t) * 1000, 2)
         results["search_in_process"] = _ms(_timed(lambda i: es.search(one_words[i % len(one_words)]), args.iterations))
         results["search_in_process_content_words"] = _ms(
-            _timed(lambda i: es.search(content_words[i % len(content_words)]), args.iterations))
+            _timed(lambda i: es.search(content_words[i % len(content_words)]), args.iterations)
+        )
     finally:
         es.close()
 
     log = open(args.workdir / "server.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "claimgraph.cli", "serve", "--store", str(store),
-                             "--host", "127.0.0.1", "--port", str(args.port)], stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "claimgraph.cli",
+            "serve",
+            "--store",
+            str(store),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(args.port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{args.port}"
     try:
         deadline = time.monotonic() + 60
@@ -208,11 +292,18 @@ def main(argv: list[str] | None = None) -> int:
             assert r.status_code == 200, r.text
 
         def sparql_query(i: int, join: str) -> None:
-            query = (f"PREFIX cg: <{CG}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-                     "SELECT ?claim ?score ?speaker WHERE {\n"
-                     f"  SERVICE <https://w3id.org/claimgraph/search> {{ ?claim cg:matches {_lit(chosen[i % len(chosen)])} ; cg:score ?score }}\n"
-                     f"  {join}\n}} ORDER BY DESC(?score) LIMIT 20")
-            r = http.post(url + "/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"}, timeout=30)
+            query = (
+                f"PREFIX cg: <{CG}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+                "SELECT ?claim ?score ?speaker WHERE {\n"
+                f"  SERVICE <https://w3id.org/claimgraph/search> {{ ?claim cg:matches {_lit(chosen[i % len(chosen)])} ; cg:score ?score }}\n"
+                f"  {join}\n}} ORDER BY DESC(?score) LIMIT 20"
+            )
+            r = http.post(
+                url + "/sparql",
+                data={"query": query},
+                headers={"Accept": "application/sparql-results+json"},
+                timeout=30,
+            )
             assert r.status_code == 200, r.text
 
         def sparql(i: int) -> None:
@@ -221,8 +312,11 @@ def main(argv: list[str] | None = None) -> int:
 
         def sparql_deniers(i: int) -> None:
             # the example: claims mentioning the word by speakers who also deny something
-            sparql_query(i, "?claim cg:speaker ?speaker . "
-                            "{ SELECT DISTINCT ?speaker WHERE { ?other cg:speaker ?speaker ; cg:stance cg:denies } }")
+            sparql_query(
+                i,
+                "?claim cg:speaker ?speaker . "
+                "{ SELECT DISTINCT ?speaker WHERE { ?other cg:speaker ?speaker ; cg:stance cg:denies } }",
+            )
 
         busy = info["busy_speakers"]
 

@@ -12,7 +12,6 @@ import pytest
 import requests
 
 from conftest import LiveServer, claimgraph, start_server, stop_server
-from second_article import corpus_store  # noqa: F401 (a fixture)
 from claimgraph.graph.build.similarity import ClaimMessage, same_message_pairs, words
 
 ID = "https://w3id.org/claimgraph/id/"
@@ -36,7 +35,17 @@ def csv_rows(store: Path, query: str) -> list[list[str]]:
 
 def test_words_fold_case_diacritics_and_sharp_s() -> None:
     assert words("Schäuble: „Das ist völlig unwahr“, sagte er auf der Straße.") == [
-        "schauble", "das", "ist", "vollig", "unwahr", "sagte", "er", "auf", "der", "strasse"]
+        "schauble",
+        "das",
+        "ist",
+        "vollig",
+        "unwahr",
+        "sagte",
+        "er",
+        "auf",
+        "der",
+        "strasse",
+    ]
 
 
 def test_a_reworded_statement_in_another_article_matches_with_its_similarity() -> None:
@@ -68,14 +77,20 @@ def test_the_build_groups_the_same_statement_across_articles(corpus_store: Path)
     pairs = csv_rows(corpus_store, "SELECT ?a ?b { ?a cg:sameMessageAs ?b } ORDER BY ?a ?b")
     seed, again = ID + "claim/peskow-fake-news", ID + "claim/zweit-peskow-unwahr"
     assert [seed, again] in pairs and [again, seed] in pairs  # symmetric
-    articles = csv_rows(corpus_store, """
+    articles = csv_rows(
+        corpus_store,
+        """
         PREFIX schema: <https://schema.org/>
         SELECT ?a ?b { ?a cg:sameMessageAs ?b .
                        ?a cg:evidence/cg:inFile/schema:encodesCreativeWork ?x .
-                       ?b cg:evidence/cg:inFile/schema:encodesCreativeWork ?y . FILTER(?x = ?y) }""")
+                       ?b cg:evidence/cg:inFile/schema:encodesCreativeWork ?y . FILTER(?x = ?y) }""",
+    )
     assert articles == []  # only across articles
-    (similarity,) = csv_rows(corpus_store, f"""
-        SELECT ?s {{ ?m a cg:MessageMatch ; cg:matchedClaim <{seed}> , <{again}> ; cg:messageSimilarity ?s }}""")
+    (similarity,) = csv_rows(
+        corpus_store,
+        f"""
+        SELECT ?s {{ ?m a cg:MessageMatch ; cg:matchedClaim <{seed}> , <{again}> ; cg:messageSimilarity ?s }}""",
+    )
     assert 0.9 < float(similarity[0]) < 1.0
 
 

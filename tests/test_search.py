@@ -19,7 +19,6 @@ import pytest
 import requests
 
 from conftest import LiveServer, claimgraph, free_port, start_server, stop_server
-from second_article import corpus_store  # noqa: F401 (a fixture)
 from claimgraph.graph.store import EmbeddedStore, QueryRejected
 from claimgraph.graph.store.embedded.snapshots import open_snapshot
 from claimgraph.graph.store.search import index as search_index
@@ -39,8 +38,9 @@ def server(corpus_store: Path) -> Iterator[LiveServer]:
 
 
 def select(server: LiveServer, query: str) -> requests.Response:
-    return requests.post(server.sparql, data={"query": query},
-                         headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    return requests.post(
+        server.sparql, data={"query": query}, headers={"Accept": "application/sparql-results+json"}, timeout=30
+    )
 
 
 def rows(response: requests.Response) -> list[dict[str, str]]:
@@ -71,17 +71,20 @@ def test_spelled_out_umlauts_and_sharp_s_also_look_for_the_folded_form() -> None
     assert compile_search("Strasse").match == '("strasse" OR "straße")'
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("", "empty"),
-    ('"völlig unwahr', "unterminated phrase"),
-    ("(Kreml OR Putin", "never closed"),
-    ("Kreml)", "closes nothing"),
-    ("-Kreml", "only excludes"),
-    ("farbe:rot", "unknown field 'farbe'"),
-    ("x" * 600, "at most 500"),
-    ("!!!", "no word"),
-    (" ".join(["wort"] * 40), "more than 32"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "empty"),
+        ('"völlig unwahr', "unterminated phrase"),
+        ("(Kreml OR Putin", "never closed"),
+        ("Kreml)", "closes nothing"),
+        ("-Kreml", "only excludes"),
+        ("farbe:rot", "unknown field 'farbe'"),
+        ("x" * 600, "at most 500"),
+        ("!!!", "no word"),
+        (" ".join(["wort"] * 40), "more than 32"),
+    ],
+)
 def test_unreadable_searches_are_refused_with_the_reason(text: str, reason: str) -> None:
     with pytest.raises(SearchSyntaxError, match=reason):
         compile_search(text)
@@ -104,12 +107,15 @@ def test_every_version_holds_the_index_of_its_own_claims(corpus_store: Path) -> 
 
 def test_the_search_service_joins_with_any_pattern(server: LiveServer) -> None:
     # Claims mentioning "unwahr", by speakers who also deny something (the issue's example).
-    query = PREFIXES + f"""
+    query = (
+        PREFIXES
+        + f"""
     SELECT ?claim ?score ?snippet ?speaker WHERE {{
       SERVICE {SEARCH} {{ ?claim cg:matches "unwahr" ; cg:score ?score ; cg:snippet ?snippet }}
       ?claim cg:speaker ?speaker .
       FILTER EXISTS {{ ?other cg:speaker ?speaker ; cg:stance cg:denies }}
     }} ORDER BY DESC(?score) ?claim"""
+    )
     found = rows(select(server, query))
     assert {r["claim"] for r in found} == {ID + "claim/peskow-fake-news", ID + "claim/zweit-peskow-unwahr"}
     assert {r["speaker"] for r in found} == {ID + "entity/dmitri-peskow"}
@@ -130,13 +136,16 @@ def test_the_search_service_takes_a_limit_and_full_iris(server: LiveServer) -> N
     assert len(rows(select(server, query))) == 3
 
 
-@pytest.mark.parametrize(("block", "reason"), [
-    ('?c cg:matches "(Kreml"', "never closed"),
-    ("?c cg:matches ?text", "needs a string literal"),
-    ('?c cg:score ?s', "cg:matches"),
-    ('?c cg:matches "x" ; cg:colour ?s', "unknown predicate"),
-    ('?c cg:matches "x" ; cg:score "high"', "needs a variable"),
-])
+@pytest.mark.parametrize(
+    ("block", "reason"),
+    [
+        ('?c cg:matches "(Kreml"', "never closed"),
+        ("?c cg:matches ?text", "needs a string literal"),
+        ("?c cg:score ?s", "cg:matches"),
+        ('?c cg:matches "x" ; cg:colour ?s', "unknown predicate"),
+        ('?c cg:matches "x" ; cg:score "high"', "needs a variable"),
+    ],
+)
 def test_a_malformed_search_block_is_a_400_with_the_reason(server: LiveServer, block: str, reason: str) -> None:
     r = select(server, PREFIXES + f"SELECT * WHERE {{ SERVICE {SEARCH} {{ {block} }} }}")
     assert r.status_code == 400
@@ -146,7 +155,10 @@ def test_a_malformed_search_block_is_a_400_with_the_reason(server: LiveServer, b
 def test_every_other_service_is_still_refused(server: LiveServer) -> None:
     other = f"http://127.0.0.1:{free_port()}/sparql"
     alone = f"SELECT * WHERE {{ SERVICE <{other}> {{ ?s ?p ?o }} }}"
-    mixed = PREFIXES + f'SELECT * WHERE {{ SERVICE {SEARCH} {{ ?c cg:matches "x" }} SERVICE SILENT <{other}> {{ ?s ?p ?o }} }}'
+    mixed = (
+        PREFIXES
+        + f'SELECT * WHERE {{ SERVICE {SEARCH} {{ ?c cg:matches "x" }} SERVICE SILENT <{other}> {{ ?s ?p ?o }} }}'
+    )
     for query in (alone, mixed):
         r = select(server, query)
         assert r.status_code == 400 and "SERVICE (federated queries) is disabled" in r.text
@@ -177,12 +189,16 @@ def test_the_search_page_shows_highlighted_snippets_speaker_date_and_article(ser
 def test_the_search_page_says_when_nothing_matches(server: LiveServer) -> None:
     r = requests.get(server.url + "/search", params={"q": "Zeppelinfeld"}, timeout=30)
     assert r.status_code == 200 and "No claim matches" in r.text
-    r = requests.get(server.url + "/search", params={"q": "Zeppelinfeld"}, headers={"Accept": "application/json"}, timeout=30)
+    r = requests.get(
+        server.url + "/search", params={"q": "Zeppelinfeld"}, headers={"Accept": "application/json"}, timeout=30
+    )
     assert r.json() == {"q": "Zeppelinfeld", "limit": 20, "hits": []}
 
 
 def test_json_results_carry_what_a_client_needs(server: LiveServer) -> None:
-    r = requests.get(server.url + "/search", params={"q": "Schäuble"}, headers={"Accept": "application/json"}, timeout=30)
+    r = requests.get(
+        server.url + "/search", params={"q": "Schäuble"}, headers={"Accept": "application/json"}, timeout=30
+    )
     assert r.status_code == 200 and r.headers["Content-Type"] == "application/json"
     (hit,) = r.json()["hits"]
     assert hit["claim"] == ID + "claim/zweit-schaeuble-debatte"
@@ -267,8 +283,10 @@ def _claims_nt(path: Path, n: int, word: str) -> Path:
     with open(path, "w") as f:
         for i in range(n):
             c, s = f"<http://example.org/claim/{word}{i}>", f"<http://example.org/span/{word}{i}>"
-            f.write(f"{c} <{rdf_type}> <{cg}Claim> .\n{c} <{cg}evidence> {s} .\n"
-                    f'{s} <{oa}exact> "Der {word} Nummer {i} wurde gesehen" .\n')
+            f.write(
+                f"{c} <{rdf_type}> <{cg}Claim> .\n{c} <{cg}evidence> {s} .\n"
+                f'{s} <{oa}exact> "Der {word} Nummer {i} wurde gesehen" .\n'
+            )
     return path
 
 
@@ -283,7 +301,9 @@ def writable_store(corpus_store: Path, tmp_path: Path) -> Path:
 
 def test_a_write_indexes_its_new_claims(writable_store: Path, tmp_path: Path) -> None:
     assert claimgraph("search", "--store", str(writable_store), "Zeppelin", check=False).stdout == ""
-    claimgraph("load", "--store", str(writable_store), "--no-validate", str(_claims_nt(tmp_path / "z.nt", 2, "Zeppelin")))
+    claimgraph(
+        "load", "--store", str(writable_store), "--no-validate", str(_claims_nt(tmp_path / "z.nt", 2, "Zeppelin"))
+    )
     out = claimgraph("search", "--store", str(writable_store), "Zeppelin").stdout
     assert "http://example.org/claim/Zeppelin0" in out and "http://example.org/claim/Zeppelin1" in out
 
@@ -300,12 +320,15 @@ def test_a_reader_pinned_to_a_version_searches_that_version(writable_store: Path
         store.close()
 
 
-def test_a_write_killed_while_indexing_leaves_the_old_version_and_its_index(writable_store: Path, tmp_path: Path) -> None:
+def test_a_write_killed_while_indexing_leaves_the_old_version_and_its_index(
+    writable_store: Path, tmp_path: Path
+) -> None:
     big = _claims_nt(tmp_path / "big.nt", 60_000, "Luftschiff")
     before = claimgraph("search", "--store", str(writable_store), "--json", "Peskow").stdout
     proc = subprocess.Popen(
         [sys.executable, "-m", "claimgraph.cli", "load", "--store", str(writable_store), "--no-validate", str(big)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     # Wait until the new version's index is being written (the data is in the copy by then),
     # then kill the writer without warning.
@@ -321,12 +344,20 @@ def test_a_write_killed_while_indexing_leaves_the_old_version_and_its_index(writ
     # The old version is current, with its old index: none of the new claims, all of the old.
     assert claimgraph("search", "--store", str(writable_store), "Luftschiff", check=False).stdout == ""
     assert claimgraph("search", "--store", str(writable_store), "--json", "Peskow").stdout == before
-    count = claimgraph("query", "--store", str(writable_store), "--format", "csv",
-                       PREFIXES + "SELECT (COUNT(*) AS ?n) { ?c a cg:Claim }").stdout.split()
+    count = claimgraph(
+        "query",
+        "--store",
+        str(writable_store),
+        "--format",
+        "csv",
+        PREFIXES + "SELECT (COUNT(*) AS ?n) { ?c a cg:Claim }",
+    ).stdout.split()
     assert count == ["n", "24"]
 
     # The next write clears the leftovers and indexes what it writes.
-    claimgraph("load", "--store", str(writable_store), "--no-validate", str(_claims_nt(tmp_path / "z.nt", 1, "Zeppelin")))
+    claimgraph(
+        "load", "--store", str(writable_store), "--no-validate", str(_claims_nt(tmp_path / "z.nt", 1, "Zeppelin"))
+    )
     assert not list((writable_store / "versions").glob(".staging-*"))
     assert "Zeppelin0" in claimgraph("search", "--store", str(writable_store), "Zeppelin").stdout
 
@@ -349,32 +380,42 @@ def test_text_with_quotes_and_braces_reaches_sparql_as_one_literal(writable_stor
         f'<http://example.org/s> <http://www.w3.org/ns/oa#exact> "{nasty}" .\n'
     )
     claimgraph("load", "--store", str(writable_store), "--no-validate", str(src))
-    query = PREFIXES + f'SELECT ?claim ?snippet WHERE {{ SERVICE {SEARCH} {{ ?claim cg:matches "Zeppelin" ; cg:snippet ?snippet }} }}'
+    query = (
+        PREFIXES
+        + f'SELECT ?claim ?snippet WHERE {{ SERVICE {SEARCH} {{ ?claim cg:matches "Zeppelin" ; cg:snippet ?snippet }} }}'
+    )
     store = EmbeddedStore(writable_store)
     try:
         (row,) = store.select(query)
     finally:
         store.close()
     assert row["claim"].value == "http://example.org/c"
-    assert row["snippet"].value == 'Er sagte &quot;nein&quot; } ; DROP ALL { \\ <mark>Zeppelin</mark>'
+    assert row["snippet"].value == "Er sagte &quot;nein&quot; } ; DROP ALL { \\ <mark>Zeppelin</mark>"
 
 
-@pytest.mark.parametrize("query", [
-    # glued to a word: the engine reads SERVICE, the tokenizer one name; never a search block
-    PREFIXES + 'SELECT * WHERE { FILTER(true) trueSERVICE <https://w3id.org/claimgraph/search> { ?c cg:matches "x" } }',
-    # after text the tokenizer may read differently from the engine: fail closed
-    PREFIXES + 'SELECT * WHERE { ?a ?b ?c FILTER(?a<?b#>)\n SERVICE <https://w3id.org/claimgraph/search> { ?c cg:matches "x" } }',
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        # glued to a word: the engine reads SERVICE, the tokenizer one name; never a search block
+        PREFIXES
+        + 'SELECT * WHERE { FILTER(true) trueSERVICE <https://w3id.org/claimgraph/search> { ?c cg:matches "x" } }',
+        # after text the tokenizer may read differently from the engine: fail closed
+        PREFIXES
+        + 'SELECT * WHERE { ?a ?b ?c FILTER(?a<?b#>)\n SERVICE <https://w3id.org/claimgraph/search> { ?c cg:matches "x" } }',
+    ],
+)
 def test_the_search_exemption_fails_closed(query: str) -> None:
     with pytest.raises(QueryRejected, match="SERVICE"):
         check_query(query)
 
 
 def test_a_search_block_yields_the_best_hundred_unless_it_asks_for_more(writable_store: Path, tmp_path: Path) -> None:
-    claimgraph("load", "--store", str(writable_store), "--no-validate", str(_claims_nt(tmp_path / "z.nt", 150, "Zeppelin")))
+    claimgraph(
+        "load", "--store", str(writable_store), "--no-validate", str(_claims_nt(tmp_path / "z.nt", 150, "Zeppelin"))
+    )
     store = EmbeddedStore(writable_store)
     try:
-        block = PREFIXES + 'SELECT ?c WHERE {{ SERVICE ' + SEARCH + ' {{ ?c cg:matches "Zeppelin" {} }} }}'
+        block = PREFIXES + "SELECT ?c WHERE {{ SERVICE " + SEARCH + ' {{ ?c cg:matches "Zeppelin" {} }} }}'
         assert len(store.select(block.format(""))) == 100
         assert len(store.select(block.format("; cg:limit 150"))) == 150
         assert len(store.select(block.format("; cg:limit 5000"))) == 150  # capped at 1000, 150 exist

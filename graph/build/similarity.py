@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import combinations
 
+import pyoxigraph as ox
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 
 from claimgraph.graph.build.iris import IriMinter
@@ -97,7 +98,7 @@ def same_message_pairs(messages: Iterable[ClaimMessage], threshold: float = THRE
 def claim_messages(g: Graph) -> list[ClaimMessage]:
     """The claims of a built graph with their article and text (see the module doc)."""
     out = []
-    for claim in sorted(set(g.subjects(RDF.type, CG.Claim))):
+    for claim in sorted(set(g.subjects(RDF.type, CG.Claim)), key=str):
         article = None
         text = ""
         for span in g.objects(claim, CG.evidence):
@@ -146,30 +147,43 @@ SELECT ?s ?p ?o WHERE {
 }"""
 
 
-def refresh_same_message(store: "ox.Store", mint: IriMinter, threshold: float = THRESHOLD) -> int:
+def _solutions(store: ox.Store, query: str) -> ox.QuerySolutions:
+    result = store.query(query)
+    assert isinstance(result, ox.QuerySolutions)  # a SELECT
+    return result
+
+
+def refresh_same_message(store: ox.Store, mint: IriMinter, threshold: float = THRESHOLD) -> int:
     """Recompute every ``cg:sameMessageAs`` of an Oxigraph store from its claims' quotes (for
     incremental ingest, inside the write that changes the articles). Returns the matches."""
-    import pyoxigraph as ox
-
-    old = [ox.Quad(r["s"], r["p"], r["o"]) for r in store.query(_STORE_OLD_MATCHES)]
+    old = [ox.Quad(r["s"], r["p"], r["o"]) for r in _solutions(store, _STORE_OLD_MATCHES)]
     for quad in old:
         store.remove(quad)
-    messages = [ClaimMessage(r["claim"].value, r["article"].value, r["text"].value) for r in store.query(_STORE_MESSAGES)]
-    first_quote = {}
+    messages = [
+        ClaimMessage(r["claim"].value, r["article"].value, r["text"].value) for r in _solutions(store, _STORE_MESSAGES)
+    ]
+    first_quote: dict[str, ClaimMessage] = {}
     for m in messages:  # a claim with several spans: its first quote, as the build takes it
         first_quote.setdefault(m.claim, m)
     matches = same_message_pairs(first_quote.values(), threshold)
     cg = "https://w3id.org/claimgraph/ontology#"
     quads = []
-    for m in matches:
-        a, b = ox.NamedNode(m.first), ox.NamedNode(m.second)
-        node = ox.NamedNode(str(mint("message-match", hashlib.sha256(f"{m.first} {m.second}".encode()).hexdigest()[:16])))
+    for match in matches:
+        a, b = ox.NamedNode(match.first), ox.NamedNode(match.second)
+        node = ox.NamedNode(
+            str(mint("message-match", hashlib.sha256(f"{match.first} {match.second}".encode()).hexdigest()[:16]))
+        )
         quads += [
-            ox.Quad(a, ox.NamedNode(cg + "sameMessageAs"), b), ox.Quad(b, ox.NamedNode(cg + "sameMessageAs"), a),
+            ox.Quad(a, ox.NamedNode(cg + "sameMessageAs"), b),
+            ox.Quad(b, ox.NamedNode(cg + "sameMessageAs"), a),
             ox.Quad(node, ox.NamedNode(str(RDF.type)), ox.NamedNode(cg + "MessageMatch")),
-            ox.Quad(node, ox.NamedNode(cg + "matchedClaim"), a), ox.Quad(node, ox.NamedNode(cg + "matchedClaim"), b),
-            ox.Quad(node, ox.NamedNode(cg + "messageSimilarity"),
-                    ox.Literal(f"{m.similarity:.3f}", datatype=ox.NamedNode(str(XSD.decimal)))),
+            ox.Quad(node, ox.NamedNode(cg + "matchedClaim"), a),
+            ox.Quad(node, ox.NamedNode(cg + "matchedClaim"), b),
+            ox.Quad(
+                node,
+                ox.NamedNode(cg + "messageSimilarity"),
+                ox.Literal(f"{match.similarity:.3f}", datatype=ox.NamedNode(str(XSD.decimal))),
+            ),
         ]
     store.extend(quads)
     return len(matches)

@@ -54,7 +54,9 @@ def search() -> Response | str | tuple[str, int]:
     try:
         limit = _limit()
     except ValueError as exc:
-        return _json_error(400, str(exc)) if as_json else (render_template("search.html", q=q, error=str(exc), v=v), 400)
+        return (
+            _json_error(400, str(exc)) if as_json else (render_template("search.html", q=q, error=str(exc), v=v), 400)
+        )
     if not q.strip():
         if as_json:
             return _json_error(400, "give the search as q=..., e.g. /search?q=Starlink")

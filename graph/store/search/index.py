@@ -77,14 +77,17 @@ def _pick(literals: list[ox.Literal]) -> str | None:
 def _rows(store: ox.Store) -> list[tuple[object, ...]]:
     """One index row per claim, from the store's own content."""
     fields: dict[str, dict[str, list[ox.Literal | ox.NamedNode]]] = defaultdict(lambda: defaultdict(list))
-    for solution in store.query(_query_text()):
+    solutions = store.query(_query_text())
+    assert isinstance(solutions, ox.QuerySolutions)  # a SELECT
+    for solution in solutions:
         claim, field, value = solution["claim"], solution["field"], solution["value"]
         if isinstance(claim, ox.NamedNode) and field is not None and value is not None:
             values = fields[claim.value][field.value]
             if value not in values:
                 values.append(value)
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for claim, f in sorted(fields.items()):
+
         def text(name: str) -> str:
             return "\n".join(v.value for v in f.get(name, []) if isinstance(v, ox.Literal))
 
@@ -95,16 +98,18 @@ def _rows(store: ox.Store) -> list[tuple[object, ...]]:
             return next((v.value for v in f.get(name, []) if isinstance(v, ox.NamedNode)), None)
 
         dates = sorted(v.value for v in literals("saidOn")) or sorted(v.value for v in literals("published"))
-        rows.append((
-            *(text(name) for name in FIELDS),
-            claim,
-            iri("speakerIri"),
-            _pick(literals("speaker")),
-            dates[0] if dates else None,
-            iri("article"),
-            _pick(literals("title")),
-            _pick(literals("quote")),
-        ))
+        rows.append(
+            (
+                *(text(name) for name in FIELDS),
+                claim,
+                iri("speakerIri"),
+                _pick(literals("speaker")),
+                dates[0] if dates else None,
+                iri("article"),
+                _pick(literals("title")),
+                _pick(literals("quote")),
+            )
+        )
     return rows
 
 
@@ -163,7 +168,11 @@ def _html(snippet: str) -> str:
 
 
 def search(
-    directory: Path, text: str, limit: int = 20, timeout: float | None = None, snippets: bool = True,
+    directory: Path,
+    text: str,
+    limit: int = 20,
+    timeout: float | None = None,
+    snippets: bool = True,
     details: bool = True,
 ) -> list[Hit]:
     """The best ``limit`` claims for ``text`` in the index of the version at ``directory``.
@@ -184,7 +193,11 @@ def search(
             deadline = time.monotonic() + timeout
             conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
         excerpt = f"snippet(claims, -1, '{_MARK_OPEN}', '{_MARK_CLOSE}', '…', {_SNIPPET_TOKENS})" if snippets else "''"
-        rest = "speaker_iri, speaker_label, date, article, article_title, quote_text" if details else "NULL, NULL, NULL, NULL, NULL, NULL"
+        rest = (
+            "speaker_iri, speaker_label, date, article, article_title, quote_text"
+            if details
+            else "NULL, NULL, NULL, NULL, NULL, NULL"
+        )
         sql = f"SELECT claim, -rank, {excerpt}, {rest} FROM claims WHERE claims MATCH ? ORDER BY rank LIMIT ?"
         try:
             found = conn.execute(sql, (compiled.match, limit)).fetchall()

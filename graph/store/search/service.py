@@ -14,11 +14,11 @@ from collections.abc import Callable
 import pyoxigraph as ox
 
 from claimgraph.graph.store.search.index import MAX_HITS, Hit
+from claimgraph.graph.store.sparqltext.search_calls import SearchCall
 
 #: Hits a search block yields unless it says ``cg:limit N`` (N up to MAX_HITS): the best
 #: hundred by score. Each hit is a row the engine joins; a common word matches most claims.
 DEFAULT_HITS = 100
-from claimgraph.graph.store.sparqltext.search_calls import SearchCall
 
 _DOUBLE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#double")
 

@@ -24,7 +24,9 @@ MAX_TERMS = 32
 #: Fields a word can be limited to (``speaker:peskow``); the index has a column for each.
 FIELDS = ("message", "quote", "paraphrase", "speaker", "title")
 
-_TOKEN = re.compile(r'\s+|(?P<open>\()|(?P<close>\))|(?P<phrase>-?(?:\w+:)?"[^"]*"\*?)|(?P<quote>")|(?P<word>[^\s()"]+)')
+_TOKEN = re.compile(
+    r'\s+|(?P<open>\()|(?P<close>\))|(?P<phrase>-?(?:\w+:)?"[^"]*"\*?)|(?P<quote>")|(?P<word>[^\s()"]+)'
+)
 _OPERATORS = {"OR", "AND", "NOT"}
 _UMLAUTS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
 
@@ -98,7 +100,7 @@ def compile_search(text: str) -> Compiled:
         if kind is None:
             continue
         if kind == "quote":
-            raise SearchSyntaxError(f'unterminated phrase: the quote at character {match.start() + 1} is never closed')
+            raise SearchSyntaxError(f"unterminated phrase: the quote at character {match.start() + 1} is never closed")
         if kind == "open":
             depth += 1
             parts.append("(")
@@ -120,9 +122,7 @@ def compile_search(text: str) -> Compiled:
         if colon and head.lower() in FIELDS and rest:
             field, token = head.lower(), rest
         elif colon and rest and head.isalpha() and not rest.startswith("/"):
-            raise SearchSyntaxError(
-                f"unknown field {head!r}; a word can be limited to one of: {', '.join(FIELDS)}"
-            )
+            raise SearchSyntaxError(f"unknown field {head!r}; a word can be limited to one of: {', '.join(FIELDS)}")
         prefix = token.endswith("*")
         if prefix:
             token = token[:-1]

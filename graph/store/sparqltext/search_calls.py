@@ -94,7 +94,7 @@ def _closing(toks: list[Token], i: int) -> int:
 
 def _parse_block(body: list[Token], prefixes: dict[str, str]) -> tuple[str, dict[str, Token]]:
     if not body:
-        raise QueryRejected("search service: the block is empty; write ?claim cg:matches \"words\"")
+        raise QueryRejected('search service: the block is empty; write ?claim cg:matches "words"')
     subject = body[0]
     if subject.kind == "var":
         subject_text = "?" + subject.text[1:]
@@ -120,7 +120,7 @@ def _parse_block(body: list[Token], prefixes: dict[str, str]) -> tuple[str, dict
         i += 2
         if name == "matches":
             if obj.kind != "string":
-                raise QueryRejected("search service: cg:matches needs a string literal (the search), e.g. \"Starlink\"")
+                raise QueryRejected('search service: cg:matches needs a string literal (the search), e.g. "Starlink"')
             while i < len(body) and (body[i].kind == "lang" or body[i].text == "^^"):
                 i += 2 if body[i].text == "^^" else 1  # a language tag or datatype changes nothing
         elif name == "limit":
@@ -137,9 +137,11 @@ def _parse_block(body: list[Token], prefixes: dict[str, str]) -> tuple[str, dict
             while i < len(body) and body[i].text == ";":
                 i += 1
             if sep == "." and i < len(body):
-                raise QueryRejected("search service: a block holds one subject; write a second SERVICE for another search")
+                raise QueryRejected(
+                    "search service: a block holds one subject; write a second SERVICE for another search"
+                )
     if "matches" not in found:
-        raise QueryRejected("search service: cg:matches \"words\" is missing")
+        raise QueryRejected('search service: cg:matches "words" is missing')
     return subject_text, found
 
 
@@ -174,15 +176,17 @@ def service_use(text: str) -> ServiceUse:
         close = _closing(toks, j + 1)
         subject, found = _parse_block(toks[j + 2 : close], prefixes)
         limit = found.get("limit")
-        calls.append(SearchCall(
-            start=tok.start,
-            end=toks[close].end,
-            subject=subject,
-            text=_string_value(found["matches"].text),
-            score=found["score"].text[1:] if "score" in found else None,
-            snippet=found["snippet"].text[1:] if "snippet" in found else None,
-            limit=int(limit.text) if limit is not None else None,
-        ))
+        calls.append(
+            SearchCall(
+                start=tok.start,
+                end=toks[close].end,
+                subject=subject,
+                text=_string_value(found["matches"].text),
+                score=found["score"].text[1:] if "score" in found else None,
+                snippet=found["snippet"].text[1:] if "snippet" in found else None,
+                limit=int(limit.text) if limit is not None else None,
+            )
+        )
         i = close + 1
     return ServiceUse(calls, others)
 
