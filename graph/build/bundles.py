@@ -238,17 +238,6 @@ def seal_build(store: ox.Store, run: ox.NamedNode, private_key: bytes | None = N
     return Seal(claims=claims, dataset_hash=digest, signature=signature, public_key=public)
 
 
-def unseal(store: ox.Store, subjects: Iterable[str]) -> None:
-    """Remove the seal statements (bundle hash, dataset hash, signature) about ``subjects``:
-    an incremental remove takes an article's resources out, their seal with them."""
-    preds = (BUNDLE_HASH, HASH_ALGORITHM, DATASET_HASH, SIGNATURE, PUBLIC_KEY, SIGNATURE_ALGORITHM)
-    for subject in subjects:
-        node = ox.NamedNode(subject)
-        for pred in preds:
-            for q in list(store.quads_for_pattern(node, pred, None, ox.DefaultGraph())):
-                store.remove(q)
-
-
 def reseal(store: ox.Store, claims: Iterable[ox.NamedNode], run: ox.NamedNode | None = None) -> Seal | None:
     """After an incremental write (``claimgraph ingest``, ``remove``): hash the ``claims`` it
     wrote and restate the dataset hash on ``run`` (default: the run that held it, else the
