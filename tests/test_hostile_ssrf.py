@@ -254,3 +254,49 @@ def test_load_with_the_token_never_reaches_the_listener(writable, listener: List
         assert r.status_code == 400, r.text
     assert listener.contacts == []
     assert _dump(writable) == before
+
+
+# -- the second layer: the engine's processes have no network --------------------------------
+
+
+def _run_unguarded(store, query: str) -> str:
+    """Hand ``query`` to the store directly, past the guard; what happened, as text."""
+    from claimgraph.graph.store import QueryRequest, StoreError
+
+    try:
+        prepared = store.prepare(QueryRequest(query=query, timeout=20))
+        try:
+            return b"".join(prepared.stream("application/sparql-results+json")).decode()
+        finally:
+            prepared.close()
+    except StoreError as exc:
+        return f"error: {exc}"
+
+
+@pytest.mark.parametrize("network", [False, True])
+def test_executors_cannot_reach_the_network_unless_service_is_allowed(tmp_path, listener: Listener,
+                                                                      network: bool) -> None:
+    from claimgraph.graph.store import EmbeddedStore
+
+    store = EmbeddedStore(tmp_path / "store", query_workers=1, query_network=network)
+    try:
+        outcome = _run_unguarded(store, f"SELECT * {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}")
+    finally:
+        store.close()
+    if network:  # the control: with the network allowed, the same query does reach the listener
+        assert listener.contacts, outcome
+    else:
+        assert listener.contacts == [] and "Permission denied" in outcome, outcome
+
+
+def test_update_children_cannot_load_from_the_network(tmp_path, listener: Listener) -> None:
+    from claimgraph.graph.store import EmbeddedStore, StoreError, UpdateRequest
+
+    store = EmbeddedStore(tmp_path / "store", query_workers=1)
+    try:
+        with pytest.raises(StoreError, match="Permission denied"):
+            store.update(UpdateRequest(update=f"LOAD <{listener.url}>"))
+        assert store.is_empty()
+    finally:
+        store.close()
+    assert listener.contacts == []

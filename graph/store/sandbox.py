@@ -237,8 +237,10 @@ def _parse(data: bytes, media_type: str, base_iri: str | None, single_graph: boo
 def _child_main(conn: multiprocessing.connection.Connection, data: bytes, media_type: str, base_iri: str | None,
                 single_graph: bool, validate: bool, limits: UploadLimits) -> None:
     from claimgraph.graph.store.embedded.executor import ENGINE_STACK_BYTES, _limit_memory
+    from claimgraph.graph.store.embedded.nonet import deny_inet_sockets
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    deny_inet_sockets()  # reading RDF never needs the network
     answer: list[tuple[Any, ...]] = []
 
     def work() -> None:
