@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -395,6 +396,7 @@ def main() -> None:
     parser.add_argument("--token", default=TOKEN)
     args = parser.parse_args()
     counts = {"query": args.queries, "update": args.updates, "upload": args.uploads, "raw": args.raw}
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so that the server started here is stopped
     if args.url:
         report = Fuzzer(args.url, args.token, args.seed).run(counts)
     else:
