@@ -151,6 +151,8 @@ def _take_body() -> Response | None:
     if environ.get("claimgraph.body_taken"):
         return None
     environ["claimgraph.body_taken"] = True
+    if not environ.get("CONTENT_LENGTH") and "HTTP_TRANSFER_ENCODING" not in environ:
+        return None  # no body (most GETs): nothing to read or replace
     try:
         if request.method in ("POST", "PUT", "PATCH"):
             check_charset()
