@@ -46,7 +46,7 @@ def _engine_tries_to_fetch(text: str, update: bool = False) -> bool:
     """Run ``text`` on a small in-memory store; True when the engine went for the trap URL."""
     store = ox.Store()
     # Patterns such as ``?s ?p true`` must match, or the engine skips the SERVICE joined to them.
-    store.update("INSERT DATA { <http://e/s> <http://e/p> true, 1 }")
+    store.update("INSERT DATA { <http://e/s> <http://e/p> true, 1, <http://e/a> }")
     try:
         if update:
             store.update(text)
@@ -120,7 +120,7 @@ _FRAGMENT = st.one_of(
     st.builds(lambda c: f"BIND(<http://x/{c}> AS ?z)", _CHARS),
     st.builds(lambda c: f"FILTER(?a<{c})", _CHARS),
     st.sampled_from(["?a<?b#>", "true", "1", "ex:", "\\", "\u00a0", "\x0b", "<<", "'''", '"""', "#",
-                     "?s ?p true", "?s ?p 1", "?s ?p ?o", 'FILTER(?a<?b#> """\n)', '# """\n', "\n"]),
+                     "?s ?p true", "?s ?p 1", "?s ?p ?o", "?s ?p ?o.", "?s ?p ex:a.", "?s ?p ex:a\\.", "?s ?p <http://e/a>.", 'FILTER(?a<?b#> """\n)', '# """\n', "\n"]),
 )
 # Not SILENT: it would hide the engine's attempt from the oracle (tested separately above).
 _KEYWORD = st.sampled_from(["SERVICE", "service", "SeRvIcE"])
