@@ -70,7 +70,7 @@ SEED_UPLOADS: list[tuple[str, bytes]] = [
 def _query_tokens(trap: str) -> list[str]:
     return [
         f"SERVICE <{trap}> {{ ?s ?p ?o }}", f"LOAD <{trap}>", f"SERVICE<{trap}>{{}}", f"trueSERVICE<{trap}>{{}}",
-        f"SERVICEex:x{{}}", "\\u0061", "\\U00000023", "#", "\n", "\r", "<", ">", '"', "'", '"""', "'''", "{", "}",
+        "SERVICEex:x{}", "\\u0061", "\\U00000023", "#", "\n", "\r", "<", ">", '"', "'", '"""', "'''", "{", "}",
         "(", ")", "[", "]", "<<", ">>", "\\", "?a<?b#>", "%", "\x00", "é", "\u2028", "\xa0", " ", ";", ".",
         "FILTER(", "BIND(1 AS ?x)", "UNION", "OPTIONAL {", "GRAPH ?g {", f"PREFIX ex: <{trap}> ",
     ]
