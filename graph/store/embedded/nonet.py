@@ -47,18 +47,20 @@ def _insn(code: int, jt: int, jf: int, k: int) -> bytes:
 
 def _program(arch: int, nr_socket: int) -> bytes:
     deny = _SECCOMP_RET_ERRNO | errno.EACCES
-    return b"".join([
-        _insn(_LD_ABS, 0, 0, _ARCH_OFF),
-        _insn(_JEQ, 1, 0, arch),  # another ABI: allow (nothing here runs one)
-        _insn(_RET, 0, 0, _SECCOMP_RET_ALLOW),
-        _insn(_LD_ABS, 0, 0, _NR),
-        _insn(_JEQ, 0, 3, nr_socket),  # not socket(): to the allow below
-        _insn(_LD_ABS, 0, 0, _ARG0),
-        _insn(_JEQ, 2, 0, _AF_INET),
-        _insn(_JEQ, 1, 0, _AF_INET6),
-        _insn(_RET, 0, 0, _SECCOMP_RET_ALLOW),
-        _insn(_RET, 0, 0, deny),
-    ])
+    return b"".join(
+        [
+            _insn(_LD_ABS, 0, 0, _ARCH_OFF),
+            _insn(_JEQ, 1, 0, arch),  # another ABI: allow (nothing here runs one)
+            _insn(_RET, 0, 0, _SECCOMP_RET_ALLOW),
+            _insn(_LD_ABS, 0, 0, _NR),
+            _insn(_JEQ, 0, 3, nr_socket),  # not socket(): to the allow below
+            _insn(_LD_ABS, 0, 0, _ARG0),
+            _insn(_JEQ, 2, 0, _AF_INET),
+            _insn(_JEQ, 1, 0, _AF_INET6),
+            _insn(_RET, 0, 0, _SECCOMP_RET_ALLOW),
+            _insn(_RET, 0, 0, deny),
+        ]
+    )
 
 
 class _SockFprog(ctypes.Structure):
