@@ -93,10 +93,11 @@ def build(store_dir: Path, store_url: str | None, base_iri: str | None, seeds_di
             return
         started = time.monotonic()
         try:
-            result = build_graph(seeds_dir or default_seeds_dir(), settings.base_iri)
+            # Validated as the store holds it, inside the write (not the rdflib graph before it).
+            result = build_graph(seeds_dir or default_seeds_dir(), settings.base_iri, validate=False)
+            store.replace_dataset(result.dataset.serialize(format="nquads", encoding="utf-8"), validate=True)
         except (BuildError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
-        store.replace_dataset(result.dataset.serialize(format="nquads", encoding="utf-8"))
     click.echo(
         f"built {result.articles} article(s), {result.claims} claim(s), "
         f"{len(result.dataset)} quads into {where} in {time.monotonic() - started:.2f} s"

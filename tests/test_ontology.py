@@ -135,7 +135,7 @@ def test_a_broken_claim_is_rejected_with_messages_naming_what_is_missing(dataset
     data.remove((CLAIM, CG.stance, None))
     data.remove((CLAIM, CG.paraphrase, None))
     span = URIRef("https://w3id.org/claimgraph/id/span/peskow-fake-news")
-    data.set((span, OA.end, Literal(2000, datatype=XSD.nonNegativeInteger)))
+    data.set((span, OA.end, Literal(2000, datatype=XSD.integer)))
     report = validate(data)
     assert not report.conforms
     text = "\n".join(report.messages)

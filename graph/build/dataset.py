@@ -193,8 +193,8 @@ class _Compiler:
     def span(self, node: URIRef, span: Span, cls: URIRef = CG.TextSpan) -> URIRef:
         g = self.g
         g.add((node, RDF.type, cls))
-        g.add((node, OA.start, Literal(span.start, datatype=XSD.nonNegativeInteger)))
-        g.add((node, OA.end, Literal(span.end, datatype=XSD.nonNegativeInteger)))
+        g.add((node, OA.start, Literal(span.start, datatype=XSD.integer)))
+        g.add((node, OA.end, Literal(span.end, datatype=XSD.integer)))
         g.add((node, OA.exact, Literal(span.exact)))
         prefix = self.text[max(0, span.start - 32) : span.start]
         suffix = self.text[span.end : span.end + 32]
@@ -355,7 +355,7 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
         g.add((s, RDF.type, CG.ReportingStep))
         g.add((s, CG.stepOf, node))
         g.add((node, CG.reportedThrough, s))
-        g.add((s, CG.position, Literal(n, datatype=XSD.positiveInteger)))
+        g.add((s, CG.position, Literal(n, datatype=XSD.integer)))
         if step.by:
             g.add((s, CG.relayedBy, iri[step.by]))
         if step.document:
@@ -381,6 +381,6 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
             g.add((s, CG.evidence, evidence))
         previous, previous_lang = s, step.language
     translations = len(known_langs) - 1 if known_langs else 0
-    g.add((node, CG.minTranslations, Literal(translations, datatype=XSD.nonNegativeInteger)))
+    g.add((node, CG.minTranslations, Literal(translations, datatype=XSD.integer)))
     all_known = all(step.language for step in claim.chain)
     g.add((node, CG.verbatim, Literal(translations == 0 and all_known)))

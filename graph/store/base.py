@@ -213,8 +213,13 @@ class Store(ABC):
         return LoadSummary(quads=quads, graphs=1 if graph else 0, seconds=time.monotonic() - started)
 
     @abstractmethod
-    def replace_dataset(self, nquads: bytes, keep_graphs: Sequence[str] = ()) -> None:
-        """Atomically replace the whole dataset with ``nquads`` (used by ``claimgraph build``)."""
+    def replace_dataset(self, nquads: bytes, keep_graphs: Sequence[str] = (), validate: bool = False) -> None:
+        """Atomically replace the whole dataset with ``nquads`` (used by ``claimgraph build``).
+
+        With ``validate``, what the store holds after the write is checked against the SHACL
+        shapes before it is published (a :class:`DataError` leaves the old dataset): the store
+        may keep values differently from the input (Oxigraph keeps derived integer types as
+        ``xsd:integer``), and the shapes must hold for what is served."""
 
     @abstractmethod
     def dump(self, output: IO[bytes], media_type: str = "application/n-quads") -> None:

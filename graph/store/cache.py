@@ -196,9 +196,9 @@ class CachingStore(Store):
         finally:
             self.cache.clear()
 
-    def replace_dataset(self, nquads: bytes, keep_graphs: Sequence[str] = ()) -> None:
+    def replace_dataset(self, nquads: bytes, keep_graphs: Sequence[str] = (), validate: bool = False) -> None:
         try:
-            self.inner.replace_dataset(nquads, keep_graphs)
+            self.inner.replace_dataset(nquads, keep_graphs, validate=validate)
         finally:
             self.cache.clear()
 

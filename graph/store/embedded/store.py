@@ -415,10 +415,11 @@ class EmbeddedStore(Store):
         ``bulk_extend`` is not transactional by itself; here it writes a private copy that is
         published only when every source has been read completely (see :mod:`snapshots`).
 
-        With ``validate``, data that uses claimgraph's vocabulary is checked against the shapes
-        before publishing (the sources are read a second time for that, so they must be
-        seekable); pySHACL works in memory, so such data is limited to ``VALIDATE_MAX_QUADS``
-        (plain imports are not checked and have no limit)."""
+        With ``validate``, when the data uses claimgraph's vocabulary, what the new version holds
+        in every graph the load wrote to is read back and checked against the shapes before it
+        is published (so values are checked as the store keeps them); pySHACL works in memory,
+        so such graphs are limited to ``VALIDATE_MAX_QUADS`` quads (plain imports are not
+        checked and have no limit)."""
         started = time.monotonic()
         uses_cg = False
         target = _named(graph) if graph else ox.DefaultGraph()
@@ -466,13 +467,13 @@ class EmbeddedStore(Store):
         def change(store: ox.Store) -> None:
             store.bulk_extend(quads())
             if validate and uses_cg:
-                # Read the (small: at most VALIDATE_MAX_QUADS) input again for pySHACL, rather
-                # than keeping every quad of every load in memory on the chance it is needed.
-                kept: list[ox.Quad] = []
-                for source in sources:
-                    source.stream.seek(0)
-                    kept += parse_rdf(source.stream, source.media_type, base_iri=base_iri)
-                check_shapes(kept)
+                # What the store now holds in the graphs written to, as it keeps the values.
+                held: list[ox.Quad] = []
+                for g in graphs:
+                    held += store.quads_for_pattern(None, None, None, g)  # type: ignore[arg-type]
+                    if len(held) > VALIDATE_MAX_QUADS:
+                        raise too_many
+                check_shapes(held)
 
         try:
             self._commit(change)
@@ -480,7 +481,7 @@ class EmbeddedStore(Store):
             raise StoreError(str(exc)) from None
         return LoadSummary(quads=counts["quads"], graphs=len(graphs), seconds=time.monotonic() - started)
 
-    def replace_dataset(self, nquads: bytes, keep_graphs: Sequence[str] = ()) -> None:
+    def replace_dataset(self, nquads: bytes, keep_graphs: Sequence[str] = (), validate: bool = False) -> None:
         quads = parse_rdf(nquads, "application/n-quads")
         keep = [_named(g) for g in keep_graphs]
 
@@ -490,6 +491,9 @@ class EmbeddedStore(Store):
                 for g in keep:
                     store.extend(old.quads_for_pattern(None, None, None, g))
             store.extend(quads)
+            if validate:
+                # What the new version holds, read back before it is published.
+                check_shapes(list(store.quads_for_pattern(None, None, None, None)))
 
         self._commit(change, fresh=True)
 
