@@ -11,7 +11,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, SDO, SKOS, XSD
 
-from claimgraph.graph.build.dataset import build
+from claimgraph.graph.build.dataset import build, proposition_relations
 from claimgraph.graph.build.validation import validate
 from claimgraph.ontology import CG, OA, ONTOLOGY_IRI, ontology_file
 from conftest import ROOT
@@ -82,7 +82,7 @@ def test_every_borrowed_term_exists_in_its_own_vocabulary(ontology: Graph, datas
 
 
 def test_propositions_are_only_in_their_own_named_graphs(ontology: Graph, dataset: Dataset) -> None:
-    relations = set(ontology.subjects(RDF.type, CG.PropositionRelation))
+    relations = proposition_relations(ontology)
     default = dataset.default_graph
     assert not any((None, r, None) in default for r in relations)
     propositions = set(default.subjects(RDF.type, CG.Proposition))

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
-from rdflib.compare import to_canonical_graph
+from rdflib import RDF, RDFS, XSD, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from claimgraph.graph.build.annotation import (
@@ -85,7 +84,7 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
     if not articles:
         raise BuildError(f"{seeds_dir}: no *.meta.yaml article metadata found")
     ontology = Graph().parse(ontology_file(), format="turtle")
-    relations = set(ontology.subjects(RDF.type, CG.PropositionRelation))
+    relations = proposition_relations(ontology)
     links_path = seeds_dir / LINKS_FILE
     links = load_links(links_path) if links_path.exists() else {}
 
@@ -122,13 +121,23 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
         seen_claims |= {c.id for c in ann.claims}
         claims += _compile(ds, mint, article, ann, seed_node, run, relations)
     _materialize_alignments(g, ontology)
-    # The ontology's blank nodes (owl:AllDifferent lists) become skolem IRIs named by a hash of
-    # their content (RDF 1.1 section 3.5): stores rename blank nodes on load, IRIs they keep.
-    skolem = to_canonical_graph(ontology).skolemize(authority=mint.base, basepath=".well-known/genid/")
-    ds.graph(URIRef(ONTOLOGY_IRI)).__iadd__(skolem)
+    # The ontology graph is the file itself: the ontology has no blank nodes (distinct values are
+    # owl:differentFrom pairs, not owl:AllDifferent lists), so every copy holds the same axioms.
+    if any(isinstance(term, BNode) for triple in ontology for term in triple):
+        raise BuildError(f"{ontology_file().name}: blank nodes in the ontology would differ between its copies")
+    ds.graph(URIRef(ONTOLOGY_IRI)).__iadd__(ontology)
     if validate:
         _validate(g)
     return BuildResult(dataset=ds, articles=len(articles), claims=claims, run=run)
+
+
+def proposition_relations(ontology: Graph) -> set[URIRef]:
+    """The relations a proposition may use: every subproperty of the two roots
+    (cg:propositionRelation, cg:propositionAttribute), the roots themselves excluded."""
+    found: set[URIRef] = set()
+    for root in (CG.propositionRelation, CG.propositionAttribute):
+        found |= {p for p in ontology.transitive_subjects(RDFS.subPropertyOf, root) if isinstance(p, URIRef)}
+    return found - {CG.propositionRelation, CG.propositionAttribute}
 
 
 #: Superclasses in other vocabularies that the shapes and reasoner-less clients rely on but that
@@ -286,7 +295,8 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
         for i, (s, pred, o) in enumerate(p.triples):
             if CG[pred] not in relations:
                 raise BuildError(f"{ann.path.name}: proposition {p.slug}: triple {i + 1}: "
-                                 f"relation {pred!r} is not declared in the ontology as a cg:PropositionRelation")
+                                 f"relation {pred!r} is not declared in the ontology as a subproperty of "
+                                 "cg:propositionRelation or cg:propositionAttribute")
             if isinstance(o, dict):
                 for olang, text in sorted(o.items()):
                     pg.add((iri[s], CG[pred], Literal(text, lang=olang)))
