@@ -27,7 +27,7 @@ from typing import IO
 
 CG = "https://w3id.org/claimgraph/ontology#"
 PROV = "http://www.w3.org/ns/prov#"
-SCHEMA = "https://schema.org/"
+SCHEMA = "http://schema.org/"
 OA = "http://www.w3.org/ns/oa#"
 DCT = "http://purl.org/dc/terms/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

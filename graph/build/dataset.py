@@ -199,8 +199,22 @@ class _Compiler:
         self.article, self.ann, self.seed_node, self.run = article, ann, seed_node, run
         self.text = article.text
 
-    def span(self, node: URIRef, span: Span, cls: URIRef = CG.TextSpan) -> URIRef:
+    def span(self, node: URIRef, span: Span, cls: URIRef = CG.TextSpan,
+             body: URIRef | None = None, motivation: URIRef = OA.identifying) -> URIRef:
+        """The span ``node`` (its offsets and exact text select part of the seed file) and, with
+        a ``body``, its Web Annotation: ``<span#annotation> a oa:Annotation ; oa:hasBody body ;
+        oa:hasTarget <span#target>``, the target an ``oa:SpecificResource`` with the file as its
+        ``oa:hasSource`` and the span as its ``oa:hasSelector``: what annotation tools read."""
         g = self.g
+        if body is not None:
+            annotation, target = URIRef(f"{node}#annotation"), URIRef(f"{node}#target")
+            g.add((annotation, RDF.type, OA.Annotation))
+            g.add((annotation, OA.hasBody, body))
+            g.add((annotation, OA.hasTarget, target))
+            g.add((annotation, OA.motivatedBy, motivation))
+            g.add((target, RDF.type, OA.SpecificResource))
+            g.add((target, OA.hasSource, self.seed_node))
+            g.add((target, OA.hasSelector, node))
         g.add((node, RDF.type, cls))
         g.add((node, OA.start, Literal(span.start, datatype=XSD.integer)))
         g.add((node, OA.end, Literal(span.end, datatype=XSD.integer)))
@@ -228,7 +242,8 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
     # what each line of the file is; the source line must name the original's URL
     source_line = None
     for seg in ann.segments:
-        node = c.span(mint("segment", f"{article.slug}-line-{seg.line}"), seg.span, CG.Segment)
+        node = c.span(mint("segment", f"{article.slug}-line-{seg.line}"), seg.span, CG.Segment,
+                      body=CG[seg.kind], motivation=OA.classifying)
         g.add((node, CG.segmentKind, CG[seg.kind]))
         if seg.kind == "sourceLine":
             source_line = node
@@ -251,7 +266,7 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
         c.labels(node, e.note, SKOS.note)
         same_as(g, node, e.wikidata, e.dbpedia)
         for m in e.mentions:
-            mention = c.span(mint("mention", f"{article.slug}-{m.start}-{m.end}-{e.slug}"), m, CG.Mention)
+            mention = c.span(mint("mention", f"{article.slug}-{m.start}-{m.end}-{e.slug}"), m, CG.Mention, body=node)
             g.add((mention, CG.mentions, node))
     docs = add_documents(g, mint, article, seed_node, iri, source_line)
     for d in ann.documents.values():
@@ -272,7 +287,7 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
             g.add((node, CG.datePublishedEvidence, Literal(
                 f"Der Text sagt „{d.date_wording}“; das Jahr ist das des Artikels, der darüber berichtet.", lang="de")))
         for m in d.mentions:
-            mention = c.span(mint("mention", f"{article.slug}-{m.start}-{m.end}-{d.slug}"), m, CG.Mention)
+            mention = c.span(mint("mention", f"{article.slug}-{m.start}-{m.end}-{d.slug}"), m, CG.Mention, body=node)
             g.add((mention, CG.mentions, node))
     roles = {}
     for slug, labels in ann.roles.items():
@@ -287,6 +302,7 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
     g.add((ann_node, PROV.wasAttributedTo, curator))
 
     # what is claimed: one named graph per proposition
+    about: dict[str, set[URIRef]] = {}
     for p in ann.propositions.values():
         node = mint("proposition", p.slug)
         g.add((node, RDF.type, CG.Proposition))
@@ -297,15 +313,17 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
                 raise BuildError(f"{ann.path.name}: proposition {p.slug}: triple {i + 1}: "
                                  f"relation {pred!r} is not declared in the ontology as a subproperty of "
                                  "cg:propositionRelation or cg:propositionAttribute")
+            about.setdefault(p.slug, set()).add(iri[s])
             if isinstance(o, dict):
                 for olang, text in sorted(o.items()):
                     pg.add((iri[s], CG[pred], Literal(text, lang=olang)))
             else:
                 pg.add((iri[s], CG[pred], iri[o]))
+                about[p.slug].add(iri[o])
 
     # the acts of claiming
     for claim in ann.claims:
-        _claim(c, claim, iri, docs, roles, ann_node, lang)
+        _claim(c, claim, iri, docs, roles, ann_node, lang, about.get(claim.proposition, set()))
     return len(ann.claims)
 
 
@@ -314,7 +332,7 @@ def _date_type(value: str) -> URIRef:
 
 
 def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, URIRef],
-           roles: dict[str, URIRef], ann_node: URIRef, lang: str) -> None:
+           roles: dict[str, URIRef], ann_node: URIRef, lang: str, about: set[URIRef]) -> None:
     g, mint = c.g, c.mint
     node = mint("claim", claim.id)
     speaker = iri[claim.speaker]
@@ -328,7 +346,13 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
     g.add((node, PROV.wasGeneratedBy, c.run))
     g.add((node, PROV.wasDerivedFrom, ann_node))
     c.labels(node, claim.paraphrase, CG.paraphrase)
+    c.labels(node, claim.paraphrase)  # rdfs:label, what generic clients show
     c.labels(node, claim.note, SKOS.note)
+    # schema:Claim as its users (ClaimsKG, Google's fact-check markup) read it
+    g.add((node, SCHEMA.text, Literal(claim.evidence.exact, lang=lang)))
+    g.add((node, SCHEMA.author, speaker))
+    for term in about:
+        g.add((node, SCHEMA.about, term))
 
     attribution = mint("attribution", claim.id)
     g.add((node, PROV.qualifiedAttribution, attribution))
@@ -338,7 +362,7 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
     if claim.role:
         g.add((attribution, PROV.hadRole, roles[claim.role]))
 
-    evidence = c.span(mint("span", claim.id), claim.evidence)
+    evidence = c.span(mint("span", claim.id), claim.evidence, body=node)
     g.add((node, CG.evidence, evidence))
     if claim.mode == "direct":
         g.add((node, RDF.type, SCHEMA.Quotation))
@@ -360,6 +384,11 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
 
     # the reporting chain, speaker first; translations counted where languages are known
     previous, previous_lang, known_langs = None, None, []
+    appearances = [docs[step.document] for step in claim.chain if step.document]
+    for doc in appearances:
+        g.add((node, SCHEMA.appearance, doc))
+    if appearances:
+        g.add((node, SCHEMA.firstAppearance, appearances[0]))
     for n, step in enumerate(claim.chain, start=1):
         s = mint("step", f"{claim.id}-{n}")
         g.add((s, RDF.type, CG.ReportingStep))
@@ -386,7 +415,7 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
             if claim.mode == "direct":
                 g.add((s, PROV.wasQuotedFrom, previous))
         if step.evidence:
-            g.add((s, CG.evidence, c.span(mint("span", f"{claim.id}-step-{n}"), step.evidence)))
+            g.add((s, CG.evidence, c.span(mint("span", f"{claim.id}-step-{n}"), step.evidence, body=s)))
         if n == len(claim.chain):
             g.add((s, CG.evidence, evidence))
         previous, previous_lang = s, step.language

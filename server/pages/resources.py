@@ -23,7 +23,7 @@ from claimgraph.server.pages.views import Labels, TermView, Viewer
 bp = Blueprint("pages", __name__)
 
 CG = "https://w3id.org/claimgraph/ontology#"
-SCHEMA = "https://schema.org/"
+SCHEMA = "http://schema.org/"
 PROV = "http://www.w3.org/ns/prov#"
 OA = "http://www.w3.org/ns/oa#"
 SKOS_NOTE = "http://www.w3.org/2004/02/skos/core#note"

@@ -158,7 +158,7 @@ def void_graph(store: Store) -> Graph:
     g.add((ds, VOID.uriSpace, Literal(f"{settings.base_iri}id/")))
     g.add((ds, VOID.vocabulary, URIRef(PREFIXES["cg"])))
     g.add((ds, VOID.vocabulary, URIRef("http://www.w3.org/ns/prov#")))
-    g.add((ds, VOID.vocabulary, URIRef("https://schema.org/")))
+    g.add((ds, VOID.vocabulary, URIRef("http://schema.org/")))
     g.add((ds, VOID.feature, FORMATS["N-Quads"]))
     g.add((ds, VOID.feature, FORMATS.TriG))
     g.add((ds, RDFS.seeAlso, URIRef(ONTOLOGY_IRI)))
