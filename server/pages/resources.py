@@ -15,7 +15,7 @@ from flask import Blueprint, Response, render_template, request
 
 from claimgraph.server.pages.queries import load
 from claimgraph.graph.store import Store
-from claimgraph.server.pages import chain, texts
+from claimgraph.server.pages import chain, describe, texts
 from claimgraph.server.pages.links import FORMAT_NAMES, FORMATS, normalised_base
 from claimgraph.server.state import get_settings, get_store
 from claimgraph.server.pages.views import Labels, TermView, Viewer
@@ -131,6 +131,8 @@ def render_resource(iri: ox.NamedNode, quads: list[ox.Quad], doc_path: str) -> s
         "notes": _literals(quads, iri, SKOS_NOTE),
         "statements": statements,
         "formats": [(FORMAT_NAMES[ext], f"{doc_path}.{ext}", media) for ext, media in FORMATS.items()],
+        "alternates": [(FORMAT_NAMES[ext], f"{doc_path}.{ext}", media) for ext, media in FORMATS.items() if ext != "html"],
+        "jsonld": embedded_jsonld(quads),
         "prov_links": [],
     }
     if types & CLAIM_TYPES:
@@ -142,6 +144,13 @@ def render_resource(iri: ox.NamedNode, quads: list[ox.Quad], doc_path: str) -> s
     if types & AGENT_TYPES or not types or (statements["claimed"] and not statements["out"]):
         return render_template("thing.html", **{**context, **_thing_context(store, v, iri)})
     return render_template("resource.html", **context)
+
+
+def embedded_jsonld(quads: list[ox.Quad]) -> str:
+    """The page's description as JSON-LD for a ``<script type="application/ld+json">`` element,
+    so that crawlers and browser tools read the data of the page itself. Every ``<`` (only
+    inside JSON strings) is written ``\\u003c``: no text of the article can close the element."""
+    return describe.serialize(quads, "application/ld+json").decode("utf-8").replace("<", "\\u003c")
 
 
 def _prov_links(doc_path: str) -> list[tuple[str, str]]:
