@@ -101,3 +101,32 @@ def test_every_graph_read_back_through_the_graph_store_protocol_validates(server
     report = validate(merged)
     assert report.conforms, report.messages
     assert len(merged) == len(ds)
+
+
+def test_min_translations_is_what_the_published_chain_says(seed_store: Path) -> None:
+    """cg:minTranslations is derived, not typed: recomputed here from the chain as the store
+    holds it (the changes of language between steps whose language is known)."""
+    import pyoxigraph as ox
+
+    from claimgraph.graph.store.embedded.snapshots import open_snapshot
+
+    query = """
+        PREFIX cg: <https://w3id.org/claimgraph/ontology#>
+        PREFIX schema: <http://schema.org/>
+        SELECT ?claim ?n ?position ?lang WHERE {
+          ?claim cg:minTranslations ?n ; cg:reportedThrough ?step .
+          ?step cg:position ?position .
+          OPTIONAL { ?step schema:inLanguage ?lang }
+        } ORDER BY ?claim ?position"""
+    chains: dict[str, tuple[int, list[str]]] = {}
+    with open_snapshot(seed_store / "oxigraph") as snap:
+        for row in snap.store.query(query):
+            n, langs = chains.setdefault(row["claim"].value, (int(row["n"].value), []))
+            if isinstance(row["lang"], ox.Literal):
+                langs.append(row["lang"].value)
+    assert len(chains) > 20
+    for claim, (n, langs) in chains.items():
+        changes = sum(1 for a, b in zip(langs, langs[1:]) if a != b)
+        assert n == changes, claim
+    peskov = chains["https://w3id.org/claimgraph/id/claim/peskow-fake-news"]
+    assert peskov == (2, ["ru", "vi", "de"])
