@@ -247,15 +247,16 @@ def _is_gzip(fh: Any) -> bool:
 def query(store_dir: Path, store_url: str | None, query: str, fmt: str | None, query_timeout: float | None) -> None:
     """Run a SPARQL query against the store and print the result."""
     from claimgraph.graph.store import QueryForm, QueryRequest
-    from claimgraph.graph.store.formats import FORMAT_ALIASES, RESULT_TYPES
+    from claimgraph.graph.store.formats import QUERY_OFFERS, find
 
     settings = _settings(store_dir=store_dir, store_url=store_url, query_timeout=query_timeout, query_workers=1)
     with _opened_store(settings) as store, store.prepare(QueryRequest(query=query)) as prepared:
-        offered = RESULT_TYPES[prepared.form]
+        offer = QUERY_OFFERS[prepared.form]
         default = "text/turtle" if prepared.form is QueryForm.GRAPH else "text/tab-separated-values"
-        media_type = FORMAT_ALIASES.get(fmt, fmt) if fmt else default
-        if media_type not in offered:
-            raise click.ClickException(f"format {fmt} is not available for this query; use one of {', '.join(offered)}")
+        chosen = find(offer, fmt) if fmt else None
+        if fmt and chosen is None:
+            raise click.ClickException(f"format {fmt} is not available for this query; use one of {', '.join(f.media_type for f in offer.formats)}")
+        media_type = chosen.media_type if chosen else default
         out = sys.stdout.buffer
         for chunk in prepared.stream(media_type):
             out.write(chunk)

@@ -22,10 +22,11 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from claimgraph.server import errors, health, state
     from claimgraph.server.pages import linked_data, ontology, provenance, query_page, resources
-    from claimgraph.server.protocol import dump, graph_store, service, sparql
+    from claimgraph.server.protocol import body, dump, graph_store, service, sparql
 
     state.init_app(app, settings)
     errors.init_app(app)
+    body.init_app(app)  # every request body read whole and checked before a view sees it
     errors.init_cors(app, settings.cors_origins)
     app.register_blueprint(health.bp)
     app.register_blueprint(sparql.bp)

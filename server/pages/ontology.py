@@ -15,13 +15,15 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, request
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL
+from werkzeug.exceptions import BadRequest, NotFound
 
+from claimgraph.graph.store.formats import JSON_LD, N_TRIPLES, ONTOLOGY_OFFER, RDF_XML, TURTLE, Offer, find
 from claimgraph.ontology import ONTOLOGY_IRI, PREFIXES, ontology_dir, ontology_file
 from claimgraph.ontology.docs import LANGUAGES, page_path
-from claimgraph.server.errors import text_error
+from claimgraph.server.protocol.negotiation import negotiate
 
 bp = Blueprint("ontology", __name__)
 
@@ -33,16 +35,12 @@ RDF_TYPES: dict[str, str | None] = {
     "application/rdf+xml": "pretty-xml",
     "application/n-triples": "nt",
 }
-ALIASES = {"application/x-turtle": "text/turtle", "application/json": "application/ld+json",
-           "application/xml": "application/rdf+xml", "text/plain": "application/n-triples"}
-FORMATS = {"ttl": "text/turtle", "turtle": "text/turtle", "jsonld": "application/ld+json",
-           "json-ld": "application/ld+json", "rdf": "application/rdf+xml", "xml": "application/rdf+xml",
-           "owl": "application/rdf+xml", "nt": "application/n-triples", "html": HTML}
-#: order matters for ``Accept: */*``: an RDF client without preferences gets Turtle.
-OFFERED = ["text/turtle", HTML, "application/ld+json", "application/rdf+xml", "application/n-triples", *ALIASES]
 
 
 SHAPES = "shapes"
+#: The shapes and frozen versions: RDF only (no HTML pages are kept for them).
+SHAPES_OFFER = Offer("the shapes", (TURTLE, JSON_LD, RDF_XML, N_TRIPLES), unknown_name_status=400)
+FROZEN_OFFER = Offer("this version of the ontology", (TURTLE, JSON_LD, RDF_XML, N_TRIPLES), unknown_name_status=400)
 
 
 def _source(name: str | None) -> Path:
@@ -88,31 +86,14 @@ def _version() -> str:
     return str(version).rsplit("/", 1)[-1] if version else ""
 
 
-def _negotiate(fixed: str | None, html: bool = True) -> str | Response:
-    offered = OFFERED if html else [t for t in OFFERED if t != HTML]
-    wanted = fixed or request.args.get("format")
-    if wanted:
-        media_type = FORMATS.get(wanted.lower()) or (wanted if wanted in offered else None)
-        if media_type is None or (media_type == HTML and not html):
-            names = sorted(f for f, t in FORMATS.items() if html or t != HTML)
-            return text_error(400, "format= must be one of " + ", ".join(names))
-        return ALIASES.get(media_type, media_type)
-    if not request.headers.get("Accept"):
-        return "text/turtle"
-    best = request.accept_mimetypes.best_match(offered)
-    if best is None:
-        return text_error(406, "this document is offered as: " + ", ".join(offered))
-    return ALIASES.get(best, best)
-
-
 def _respond(fixed: str | None = None, name: str | None = None) -> Response:
-    """The current ontology (``name`` None), the shapes or a frozen version, negotiated."""
-    chosen = _negotiate(fixed, html=name is None)
-    if isinstance(chosen, Response):
-        return chosen
+    """The ontology (``name`` None), the shapes or a frozen version, in the format a file-style
+    path, ``format=`` or Accept asks for."""
+    offer = ONTOLOGY_OFFER if name is None else SHAPES_OFFER if name == SHAPES else FROZEN_OFFER
+    chosen = negotiate(offer, [fixed] if fixed else request.args.getlist("format")[:1]).produce
     lang = request.args.get("lang") or request.accept_languages.best_match(LANGUAGES) or "en"
     if lang not in LANGUAGES:
-        return text_error(400, "lang= must be one of " + ", ".join(LANGUAGES))
+        raise BadRequest("lang= must be one of " + ", ".join(LANGUAGES))
     body = _body(chosen, lang if chosen == HTML else "en", name)
     # werkzeug adds "; charset=utf-8" to text/* itself; N-Triples needs it said.
     response = Response(body, mimetype=chosen)
@@ -137,8 +118,8 @@ def ontology() -> Response:
 
 @bp.route("/ontology.<ext>", methods=["GET", "HEAD"])
 def ontology_file_style(ext: str) -> Response:
-    if ext not in FORMATS:
-        abort(404)
+    if find(ONTOLOGY_OFFER, ext) is None:
+        raise NotFound()
     return _respond(ext)
 
 
@@ -151,4 +132,4 @@ def ontology_version(version: str) -> Response:
     if version in frozen_versions():
         return _respond(name=version)
     known = ", ".join([*frozen_versions(), _version()])
-    return text_error(404, f"this server has versions {known} of the ontology, not {version}")
+    raise NotFound(f"this server has versions {known} of the ontology, not {version}")

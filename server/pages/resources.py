@@ -16,7 +16,8 @@ from flask import Blueprint, Response, render_template, request
 from claimgraph.server.pages.queries import load
 from claimgraph.graph.store import Store
 from claimgraph.server.pages import chain, describe, texts
-from claimgraph.server.pages.links import FORMAT_NAMES, FORMATS, normalised_base
+from claimgraph.graph.store.formats import DOCUMENT_OFFER
+from claimgraph.server.pages.links import normalised_base
 from claimgraph.server.state import get_settings, get_store
 from claimgraph.server.pages.views import Labels, TermView, Viewer
 
@@ -130,8 +131,9 @@ def render_resource(iri: ox.NamedNode, quads: list[ox.Quad], doc_path: str) -> s
         "types": [v.term(ox.NamedNode(t)) for t in sorted(types)],
         "notes": _literals(quads, iri, SKOS_NOTE),
         "statements": statements,
-        "formats": [(FORMAT_NAMES[ext], f"{doc_path}.{ext}", media) for ext, media in FORMATS.items()],
-        "alternates": [(FORMAT_NAMES[ext], f"{doc_path}.{ext}", media) for ext, media in FORMATS.items() if ext != "html"],
+        "formats": [(f.label, f"{doc_path}.{f.extension}", f.media_type) for f in DOCUMENT_OFFER.formats],
+        "alternates": [(f.label, f"{doc_path}.{f.extension}", f.media_type)
+                       for f in DOCUMENT_OFFER.formats if f.media_type != "text/html"],
         "jsonld": embedded_jsonld(quads),
         "prov_links": [],
     }
@@ -282,10 +284,3 @@ def _thing_context(store: Store, v: Viewer, iri: ox.NamedNode) -> dict:
         "links": store.select(load("external-links"), r=iri),
         "mentions": mentions,
     }
-
-
-def not_found(message: str) -> Response:
-    """404 as an HTML page for browsers, plain text for everyone else."""
-    if request.accept_mimetypes.best_match(["text/plain", "text/html"]) == "text/html" and request.accept_mimetypes.accept_html:
-        return Response(render_template("404.html", message=message), status=404, mimetype="text/html")
-    return Response(message + "\n", status=404, mimetype="text/plain")

@@ -19,28 +19,18 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, stream_with_context
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge, UnsupportedMediaType
 
-from claimgraph.graph.store import DataError, StoreError
+from claimgraph.graph.store import DataError
+from claimgraph.graph.store.formats import DATASET_OFFER, GRAPH_OFFER, UPLOAD_FORMATS
 from claimgraph.graph.store.rdfio import check_upload, iter_rdf, parse_rdf, rdf_format_or_error
 from claimgraph.server.protocol.auth import check_write_access
-from claimgraph.server.errors import store_error_response, text_error
+from claimgraph.server.protocol.body import client_gone
+from claimgraph.server.protocol.negotiation import negotiate
 from claimgraph.server.state import get_settings, get_store
 
 bp = Blueprint("graph_store", __name__)
 
-#: Graph formats offered for GET, most preferred first (Turtle for */*).
-GRAPH_TYPES = [
-    "text/turtle",
-    "application/n-triples",
-    "application/rdf+xml",
-    "application/ld+json",
-    "application/n-quads",
-    "application/trig",
-]
-#: Dataset formats offered for ``GET /store``.
-DATASET_TYPES = ["application/n-quads", "application/trig"]
 METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
 
 
@@ -52,31 +42,27 @@ class Target:
     graph: str | None = None  # None with dataset=False: the default graph
 
 
-class BadTarget(Exception):
-    pass
-
-
 def _target(rest: str | None) -> Target:
     has_graph = "graph" in request.args
     has_default = "default" in request.args
     if rest is not None:
         if has_graph or has_default:
-            raise BadTarget("a graph URL (direct identification) takes no ?graph= or ?default parameter")
+            raise BadRequest("a graph URL (direct identification) takes no ?graph= or ?default parameter")
         return Target(graph=request.base_url)
     if has_graph and has_default:
-        raise BadTarget("give either ?graph=IRI or ?default, not both")
+        raise BadRequest("give either ?graph=IRI or ?default, not both")
     if has_default:
         return Target()
     if has_graph:
         iris = request.args.getlist("graph")
         if len(iris) != 1:
-            raise BadTarget("give exactly one ?graph= parameter")
+            raise BadRequest("give exactly one ?graph= parameter")
         try:
             node = ox.NamedNode(iris[0])
         except ValueError as exc:
-            raise BadTarget(f"?graph= must be an absolute IRI: {exc}") from None
+            raise BadRequest(f"?graph= must be an absolute IRI: {exc}") from None
         if ":" not in node.value:
-            raise BadTarget("?graph= must be an absolute IRI")
+            raise BadRequest("?graph= must be an absolute IRI")
         return Target(graph=node.value)
     return Target(dataset=True)
 
@@ -84,71 +70,43 @@ def _target(rest: str | None) -> Target:
 @bp.route("/store", methods=METHODS, defaults={"rest": None}, strict_slashes=False)
 @bp.route("/store/<path:rest>", methods=METHODS)
 def graph_store(rest: str | None) -> Response:
-    try:
-        target = _target(rest)
-    except BadTarget as exc:
-        return text_error(400, str(exc))
+    target = _target(rest)
     if request.method in ("GET", "HEAD"):
         return _read(target)
-    denied = check_write_access()
-    if denied is not None:
-        return denied
+    check_write_access()
+    if request.method == "DELETE":
+        return _delete(target)
+    request.max_content_length = get_settings().max_upload_bytes
     try:
-        if request.method == "DELETE":
-            return _delete(target)
-        request.max_content_length = get_settings().max_upload_bytes
         upload = _upload(graph=target.graph, single_graph=not target.dataset or request.method == "PUT")
-        if request.method == "PUT":
-            return _put(target, upload)
-        return _post(target, upload)
     except RequestEntityTooLarge:
         limit = get_settings().max_upload_bytes
-        return text_error(413, f"the upload is larger than the limit of {limit} bytes (CLAIMGRAPH_MAX_UPLOAD_BYTES); use 'claimgraph load' for bulk imports")
-    except _Unsupported as exc:
-        return text_error(415, str(exc))
-    except StoreError as exc:
-        return _error(exc)
-
-
-def _error(exc: StoreError) -> Response:
-    if isinstance(exc, DataError):
-        return text_error(400, f"the data was refused and nothing was written:\n{exc}")
-    return store_error_response(exc)
+        raise RequestEntityTooLarge(f"the upload is larger than the limit of {limit} bytes (CLAIMGRAPH_MAX_UPLOAD_BYTES); "
+                                    "use 'claimgraph load' for bulk imports") from None
+    if client_gone():  # the check may take a while: a write the client abandoned is not committed
+        raise BadRequest("the client closed the connection before the upload was written; nothing was written")
+    if request.method == "PUT":
+        return _put(target, upload)
+    return _post(target, upload)
 
 
 # -- reading -----------------------------------------------------------------------------
 
 
-def _negotiate(offered: list[str]) -> str | None:
-    """The best offered type for the Accept header (q-values, wildcards); parameters such as
-    ``charset=utf-8`` do not stop a match."""
-    if not request.headers.get("Accept"):
-        return offered[0]
-    accept = MIMEAccept([(value.split(";", 1)[0].strip(), q) for value, q in request.accept_mimetypes])
-    return accept.best_match(offered)
-
-
 def _read(target: Target) -> Response:
     store = get_store()
     if target.dataset:
-        media_type = _negotiate(DATASET_TYPES)
-        if media_type is None:
-            return text_error(406, "the whole dataset is offered as: " + ", ".join(DATASET_TYPES))
+        media_type = negotiate(DATASET_OFFER).produce
         if request.method == "HEAD":
             return Response(status=200, mimetype=media_type)
         return Response(stream_with_context(store.dump_chunks(media_type)), mimetype=media_type)
-    media_type = _negotiate(GRAPH_TYPES)
-    if media_type is None:
-        return text_error(406, "a graph is offered as: " + ", ".join(GRAPH_TYPES))
-    try:
-        if not store.graph_exists(target.graph):
-            return text_error(404, f"no graph named <{target.graph}> in this store")
-        if request.method == "HEAD":
-            return Response(status=200, mimetype=media_type)
-        chunks = store.get_graph(target.graph, media_type)
-        first = next(chunks, b"")  # errors before the first byte still get a proper status
-    except StoreError as exc:
-        return _error(exc)
+    media_type = negotiate(GRAPH_OFFER).produce
+    if not store.graph_exists(target.graph):
+        raise NotFound(f"no graph named <{target.graph}> in this store")
+    if request.method == "HEAD":
+        return Response(status=200, mimetype=media_type)
+    chunks = store.get_graph(target.graph, media_type)
+    first = next(chunks, b"")  # errors before the first byte still get a proper status
 
     def body():
         yield first
@@ -158,10 +116,6 @@ def _read(target: Target) -> Response:
 
 
 # -- writing -----------------------------------------------------------------------------
-
-
-class _Unsupported(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -201,15 +155,15 @@ def _media_type(mimetype: str, filename: str | None) -> str:
         fmt = ox.RdfFormat.from_extension(filename.rsplit(".", 1)[1])
         if fmt is not None:
             return fmt.media_type
-    raise _Unsupported(
+    raise UnsupportedMediaType(
         f"unsupported media type {mimetype or '(none)'}; send one of: "
-        + ", ".join(GRAPH_TYPES + ["text/n3"])
+        + ", ".join(f.media_type for f in UPLOAD_FORMATS)
     )
 
 
 def _put(target: Target, upload: Upload) -> Response:
     if target.dataset:
-        return text_error(400, "PUT needs a graph: /store?graph=IRI, /store?default or a graph URL")
+        raise BadRequest("PUT needs a graph: /store?graph=IRI, /store?default or a graph URL")
     created = get_store().put_graph(target.graph, upload.data, upload.media_type, base_iri=upload.base_iri)
     return Response(status=201 if created else 204)
 
@@ -238,7 +192,7 @@ def _names_graphs(upload: Upload) -> bool:
 
 def _delete(target: Target) -> Response:
     if target.dataset:
-        return text_error(400, "DELETE needs a graph: /store?graph=IRI, /store?default or a graph URL")
+        raise BadRequest("DELETE needs a graph: /store?graph=IRI, /store?default or a graph URL")
     if not get_store().delete_graph(target.graph):
-        return text_error(404, f"no graph named <{target.graph}> in this store")
+        raise NotFound(f"no graph named <{target.graph}> in this store")
     return Response(status=204)

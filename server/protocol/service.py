@@ -23,9 +23,9 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from claimgraph.graph.store import Store, StoreError
 from claimgraph.graph.store.base import QueryForm
-from claimgraph.graph.store.formats import RESULT_TYPES
+from claimgraph.graph.store.formats import DESCRIPTION_OFFER, RESULT_TYPES
 from claimgraph.ontology import ONTOLOGY_IRI, PREFIXES
-from claimgraph.server.errors import text_error
+from claimgraph.server.protocol.negotiation import negotiate, query_page_url
 from claimgraph.server.state import get_settings, get_store
 
 bp = Blueprint("service", __name__)
@@ -251,11 +251,7 @@ def service_graph() -> Graph:
 
 
 def _negotiated(g: Graph, title: str) -> Response:
-    from claimgraph.server.protocol import negotiation
-
-    choice = negotiation.choose(QueryForm.GRAPH, request.args.getlist("format"))
-    if choice is None:
-        return text_error(406, "none of the requested types is offered; offered: " + ", ".join(negotiation.offered(QueryForm.GRAPH)))
+    choice = negotiate(DESCRIPTION_OFFER, request.args.getlist("format"))
     if choice.html:
         return _html_page(g, title)
     media_type = choice.produce
@@ -276,8 +272,6 @@ def _negotiated(g: Graph, title: str) -> Response:
 
 
 def _html_page(g: Graph, title: str) -> Response:
-    from claimgraph.server.protocol.negotiation import query_page_url
-
     turtle = g.serialize(format="turtle")
     editor_url = query_page_url()
     editor = f' or use the <a href="{html.escape(editor_url)}">query editor with example questions</a>' if editor_url else ""

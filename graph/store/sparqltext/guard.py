@@ -10,15 +10,28 @@ fetch a URL a client chose, which would let anyone reach internal addresses.
 The checks work on tokens, not on a parse: comments, strings and IRIs are skipped as a SPARQL
 lexer would, so ``"SERVICE"`` inside a string or an IRI is no keyword, and a bracket inside a
 string does not count as nesting. A tokenizer is enough here and cannot itself be made to
-recurse.
+recurse. (pyoxigraph 0.5 does not expose its parser, so the parsed form is not available.)
+
+The SERVICE / LOAD decision fails closed, because Oxigraph's parser is a PEG, not a tokenizer,
+and reads differently from one in places: it matches keywords without a word boundary
+(``trueSERVICE<u>{}`` is ``true`` then ``SERVICE``; ``SERVICEex:x`` is ``SERVICE ex:x``), and
+inside an expression ``<`` may be a less-than where a tokenizer sees an IRI (``?a<?b#>`` is a
+comparison followed by a comment). So every case-insensitive occurrence of the word in the raw
+text is refused unless it lies wholly inside a string, an IRI, a comment, a variable name or the
+local part of a prefixed name, *and* the text before it reads one way only: nothing the
+tokenizer cannot classify, and no IRI holding ``#`` or ``'`` inside parentheses (the only place
+a ``<`` can be an operator). See docs/security.md for what this refuses that a reader may
+question.
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from claimgraph.graph.store.base import QueryRejected
-from claimgraph.graph.store.sparqltext.tokens import tokens
+from claimgraph.graph.store.sparqltext.tokens import all_tokens, tokens
 
 #: Deepest nesting of ``{ ( [`` accepted. Real queries stay under ~30; the parser dies near 2 500.
 MAX_DEPTH = 256
@@ -102,14 +115,70 @@ def _surely_small(text: str, limits: Limits) -> bool:
     return sum(text.count(c) for c in _OPERATOR_CHARS) + words <= limits.max_operators and "SERVICE" not in upper
 
 
+#: Tokens inside which the engine never reads a keyword (their extent is the same for both).
+_INERT = {"string", "iri", "comment", "var"}
+
+
+def _unsure_from(toks: list, text: str) -> tuple[int, str]:
+    """Offset from which the tokenizer's reading may differ from the engine's, and why."""
+    depth = 0
+    for tok in toks:
+        if tok.kind == "error":
+            return tok.start, f"the character {tok.text!r} at offset {tok.start}, which is not SPARQL"
+        if tok.text == "(" and tok.kind == "punct":
+            depth += 1
+        elif tok.text == ")" and tok.kind == "punct":
+            depth = max(depth - 1, 0)
+        elif tok.kind == "iri" and depth > 0 and ("#" in tok.text or "'" in tok.text):
+            return tok.start, (
+                f"the IRI {tok.text[:60]!r} at offset {tok.start}, which inside an expression may also "
+                "read as a comparison (write it as a prefixed name)"
+            )
+    return len(text), ""
+
+
+def keyword_risk(text: str, word: str) -> str | None:
+    """Why the engine might read ``word`` (SERVICE, LOAD) in ``text`` as its keyword; None if it cannot.
+
+    Fails closed: an occurrence is harmless only where the tokenizer's reading is certain to be
+    the engine's (see the module's docstring)."""
+    found = [m.start() for m in re.finditer(word, text, re.IGNORECASE)]
+    if not found:
+        return None
+    toks = list(all_tokens(text))
+    horizon, why = _unsure_from(toks, text)
+    starts = [tok.start for tok in toks]
+    for at in found:
+        if at >= horizon:
+            return f"{word} occurs after {why}"
+        i = bisect_right(starts, at) - 1
+        tok = toks[i] if i >= 0 else None
+        if tok is None or at + len(word) > tok.end:
+            return f"{word} at offset {at} is a keyword"
+        if tok.kind in _INERT:
+            continue
+        if tok.kind == "name" and ":" in tok.text[: at - tok.start]:
+            continue  # in the local part of a prefixed name, which the engine reads to its end
+        return f"{word} at offset {at} is a keyword (or glued to one: {tok.text[:40]!r})"
+    return None
+
+
+_SERVICE_OFF = "SERVICE (federated queries) is disabled on this server"
+_LOAD_OFF = "LOAD is disabled on this server: upload the data with the Graph Store Protocol instead"
+
+
+def _refuse(message: str, why: str) -> QueryRejected:
+    return QueryRejected(message if " is a keyword" in why else f"{message} ({why})")
+
+
 def check_query(text: str, allow_service: bool = False, limits: Limits = Limits()) -> None:
     """Refuse a query the engine must not see (too deep, too long, SERVICE not allowed)."""
     if _surely_small(text, limits):
         return
     s = shape(text)
     _check_size(s, limits)
-    if not allow_service and "SERVICE" in s.keywords:
-        raise QueryRejected("SERVICE (federated queries) is disabled on this server")
+    if not allow_service and (why := keyword_risk(text, "SERVICE")):
+        raise _refuse(_SERVICE_OFF, why)
 
 
 def check_update(
@@ -118,10 +187,10 @@ def check_update(
     """Refuse an update the engine must not see (too deep, LOAD or SERVICE not allowed)."""
     s = shape(text)
     _check_size(s, limits)
-    if not allow_load and "LOAD" in s.keywords:
-        raise QueryRejected("LOAD is disabled on this server: upload the data with the Graph Store Protocol instead")
-    if not allow_service and "SERVICE" in s.keywords:
-        raise QueryRejected("SERVICE (federated queries) is disabled on this server")
+    if not allow_load and (why := keyword_risk(text, "LOAD")):
+        raise _refuse(_LOAD_OFF, why)
+    if not allow_service and (why := keyword_risk(text, "SERVICE")):
+        raise _refuse(_SERVICE_OFF, why)
     return s
 
 
