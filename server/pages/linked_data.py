@@ -37,7 +37,7 @@ def _split_extension(rest: str) -> tuple[str, Format | None]:
 
 def _doc_path(iri: str) -> str:
     """``/doc/{kind}/{slug}`` for ``{base}id/{kind}/{slug}`` (without extension)."""
-    return "/doc/" + path_for_iri(iri, get_settings().base_iri)[len("/id/"):]
+    return request.script_root + "/doc/" + path_for_iri(iri, get_settings().base_iri)[len("/id/"):]
 
 
 def _resource(rest: str):  # type: ignore[no-untyped-def]

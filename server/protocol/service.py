@@ -135,7 +135,9 @@ def dataset_statistics(store: Store) -> dict[str, Any] | None:
 
 
 def _server_url() -> str:
-    return request.host_url.rstrip("/")
+    """This server's public root, with the proxy's path prefix (``X-Forwarded-Prefix``, trusted
+    through ``--proxies``) when there is one."""
+    return request.url_root.rstrip("/")
 
 
 def void_graph(store: Store) -> Graph:
