@@ -21,6 +21,7 @@ from claimgraph.graph.store.formats import DOCUMENT_OFFER, HTML, Format, find
 from claimgraph.server.errors import PageNotFound
 from claimgraph.server.pages import describe, resources as pages
 from claimgraph.server.pages.links import iri_for_path, path_for_iri
+from claimgraph.server.protocol.caching import finish
 from claimgraph.server.protocol.negotiation import negotiate
 from claimgraph.server.state import get_settings, get_store
 
@@ -82,4 +83,5 @@ def document(rest: str) -> Response:
     if negotiated:
         response.vary.add("Accept")
         response.headers["Content-Location"] = f"{doc_path}.{fmt.extension}"
-    return response
+    # ETag (a hash of the body), Last-Modified (the store version), gzip when accepted, 304
+    return finish(response, request, get_store())

@@ -280,6 +280,14 @@ class EmbeddedStore(Store):
         """Changes after every write (used by caches and ETags)."""
         return read_generation(self.gen_path)
 
+    def last_modified(self) -> float | None:
+        """When the current version was published (the generation file's time), for
+        ``Last-Modified``; None for a store never written."""
+        try:
+            return os.stat(self.gen_path).st_mtime
+        except FileNotFoundError:
+            return None
+
     def graph_exists(self, graph: str | None) -> bool:
         if graph is None:
             return True
