@@ -84,3 +84,14 @@ def test_the_service_description_lists_every_named_graph(server: LiveServer) -> 
                      headers={"Accept": "application/sparql-results+json"}, timeout=30)
     graphs = {b["g"]["value"] for b in r.json()["results"]["bindings"]}
     assert len(graphs) > 10 and names == graphs
+
+
+def test_the_source_text_carries_its_own_rights_statement(server: LiveServer) -> None:
+    r = requests.get(server.sparql, headers={"Accept": "application/sparql-results+json"}, timeout=30, params={"query": """
+        PREFIX cg: <https://w3id.org/claimgraph/ontology#>
+        PREFIX dct: <http://purl.org/dc/terms/>
+        PREFIX schema: <http://schema.org/>
+        SELECT ?rights WHERE { ?f a cg:SourceFile ; schema:encodingFormat "text/plain" ; dct:rights ?rights
+                               FILTER (lang(?rights) = "en") }"""})
+    rows = r.json()["results"]["bindings"]
+    assert len(rows) == 1 and "licence of the claimgraph data does not apply" in rows[0]["rights"]["value"]

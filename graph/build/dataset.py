@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from rdflib import RDF, RDFS, XSD, BNode, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import SKOS
+from rdflib.namespace import DCTERMS, SKOS
 
 from claimgraph.graph.build.annotation import (
     MODES,
@@ -46,6 +46,15 @@ from claimgraph.graph.build.provenance import (
 from claimgraph.ontology import CG, OA, ONTOLOGY_IRI, PROV, SCHEMA, ontology_dir, ontology_file
 
 LINKS_FILE = "wikidata-links.tsv"
+#: The source text is a third party's work: claimgraph's data licence does not cover it.
+SOURCE_RIGHTS = {
+    "en": "This text is the work of its publisher (and translator), not of claimgraph: the licence of the "
+          "claimgraph data does not apply to it. It is kept, with its quoted spans, so that every claim "
+          "can be checked against its source; reuse it only under its own terms.",
+    "de": "Dieser Text ist das Werk seines Herausgebers (und Übersetzers), nicht von claimgraph: die Lizenz "
+          "der claimgraph-Daten gilt für ihn nicht. Er wird mit seinen zitierten Stellen aufbewahrt, damit "
+          "jede Behauptung an ihrer Quelle geprüft werden kann; nutzen Sie ihn nur zu seinen eigenen Bedingungen.",
+}
 
 
 class BuildError(ValueError):
@@ -97,6 +106,8 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
     for article in articles:
         seed = read_input(article.path)
         seed_node = add_file(g, mint, seed, "text/plain")
+        for lang, rights in SOURCE_RIGHTS.items():
+            g.add((seed_node, DCTERMS.rights, Literal(rights, lang=lang)))
         meta = read_input(article.path.with_name(article.path.stem + ".meta.yaml"))
         inputs += [(seed_node, seed), (add_file(g, mint, meta, "application/yaml"), meta)]
         ann_path = article.path.with_name(article.path.stem + ".claims.yaml")
