@@ -5,9 +5,9 @@ from __future__ import annotations
 import requests
 from rdflib import Graph, Namespace
 
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-
 from conftest import UPDATE_TOKEN, start_server, stop_server
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 
 FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "data.example.org"}
 
@@ -71,5 +71,27 @@ def test_every_url_keeps_the_proxy_path_prefix(seed_store) -> None:
         assert {str(o) for o in g.objects(None, VOID.sparqlEndpoint)} == {f"{PUBLIC}/sparql"}
         sd = requests.get(server.url + "/sparql", headers={"Accept": "text/turtle", **PREFIXED}, timeout=30)
         assert _endpoints(sd.text) == {f"{PUBLIC}/sparql"}
+    finally:
+        stop_server(server)
+
+
+def test_a_proxy_prefix_stays_in_the_service_description_and_void(tmp_path) -> None:
+    from rdflib import RDF
+
+    void_ns = Namespace("http://rdfs.org/ns/void#")
+    prefixed = {**FORWARDED, "X-Forwarded-Prefix": "/kg"}
+    server = start_server(tmp_path / "store", "--proxies", "1", "--workers", "1")
+    try:
+        sd = requests.get(server.sparql, headers={"Accept": "text/turtle", **prefixed}, timeout=30)
+        assert _endpoints(sd.text) == {"https://data.example.org/kg/sparql"}
+        r = requests.get(server.url + "/.well-known/void", headers={"Accept": "text/turtle", **prefixed}, timeout=30)
+        g = Graph().parse(data=r.text, format="turtle")
+        ds = next(s for s in g.subjects(RDF.type, void_ns.Dataset) if (s, void_ns.sparqlEndpoint, None) in g)
+        assert str(g.value(ds, void_ns.sparqlEndpoint)) == "https://data.example.org/kg/sparql"
+        assert str(g.value(ds, void_ns.dataDump)) == "https://data.example.org/kg/dump"
+        # the dataset's name comes from the base IRI, not from the proxy's host or prefix
+        assert str(ds) == "https://w3id.org/claimgraph/.well-known/void#dataset"
+        # An empty store holds no named graph, so the description lists none (not the ontology's).
+        assert not list(Graph().parse(data=sd.text, format="turtle").objects(None, SD.namedGraph))
     finally:
         stop_server(server)

@@ -16,7 +16,8 @@ and ``SOURCE_DATE_EPOCH`` fixes it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from rdflib.namespace import DCTERMS, SKOS
 from claimgraph.graph.build.annotation import (
     MODES,
     RELATIONS,
+    SPAN_ROLES,
     Annotation,
     AnnotationError,
     Claim,
@@ -38,6 +40,7 @@ from claimgraph.graph.build.iris import IriMinter
 from claimgraph.graph.build.provenance import (
     add_documents,
     add_file,
+    InputFile,
     add_run,
     build_time,
     read_input,
@@ -92,32 +95,38 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
         raise BuildError(str(exc)) from None
     if not articles:
         raise BuildError(f"{seeds_dir}: no *.meta.yaml article metadata found")
-    ontology = Graph().parse(ontology_file(), format="turtle")
+    # Each input is read once: its bytes are parsed and hashed into the run's provenance.
+    ontology_input, shapes_input = read_input(ontology_file()), read_input(ontology_dir() / "shapes.ttl")
+    ontology = Graph().parse(data=ontology_input.data, format="turtle")
     relations = proposition_relations(ontology)
     links_path = seeds_dir / LINKS_FILE
-    links = load_links(links_path) if links_path.exists() else {}
+    links_input = read_input(links_path) if links_path.exists() else None
+    links = load_links(links_path, links_input.data) if links_input else {}
 
-    inputs = [(add_file(g, mint, read_input(p), "text/turtle"), read_input(p))
-              for p in (ontology_file(), ontology_dir() / "shapes.ttl")]
-    if links_path.exists():
-        f = read_input(links_path)
-        inputs.append((add_file(g, mint, f, "text/tab-separated-values"), f))
+    inputs = [(add_file(g, mint, f, "text/turtle"), f) for f in (ontology_input, shapes_input)]
+    if links_input:
+        inputs.append((add_file(g, mint, links_input, "text/tab-separated-values"), links_input))
     compiled: list[tuple[Article, Annotation, URIRef]] = []
     for article in articles:
-        seed = read_input(article.path)
+        seed = InputFile(article.path, article.data)
         seed_node = add_file(g, mint, seed, "text/plain")
         for lang, rights in SOURCE_RIGHTS.items():
             g.add((seed_node, DCTERMS.rights, Literal(rights, lang=lang)))
-        meta = read_input(article.path.with_name(article.path.stem + ".meta.yaml"))
-        inputs += [(seed_node, seed), (add_file(g, mint, meta, "application/yaml"), meta)]
+        inputs.append((seed_node, seed))
+        meta_path = article.path.with_name(article.path.stem + ".meta.yaml")
+        # the metadata as read by load_article; a drafted article may come without a file
+        meta = InputFile(meta_path, article.meta_data) if article.meta_data else (
+            read_input(meta_path) if meta_path.exists() else None)
+        if meta is not None:
+            inputs.append((add_file(g, mint, meta, "application/yaml"), meta))
         ann_path = article.path.with_name(article.path.stem + ".claims.yaml")
         if not ann_path.exists():
             continue
+        ann_file = read_input(ann_path)
         try:
-            ann = load_annotation(ann_path, article.text, links)
+            ann = load_annotation(ann_path, article.text, links, ann_file.data)
         except AnnotationError as exc:
             raise BuildError(str(exc)) from None
-        ann_file = read_input(ann_path)
         ann_node = add_file(g, mint, ann_file, "application/yaml")
         inputs.append((ann_node, ann_file))
         compiled.append((article, ann, seed_node))
@@ -138,7 +147,7 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
         raise BuildError(f"{ontology_file().name}: blank nodes in the ontology would differ between its copies")
     ds.graph(URIRef(ONTOLOGY_IRI)).__iadd__(ontology)
     if validate:
-        _validate(g)
+        _validate(g, ontology, Graph().parse(data=shapes_input.data, format="turtle"))
     return BuildResult(dataset=ds, articles=len(articles), claims=claims, run=run)
 
 
@@ -174,7 +183,8 @@ def _materialize_alignments(g: Graph, ontology: Graph) -> None:
         found = set(ontology.transitive_objects(term, link)) - {term}
         return {t for t in found if isinstance(t, URIRef) and not t.startswith(str(CG))}
 
-    class_supers = {c: supers(c, RDFS.subClassOf) for c in set(g.objects(None, RDF.type)) if c.startswith(str(CG))}
+    class_supers = {c: supers(c, RDFS.subClassOf) for c in set(g.objects(None, RDF.type))
+                    if isinstance(c, URIRef) and c.startswith(str(CG))}
     for cls, extra in class_supers.items():
         for node in list(g.subjects(RDF.type, cls)):
             for sup in extra:
@@ -183,7 +193,7 @@ def _materialize_alignments(g: Graph, ontology: Graph) -> None:
         for node in list(g.subjects(RDF.type, cls)):
             for sup in extra_types:
                 g.add((node, RDF.type, sup))
-    for prop in {p for p in g.predicates() if p.startswith(str(CG))}:
+    for prop in {p for p in g.predicates() if isinstance(p, URIRef) and p.startswith(str(CG))}:
         extra = supers(prop, RDFS.subPropertyOf)
         if extra:
             for s, o in list(g.subject_objects(prop)):
@@ -191,10 +201,10 @@ def _materialize_alignments(g: Graph, ontology: Graph) -> None:
                     g.add((s, sup, o))
 
 
-def _validate(g: Graph) -> None:
+def _validate(g: Graph, ontology: Graph | None = None, shapes: Graph | None = None) -> None:
     from claimgraph.graph.build.validation import validate as shacl
 
-    report = shacl(g)
+    report = shacl(g, ontology=ontology, shapes=shapes)
     if not report.conforms:
         shown = report.messages[:20]
         more = f"\n  ... and {len(report.messages) - 20} more" if len(report.messages) > 20 else ""
@@ -267,7 +277,10 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
     # entities, speakers and the documents of the chain
     iri: dict[str, URIRef] = {}
     for e in ann.entities.values():
-        node = iri[e.slug] = mint("entity", e.slug)
+        # Entities are shared across articles by slug (elon-musk is one person). An unnamed group
+        # that software found ("ein Sprecher", "Kreisen zufolge") is only known in its article.
+        scoped = ann.extracted and "AnonymousGroup" in e.types
+        node = iri[e.slug] = mint("entity", f"{article.slug}-{e.slug}" if scoped else e.slug)
         for t in e.types:
             g.add((node, RDF.type, CG.AnonymousGroup if t == "AnonymousGroup" else SCHEMA[t]))
         if e.is_agent:
@@ -279,6 +292,10 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
         for m in e.mentions:
             mention = c.span(mint("mention", f"{article.slug}-{m.start}-{m.end}-{e.slug}"), m, CG.Mention, body=node)
             g.add((mention, CG.mentions, node))
+    publisher = (article.meta.get("original") or {}).get("publisher")
+    if publisher and publisher not in ann.entities:
+        raise BuildError(f"{ann.path.name}: the metadata names the publisher {publisher!r}, which the reading "
+                         "does not declare (add it under entities)")
     docs = add_documents(g, mint, article, seed_node, iri, source_line)
     for d in ann.documents.values():
         node = iri[d.slug] = docs[d.slug] = mint("document", d.slug)
@@ -306,7 +323,11 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
         g.add((roles[slug], RDF.type, CG.SpeakerRole))
         c.labels(roles[slug], labels)
 
-    curator = mint("agent", ann.curator.lower().replace(" ", "-"))
+    if ann.extracted:
+        # A drafted article comes from the user's folder, not the package: the graph carries its
+        # text so that the claim page can show the drafted spans in their sentence.
+        g.add((seed_node, SCHEMA.text, Literal(article.text)))
+    curator = mint("agent", re.sub(r"[^a-z0-9-]+", "-", ann.curator.lower()).strip("-") or "unknown")
     g.add((curator, RDF.type, PROV.Agent))
     g.add((curator, RDFS.label, Literal(ann.curator)))
     ann_node = mint("file", ann.path.name.lower().replace("_", "-").replace(".", "-"))
@@ -338,6 +359,19 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
     return len(ann.claims)
 
 
+#: the property that links a claim to each of its role spans (cue, source, addressee, frame)
+ROLE_PROPERTIES = {"cue": CG.cueSpan, "source": CG.sourceSpan, "addressee": CG.addresseeSpan,
+                   "frame": CG.frameSpan}
+
+
+def _spans(c: _Compiler, claim_id: str, suffix: str, spans: tuple[Span, ...],
+           body: URIRef | None = None) -> list[URIRef]:
+    """Text span nodes ``span/CLAIM{suffix}``; further parts of discontinuous words get ``-part-2``...
+    With ``body``, each span is annotated with it (see :meth:`_Compiler.span`)."""
+    return [c.span(c.mint("span", f"{claim_id}{suffix}" + (f"-part-{k}" if k > 1 else "")), span, body=body)
+            for k, span in enumerate(spans, start=1)]
+
+
 def _date_type(value: str) -> URIRef:
     return {4: XSD.gYear, 7: XSD.gYearMonth}.get(len(value), XSD.date)
 
@@ -360,7 +394,7 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
     c.labels(node, claim.paraphrase)  # rdfs:label, what generic clients show
     c.labels(node, claim.note, SKOS.note)
     # schema:Claim as its users (ClaimsKG, Google's fact-check markup) read it
-    g.add((node, SCHEMA.text, Literal(claim.evidence.exact, lang=lang)))
+    g.add((node, SCHEMA.text, Literal(" … ".join(span.exact for span in claim.evidence), lang=lang)))
     g.add((node, SCHEMA.author, speaker))
     for term in about:
         g.add((node, SCHEMA.about, term))
@@ -373,8 +407,12 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
     if claim.role:
         g.add((attribution, PROV.hadRole, roles[claim.role]))
 
-    evidence = c.span(mint("span", claim.id), claim.evidence, body=node)
-    g.add((node, CG.evidence, evidence))
+    evidence = _spans(c, claim.id, "", claim.evidence, body=node)
+    for span in evidence:
+        g.add((node, CG.evidence, span))
+    for role in SPAN_ROLES:
+        for span in _spans(c, claim.id, f"-{role}", claim.roles.get(role, ()), body=node):
+            g.add((node, ROLE_PROPERTIES[role], span))
     if claim.mode == "direct":
         g.add((node, RDF.type, SCHEMA.Quotation))
 
@@ -394,13 +432,15 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
             g.add((node, CG[prop], mint("claim", target)))
 
     # the reporting chain, speaker first; translations counted where languages are known
-    previous, previous_lang, known_langs = None, None, []
+    previous, previous_lang, known_langs = None, None, []  # type: ignore[var-annotated]
     appearances = [docs[step.document] for step in claim.chain if step.document]
     for doc in appearances:
         g.add((node, SCHEMA.appearance, doc))
     if appearances:
         g.add((node, SCHEMA.firstAppearance, appearances[0]))
     for n, step in enumerate(claim.chain, start=1):
+        if step.document == "translation" and not step.language:
+            step = replace(step, language=lang)  # the text read is in the article's language
         s = mint("step", f"{claim.id}-{n}")
         g.add((s, RDF.type, CG.ReportingStep))
         g.add((s, CG.stepOf, node))
@@ -425,10 +465,11 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
             g.add((s, CG.previousStep, previous))
             if claim.mode == "direct":
                 g.add((s, PROV.wasQuotedFrom, previous))
-        if step.evidence:
-            g.add((s, CG.evidence, c.span(mint("span", f"{claim.id}-step-{n}"), step.evidence, body=s)))
+        for span in _spans(c, claim.id, f"-step-{n}", step.evidence, body=s):
+            g.add((s, CG.evidence, span))
         if n == len(claim.chain):
-            g.add((s, CG.evidence, evidence))
+            for span in evidence:
+                g.add((s, CG.evidence, span))
         previous, previous_lang = s, step.language
     translations = len(known_langs) - 1 if known_langs else 0
     g.add((node, CG.minTranslations, Literal(translations, datatype=XSD.integer)))

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL
 from werkzeug.exceptions import BadRequest, NotFound
@@ -86,7 +87,7 @@ def _version() -> str:
     return str(version).rsplit("/", 1)[-1] if version else ""
 
 
-def _respond(fixed: str | None = None, name: str | None = None) -> Response:
+def _respond(fixed: str | None = None, name: str | None = None) -> WerkzeugResponse:
     """The ontology (``name`` None), the shapes or a frozen version, in the format a file-style
     path, ``format=`` or Accept asks for."""
     offer = ONTOLOGY_OFFER if name is None else SHAPES_OFFER if name == SHAPES else FROZEN_OFFER
@@ -112,19 +113,19 @@ def _respond(fixed: str | None = None, name: str | None = None) -> Response:
 
 @bp.route("/ontology", methods=["GET", "HEAD"])
 @bp.route("/ontology/", methods=["GET", "HEAD"])
-def ontology() -> Response:
+def ontology() -> WerkzeugResponse:
     return _respond()
 
 
 @bp.route("/ontology.<ext>", methods=["GET", "HEAD"])
-def ontology_file_style(ext: str) -> Response:
+def ontology_file_style(ext: str) -> WerkzeugResponse:
     if find(ONTOLOGY_OFFER, ext) is None:
         raise NotFound()
     return _respond(ext)
 
 
 @bp.route("/ontology/<version>", methods=["GET", "HEAD"])
-def ontology_version(version: str) -> Response:
+def ontology_version(version: str) -> WerkzeugResponse:
     if version == SHAPES:
         return _respond(name=SHAPES)
     if version == _version():

@@ -23,7 +23,7 @@ def dump() -> Response:
     fmt = negotiate(DUMP_OFFER, request.args.getlist("format")[:1]).format
     media_type = fmt.media_type
     store = get_store()
-    known = getattr(store, "generation", lambda: "")()
+    known = store.generation()
     generation = known or "current"
     headers = {"Content-Disposition": f'attachment; filename="claimgraph-{generation}.{fmt.extension}"'}
     etag = f"{known}-{fmt.extension}" if known else None
