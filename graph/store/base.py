@@ -238,6 +238,11 @@ class Store(ABC):
         per generation); None when the backend cannot tell (an external store written by others)."""
         return None
 
+    def last_modified(self) -> float | None:
+        """When the current data was written (a POSIX time), for ``Last-Modified``; None when
+        the backend cannot tell."""
+        return None
+
     def warm_up(self) -> None:
         """Start at once what the first query would otherwise wait for (a server calls this)."""
 

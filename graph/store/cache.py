@@ -153,6 +153,9 @@ class CachingStore(Store):
     def generation(self) -> str | None:
         return self.inner.generation()
 
+    def last_modified(self) -> float | None:
+        return self.inner.last_modified()
+
     # -- reads --------------------------------------------------------------------------------
 
     def prepare(self, request: QueryRequest) -> PreparedQuery:

@@ -16,7 +16,7 @@ and is served at ``/ontology``.
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, redirect
+from flask import Blueprint, Response, redirect, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from claimgraph.graph.store.formats import DOCUMENT_OFFER, HTML, Format, find

@@ -16,6 +16,8 @@ from datetime import datetime, timezone
 
 from flask import Request, Response
 
+from claimgraph.graph.store import Store
+
 #: Smaller bodies are sent as they are: the gzip header would eat most of the gain.
 MIN_GZIP_BYTES = 1024
 
@@ -34,14 +36,13 @@ def gzip_chunks(chunks: Iterator[bytes]) -> Iterator[bytes]:
     yield compressor.flush()
 
 
-def last_modified(store: object) -> datetime | None:
+def last_modified(store: Store) -> datetime | None:
     """When the store's current version was published, where the backend knows it."""
-    stamp = getattr(store, "last_modified", None)
-    value = stamp() if callable(stamp) else None
+    value = store.last_modified()
     return datetime.fromtimestamp(int(value), tz=timezone.utc) if value else None
 
 
-def finish(response: Response, request: Request, store: object, etag: str | None = None,
+def finish(response: Response, request: Request, store: Store, etag: str | None = None,
            compress: bool = True) -> Response:
     """Validators (``etag`` or a hash of the body), ``Last-Modified``, gzip when accepted, and a
     ``304`` for a matching conditional request. A streamed body needs ``etag``."""

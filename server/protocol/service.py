@@ -23,7 +23,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from claimgraph.graph.store import Store, StoreError
 from claimgraph.graph.store.formats import DESCRIPTION_OFFER, QUERY_OFFERS, UPLOAD_FORMATS
-from claimgraph.ontology import ONTOLOGY_IRI, PREFIXES
+from claimgraph.ontology import ONTOLOGY_IRI
 from claimgraph.server.protocol.negotiation import negotiate, query_page_url
 from claimgraph.server.state import get_settings, get_store
 

@@ -46,7 +46,7 @@ from claimgraph.graph.store.base import (
 )
 from claimgraph.graph.store.embedded.executor import ExecutorPool, read_generation
 from claimgraph.graph.store.formats import rdf_format
-from claimgraph.graph.store.rdfio import CG_NAMESPACE, check_shapes, iter_rdf, parse_rdf, rdf_format_or_error
+from claimgraph.graph.store.rdfio import CG_NAMESPACE, check_shapes, iter_rdf, rdf_format_or_error
 from claimgraph.graph.store.embedded.snapshots import (
     PIN,
     LockTimeout,
