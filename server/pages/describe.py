@@ -1,6 +1,6 @@
 """What the graph says about one resource, as quads, and that description in RDF formats.
 
-The description (``graph/queries/describe-*.rq``, three queries, each simple enough for every
+The description (``server/pages/queries/describe-*.rq``, three queries, each simple enough for every
 store claimgraph runs on) is the resource's own statements, those
 of the blank nodes it owns, the statements pointing at it and its neighbours' labels, all
 from the default graph; a claimed proposition also brings its named graph, which stays a
@@ -75,5 +75,5 @@ def serialize(quads: list[ox.Quad], media_type: str, prefixes: dict[str, str] | 
         raise ValueError(f"not an RDF media type: {media_type}")
     if media_type not in _DATASET_FORMATS:
         quads = [q for q in quads if isinstance(q.graph_name, ox.DefaultGraph)]
-        return ox.serialize([q.triple for q in quads], format=fmt, prefixes=prefixes)
-    return ox.serialize(quads, format=fmt, prefixes=prefixes)
+        return ox.serialize([q.triple for q in quads], format=fmt, prefixes=prefixes) or b""
+    return ox.serialize(quads, format=fmt, prefixes=prefixes) or b""

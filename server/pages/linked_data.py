@@ -15,7 +15,9 @@ and is served at ``/ontology``.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, request
+import pyoxigraph as ox
+from flask import Blueprint, Response, redirect
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from claimgraph.graph.store.formats import DOCUMENT_OFFER, HTML, Format, find
 from claimgraph.server.errors import PageNotFound
@@ -37,10 +39,10 @@ def _split_extension(rest: str) -> tuple[str, Format | None]:
 
 def _doc_path(iri: str) -> str:
     """``/doc/{kind}/{slug}`` for ``{base}id/{kind}/{slug}`` (without extension)."""
-    return "/doc/" + path_for_iri(iri, get_settings().base_iri)[len("/id/"):]
+    return "/doc/" + (path_for_iri(iri, get_settings().base_iri) or "/id/")[len("/id/"):]
 
 
-def _resource(rest: str):  # type: ignore[no-untyped-def]
+def _resource(rest: str) -> ox.NamedNode:
     """The IRI a path names, or a 404 when claimgraph names no such resource."""
     iri = iri_for_path(rest, get_settings().base_iri)
     if iri is None or not describe.exists(get_store(), iri):
@@ -49,7 +51,7 @@ def _resource(rest: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/id/<path:rest>")
-def thing(rest: str) -> Response:
+def thing(rest: str) -> WerkzeugResponse:
     """The IRI itself names a thing, not a document: send the client to a document about it."""
     iri = _resource(rest)
     fmt = negotiate(DOCUMENT_OFFER).format
@@ -73,8 +75,6 @@ def document(rest: str) -> Response:
     else:
         body = describe.serialize(quads, fmt.media_type)
     response = Response(body, mimetype=fmt.media_type)
-    if fmt.media_type.startswith("text/"):
-        response.charset = "utf-8"
     links = [f'<{iri.value}>; rel="describes"'] + [
         f'<{doc_path}.{f.extension}>; rel="alternate"; type="{f.media_type}"' for f in DOCUMENT_OFFER.formats if f is not fmt
     ]

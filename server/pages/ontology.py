@@ -13,6 +13,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from flask import Blueprint, Response, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL
 from werkzeug.exceptions import BadRequest, NotFound
@@ -62,7 +63,7 @@ def _version() -> str:
     return str(version).rsplit("/", 1)[-1] if version else ""
 
 
-def _respond(fixed: str | None = None) -> Response:
+def _respond(fixed: str | None = None) -> WerkzeugResponse:
     """The ontology in the format a file-style path, ``format=`` or Accept asks for."""
     chosen = negotiate(ONTOLOGY_OFFER, [fixed] if fixed else request.args.getlist("format")[:1]).produce
     lang = request.args.get("lang") or request.accept_languages.best_match(LANGUAGES) or "en"
@@ -86,19 +87,19 @@ def _respond(fixed: str | None = None) -> Response:
 
 @bp.route("/ontology", methods=["GET", "HEAD"])
 @bp.route("/ontology/", methods=["GET", "HEAD"])
-def ontology() -> Response:
+def ontology() -> WerkzeugResponse:
     return _respond()
 
 
 @bp.route("/ontology.<ext>", methods=["GET", "HEAD"])
-def ontology_file_style(ext: str) -> Response:
+def ontology_file_style(ext: str) -> WerkzeugResponse:
     if find(ONTOLOGY_OFFER, ext) is None:
         raise NotFound()
     return _respond(ext)
 
 
 @bp.route("/ontology/<version>", methods=["GET", "HEAD"])
-def ontology_version(version: str) -> Response:
+def ontology_version(version: str) -> WerkzeugResponse:
     if version == "shapes":
         response = Response((ontology_dir() / "shapes.ttl").read_bytes(), mimetype="text/turtle")
         response.add_etag()

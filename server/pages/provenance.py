@@ -1,7 +1,7 @@
 """The provenance trail of a claim or article, exported for an auditor's own tools.
 
 ``/prov/{kind}/{slug}.{ttl|jsonld}`` is PROV-O (the trail projected onto PROV-O terms using
-the ontology's own sub-property and sub-class axioms, ``graph/queries/prov-trail.rq``);
+the ontology's own sub-property and sub-class axioms, ``server/pages/queries/prov-trail.rq``);
 ``.provn`` and ``.json`` are PROV-N and PROV-JSON, made by the ``prov`` package from that
 same PROV-O, so all four say the same thing.
 """
@@ -61,7 +61,10 @@ def to_prov_document(quads: list[ox.Quad], base: str) -> "prov.model.ProvDocumen
     with warnings.catch_warnings():
         # prov warns about types it has no PROV-N record for (prov:Role); they stay in PROV-O
         warnings.simplefilter("ignore", UserWarning)
-        return prov.read(io.BytesIO(turtle), format="rdf", rdf_format="turtle")
+        doc = prov.read(io.BytesIO(turtle), format="rdf", rdf_format="turtle")
+    if doc is None:
+        raise ValueError("the prov package read no document from the trail")
+    return doc
 
 
 @bp.get("/prov/<path:rest>")
@@ -80,8 +83,5 @@ def export(rest: str) -> Response:
     elif ext == "provn":
         body = to_prov_document(quads, normalised_base(get_settings().base_iri)).get_provn().encode("utf-8")
     else:
-        body = to_prov_document(quads, normalised_base(get_settings().base_iri)).serialize(format="json").encode("utf-8")
-    response = Response(body, mimetype=EXPORTS[ext])
-    if EXPORTS[ext].startswith("text/"):
-        response.charset = "utf-8"
-    return response
+        body = (to_prov_document(quads, normalised_base(get_settings().base_iri)).serialize(format="json") or "").encode("utf-8")
+    return Response(body, mimetype=EXPORTS[ext])  # text/* types get "; charset=utf-8" from werkzeug

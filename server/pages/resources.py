@@ -1,6 +1,6 @@
 """Human-readable pages: the index, and the HTML view of every resource the graph names.
 
-Each page is plain server-rendered HTML built from the SPARQL in ``graph/queries`` with the
+Each page is plain server-rendered HTML built from the SPARQL in ``server/pages/queries`` with the
 resource's IRI bound as a value. The specialised views (claim, article or file, text span,
 speaker or entity) sit above the same "all statements" table that every resource gets, so
 a term the views do not know yet is still shown.
@@ -8,10 +8,11 @@ a term the views do not know yet is still shown.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 
 from claimgraph.server.pages.queries import load
 from claimgraph.graph.store import Store
@@ -46,7 +47,7 @@ def base() -> str:
     return normalised_base(get_settings().base_iri)
 
 
-def viewer(store: Store, quads: list[ox.Quad] = ()) -> Viewer:
+def viewer(store: Store, quads: Sequence[ox.Quad] = ()) -> Viewer:
     labels = Labels()
     labels.add_vocabulary(store)
     labels.add_quads(list(quads))
@@ -185,11 +186,11 @@ def _roles_quote(store: Store, iri: ox.NamedNode, file: object, sha256: str | No
     source = texts.document_text(store, file, sha256)
     if source is None:
         return None
-    first, last = min(s[1] for s in spans), max(s[2] for s in spans)
+    first, last = min(s[1] or 0 for s in spans), max(s[2] or 0 for s in spans)  # None filtered out above
     # (text, role) runs per paragraph; the innermost span names the role (a cue inside the
     # message is marked as the cue)
     paragraphs = [[(seg.text, spans[seg.claims[-1]][0] if seg.claims else None) for seg in para.segments]
-                  for para in texts.paragraphs(source.text, [(s, e) for _, s, e, _ in spans], only=(first, last))]
+                  for para in texts.paragraphs(source.text, [(s or 0, e or 0) for _, s, e, _ in spans], only=(first, last))]
     return {
         "paragraphs": paragraphs,
         "roles": [role for role in SPAN_ROLES if any(s[0] == role for s in spans)],
@@ -240,7 +241,7 @@ def _claim_context(store: Store, v: Viewer, iri: ox.NamedNode, quads: list[ox.Qu
 def _article_context(store: Store, v: Viewer, iri: ox.NamedNode, doc_path: str) -> dict:
     rows = store.select(load("document"), r=iri)
     doc = rows[0] if rows else {}
-    file = doc.get("file") if isinstance(doc.get("file"), ox.NamedNode) else iri
+    file: ox.NamedNode = doc["file"] if isinstance(doc.get("file"), ox.NamedNode) else iri
     v.labels.fetch(store, [doc.get(k) for k in ("article", "publisher", "translationOf", "run")])
     source = texts.document_text(store, file, _value(doc, "sha256"))
     claims = store.select(load("document-claims"), r=file)

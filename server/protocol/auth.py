@@ -8,6 +8,8 @@ without a token (writes disabled).
 
 from __future__ import annotations
 
+from typing import Any
+
 import hmac
 
 from flask import request
@@ -25,7 +27,7 @@ class TokenRequired(Unauthorized):
         super().__init__(description)
         self.challenge = challenge
 
-    def get_headers(self, environ=None, scope=None):  # type: ignore[no-untyped-def]
+    def get_headers(self, environ: Any = None, scope: Any = None) -> list[tuple[str, str]]:
         return [*super().get_headers(environ, scope), ("WWW-Authenticate", self.challenge)]
 
 

@@ -20,7 +20,7 @@ def dump() -> Response:
     fmt = negotiate(DUMP_OFFER, request.args.getlist("format")[:1]).format
     media_type = fmt.media_type
     store = get_store()
-    generation = getattr(store, "generation", lambda: "")() or "current"
+    generation = store.generation() or "current"
     headers = {"Content-Disposition": f'attachment; filename="claimgraph-{generation}.{fmt.extension}"'}
     if request.method == "HEAD":
         return Response(status=200, mimetype=media_type, headers=headers)

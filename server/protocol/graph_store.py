@@ -22,8 +22,9 @@ from flask import Blueprint, Response, request, stream_with_context
 from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge, UnsupportedMediaType
 
 from claimgraph.graph.store import DataError
+from claimgraph.graph.store.embedded.store import UPDATE_TIME_FACTOR
 from claimgraph.graph.store.formats import DATASET_OFFER, GRAPH_OFFER, UPLOAD_FORMATS
-from claimgraph.graph.store.rdfio import check_upload, iter_rdf, parse_rdf, rdf_format_or_error
+from claimgraph.graph.store.sandbox import UploadLimits, parse_isolated
 from claimgraph.server.protocol.auth import check_write_access
 from claimgraph.server.protocol.body import client_gone
 from claimgraph.server.protocol.negotiation import negotiate
@@ -120,32 +121,56 @@ def _read(target: Target) -> Response:
 
 @dataclass(frozen=True)
 class Upload:
-    """A request body checked for syntax (and shapes), ready for the store to parse again
-    while it writes: no list of every quad is kept in the server's memory."""
+    """A request body parsed and checked in a child process (:mod:`claimgraph.graph.store.sandbox`),
+    as flat N-Quads for the store to write: the worker never parses the client's bytes itself."""
 
     data: bytes
     media_type: str
     base_iri: str
+    names_graphs: bool = False
 
 
-def _upload(graph: str | None, single_graph: bool) -> Upload:
+def _limits() -> UploadLimits:
+    """An upload gets the time an update gets and the memory a query gets."""
+    settings = get_settings()
+    return UploadLimits(timeout=settings.query_timeout * UPDATE_TIME_FACTOR,
+                        memory_bytes=settings.query_memory_mb * 2**20)
+
+
+def _upload(graph: str | None, single_graph: bool, base_iri: str | None = None) -> Upload:
     # Relative IRIs resolve against the graph's IRI (or the request URL), as the spec asks.
-    base_iri = graph or request.base_url
+    base_iri = base_iri or graph or request.base_url
+    validate = get_settings().validate_imports
+    limits = _limits()
     if request.mimetype == "multipart/form-data":
-        # One document per part (each with its own type and blank nodes), merged as N-Triples
-        # or N-Quads; multipart uploads are small forms, so a list in memory is fine here.
-        quads: list[ox.Quad] = []
-        if not request.files:
-            raise DataError("the multipart body holds no file")
-        for part in request.files.values():
-            quads += parse_rdf(part.stream, _media_type(part.mimetype, part.filename),
-                               base_iri=base_iri, single_graph=single_graph)
-        upload = Upload(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), "application/n-quads", base_iri)
-    else:
-        upload = Upload(request.get_data(cache=False), _media_type(request.mimetype, None), base_iri)
-    if get_settings().validate_imports:
-        check_upload(upload.data, upload.media_type, base_iri=base_iri, single_graph=single_graph)
-    return upload
+        # One document per part (each with its own type and blank nodes), merged as N-Quads.
+        # Every file part counts, several under one field name included (a MultiDict's
+        # values() would give only the first of each name): never 201 for part of the input.
+        parts = list(request.files.items(multi=True))
+        if not parts:
+            raise DataError("the multipart body holds no file part")
+        fields = sorted(set(request.form.keys()))
+        if fields:
+            raise DataError(
+                "the multipart body holds parts that are not files (fields " + ", ".join(map(repr, fields[:10]))
+                + "); send each RDF document as a file part (with a filename)"
+            )
+        chunks: list[bytes] = []
+        names_graphs = False
+        for name, part in parts:
+            media_type = _media_type(part.mimetype, part.filename)
+            part.stream.seek(0)  # a POST to /store may read the parts twice (see _post)
+            try:
+                parsed = parse_isolated(part.stream.read(), media_type, base_iri=base_iri,
+                                        single_graph=single_graph, validate=validate, limits=limits)
+            except DataError as exc:
+                raise DataError(f"part {name!r} (file {part.filename!r}): {exc}") from None
+            chunks.append(parsed.nquads)
+            names_graphs = names_graphs or parsed.names_graphs
+        return Upload(b"".join(chunks), "application/n-quads", base_iri, names_graphs)
+    parsed = parse_isolated(request.get_data(cache=True), _media_type(request.mimetype, None), base_iri=base_iri,
+                            single_graph=single_graph, validate=validate, limits=limits)
+    return Upload(parsed.nquads, "application/n-quads", base_iri, parsed.names_graphs)
 
 
 def _media_type(mimetype: str, filename: str | None) -> str:
@@ -171,23 +196,19 @@ def _put(target: Target, upload: Upload) -> Response:
 def _post(target: Target, upload: Upload) -> Response:
     store = get_store()
     if target.dataset:
-        if _names_graphs(upload):
+        if upload.names_graphs:
             # Quads that name their own graphs (N-Quads, TriG, JSON-LD): added as they are.
             store.load(upload.data, upload.media_type, base_iri=upload.base_iri)
             return Response(status=204)
-        # Triples posted to the store itself: a new graph, named by a fresh URL on this server.
+        # Triples posted to the store itself: a new graph, named by a fresh URL on this server
+        # (read once more, so that relative IRIs resolve against that URL).
         iri = request.url_root + "store/" + uuid.uuid4().hex
+        if upload.base_iri != iri:
+            upload = _upload(graph=iri, single_graph=True, base_iri=iri)
         store.post_graph(iri, upload.data, upload.media_type, base_iri=iri)
         return Response(status=201, headers={"Location": iri})
     created = store.post_graph(target.graph, upload.data, upload.media_type, base_iri=upload.base_iri)
     return Response(status=201 if created else 204)
-
-
-def _names_graphs(upload: Upload) -> bool:
-    if not rdf_format_or_error(upload.media_type).supports_datasets:
-        return False
-    quads = iter_rdf(upload.data, upload.media_type, base_iri=upload.base_iri)
-    return any(not isinstance(q.graph_name, ox.DefaultGraph) for q in quads)
 
 
 def _delete(target: Target) -> Response:

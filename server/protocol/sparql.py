@@ -23,7 +23,6 @@ from werkzeug.sansio.utils import get_current_url
 
 from claimgraph.graph.store import QueryRequest
 from claimgraph.graph.store.formats import QUERY_OFFERS
-from claimgraph.graph.store.embedded.executor import watch_client
 from claimgraph.graph.store.sparqltext.guard import Limits, check_query
 from claimgraph.server.protocol import negotiation
 from claimgraph.server.state import get_settings, get_store
@@ -47,7 +46,7 @@ class Operation:
 
 def _decode_pairs(raw: bytes, where: str) -> MultiDict:
     """``a=1&b=2`` decoded strictly: percent-escapes must spell UTF-8."""
-    out = MultiDict()
+    out: MultiDict[str, str] = MultiDict()
     try:
         for part in raw.split(b"&"):
             if not part:
@@ -194,15 +193,6 @@ def _client_timeout(op: Operation) -> float | None:
 
 
 def _query(op: Operation) -> Response:
-    check = _client_gone_check()
-    watch_client(check)
-    try:
-        return _run_query(op, check)
-    finally:
-        watch_client(None)
-
-
-def _run_query(op: Operation, check: Callable[[], bool] | None) -> Response:
     settings = get_settings()
     timeout = _client_timeout(op)
     # Negotiated before the form is known (for all three forms, memoised per Accept header):
@@ -216,6 +206,7 @@ def _run_query(op: Operation, check: Callable[[], bool] | None) -> Response:
             named_graph_uris=op.params.getlist("named-graph-uri"),
             base_iri=endpoint_iri(),
             timeout=timeout,
+            cancelled=_client_gone_check(),
             formats={form: choice.produce for form, choice in choices.items() if choice is not None},
         )
     )
@@ -233,12 +224,10 @@ def _run_query(op: Operation, check: Callable[[], bool] | None) -> Response:
         raise
 
     def body() -> Iterator[bytes]:
-        watch_client(check)  # the body is sent after the view returned
         try:
             yield first
             yield from chunks
         finally:
-            watch_client(None)
             prepared.close()
 
     if whole is not None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask import Response
+from werkzeug.exceptions import BadRequest
 
 from claimgraph.graph.store import QueryRejected, UpdateRequest
 from claimgraph.graph.store.sparqltext.guard import check_update
 from claimgraph.server.protocol.auth import check_write_access
-from werkzeug.exceptions import BadRequest
-
 from claimgraph.server.protocol.body import client_gone
 from claimgraph.server.state import get_settings, get_store
 
