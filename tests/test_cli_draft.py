@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import ROOT, claimgraph
@@ -111,6 +112,7 @@ def test_compare_on_the_seed_article() -> None:
     assert correct >= 11, r.stdout
 
 
+@pytest.mark.slow
 def test_a_5_mb_text_is_drafted_in_bounded_time(tmp_path: Path) -> None:
     paragraph = "\n".join(SEED_TEXT.read_text(encoding="utf-8").split("\n")[2:10])
     big = tmp_path / "big.txt"
