@@ -159,3 +159,17 @@ def test_a_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     assert b"drafting" in seen and b"100%" in seen
     piped = claimgraph(*args[3:])
     assert "drafting" not in piped.stderr and "drafted 2 of 2 file(s)" in piped.stderr
+
+
+def test_two_texts_with_one_name_and_yaml_files_are_refused_not_overwritten(tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(DRAFTED / "neustadt-bad.txt", tmp_path / folder / "neustadt-bad.txt")
+    out = tmp_path / "drafts"
+    r = claimgraph("draft", str(tmp_path / "a" / "neustadt-bad.txt"), str(tmp_path / "b" / "neustadt-bad.txt"),
+                   str(DRAFTED / "neustadt-bad.claims.yaml"), "-o", str(out), check=False)
+    assert r.returncode == 1
+    assert f"{tmp_path / 'b' / 'neustadt-bad.txt'}: its draft neustadt-bad.claims.yaml would overwrite that of " \
+           f"{tmp_path / 'a' / 'neustadt-bad.txt'}" in r.stderr
+    assert "neustadt-bad.claims.yaml: a reading or metadata file, not a text to draft" in r.stderr
+    assert [p.name for p in out.iterdir()] == ["neustadt-bad.claims.yaml"]
