@@ -113,7 +113,7 @@ def targets(r: dict[str, Any], start_run: dict[str, Any] | None = None) -> str:
             rows.append([f"throughput at {level} clients >= 0.8x oxigraph (cache off)", f"{ox_ratio}x", verdict(ox_ratio >= 0.8)])
         cached = e.get("ratio_to_oxigraph", {}).get("claimgraph+cache")
         if cached is not None:
-            rows.append([f"  same, cache on", f"{cached}x", verdict(cached >= 0.8)])
+            rows.append(["  same, cache on", f"{cached}x", verdict(cached >= 0.8)])
         if rd_ratio is not None:
             rows.append([f"throughput at {level} clients >= 3x rdflib-endpoint", f"{rd_ratio}x", verdict(rd_ratio >= 3)])
     lg = r.get("large", {}).get("claimgraph", {})

@@ -1,4 +1,4 @@
-"""The ``claimgraph`` command: build, serve, load, query, dump, backup.
+"""The ``claimgraph`` command: build, serve, load, query, dump, backup, draft.
 
 User mistakes end with a one-line ``Error: ...`` and a non-zero exit code, never a traceback.
 """
@@ -10,39 +10,25 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
 from claimgraph import __version__
-from claimgraph.settings import Settings
+from claimgraph.settings import Settings, option
 
-store_option = click.option(
-    "--store",
-    "store_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="CLAIMGRAPH_STORE",
-    default="var/store",
-    show_default=True,
-    help="Directory of the on-disk Oxigraph store (env CLAIMGRAPH_STORE).",
-)
-store_url_option = click.option(
-    "--store-url",
-    envvar="CLAIMGRAPH_STORE_URL",
-    default=None,
-    help="Query endpoint of an external SPARQL store to use instead of --store (env CLAIMGRAPH_STORE_URL; "
-    "see docs/deployment.md; credentials only from CLAIMGRAPH_STORE_USER/PASSWORD/TOKEN).",
-)
-base_option = click.option(
-    "--base-iri",
-    envvar="CLAIMGRAPH_BASE_IRI",
-    default=None,
-    help="Base under which claimgraph mints its IRIs (env CLAIMGRAPH_BASE_IRI).",
-)
+# The options that are settings come from the settings table (claimgraph/settings.py).
+store_option = option("store_dir")
+store_url_option = option("store_url")
+base_option = option("base_iri")
 
 
 def _settings(**changes: Any) -> Settings:
-    return Settings.from_env().with_(**changes)
+    """The environment's settings with the options given on the command line."""
+    try:
+        return Settings.from_env().with_(**changes)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @contextlib.contextmanager
@@ -81,7 +67,7 @@ def cli() -> None:
     help="Folder of seed articles (default: the seeds shipped with claimgraph).",
 )
 @click.option("--if-empty", is_flag=True, help="Do nothing when the store already holds data.")
-def build(store_dir: Path, store_url: str | None, base_iri: str | None, seeds_dir: Path | None, if_empty: bool) -> None:
+def build(store_dir: Path | None, store_url: str | None, base_iri: str | None, seeds_dir: Path | None, if_empty: bool) -> None:
     """Compile the seed articles into the store (replaces what an earlier build wrote)."""
     from claimgraph.graph.build.dataset import BuildError, build as build_graph, default_seeds_dir
 
@@ -109,28 +95,19 @@ def build(store_dir: Path, store_url: str | None, base_iri: str | None, seeds_di
 @base_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--update-token", envvar="CLAIMGRAPH_UPDATE_TOKEN", default=None,
-              help="Enable updates for clients sending 'Authorization: Bearer TOKEN' (env CLAIMGRAPH_UPDATE_TOKEN).")
+@option("update_token")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="gunicorn worker processes.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per worker.")
-@click.option("--query-workers", type=click.IntRange(1, 64), default=None,
-              help="Query executor processes per worker (env CLAIMGRAPH_QUERY_WORKERS, default 4).")
-@click.option("--timeout", "query_timeout", type=click.FloatRange(0.1), default=None,
-              help="Query time limit in seconds (env CLAIMGRAPH_QUERY_TIMEOUT, default 30).")
-@click.option("--query-memory", "query_memory_mb", type=click.IntRange(0), default=None,
-              help="MiB one query may use before it is stopped, 0 for no cap (env CLAIMGRAPH_QUERY_MEMORY_MB, default 2048).")
-@click.option("--max-body", "max_body_bytes", type=click.IntRange(1024), default=None,
-              help="Largest request body accepted, in bytes (env CLAIMGRAPH_MAX_BODY_BYTES, default 8 MiB).")
-@click.option("--allow-service", is_flag=True, default=None,
-              help="Allow federated SERVICE queries (the server then fetches URLs clients name).")
-@click.option("--allow-load", is_flag=True, default=None,
-              help="Allow LOAD <url> in updates (the server then fetches URLs clients name).")
-@click.option("--cors-origins", default=None,
-              help="Comma-separated origins allowed by CORS, '*' for any, '' for none (env CLAIMGRAPH_CORS_ORIGINS).")
-@click.option("--proxies", type=click.IntRange(0, 10), default=None,
-              help="Reverse proxies in front whose X-Forwarded-* headers to trust (env CLAIMGRAPH_PROXIES).")
+@option("query_workers")
+@option("query_timeout")
+@option("query_memory_mb")
+@option("max_body_bytes")
+@option("allow_service")
+@option("allow_load")
+@option("cors_origins")
+@option("proxies")
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
-def serve(store_dir: Path, store_url: str | None, base_iri: str | None, host: str, port: int,
+def serve(store_dir: Path | None, store_url: str | None, base_iri: str | None, host: str, port: int,
           update_token: str | None, workers: int, threads: int, query_workers: int | None,
           query_timeout: float | None, query_memory_mb: int | None, max_body_bytes: int | None,
           allow_service: bool | None, allow_load: bool | None, cors_origins: str | None,
@@ -139,8 +116,8 @@ def serve(store_dir: Path, store_url: str | None, base_iri: str | None, host: st
     settings = _settings(
         store_dir=store_dir, store_url=store_url, base_iri=base_iri, update_token=update_token,
         query_workers=query_workers, query_timeout=query_timeout, query_memory_mb=query_memory_mb,
-        max_body_bytes=max_body_bytes, allow_service=allow_service or None,
-        allow_load=allow_load or None, cors_origins=cors_origins, proxies=proxies,
+        max_body_bytes=max_body_bytes, allow_service=allow_service,
+        allow_load=allow_load, cors_origins=cors_origins, proxies=proxies,
     )
     if not settings.store_url and not (settings.store_dir / "oxigraph").exists():
         # Created here, once, before gunicorn forks workers that would race to create it; in a
@@ -172,10 +149,9 @@ def serve(store_dir: Path, store_url: str | None, base_iri: str | None, host: st
 @click.option("--graph", default=None, help="Load triples into this named graph (default graph otherwise).")
 @click.option("--base", "base_iri", default=None, help="Base IRI for relative IRIs (default: the graph IRI).")
 @click.option("--format", "media_type", default=None, help="Media type; guessed from the extension otherwise (.gz too).")
-@click.option("--validate/--no-validate", default=None,
-              help="Check data in claimgraph's vocabulary against the SHACL shapes (default: on; env CLAIMGRAPH_VALIDATE_IMPORTS).")
-def load(store_dir: Path, store_url: str | None, files: tuple[Path, ...], graph: str | None,
-         base_iri: str | None, media_type: str | None, validate: bool | None) -> None:
+@option("validate_imports")
+def load(store_dir: Path | None, store_url: str | None, files: tuple[Path, ...], graph: str | None,
+         base_iri: str | None, media_type: str | None, validate_imports: bool | None) -> None:
     """Bulk-load RDF files (gzip too) into the store, all of them or nothing.
 
     The files are written by pyoxigraph's bulk loader into a private copy of the store that
@@ -186,10 +162,10 @@ def load(store_dir: Path, store_url: str | None, files: tuple[Path, ...], graph:
 
     from claimgraph.graph.store import LoadSource, StoreError
     from claimgraph.graph.store.formats import media_type_for_path
+    from claimgraph.graph.store.sandbox import precheck_stream
 
-    settings = _settings(store_dir=store_dir, store_url=store_url)
-    if validate is None:
-        validate = settings.validate_imports
+    settings = _settings(store_dir=store_dir, store_url=store_url, validate_imports=validate_imports)
+    validate = settings.validate_imports
     with contextlib.ExitStack() as stack:
         store = stack.enter_context(_opened_store(settings))
         raw_files = []
@@ -200,7 +176,14 @@ def load(store_dir: Path, store_url: str | None, files: tuple[Path, ...], graph:
                 raise click.ClickException(f"{path}: unknown RDF format; pass --format")
             raw = stack.enter_context(open(path, "rb"))
             raw_files.append(raw)
-            stream = stack.enter_context(gzip.open(raw)) if _is_gzip(raw) else raw
+            stream: IO[bytes] = stack.enter_context(gzip.open(raw)) if _is_gzip(raw) else raw  # type: ignore[arg-type]
+            # The limits uploads have: nesting depth, RDF/XML entities (the parser would crash
+            # or expand without bound); one streaming pass before the load reads the file again.
+            try:
+                precheck_stream(stream, mt, name=str(path))
+            except StoreError as exc:
+                raise click.ClickException(f"nothing was loaded: {exc}") from None
+            stream.seek(0)
             sources.append(LoadSource(stream=stream, media_type=mt, name=str(path)))
         total_bytes = sum(p.stat().st_size for p in files)
         show_bar = sys.stderr.isatty()
@@ -242,19 +225,20 @@ def _is_gzip(fh: Any) -> bool:
 @store_url_option
 @click.argument("query")
 @click.option("--format", "fmt", default=None, help="Result format: json, xml, csv, tsv, ttl, nt, jsonld, ... (default: tsv / turtle).")
-@click.option("--timeout", "query_timeout", type=float, default=None, help="Query time limit in seconds.")
-def query(store_dir: Path, store_url: str | None, query: str, fmt: str | None, query_timeout: float | None) -> None:
+@option("query_timeout")
+def query(store_dir: Path | None, store_url: str | None, query: str, fmt: str | None, query_timeout: float | None) -> None:
     """Run a SPARQL query against the store and print the result."""
     from claimgraph.graph.store import QueryForm, QueryRequest
-    from claimgraph.graph.store.formats import FORMAT_ALIASES, RESULT_TYPES
+    from claimgraph.graph.store.formats import QUERY_OFFERS, find
 
     settings = _settings(store_dir=store_dir, store_url=store_url, query_timeout=query_timeout, query_workers=1)
     with _opened_store(settings) as store, store.prepare(QueryRequest(query=query)) as prepared:
-        offered = RESULT_TYPES[prepared.form]
+        offer = QUERY_OFFERS[prepared.form]
         default = "text/turtle" if prepared.form is QueryForm.GRAPH else "text/tab-separated-values"
-        media_type = FORMAT_ALIASES.get(fmt, fmt) if fmt else default
-        if media_type not in offered:
-            raise click.ClickException(f"format {fmt} is not available for this query; use one of {', '.join(offered)}")
+        chosen = find(offer, fmt) if fmt else None
+        if fmt and chosen is None:
+            raise click.ClickException(f"format {fmt} is not available for this query; use one of {', '.join(f.media_type for f in offer.formats)}")
+        media_type = chosen.media_type if chosen else default
         out = sys.stdout.buffer
         for chunk in prepared.stream(media_type):
             out.write(chunk)
@@ -267,7 +251,7 @@ def query(store_dir: Path, store_url: str | None, query: str, fmt: str | None, q
 @click.option("--format", "fmt", type=click.Choice(["nquads", "trig"]), default="nquads", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: standard output); a name ending in .gz is compressed.")
-def dump(store_dir: Path, store_url: str | None, fmt: str, output: Path | None) -> None:
+def dump(store_dir: Path | None, store_url: str | None, fmt: str, output: Path | None) -> None:
     """Write the whole dataset as N-Quads or TriG (one consistent version, streamed)."""
     import gzip
     import os
@@ -297,7 +281,7 @@ def dump(store_dir: Path, store_url: str | None, fmt: str, output: Path | None) 
 @click.option("--claim", default=None, help="One claim, by IRI or by slug (default: every claim).")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for one SLUG.jsonld file per claim (default: standard output, one document per line).")
-def claims(store_dir: Path, base_iri: str | None, claim: str | None, output: Path | None) -> None:
+def claims(store_dir: Path | None, base_iri: str | None, claim: str | None, output: Path | None) -> None:
     """Write claims one by one as JSON-LD; each proposition stays in its own named graph."""
     import json
 
@@ -324,7 +308,7 @@ def claims(store_dir: Path, base_iri: str | None, claim: str | None, output: Pat
 @cli.command()
 @store_option
 @click.argument("target", type=click.Path(file_okay=False, path_type=Path))
-def backup(store_dir: Path, target: Path) -> None:
+def backup(store_dir: Path | None, target: Path) -> None:
     """Copy the store into TARGET (a new folder) with Oxigraph's own backup.
 
     TARGET is a complete claimgraph store (serve it with --store TARGET) whose oxigraph folder
@@ -333,12 +317,267 @@ def backup(store_dir: Path, target: Path) -> None:
     from claimgraph.graph.store import EmbeddedStore, StoreError
 
     started = time.monotonic()
-    store = EmbeddedStore(_settings(store_dir=store_dir).store_dir)
+    store_dir = _settings(store_dir=store_dir).store_dir
+    store = EmbeddedStore(store_dir)
     try:
         version = store.backup(target)
     except (StoreError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"backed up version {version} of {store_dir} to {target} in {time.monotonic() - started:.2f} s")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--lang", default=None, help="Language of the texts (default: the NAME.meta.yaml's, else de).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="With one FILE the draft's file (default: standard output); with several a folder "
+                   "for one NAME.claims.yaml each.")
+@click.option("--own-voice", is_flag=True, help="Also draft the statements in the outlet's own voice.")
+@click.option("--model", type=click.Path(exists=True, path_type=Path), default=None,
+              help="A model trained with the drafter's training code (default: the rules alone).")
+@click.option("--compare", "curated", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Compare the draft of FILE (or FILE itself when it is a .claims.yaml) with this curated "
+                   "reading: claim by claim, then precision and recall.")
+@click.pass_context
+def draft(ctx: click.Context, files: tuple[Path, ...], lang: str | None, output: Path | None, own_voice: bool,
+          model: Path | None, curated: Path | None) -> None:
+    """Draft the claims of news texts: per NAME.txt a NAME.claims.yaml (reading: extracted).
+
+    Every span is checked against the text before anything is written. NAME.meta.yaml beside
+    a text is used when present. A file that cannot be drafted (missing, empty, binary, not
+    UTF-8) gets a one-line error and no output; the others are still drafted, and the exit
+    code is 1."""
+    from claimgraph.drafting import DraftInputError, document_id, finish, read_meta, read_text, stem, write_atomically
+
+    if curated is not None:
+        if len(files) != 1:
+            raise click.UsageError("--compare takes exactly one FILE (a text, or its draft NAME.claims.yaml)")
+        _compare(curated, files[0], lang, own_voice, model)
+        return
+    if len(files) > 1 and output is None:
+        raise click.UsageError("several FILEs need -o DIRECTORY for their drafts")
+    if len(files) > 1 and output.exists() and not output.is_dir():
+        raise click.UsageError(f"-o {output}: not a directory (several FILEs write one draft each into it)")
+    if len(files) == 1 and output is not None and output.is_dir():
+        output = output / (stem(files[0]) + ".claims.yaml")
+
+    failed = written = 0
+
+    def fail(message: str) -> None:
+        nonlocal failed
+        failed += 1
+        click.echo(f"Error: {message}", err=True)
+
+    # Every input is read and checked before the drafter (and its lexicons or model) is loaded.
+    ready = []
+    for path in files:
+        try:
+            text, meta = read_text(path), read_meta(path)
+        except DraftInputError as exc:
+            fail(str(exc))
+            continue
+        file_lang = lang or (meta or {}).get("language") or "de"
+        ready.append((path, text, meta, str(file_lang)))
+    if ready:
+        run_lang = ready[0][3]
+        drafter = _drafter(run_lang, model)
+        items = ready
+        bar = None
+        if len(ready) > 1 and sys.stderr.isatty():
+            bar = click.progressbar(ready, label="drafting", file=sys.stderr, item_show_func=lambda r: r[0].name if r else "")
+            items = bar.__enter__()
+        try:
+            for path, text, meta, file_lang in items:
+                if file_lang != run_lang:
+                    fail(f"{path}: its language is {file_lang!r}, this run drafts {run_lang!r}; "
+                         "draft each language in its own run (--lang)")
+                    continue
+                try:
+                    reading = drafter.draft(text, meta, own_voice=own_voice, doc_id=document_id(path, meta))
+                    body = finish(reading, text, path, file_lang, meta)
+                    if output is None:
+                        click.echo(body, nl=False)
+                    else:
+                        target = output if len(files) == 1 else output / (stem(path) + ".claims.yaml")
+                        write_atomically(target, body)
+                    written += 1
+                except DraftInputError as exc:
+                    fail(str(exc))
+                except ValueError as exc:  # the drafter refuses a text (its own check failed)
+                    fail(f"{path}: the drafter failed: {' '.join(str(exc).split())}")
+                except OSError as exc:
+                    fail(f"{path}: cannot write the draft: {exc.strerror or exc}")
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+    if output is not None and len(files) > 1:
+        click.echo(f"drafted {written} of {len(files)} file(s) into {output}", err=True)
+    if failed:
+        ctx.exit(1)
+
+
+def _drafter(lang: str, model: Path | None) -> Any:
+    """One drafter for every file of the run (lexicons and any model are loaded once)."""
+    try:
+        from claimgraph.graph.draft import Drafter
+    except ImportError as exc:
+        raise click.ClickException(f"the drafter is not installed: {exc}") from None
+    try:
+        return Drafter(lang=lang, model=model)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(f"cannot set up the drafter: {exc}") from None
+
+
+def _compare(curated_path: Path, file: Path, lang: str | None, own_voice: bool, model: Path | None) -> None:
+    """``claimgraph draft --compare``: the draft of ``file`` against a curated reading."""
+    import yaml
+
+    from claimgraph.drafting import DraftInputError, document_id, finish, outlets, read_meta, read_text
+    from claimgraph.graph.draft.compare import compare, table
+
+    try:
+        curated = yaml.safe_load(curated_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise click.ClickException(f"{curated_path}: cannot read the curated reading: {' '.join(str(exc).split())}") from None
+    if not isinstance(curated, dict) or not isinstance(curated.get("claims"), list):
+        raise click.ClickException(f"{curated_path}: not a reading (no list of claims)")
+    curated_meta = read_meta(curated_path.with_name(curated_path.name.removesuffix(".claims.yaml") + ".txt"))
+    try:
+        if file.name.endswith(".claims.yaml"):
+            drafted = yaml.safe_load(file.read_text(encoding="utf-8"))
+        else:
+            text, meta = read_text(file), read_meta(file)
+            file_lang = lang or (meta or {}).get("language") or "de"
+            reading = _drafter(str(file_lang), model).draft(text, meta, own_voice=own_voice, doc_id=document_id(file, meta))
+            drafted = yaml.safe_load(finish(reading, text, file, str(file_lang), meta))
+    except DraftInputError as exc:
+        raise click.ClickException(str(exc)) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise click.ClickException(f"{file}: cannot read the draft: {' '.join(str(exc).split())}") from None
+    except ValueError as exc:  # the drafter refuses the text (its own check failed)
+        raise click.ClickException(f"{file}: the drafter failed: {' '.join(str(exc).split())}") from None
+    if not isinstance(drafted, dict):
+        raise click.ClickException(f"{file}: not a reading")
+    click.echo(table(compare(curated, drafted, own_voice=own_voice, outlets=outlets(curated_meta))), nl=False)
+
+
+def _embedded(settings: Settings) -> Any:
+    """The on-disk store (ingest keeps per-article records only there)."""
+    from claimgraph.graph.store import EmbeddedStore
+
+    if settings.store_url:
+        raise click.ClickException("ingest, remove and import-spkatt work on an on-disk store (--store), not --store-url")
+    return EmbeddedStore(settings.store_dir, query_workers=1)
+
+
+def _run_ingest(settings: Settings, paths: tuple[Path, ...], keep_going: bool, validate: bool,
+                texts: list[Path] | None = None) -> None:
+    from claimgraph.ingest import IngestFailed, ingest as ingest_articles
+
+    store = _embedded(settings)
+    bar: dict[str, Any] = {}
+
+    def progress(phase: str, n: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if phase:
+            if bar.get("bar") is not None:
+                bar["bar"].render_finish()
+            bar["bar"] = click.progressbar(length=n, label=phase, file=sys.stderr, show_pos=True)
+        elif bar.get("bar") is not None:
+            bar["bar"].update(n)
+
+    try:
+        summary = ingest_articles(store, paths, settings.base_iri, keep_going=keep_going, validate=validate,
+                                  progress=progress, texts=texts)
+    except IngestFailed as exc:
+        if bar.get("bar") is not None:
+            bar["bar"].render_finish()
+        raise click.ClickException("nothing was ingested:\n  " + "\n  ".join(exc.messages)) from None
+    finally:
+        store.close()
+    if bar.get("bar") is not None:
+        bar["bar"].render_finish()
+    for message in summary.failed:
+        click.echo(f"failed: {message}", err=True)
+    click.echo(f"ingested into {settings.store_dir}: {summary.line()}")
+    if summary.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@store_option
+@store_url_option
+@base_option
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--keep-going", is_flag=True, help="Ingest the articles that can be; exit non-zero if any failed.")
+@click.option("--validate/--no-validate", default=True, show_default=True,
+              help="Check each article's triples against the SHACL shapes (about 1-3 s an article).")
+def ingest(store_dir: Path, store_url: str | None, base_iri: str | None, paths: tuple[Path, ...],
+           keep_going: bool, validate: bool) -> None:
+    """Add or replace articles (NAME.txt with NAME.meta.yaml and NAME.claims.yaml, or folders of them).
+
+    Each article's triples are replaced exactly, every other article stays as it was; an
+    unchanged article (same text, same reading) is skipped. The whole batch becomes the store's
+    next version at once: a failure (without --keep-going) or a killed run changes nothing."""
+    settings = _settings(store_dir=store_dir, store_url=store_url, base_iri=base_iri)
+    _run_ingest(settings, paths, keep_going, validate)
+
+
+@cli.command()
+@store_option
+@store_url_option
+@base_option
+@click.argument("ids", nargs=-1, required=True)
+def remove(store_dir: Path, store_url: str | None, base_iri: str | None, ids: tuple[str, ...]) -> None:
+    """Take ingested articles (by id) out of the store, with every triple only they contributed."""
+    from claimgraph.graph.build.ingest import IngestError
+    from claimgraph.ingest import remove as remove_articles
+
+    settings = _settings(store_dir=store_dir, store_url=store_url, base_iri=base_iri)
+    store = _embedded(settings)
+    try:
+        claims = remove_articles(store, ids, settings.base_iri)
+    except IngestError as exc:
+        raise click.ClickException(f"nothing was removed: {exc}") from None
+    finally:
+        store.close()
+    click.echo(f"removed {len(ids)} article(s) with {claims} claim(s) from {settings.store_dir}")
+
+
+@cli.command("import-spkatt")
+@store_option
+@store_url_option
+@base_option
+@click.argument("data_dir", type=click.Path(path_type=Path))
+@click.option("--work", "work_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the converted articles (default: STORE/spkatt-articles; never inside the repository).")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N articles (by id).")
+@click.option("--keep-going", is_flag=True, help="Import the articles that can be; exit non-zero if any failed.")
+@click.option("--validate/--no-validate", default=False, show_default=True,
+              help="Check each article against the shapes while importing (slow: check the store afterwards instead).")
+def import_spkatt(store_dir: Path, store_url: str | None, base_iri: str | None, data_dir: Path,
+                  work_dir: Path | None, limit: int | None, keep_going: bool, validate: bool) -> None:
+    """Import the SpkAtt-2023 German Wikinews corpus (its human annotations) as curated readings.
+
+    DATA_DIR is the SpkAtt-2023 Task 2 folder (index.tsv, train/, dev/). Its licence is
+    CC BY-NC-SA 4.0: the converted files are written beside the store, never into the package."""
+    from claimgraph.graph.build.spkatt_import import SpkAttError, convert_corpus
+
+    settings = _settings(store_dir=store_dir, store_url=store_url, base_iri=base_iri)
+    if not (data_dir / "index.tsv").exists():
+        raise click.ClickException(
+            f"{data_dir}: no SpkAtt-2023 data here (index.tsv missing). Get the Task 2 data from "
+            "https://github.com/uhh-lt/news-speaker-attribution-2023 (CC BY-NC-SA 4.0) and lay it out "
+            "as described in docs/corpus.md")
+    started = time.monotonic()
+    work = work_dir or settings.store_dir.with_name(settings.store_dir.name + "-spkatt-articles")
+    try:
+        texts = convert_corpus(data_dir, work, limit=limit)
+    except SpkAttError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"converted {len(texts)} SpkAtt article(s) into {work} in {time.monotonic() - started:.2f} s")
+    _run_ingest(settings, (work,), keep_going, validate, texts=texts)
 
 
 def _create_store(directory: str) -> None:

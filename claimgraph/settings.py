@@ -1,143 +1,127 @@
 """Settings shared by the CLI and the server: where the store is, the IRI base, limits.
 
-Every value has an environment variable so that gunicorn workers, which never see the
-command line, get the same settings as the process that started them.
+Each setting is declared once, as a field of :class:`Settings` whose metadata names its
+``CLAIMGRAPH_*`` environment variable, its command-line option (if it has one) and its help
+(datasette's ``SETTINGS`` list is the model). :func:`Settings.from_env`, the CLI options
+(:func:`option`) and the README's settings table (:func:`markdown_table`; a test compares them)
+are all made from these fields. Every value has an environment variable so that gunicorn
+workers, which never see the command line, get the same settings as the process that started them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import types
+import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from claimgraph.graph.store import Store
     from claimgraph.graph.store.sparqltext.guard import Limits
 
 DEFAULT_BASE_IRI = "https://w3id.org/claimgraph/"
+MIB = 1024 * 1024
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    return float(raw) if raw not in (None, "") else default
+def setting(default: Any, env: str, help: str, *, option: str | None = None,
+            bounds: tuple[float | None, float | None] | None = None, shown: str | None = None,
+            empty_is_value: bool = False) -> Any:
+    """A :class:`Settings` field with its row of the settings table.
 
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw not in (None, "") else default
+    ``option``: the command-line option (None: environment only); ``bounds``: the range the
+    option accepts; ``shown``: the default as the README writes it; ``empty_is_value``: an
+    empty variable is the value "" rather than "use the default"."""
+    meta = {"env": env, "help": help, "option": option, "bounds": bounds, "shown": shown,
+            "empty_is_value": empty_is_value}
+    if isinstance(default, (list, dict, set)):
+        raise TypeError("mutable defaults are not settings")
+    return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
 class Settings:
     """Runtime configuration; build one with :func:`Settings.from_env` and override fields."""
 
-    store_dir: Path = field(default_factory=lambda: Path("var/store"))
-    base_iri: str = DEFAULT_BASE_IRI
-    update_token: str | None = None
-    query_timeout: float = 30.0
-    query_workers: int = 4
-    max_body_bytes: int = 8 * 1024 * 1024
-    allow_service: bool = False
-    #: ``LOAD <url>`` in updates makes the server fetch any URL a client names: off by default.
-    allow_load: bool = False
-    #: Origins allowed to call the endpoint from a browser (``*`` for any, "" for none).
-    cors_origins: str = "*"
-    #: Seconds a client may stall (not read the answer, not send its body) before it is dropped.
-    client_stall_timeout: float = 60.0
-    #: Memory one query may use beyond an idle executor, in MiB (0: no cap).
-    query_memory_mb: int = 2048
-    #: Guard limits on query text (see claimgraph.graph.store.sparqltext.guard): nesting depth, operators.
-    query_max_depth: int = 256
-    query_max_operators: int = 2000
-    #: The licence the VoID description states for the dataset.
-    data_license: str = "https://creativecommons.org/licenses/by/4.0/"
-    # Graph Store Protocol uploads may be larger than queries; parsed in memory before writing.
-    max_upload_bytes: int = 64 * 1024 * 1024
-    # Check uploads that use claimgraph's own vocabulary against its SHACL shapes.
-    validate_imports: bool = True
-    #: Result cache for repeated read queries, per server process, in bytes (0: off).
-    cache_bytes: int = 64 * 1024 * 1024
-    #: Reverse proxies in front of the server whose X-Forwarded-* headers are trusted (0: none).
-    #: Behind a proxy the endpoint's own URL (base IRI, Graph Store locations) must be the public one.
-    proxies: int = 0
+    store_dir: Path = setting(Path("var/store"), "CLAIMGRAPH_STORE", "directory of the on-disk Oxigraph store",
+                              option="--store", shown="`var/store`")
+    base_iri: str = setting(DEFAULT_BASE_IRI, "CLAIMGRAPH_BASE_IRI", "base under which claimgraph mints its IRIs",
+                            option="--base-iri")
+    update_token: str | None = setting(None, "CLAIMGRAPH_UPDATE_TOKEN",
+                                       "updates and Graph Store writes need `Authorization: Bearer TOKEN`",
+                                       option="--update-token")
+    query_timeout: float = setting(30.0, "CLAIMGRAPH_QUERY_TIMEOUT",
+                                   "a query running longer is stopped (its process is killed); the client gets 503",
+                                   option="--timeout", bounds=(0.1, None), shown="30 s")
+    query_workers: int = setting(4, "CLAIMGRAPH_QUERY_WORKERS",
+                                 "query executor processes per server worker (queries running at once)",
+                                 option="--query-workers", bounds=(1, 64))
+    max_body_bytes: int = setting(8 * MIB, "CLAIMGRAPH_MAX_BODY_BYTES", "larger request bodies get 413",
+                                  option="--max-body", bounds=(1024, None), shown="8 MiB")
+    allow_service: bool = setting(False, "CLAIMGRAPH_ALLOW_SERVICE",
+                                  "allow federated `SERVICE` queries (the server then fetches URLs clients name)",
+                                  option="--allow-service", shown="off")
+    allow_load: bool = setting(False, "CLAIMGRAPH_ALLOW_LOAD",
+                               "allow `LOAD <url>` in updates (the server then fetches URLs clients name)",
+                               option="--allow-load", shown="off")
+    cors_origins: str = setting("*", "CLAIMGRAPH_CORS_ORIGINS",
+                                "comma-separated origins browsers may call the endpoint from, `*` for any, '' for none",
+                                option="--cors-origins", shown="`*`", empty_is_value=True)
+    client_stall_timeout: float = setting(60.0, "CLAIMGRAPH_CLIENT_STALL_TIMEOUT",
+                                          "a client that stops reading its answer (or sending its body) this long "
+                                          "is dropped, its query stopped", shown="60 s")
+    query_memory_mb: int = setting(2048, "CLAIMGRAPH_QUERY_MEMORY_MB",
+                                   "MiB one query may use; past it the query fails with 500, nobody else does (0: no cap)",
+                                   option="--query-memory", bounds=(0, None), shown="2048 MiB")
+    query_max_depth: int = setting(256, "CLAIMGRAPH_QUERY_MAX_DEPTH",
+                                   "deeper nested queries get 400 (the engine's parser would overflow its stack)")
+    query_max_operators: int = setting(2000, "CLAIMGRAPH_QUERY_MAX_OPERATORS", "queries with more operators get 400")
+    data_license: str = setting("https://creativecommons.org/licenses/by/4.0/", "CLAIMGRAPH_DATA_LICENSE",
+                                "the licence the VoID description states for the dataset", shown="CC BY 4.0")
+    max_upload_bytes: int = setting(64 * MIB, "CLAIMGRAPH_MAX_UPLOAD_BYTES",
+                                    "larger Graph Store uploads get 413 (use `claimgraph load` for bulk imports)",
+                                    shown="64 MiB")
+    validate_imports: bool = setting(True, "CLAIMGRAPH_VALIDATE_IMPORTS",
+                                     "check data in claimgraph's vocabulary against the SHACL shapes on upload and load",
+                                     option="--validate/--no-validate", shown="on")
+    cache_bytes: int = setting(64 * MIB, "CLAIMGRAPH_CACHE_BYTES",
+                               "result cache for repeated read queries per server process (0: off)", shown="64 MiB")
+    proxies: int = setting(0, "CLAIMGRAPH_PROXIES",
+                           "reverse proxies in front whose `X-Forwarded-*` headers are trusted, so the endpoint's "
+                           "own URLs (base IRI, Graph Store locations, service description) are the public ones",
+                           option="--proxies", bounds=(0, 10))
     # An external SPARQL store instead of the embedded one (graph/store/remote.py); its
     # credentials are read from CLAIMGRAPH_STORE_USER/PASSWORD/TOKEN by the backend, never here.
-    store_url: str | None = None
-    store_update_url: str | None = None
-    store_gsp_url: str | None = None
-    store_default_graph: str | None = None
-    store_system_graphs: tuple[str, ...] = ()
-    store_convert_formats: tuple[str, ...] = ()
+    store_url: str | None = setting(None, "CLAIMGRAPH_STORE_URL",
+                                    "query endpoint of an external SPARQL store to use instead of `--store` "
+                                    "(docs/deployment.md)", option="--store-url")
+    store_update_url: str | None = setting(None, "CLAIMGRAPH_STORE_UPDATE_URL",
+                                           "its update endpoint (default: the query URL)")
+    store_gsp_url: str | None = setting(None, "CLAIMGRAPH_STORE_GSP_URL", "its Graph Store Protocol endpoint")
+    store_default_graph: str | None = setting(None, "CLAIMGRAPH_STORE_DEFAULT_GRAPH",
+                                              "the named graph that holds claimgraph's default graph on a store "
+                                              "whose default graph is the union of all graphs")
+    store_system_graphs: tuple[str, ...] = setting((), "CLAIMGRAPH_STORE_SYSTEM_GRAPHS",
+                                                   "space-separated IRI prefixes of graphs the store keeps for itself")
+    store_convert_formats: tuple[str, ...] = setting((), "CLAIMGRAPH_STORE_CONVERT_FORMATS",
+                                                     "space-separated media types the store gets wrong")
 
     @classmethod
-    def from_env(cls) -> "Settings":
-        """Read ``CLAIMGRAPH_*`` variables; anything unset keeps its default."""
-        return cls(
-            store_dir=Path(os.environ.get("CLAIMGRAPH_STORE") or "var/store"),
-            base_iri=os.environ.get("CLAIMGRAPH_BASE_IRI") or DEFAULT_BASE_IRI,
-            update_token=os.environ.get("CLAIMGRAPH_UPDATE_TOKEN") or None,
-            query_timeout=_env_float("CLAIMGRAPH_QUERY_TIMEOUT", 30.0),
-            query_workers=_env_int("CLAIMGRAPH_QUERY_WORKERS", 4),
-            max_body_bytes=_env_int("CLAIMGRAPH_MAX_BODY_BYTES", 8 * 1024 * 1024),
-            allow_service=os.environ.get("CLAIMGRAPH_ALLOW_SERVICE", "") in ("1", "true", "yes"),
-            allow_load=os.environ.get("CLAIMGRAPH_ALLOW_LOAD", "") in ("1", "true", "yes"),
-            cors_origins=os.environ.get("CLAIMGRAPH_CORS_ORIGINS", "*"),
-            client_stall_timeout=_env_float("CLAIMGRAPH_CLIENT_STALL_TIMEOUT", 60.0),
-            query_memory_mb=_env_int("CLAIMGRAPH_QUERY_MEMORY_MB", 2048),
-            query_max_depth=_env_int("CLAIMGRAPH_QUERY_MAX_DEPTH", 256),
-            query_max_operators=_env_int("CLAIMGRAPH_QUERY_MAX_OPERATORS", 2000),
-            data_license=os.environ.get("CLAIMGRAPH_DATA_LICENSE") or "https://creativecommons.org/licenses/by/4.0/",
-            max_upload_bytes=_env_int("CLAIMGRAPH_MAX_UPLOAD_BYTES", 64 * 1024 * 1024),
-            validate_imports=os.environ.get("CLAIMGRAPH_VALIDATE_IMPORTS", "1") not in ("0", "false", "no"),
-            cache_bytes=_env_int("CLAIMGRAPH_CACHE_BYTES", 64 * 1024 * 1024),
-            proxies=_env_int("CLAIMGRAPH_PROXIES", 0),
-            store_url=os.environ.get("CLAIMGRAPH_STORE_URL") or None,
-            store_update_url=os.environ.get("CLAIMGRAPH_STORE_UPDATE_URL") or None,
-            store_gsp_url=os.environ.get("CLAIMGRAPH_STORE_GSP_URL") or None,
-            store_default_graph=os.environ.get("CLAIMGRAPH_STORE_DEFAULT_GRAPH") or None,
-            store_system_graphs=tuple(os.environ.get("CLAIMGRAPH_STORE_SYSTEM_GRAPHS", "").split()),
-            store_convert_formats=tuple(os.environ.get("CLAIMGRAPH_STORE_CONVERT_FORMATS", "").split()),
-        )
+    def from_env(cls, environ: typing.Mapping[str, str] | None = None) -> "Settings":
+        """Read ``CLAIMGRAPH_*`` variables; anything unset (or empty) keeps its default."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in SETTINGS:
+            raw = env.get(f.metadata["env"])
+            if raw is None or (raw == "" and not f.metadata["empty_is_value"]):
+                continue
+            values[f.name] = parse(f, raw)
+        return cls(**values)
 
-    def to_env(self) -> dict[str, str]:
-        """The inverse of :meth:`from_env`, for handing settings to child processes."""
-        env = {
-            "CLAIMGRAPH_STORE": str(self.store_dir),
-            "CLAIMGRAPH_BASE_IRI": self.base_iri,
-            "CLAIMGRAPH_QUERY_TIMEOUT": str(self.query_timeout),
-            "CLAIMGRAPH_QUERY_WORKERS": str(self.query_workers),
-            "CLAIMGRAPH_MAX_BODY_BYTES": str(self.max_body_bytes),
-            "CLAIMGRAPH_ALLOW_SERVICE": "1" if self.allow_service else "",
-            "CLAIMGRAPH_ALLOW_LOAD": "1" if self.allow_load else "",
-            "CLAIMGRAPH_CORS_ORIGINS": self.cors_origins,
-            "CLAIMGRAPH_DATA_LICENSE": self.data_license,
-            "CLAIMGRAPH_CLIENT_STALL_TIMEOUT": str(self.client_stall_timeout),
-            "CLAIMGRAPH_QUERY_MEMORY_MB": str(self.query_memory_mb),
-            "CLAIMGRAPH_QUERY_MAX_DEPTH": str(self.query_max_depth),
-            "CLAIMGRAPH_QUERY_MAX_OPERATORS": str(self.query_max_operators),
-            "CLAIMGRAPH_MAX_UPLOAD_BYTES": str(self.max_upload_bytes),
-            "CLAIMGRAPH_VALIDATE_IMPORTS": "1" if self.validate_imports else "0",
-            "CLAIMGRAPH_CACHE_BYTES": str(self.cache_bytes),
-            "CLAIMGRAPH_PROXIES": str(self.proxies),
-        }
-        if self.update_token:
-            env["CLAIMGRAPH_UPDATE_TOKEN"] = self.update_token
-        for name, value in (
-            ("CLAIMGRAPH_STORE_URL", self.store_url),
-            ("CLAIMGRAPH_STORE_UPDATE_URL", self.store_update_url),
-            ("CLAIMGRAPH_STORE_GSP_URL", self.store_gsp_url),
-            ("CLAIMGRAPH_STORE_DEFAULT_GRAPH", self.store_default_graph),
-        ):
-            if value:
-                env[name] = value
-        if self.store_system_graphs:
-            env["CLAIMGRAPH_STORE_SYSTEM_GRAPHS"] = " ".join(self.store_system_graphs)
-        if self.store_convert_formats:
-            env["CLAIMGRAPH_STORE_CONVERT_FORMATS"] = " ".join(self.store_convert_formats)
-        return env
-
-    def with_(self, **changes: object) -> "Settings":
+    def with_(self, **changes: Any) -> "Settings":
         """A copy with some fields changed (options given on the command line)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
@@ -146,6 +130,79 @@ class Settings:
         from claimgraph.graph.store.sparqltext.guard import Limits
 
         return Limits(max_depth=self.query_max_depth, max_operators=self.query_max_operators)
+
+
+#: The settings table: one row per field (name, variable, default, type, help in the metadata).
+SETTINGS: tuple[dataclasses.Field[Any], ...] = dataclasses.fields(Settings)
+_TYPES = typing.get_type_hints(Settings)
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def value_type(f: dataclasses.Field[Any]) -> type:
+    """The field's type without ``| None``: what a variable's text is turned into."""
+    hint = _TYPES[f.name]
+    if isinstance(hint, types.UnionType):
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    return typing.get_origin(hint) or hint
+
+
+def parse(f: dataclasses.Field[Any], raw: str) -> Any:
+    """The value of a variable's text, or a ValueError that names the variable."""
+    kind, env = value_type(f), f.metadata["env"]
+    if kind is bool:
+        if raw.strip().lower() in _TRUE:
+            return True
+        if raw.strip().lower() in _FALSE:
+            return False
+        raise ValueError(f"{env}={raw!r}: give 1/true/yes or 0/false/no")
+    if kind is tuple:
+        return tuple(raw.split())
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ValueError(f"{env}={raw!r}: not a valid {kind.__name__}") from None
+
+
+def _shown(f: dataclasses.Field[Any]) -> str:
+    if f.metadata["shown"]:
+        return f.metadata["shown"]
+    if f.default in (None, ()):
+        return "none"
+    return f"`{f.default}`" if isinstance(f.default, str) else f"{f.default:g}" if isinstance(f.default, float) else str(f.default)
+
+
+def markdown_table() -> str:
+    """The README's settings table, made from :data:`SETTINGS`."""
+    rows = ["| variable | option | default | what it does |", "|---|---|---|---|"]
+    for f in SETTINGS:
+        opt = f.metadata["option"]
+        rows.append(f"| `{f.metadata['env']}` | {f'`{opt}`' if opt else ''} | {_shown(f)} | {f.metadata['help']} |")
+    return "\n".join(rows) + "\n"
+
+
+def option(name: str, **overrides: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The click option of a setting, made from its row: the value arrives as the field's
+    name, None when not given (so the environment, then the default, decide)."""
+    import click
+
+    f = next(f for f in SETTINGS if f.name == name)
+    decl = f.metadata["option"]
+    if decl is None:
+        raise ValueError(f"setting {name} has no command-line option")
+    kind = value_type(f)
+    kwargs: dict[str, Any] = {"default": None, "help": f"{f.metadata['help'][:1].upper()}{f.metadata['help'][1:]} "
+                              f"(env {f.metadata['env']}, default {_shown(f).strip('`')})."}
+    if kind is bool and "/" not in decl:
+        kwargs.update(is_flag=True, callback=lambda _ctx, _param, value: value or None)
+    elif kind is Path:
+        kwargs["type"] = click.Path(file_okay=False, path_type=Path)
+    elif kind in (int, float):
+        low, high = f.metadata["bounds"] or (None, None)
+        kwargs["type"] = (click.IntRange if kind is int else click.FloatRange)(low, high)
+    elif kind is not bool:
+        kwargs["type"] = str
+    kwargs.update(overrides)
+    return click.option(decl, name, **kwargs)
 
 
 def open_store(settings: Settings) -> "Store":
@@ -178,3 +235,7 @@ def open_store(settings: Settings) -> "Store":
 
         store = CachingStore(store, settings.cache_bytes)
     return store
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

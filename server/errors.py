@@ -1,11 +1,27 @@
-"""Map store failures to HTTP answers a person can read (never a stack trace)."""
+"""The one error path: views raise HTTP exceptions, one handler renders them (never a trace).
+
+Werkzeug's exception classes are the model and the vocabulary: a class per status carrying its
+message (``description``) and headers (``Allow``, ``WWW-Authenticate``, ``Retry-After``). A
+store failure becomes the HTTP exception that fits it (:func:`http_error_for`); views do not
+catch store errors themselves. Every answer is plain text, what SPARQL clients print to their
+users, except a resource a browser asked for and nobody names (:class:`PageNotFound`).
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, render_template, request
+from werkzeug.exceptions import (
+    BadGateway,
+    BadRequest,
+    HTTPException,
+    InternalServerError,
+    NotFound,
+    RequestEntityTooLarge,
+    ServiceUnavailable,
+)
 
 from claimgraph.graph.store import (
+    DataError,
     EngineCrashed,
     QueryRejected,
     QuerySyntaxError,
@@ -15,15 +31,33 @@ from claimgraph.graph.store import (
     StoreUnavailable,
 )
 
-_STATUS: list[tuple[type[StoreError], int]] = [
-    (QuerySyntaxError, 400),
-    (QueryRejected, 400),
-    (QueryTimeout, 503),
-    (StoreBusy, 503),
-    (EngineCrashed, 500),
-    (StoreUnavailable, 502),  # the external SPARQL store failed or cannot be reached
-    (StoreError, 500),
+
+class PageNotFound(NotFound):
+    """404 for a resource claimgraph does not name: a page for browsers, text for the rest."""
+
+
+#: Store failures -> the HTTP exception and the words put before the store's message.
+_STORE_ERRORS: list[tuple[type[StoreError], type[HTTPException], str]] = [
+    (QuerySyntaxError, BadRequest, "SPARQL syntax error: "),
+    (QueryRejected, BadRequest, ""),
+    (DataError, BadRequest, "the data was refused and nothing was written:\n"),
+    (QueryTimeout, ServiceUnavailable, ""),
+    (StoreBusy, ServiceUnavailable, ""),
+    (EngineCrashed, InternalServerError, ""),
+    (StoreUnavailable, BadGateway, ""),  # the external SPARQL store failed or cannot be reached
+    (StoreError, InternalServerError, ""),
 ]
+
+
+def http_error_for(exc: StoreError) -> HTTPException:
+    """The HTTP exception that fits a store failure, with its message."""
+    for cls, http_cls, prefix in _STORE_ERRORS:
+        if isinstance(exc, cls):
+            if isinstance(exc, StoreBusy):
+                # Busy is worth retrying shortly; a query past its time limit is not.
+                return ServiceUnavailable(prefix + str(exc), retry_after=1)
+            return http_cls(prefix + str(exc))
+    raise AssertionError("StoreError is the last entry")  # pragma: no cover
 
 
 def text_error(status: int, message: str, **headers: str) -> Response:
@@ -31,15 +65,22 @@ def text_error(status: int, message: str, **headers: str) -> Response:
     return Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain", headers=headers)
 
 
-def store_error_response(exc: StoreError) -> Response:
-    """The status code that fits a store failure, with its message."""
-    for cls, status in _STATUS:
-        if isinstance(exc, cls):
-            prefix = "SPARQL syntax error: " if isinstance(exc, QuerySyntaxError) else ""
-            # Busy is worth retrying shortly; a query past its time limit is not.
-            headers = {"Retry-After": "1"} if isinstance(exc, StoreBusy) else {}
-            return text_error(status, prefix + str(exc), **headers)
-    return text_error(500, str(exc))
+def render(exc: HTTPException) -> Response:
+    """The response for an HTTP exception: its message as text, its own headers kept."""
+    code = exc.code or 500
+    if isinstance(exc, PageNotFound) and _prefers_html():
+        return Response(render_template("404.html", message=exc.description), status=404, mimetype="text/html")
+    message = exc.description or exc.name
+    if isinstance(exc, RequestEntityTooLarge) and exc.description == RequestEntityTooLarge.description:
+        # Werkzeug's own refusal (Content-Length past the limit), before any view ran.
+        message = f"the request body is larger than this server accepts ({request.max_content_length} bytes)"
+    headers = {k: v for k, v in exc.get_headers(request.environ) if k.lower() != "content-type"}
+    return text_error(code, message, **headers)
+
+
+def _prefers_html() -> bool:
+    accept = request.accept_mimetypes
+    return accept.best_match(["text/plain", "text/html"]) == "text/html" and accept.accept_html
 
 
 def init_app(app: Flask) -> None:
@@ -47,19 +88,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        if exc.code == 413:
-            limit = app.config.get("MAX_CONTENT_LENGTH")
-            return text_error(413, f"the request body is larger than this server accepts ({limit} bytes)")
-        response = text_error(exc.code or 500, exc.description or exc.name)
-        if exc.code == 405:
-            valid = getattr(exc, "valid_methods", None)
-            if valid:
-                response.headers["Allow"] = ", ".join(valid)
-        return response
+        return render(exc)
 
     @app.errorhandler(StoreError)
     def store_error(exc: StoreError) -> Response:
-        return store_error_response(exc)
+        return render(http_error_for(exc))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:

@@ -102,3 +102,33 @@ def server(seed_store: Path) -> Iterator[LiveServer]:
     srv = start_server(seed_store)
     yield srv
     stop_server(srv)
+
+
+# -- tiers: `make test-fast` runs what needs no server, CLI or browser process -----------------
+
+#: Calls that start another process: a test that makes one (itself or through a fixture) is
+#: in the `server` tier, found by reading the sources, so no list has to be kept by hand.
+_PROCESS_CALLS = ("start_server(", "claimgraph(", "Popen(", "subprocess.", "webdriver", "Deployment(")
+
+
+def _starts_processes(func: object) -> bool:
+    import inspect
+
+    try:
+        source = inspect.getsource(func)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return False
+    return any(call in source for call in _PROCESS_CALLS)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "server: starts a server, CLI or browser process (not in make test-fast)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        funcs = [getattr(item, "function", None)]
+        for defs in getattr(item, "_fixtureinfo").name2fixturedefs.values():
+            funcs += [d.func for d in defs]
+        if any(_starts_processes(f) for f in funcs if f is not None):
+            item.add_marker(pytest.mark.server)

@@ -174,7 +174,7 @@ def test_dataset_parameters_are_passed_through(deployment: Deployment) -> None:
     r = deployment.get(LEAK_ASK, **{"default-graph-uri": proposition})
     assert r.status_code == 200 and r.json()["boolean"] is True
     # named-graph-uri: only the ontology graph is visible to GRAPH ?g.
-    r = deployment.get(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", **{"named-graph-uri": ONTOLOGY_GRAPH})
+    r = deployment.get("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", **{"named-graph-uri": ONTOLOGY_GRAPH})
     assert r.status_code == 200
     assert [b["g"]["value"] for b in r.json()["results"]["bindings"]] == [ONTOLOGY_GRAPH]
 
@@ -257,7 +257,7 @@ def test_cli_load_query_and_dump(deployment: Deployment, tmp_path: Path) -> None
 
 
 def test_build_replaces_the_previous_build(deployment: Deployment) -> None:
-    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), 'https://w3id.org/claimgraph/')) }} }}"
+    count = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), 'https://w3id.org/claimgraph/')) } }"
     before = deployment.get(count).json()["results"]["bindings"][0]["n"]["value"]
     out = deployment.cli("build")
     assert "built 1 article(s)" in out.stdout
@@ -490,6 +490,7 @@ def _peak_rss_while(fn) -> tuple[int, object]:
     return peak["rss"] - base, result
 
 
+@pytest.mark.slow
 def test_large_answers_stream_through_with_flat_memory(tmp_path: Path) -> None:
     """200 000 rows (about 20 MB of JSON) pass through, and are converted to TSV, chunk by chunk."""
     from claimgraph.graph.store import QueryRequest

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -175,4 +174,47 @@ def test_an_oversized_declared_body_is_413_unread(srv: LiveServer) -> None:
     before = dump(srv)
     status, answer = send_raw(srv, _put_head(10**12), b"<a:b> <a:c> <a:d> .\n")
     assert status == 413, answer
+    assert dump(srv) == before
+
+
+def _nt(prefix: str, n: int) -> bytes:
+    return b"".join(b"<http://e/%s%d> <http://e/p> <http://e/o> .\n" % (prefix.encode(), i) for i in range(n))
+
+
+def test_multipart_takes_every_file_under_one_field_name(srv: LiveServer) -> None:
+    graph = "http://example.org/multi"
+    files = [("file", ("a.nt", _nt("first", 3), "application/n-triples")),
+             ("file", ("b.ttl", _nt("second", 4), "text/turtle")),
+             ("other", ("c.nt", _nt("third", 5), "application/n-triples"))]
+    r = requests.put(srv.url + "/store", params={"graph": graph}, files=files,
+                     headers={"Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=30)
+    assert r.status_code == 201, r.text
+    got = requests.get(srv.url + "/store", params={"graph": graph}, headers={"Accept": "application/n-triples"},
+                       timeout=30).text
+    assert got.count("\n") == 12
+    for name in ("first2", "second3", "third4"):
+        assert f"http://e/{name}" in got
+    requests.delete(srv.url + "/store", params={"graph": graph},
+                    headers={"Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=30)
+
+
+def test_multipart_with_a_bad_part_writes_nothing_and_names_it(srv: LiveServer) -> None:
+    before = dump(srv)
+    files = [("file", ("a.nt", _nt("ok", 3), "application/n-triples")),
+             ("file", ("broken.ttl", b"<http://e/s> <http://e/p> .\n", "text/turtle"))]
+    r = requests.post(srv.url + "/store", params={"graph": GRAPH}, files=files,
+                      headers={"Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=30)
+    assert r.status_code == 400, r.text
+    assert "broken.ttl" in r.text
+    assert dump(srv) == before
+
+
+def test_multipart_with_a_field_that_is_not_a_file_is_refused(srv: LiveServer) -> None:
+    before = dump(srv)
+    r = requests.post(srv.url + "/store", params={"graph": GRAPH},
+                      files=[("file", ("a.nt", _nt("ok", 3), "application/n-triples"))],
+                      data={"comment": "<http://e/s> <http://e/p> <http://e/o> ."},
+                      headers={"Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=30)
+    assert r.status_code == 400, r.text
+    assert "'comment'" in r.text
     assert dump(srv) == before

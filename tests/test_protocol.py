@@ -140,3 +140,17 @@ def test_protocol_errors(server, kwargs, status, message) -> None:
     assert r.status_code == status, r.text
     assert message in r.text
     assert r.headers["Content-Type"].startswith("text/plain")
+
+
+def test_service_description_lists_every_upload_format_and_the_graphs_held(server) -> None:
+    from claimgraph.graph.store.formats import UPLOAD_FORMATS
+
+    g = Graph().parse(data=requests.get(server.sparql, headers={"Accept": "text/turtle"}).content, format="turtle")
+    svc = next(g.subjects(RDF.type, SD.Service))
+    inputs = set(g.objects(svc, SD.inputFormat))
+    assert inputs == {URIRef(f.w3c) for f in UPLOAD_FORMATS}
+    assert {FORMATS["RDF_XML"], FORMATS["JSON-LD"], FORMATS["N-Quads"], FORMATS.TriG, FORMATS.N3} <= inputs
+    listed = {str(g.value(n, SD.name)) for n in g.objects(None, SD.namedGraph)}
+    held = requests.get(server.sparql, params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"},
+                        headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+    assert listed and listed == {b["g"]["value"] for b in held}  # the seed store holds fewer than 200

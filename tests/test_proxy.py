@@ -5,9 +5,9 @@ from __future__ import annotations
 import requests
 from rdflib import Graph, Namespace
 
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-
 from conftest import UPDATE_TOKEN, start_server, stop_server
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 
 FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "data.example.org"}
 
@@ -38,3 +38,24 @@ def test_proxy_headers_are_ignored_unless_trusted(server) -> None:
     assert sd.status_code == 200
     assert "data.example.org" not in sd.text
     assert _endpoints(sd.text) == {server.url + "/sparql"}
+
+
+def test_a_proxy_prefix_stays_in_the_service_description_and_void(tmp_path) -> None:
+    from rdflib import RDF
+
+    void_ns = Namespace("http://rdfs.org/ns/void#")
+    prefixed = {**FORWARDED, "X-Forwarded-Prefix": "/kg"}
+    server = start_server(tmp_path / "store", "--proxies", "1", "--workers", "1")
+    try:
+        sd = requests.get(server.sparql, headers={"Accept": "text/turtle", **prefixed}, timeout=30)
+        assert _endpoints(sd.text) == {"https://data.example.org/kg/sparql"}
+        r = requests.get(server.url + "/.well-known/void", headers={"Accept": "text/turtle", **prefixed}, timeout=30)
+        g = Graph().parse(data=r.text, format="turtle")
+        ds = next(s for s in g.subjects(RDF.type, void_ns.Dataset) if (s, void_ns.sparqlEndpoint, None) in g)
+        assert str(g.value(ds, void_ns.sparqlEndpoint)) == "https://data.example.org/kg/sparql"
+        assert str(g.value(ds, void_ns.dataDump)) == "https://data.example.org/kg/dump"
+        assert str(ds) == "https://data.example.org/kg/.well-known/void#dataset"
+        # An empty store holds no named graph, so the description lists none (not the ontology's).
+        assert not list(Graph().parse(data=sd.text, format="turtle").objects(None, SD.namedGraph))
+    finally:
+        stop_server(server)

@@ -39,10 +39,11 @@ def _load_graph_data(store_dir: Path, graph_data: list[tuple[Path, str]]) -> Non
     import pyoxigraph as ox
 
     from claimgraph.graph.store import EmbeddedStore
+    from store_helpers import writer
 
     # The store's writer: the write lock, one transaction, and a generation bump that makes
     # the server's executors reopen their snapshot.
-    with EmbeddedStore(store_dir).writer() as store:
+    with writer(EmbeddedStore(store_dir)) as store:
         for path, graph in graph_data:
             store.load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
 

@@ -21,6 +21,7 @@ import pytest
 import requests
 
 from conftest import claimgraph, start_server, stop_server
+from store_helpers import writer
 from claimgraph.graph.store import EmbeddedStore, StoreError
 from claimgraph.graph.store.embedded.snapshots import open_snapshot
 
@@ -169,11 +170,11 @@ def test_a_failing_writer_block_publishes_nothing(tmp_path: Path) -> None:
     store = EmbeddedStore(tmp_path / "store")
     quad = ox.Quad(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"), ox.Literal("1"))
     with pytest.raises(RuntimeError):
-        with store.writer() as st:
+        with writer(store) as st:
             st.add(quad)
             raise RuntimeError("fails halfway")
     assert store.is_empty()
-    with store.writer() as st:
+    with writer(store) as st:
         st.add(quad)
     assert not store.is_empty()
     with pytest.raises(StoreError):

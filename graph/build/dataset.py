@@ -16,7 +16,8 @@ and ``SOURCE_DATE_EPOCH`` fixes it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from rdflib.namespace import SKOS
 from claimgraph.graph.build.annotation import (
     MODES,
     RELATIONS,
+    SPAN_ROLES,
     Annotation,
     AnnotationError,
     Claim,
@@ -85,7 +87,7 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
     if not articles:
         raise BuildError(f"{seeds_dir}: no *.meta.yaml article metadata found")
     ontology = Graph().parse(ontology_file(), format="turtle")
-    relations = set(ontology.subjects(RDF.type, CG.PropositionRelation))
+    relations = {s for s in ontology.subjects(RDF.type, CG.PropositionRelation) if isinstance(s, URIRef)}
     links_path = seeds_dir / LINKS_FILE
     links = load_links(links_path) if links_path.exists() else {}
 
@@ -98,8 +100,11 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
     for article in articles:
         seed = read_input(article.path)
         seed_node = add_file(g, mint, seed, "text/plain")
-        meta = read_input(article.path.with_name(article.path.stem + ".meta.yaml"))
-        inputs += [(seed_node, seed), (add_file(g, mint, meta, "application/yaml"), meta)]
+        inputs.append((seed_node, seed))
+        meta_path = article.path.with_name(article.path.stem + ".meta.yaml")
+        if meta_path.exists():  # a drafted article may come without one
+            meta = read_input(meta_path)
+            inputs.append((add_file(g, mint, meta, "application/yaml"), meta))
         ann_path = article.path.with_name(article.path.stem + ".claims.yaml")
         if not ann_path.exists():
             continue
@@ -154,7 +159,8 @@ def _materialize_alignments(g: Graph, ontology: Graph) -> None:
         found = set(ontology.transitive_objects(term, link)) - {term}
         return {t for t in found if isinstance(t, URIRef) and not t.startswith(str(CG))}
 
-    class_supers = {c: supers(c, RDFS.subClassOf) for c in set(g.objects(None, RDF.type)) if c.startswith(str(CG))}
+    class_supers = {c: supers(c, RDFS.subClassOf) for c in set(g.objects(None, RDF.type))
+                    if isinstance(c, URIRef) and c.startswith(str(CG))}
     for cls, extra in class_supers.items():
         for node in list(g.subjects(RDF.type, cls)):
             for sup in extra:
@@ -163,7 +169,7 @@ def _materialize_alignments(g: Graph, ontology: Graph) -> None:
         for node in list(g.subjects(RDF.type, cls)):
             for sup in extra_types:
                 g.add((node, RDF.type, sup))
-    for prop in {p for p in g.predicates() if p.startswith(str(CG))}:
+    for prop in {p for p in g.predicates() if isinstance(p, URIRef) and p.startswith(str(CG))}:
         extra = supers(prop, RDFS.subPropertyOf)
         if extra:
             for s, o in list(g.subject_objects(prop)):
@@ -232,7 +238,10 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
     # entities, speakers and the documents of the chain
     iri: dict[str, URIRef] = {}
     for e in ann.entities.values():
-        node = iri[e.slug] = mint("entity", e.slug)
+        # Entities are shared across articles by slug (elon-musk is one person). An unnamed group
+        # that software found ("ein Sprecher", "Kreisen zufolge") is only known in its article.
+        scoped = ann.extracted and "AnonymousGroup" in e.types
+        node = iri[e.slug] = mint("entity", f"{article.slug}-{e.slug}" if scoped else e.slug)
         for t in e.types:
             g.add((node, RDF.type, CG.AnonymousGroup if t == "AnonymousGroup" else SCHEMA[t]))
         if e.is_agent:
@@ -244,6 +253,10 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
         for m in e.mentions:
             mention = c.span(mint("mention", f"{article.slug}-{m.start}-{m.end}-{e.slug}"), m, CG.Mention)
             g.add((mention, CG.mentions, node))
+    publisher = (article.meta.get("original") or {}).get("publisher")
+    if publisher and publisher not in ann.entities:
+        raise BuildError(f"{ann.path.name}: the metadata names the publisher {publisher!r}, which the reading "
+                         "does not declare (add it under entities)")
     docs = add_documents(g, mint, article, seed_node, iri, source_line)
     for d in ann.documents.values():
         node = iri[d.slug] = docs[d.slug] = mint("document", d.slug)
@@ -271,7 +284,11 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
         g.add((roles[slug], RDF.type, CG.SpeakerRole))
         c.labels(roles[slug], labels)
 
-    curator = mint("agent", ann.curator.lower().replace(" ", "-"))
+    if ann.extracted:
+        # A drafted article comes from the user's folder, not the package: the graph carries its
+        # text so that the claim page can show the drafted spans in their sentence.
+        g.add((seed_node, SCHEMA.text, Literal(article.text)))
+    curator = mint("agent", re.sub(r"[^a-z0-9-]+", "-", ann.curator.lower()).strip("-") or "unknown")
     g.add((curator, RDF.type, PROV.Agent))
     g.add((curator, RDFS.label, Literal(ann.curator)))
     ann_node = mint("file", ann.path.name.lower().replace("_", "-").replace(".", "-"))
@@ -297,6 +314,17 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
     for claim in ann.claims:
         _claim(c, claim, iri, docs, roles, ann_node, lang)
     return len(ann.claims)
+
+
+#: the property that links a claim to each of its role spans (cue, source, addressee, frame)
+ROLE_PROPERTIES = {"cue": CG.cueSpan, "source": CG.sourceSpan, "addressee": CG.addresseeSpan,
+                   "frame": CG.frameSpan}
+
+
+def _spans(c: _Compiler, claim_id: str, suffix: str, spans: tuple[Span, ...]) -> list[URIRef]:
+    """Text span nodes ``span/CLAIM{suffix}``; further parts of discontinuous words get ``-part-2``..."""
+    return [c.span(c.mint("span", f"{claim_id}{suffix}" + (f"-part-{k}" if k > 1 else "")), span)
+            for k, span in enumerate(spans, start=1)]
 
 
 def _date_type(value: str) -> URIRef:
@@ -328,8 +356,12 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
     if claim.role:
         g.add((attribution, PROV.hadRole, roles[claim.role]))
 
-    evidence = c.span(mint("span", claim.id), claim.evidence)
-    g.add((node, CG.evidence, evidence))
+    evidence = _spans(c, claim.id, "", claim.evidence)
+    for span in evidence:
+        g.add((node, CG.evidence, span))
+    for role in SPAN_ROLES:
+        for span in _spans(c, claim.id, f"-{role}", claim.roles.get(role, ())):
+            g.add((node, ROLE_PROPERTIES[role], span))
     if claim.mode == "direct":
         g.add((node, RDF.type, SCHEMA.Quotation))
 
@@ -349,8 +381,10 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
             g.add((node, CG[prop], mint("claim", target)))
 
     # the reporting chain, speaker first; translations counted where languages are known
-    previous, previous_lang, known_langs = None, None, []
+    previous, previous_lang, known_langs = None, None, []  # type: ignore[var-annotated]
     for n, step in enumerate(claim.chain, start=1):
+        if step.document == "translation" and not step.language:
+            step = replace(step, language=lang)  # the text read is in the article's language
         s = mint("step", f"{claim.id}-{n}")
         g.add((s, RDF.type, CG.ReportingStep))
         g.add((s, CG.stepOf, node))
@@ -375,10 +409,11 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
             g.add((s, CG.previousStep, previous))
             if claim.mode == "direct":
                 g.add((s, PROV.wasQuotedFrom, previous))
-        if step.evidence:
-            g.add((s, CG.evidence, c.span(mint("span", f"{claim.id}-step-{n}"), step.evidence)))
+        for span in _spans(c, claim.id, f"-step-{n}", step.evidence):
+            g.add((s, CG.evidence, span))
         if n == len(claim.chain):
-            g.add((s, CG.evidence, evidence))
+            for span in evidence:
+                g.add((s, CG.evidence, span))
         previous, previous_lang = s, step.language
     translations = len(known_langs) - 1 if known_langs else 0
     g.add((node, CG.minTranslations, Literal(translations, datatype=XSD.nonNegativeInteger)))

@@ -16,41 +16,46 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 import pyoxigraph as ox
 
 
-class StoreError(Exception):
-    """Base of every store failure; the message is safe to show to a client."""
+from claimgraph.graph.store.errors import (
+    DataError,
+    EngineCrashed,
+    QueryAbandoned,
+    QueryRejected,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreBusy,
+    StoreError,
+    StoreUnavailable,
+)
 
-
-class QuerySyntaxError(StoreError):
-    """The query or update text does not parse; the message carries the parser's position."""
-
-
-class DataError(StoreError):
-    """Uploaded RDF does not parse or is refused (shapes, named graphs where one graph is
-    expected); nothing was written. The message carries the parser's line and column."""
-
-
-class QueryRejected(StoreError):
-    """The request is refused before execution (too deeply nested, SERVICE not allowed, ...)."""
-
-
-class QueryTimeout(StoreError):
-    """The query ran past its time budget and was stopped."""
+__all__ = [
+    "DataError", "EngineCrashed", "QueryAbandoned", "QueryRejected", "QuerySyntaxError", "QueryTimeout",
+    "StoreBusy", "StoreError", "StoreUnavailable",
+]
 
 
 class TimeBudget:
     """Time a request may spend waiting on the engine or the store, never on a slow client.
 
     Both backends count only their own waits into ``spent``, so a client that reads slowly does
-    not use up the query's time limit."""
+    not use up the query's time limit; both look at ``cancelled`` while they wait (the embedded
+    store every 250 ms, the remote one before each request and between chunks)."""
 
-    def __init__(self, total: float) -> None:
+    def __init__(self, total: float, cancelled: Callable[[], bool] | None = None) -> None:
         self.total = total
         self.spent = 0.0
+        #: The request's cancellation check (:attr:`QueryRequest.cancelled`).
+        self.cancelled = cancelled
+
+    def check_cancelled(self) -> None:
+        """Raise :class:`QueryAbandoned` when the caller has given up."""
+        if self.cancelled is not None and self.cancelled():
+            raise QueryAbandoned("the client went away; its query was stopped")
 
     def remaining(self) -> float:
         return self.total - self.spent
@@ -62,24 +67,16 @@ class TimeBudget:
         )
 
 
-class EngineCrashed(StoreError):
-    """The engine process died while running this request; other requests are unaffected."""
-
-
-class StoreBusy(StoreError):
-    """No query executor became free in time."""
-
-
-class StoreUnavailable(StoreError):
-    """An external store could not be reached, refused access, or failed (a gateway error)."""
-
-
 class QueryForm(enum.Enum):
     """The three shapes of result: they decide which formats can be offered."""
 
     BOOLEAN = "boolean"  # ASK
     SOLUTIONS = "solutions"  # SELECT
     GRAPH = "graph"  # CONSTRUCT, DESCRIBE
+
+
+#: A solution of a SELECT: variable name -> pyoxigraph term (its kind depends on the query).
+Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -100,6 +97,9 @@ class QueryRequest:
     #: known (the server negotiates all three up front). Not part of the question: two requests
     #: that differ only here have the same answer.
     formats: Mapping[QueryForm, str] = field(default_factory=dict)
+    #: Called now and then while the query runs; True stops it (:class:`QueryAbandoned`). The
+    #: server passes "has the client hung up?". Not part of the question either.
+    cancelled: Callable[[], bool] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ class Store(ABC):
         quads = 0
         for source in sources:
             if validate:
-                from claimgraph.graph.store.rdfio import check_shapes, parse_rdf
+                from claimgraph.graph.store.rdfio import check_shapes, parse_rdf  # rdfio never imports base
 
                 check_shapes(parse_rdf(source.stream, source.media_type))
                 source.stream.seek(0)
@@ -213,7 +213,7 @@ class Store(ABC):
         return LoadSummary(quads=quads, graphs=1 if graph else 0, seconds=time.monotonic() - started)
 
     @abstractmethod
-    def replace_dataset(self, nquads: bytes, keep_graphs: Sequence[str] = ()) -> None:
+    def replace_dataset(self, nquads: bytes) -> None:
         """Atomically replace the whole dataset with ``nquads`` (used by ``claimgraph build``)."""
 
     @abstractmethod
@@ -228,6 +228,11 @@ class Store(ABC):
         self.dump(buf, media_type)
         yield buf.getvalue()
 
+    def generation(self) -> str | None:
+        """A token that changes with every write to the data (caches and statistics are kept
+        per generation); None when the backend cannot tell (an external store written by others)."""
+        return None
+
     def warm_up(self) -> None:
         """Start at once what the first query would otherwise wait for (a server calls this)."""
 
@@ -240,6 +245,11 @@ class Store(ABC):
         """Release processes and file handles."""
 
     # -- Graph Store Protocol operations (``graph=None`` is the default graph) ---------------
+
+    def named_graphs(self) -> list[str]:
+        """The IRIs of the named graphs the store holds (for the service description)."""
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return [row["g"].value for row in rows if isinstance(row.get("g"), ox.NamedNode)]
 
     def graph_exists(self, graph: str | None) -> bool:
         """True when the store knows the named graph (the default graph always exists)."""
@@ -261,11 +271,13 @@ class Store(ABC):
         """Remove a graph (empty the default graph); False when there was nothing to remove."""
         raise NotImplementedError
 
-    def select(self, query: str, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, object]]:
+    def select(self, query: str, **bindings: ox.NamedNode | ox.Literal) -> list[Row]:
         """Run a SELECT with bound values and return rows of pyoxigraph terms (for pages, CLI)."""
         with self.prepare(QueryRequest(query=query, substitutions=bindings)) as prepared:
             body = b"".join(prepared.stream("application/sparql-results+json"))
         results = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        if not isinstance(results, ox.QuerySolutions):
+            raise QueryRejected("select() runs SELECT queries; use ask() for ASK")
         return [{v.value: sol[v] for v in results.variables if sol[v] is not None} for sol in results]
 
     def ask(self, query: str, **bindings: ox.NamedNode | ox.Literal) -> bool:

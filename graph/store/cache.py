@@ -16,8 +16,8 @@ Correctness first:
 - memory is bounded: at most ``max_bytes`` of bodies in all, least recently used dropped first,
   and no single body above ``max_entry_bytes`` (large exports stream through untouched).
 
-A backend without a ``generation()`` method cannot tell when someone else wrote, so the
-wrapper then passes everything through uncached.
+A backend whose ``generation()`` is None cannot tell when someone else wrote, so the wrapper
+then passes everything through uncached.
 """
 
 from __future__ import annotations
@@ -143,27 +143,22 @@ class CachingStore(Store):
     """Wraps a store; read queries are answered from the cache when the data has not changed.
 
     Every method of :class:`Store` is delegated explicitly (the base class has defaults that
-    must not shadow the backend's own); backend-specific extras go through ``__getattr__``."""
+    must not shadow the backend's own); nothing else is: what is not in the interface is
+    reached through ``inner``."""
 
     def __init__(self, inner: Store, max_bytes: int, max_entry_bytes: int | None = None) -> None:
         self.inner = inner
         self.cache = ResultCache(max_bytes, max_entry_bytes)
-        generation = getattr(inner, "generation", None)
-        self._generation: Callable[[], str] | None = generation if callable(generation) else None
 
-    def __getattr__(self, name: str) -> Any:
-        # Backend-specific helpers (the embedded store's reader(), directory, ...) stay reachable.
-        return getattr(self.inner, name)
-
-    def generation(self) -> str:
-        return self._generation() if self._generation else ""
+    def generation(self) -> str | None:
+        return self.inner.generation()
 
     # -- reads --------------------------------------------------------------------------------
 
     def prepare(self, request: QueryRequest) -> PreparedQuery:
-        if self._generation is None or not is_cacheable(request):
+        generation = self.inner.generation()
+        if generation is None or not is_cacheable(request):
             return self.inner.prepare(request)
-        generation = self._generation()
         key = request_key(request)
         known = self.cache.form(generation, key)
         if known is not None:
@@ -196,9 +191,9 @@ class CachingStore(Store):
         finally:
             self.cache.clear()
 
-    def replace_dataset(self, nquads: bytes, keep_graphs: Sequence[str] = ()) -> None:
+    def replace_dataset(self, nquads: bytes) -> None:
         try:
-            self.inner.replace_dataset(nquads, keep_graphs)
+            self.inner.replace_dataset(nquads)
         finally:
             self.cache.clear()
 
@@ -221,6 +216,9 @@ class CachingStore(Store):
             self.cache.clear()
 
     # -- the rest passes through ----------------------------------------------------------------
+
+    def named_graphs(self) -> list[str]:
+        return self.inner.named_graphs()
 
     def graph_exists(self, graph: str | None) -> bool:
         return self.inner.graph_exists(graph)

@@ -12,7 +12,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from claimgraph.graph.store.base import DataError
+from claimgraph.graph.store.errors import DataError
 
 #: claimgraph's own vocabulary: data using it must conform to the shapes.
 CG_NAMESPACE = "https://w3id.org/claimgraph/ontology#"

@@ -32,8 +32,8 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from typing import IO, Any, Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pyoxigraph as ox
@@ -223,7 +223,7 @@ def _convert(chunks: Iterator[bytes], form: QueryForm, source: str, target: str)
         src, dst = rdf_format(source), rdf_format(target)
 
         def write(out: Any) -> None:
-            quads = ox.parse(reader, src)
+            quads = ox.parse(reader, src)  # type: ignore[arg-type]  # duck-typed IO
             ox.serialize((ox.Quad(q.subject, q.predicate, q.object) for q in quads), out, dst)
 
     else:
@@ -231,7 +231,7 @@ def _convert(chunks: Iterator[bytes], form: QueryForm, source: str, target: str)
         rdst = ox.QueryResultsFormat.from_media_type(target)
 
         def write(out: Any) -> None:
-            ox.parse_query_results(reader, rsrc).serialize(out, rdst)
+            ox.parse_query_results(reader, rsrc).serialize(out, rdst)  # type: ignore[arg-type]  # duck-typed IO
 
     return _pump(write)
 
@@ -383,6 +383,7 @@ class RemoteStore(Store):
             hdrs["Accept"] = accept
         if budget.remaining() <= 0:
             raise budget.expired()
+        budget.check_cancelled()
         started = time.monotonic()
         try:
             response = self._session.request(
@@ -447,6 +448,7 @@ class RemoteStore(Store):
                     return
                 if budget.remaining() <= 0:
                     raise budget.expired()
+                budget.check_cancelled()  # the caller gave up: close the store's answer
                 if chunk:
                     yield chunk
         finally:
@@ -468,8 +470,8 @@ class RemoteStore(Store):
 
     # -- queries ------------------------------------------------------------------------
 
-    def _budget(self, timeout: float | None) -> TimeBudget:
-        return TimeBudget(timeout if timeout is not None else self.query_timeout)
+    def _budget(self, timeout: float | None, cancelled: Callable[[], bool] | None = None) -> TimeBudget:
+        return TimeBudget(timeout if timeout is not None else self.query_timeout, cancelled)
 
     def _query_data(self, request: QueryRequest) -> dict[str, Any]:
         text = request.query
@@ -491,7 +493,7 @@ class RemoteStore(Store):
         return data
 
     def prepare(self, request: QueryRequest) -> PreparedQuery:
-        budget = self._budget(request.timeout)
+        budget = self._budget(request.timeout, request.cancelled)
         data = self._query_data(request)
         form = lexer.query_form(request.query)
         if form is not None:
@@ -520,7 +522,10 @@ class RemoteStore(Store):
         prepared = self.prepare(request)
         chunks = prepared.stream("application/sparql-results+json")
         try:
-            yield from ox.parse_query_results(_IterReader(chunks), ox.QueryResultsFormat.JSON)
+            results = ox.parse_query_results(_IterReader(chunks), ox.QueryResultsFormat.JSON)  # type: ignore[arg-type]
+            if not isinstance(results, ox.QuerySolutions):
+                raise StoreError("not a SELECT query")
+            yield from results
         finally:
             prepared.close()
 
@@ -562,8 +567,8 @@ class RemoteStore(Store):
         """``INSERT DATA`` content, written term by term by pyoxigraph (N-Triples syntax)."""
         by_graph: dict[ox.NamedNode | None, list[str]] = {}
         for q in quads:
-            graph = None if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value
-            by_graph.setdefault(self._graph_term(graph), []).append(f"{q.subject} {q.predicate} {q.object} .")
+            name = None if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value
+            by_graph.setdefault(self._graph_term(name), []).append(f"{q.subject} {q.predicate} {q.object} .")
         parts = []
         for graph, lines in by_graph.items():
             body = "\n".join(lines)
@@ -635,6 +640,8 @@ class RemoteStore(Store):
     def _gsp_write(self, method: str, graph: str | None, quads: list[ox.Quad]) -> requests.Response:
         body = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES)
         budget = self._budget(max(self.query_timeout, 300.0))
+        if self.gsp_url is None:
+            raise StoreError("this store has no Graph Store endpoint configured")
         response = self._post(
             self.gsp_url, body or b"", budget, method=method, params=self._gsp_params(graph),
             headers={"Content-Type": "application/n-triples"},
@@ -658,15 +665,14 @@ class RemoteStore(Store):
     def _is_system(self, iri: str) -> bool:
         return any(iri.startswith(prefix) for prefix in self.system_graphs)
 
-    def replace_dataset(self, nquads: bytes, keep_graphs: Sequence[str] = ()) -> None:
+    def replace_dataset(self, nquads: bytes) -> None:
         """One update request: drop claimgraph's graphs (not the store's system graphs), insert.
 
         The store runs one update request as one transaction (Oxigraph, Fuseki, Virtuoso,
         GraphDB), so readers see the old dataset or the new one."""
         quads = list(ox.parse(nquads, ox.RdfFormat.N_QUADS))
-        keep = set(keep_graphs)
         ops = ["DROP SILENT DEFAULT" if self.default_graph is None else f"DROP SILENT GRAPH <{self.default_graph}>"]
-        ops += [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in self.named_graphs() if g not in keep]
+        ops += [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in self.named_graphs()]
         ops.append(self._insert(quads))
         self._update_text({"update": " ;\n".join(ops)})
 

@@ -75,5 +75,5 @@ def serialize(quads: list[ox.Quad], media_type: str, prefixes: dict[str, str] | 
         raise ValueError(f"not an RDF media type: {media_type}")
     if media_type not in _DATASET_FORMATS:
         quads = [q for q in quads if isinstance(q.graph_name, ox.DefaultGraph)]
-        return ox.serialize([q.triple for q in quads], format=fmt, prefixes=prefixes)
-    return ox.serialize(quads, format=fmt, prefixes=prefixes)
+        return ox.serialize([q.triple for q in quads], format=fmt, prefixes=prefixes) or b""
+    return ox.serialize(quads, format=fmt, prefixes=prefixes) or b""

@@ -15,58 +15,47 @@ and is served at ``/ontology``.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, request
+import pyoxigraph as ox
+from flask import Blueprint, Response, redirect
+from werkzeug.wrappers import Response as WerkzeugResponse
 
-from claimgraph.graph.store import StoreError
+from claimgraph.graph.store.formats import DOCUMENT_OFFER, HTML, Format, find
+from claimgraph.server.errors import PageNotFound
 from claimgraph.server.pages import describe, resources as pages
-from claimgraph.server.errors import store_error_response, text_error
-from claimgraph.server.pages.links import FORMATS, MEDIA_TYPES, iri_for_path, path_for_iri
+from claimgraph.server.pages.links import iri_for_path, path_for_iri
+from claimgraph.server.protocol.negotiation import negotiate
 from claimgraph.server.state import get_settings, get_store
 
 bp = Blueprint("linked_data", __name__)
 
-# Offered in this order: a client that accepts anything (*/*) gets HTML first.
-_OFFERED = list(FORMATS.values()) + [m for m in MEDIA_TYPES if m not in FORMATS.values()]
 
-
-def negotiate() -> str | None:
-    """The extension of the format the client prefers, or None when nothing it accepts fits."""
-    if not request.accept_mimetypes:  # no Accept header: the client takes anything
-        return "html"
-    best = request.accept_mimetypes.best_match(_OFFERED)
-    return MEDIA_TYPES.get(best) if best else None
-
-
-def _not_acceptable() -> Response:
-    offered = ", ".join(FORMATS.values())
-    return text_error(406, "none of the requested types is offered for this resource; offered: " + offered)
-
-
-def _split_extension(rest: str) -> tuple[str, str | None]:
+def _split_extension(rest: str) -> tuple[str, Format | None]:
     stem, dot, ext = rest.rpartition(".")
-    if dot and ext in FORMATS and "/" not in ext:
-        return stem, ext
+    fmt = find(DOCUMENT_OFFER, ext) if dot and "/" not in ext else None
+    if fmt is not None and fmt.extension == ext:
+        return stem, fmt
     return rest, None
 
 
 def _doc_path(iri: str) -> str:
     """``/doc/{kind}/{slug}`` for ``{base}id/{kind}/{slug}`` (without extension)."""
-    return "/doc/" + path_for_iri(iri, get_settings().base_iri)[len("/id/"):]
+    return "/doc/" + (path_for_iri(iri, get_settings().base_iri) or "/id/")[len("/id/"):]
+
+
+def _resource(rest: str) -> ox.NamedNode:
+    """The IRI a path names, or a 404 when claimgraph names no such resource."""
+    iri = iri_for_path(rest, get_settings().base_iri)
+    if iri is None or not describe.exists(get_store(), iri):
+        raise PageNotFound(f"claimgraph names no resource <{iri.value if iri else rest}>")
+    return iri
 
 
 @bp.get("/id/<path:rest>")
-def thing(rest: str) -> Response:
+def thing(rest: str) -> WerkzeugResponse:
     """The IRI itself names a thing, not a document: send the client to a document about it."""
-    iri = iri_for_path(rest, get_settings().base_iri)
-    try:
-        if iri is None or not describe.exists(get_store(), iri):
-            return pages.not_found(f"claimgraph names no resource <{iri.value if iri else rest}>")
-    except StoreError as exc:
-        return store_error_response(exc)
-    ext = negotiate()
-    if ext is None:
-        return _not_acceptable()
-    response = redirect(f"{_doc_path(iri.value)}.{ext}", code=303)
+    iri = _resource(rest)
+    fmt = negotiate(DOCUMENT_OFFER).format
+    response = redirect(f"{_doc_path(iri.value)}.{fmt.extension}", code=303)
     response.vary.add("Accept")
     return response
 
@@ -74,34 +63,23 @@ def thing(rest: str) -> Response:
 @bp.get("/doc/<path:rest>")
 def document(rest: str) -> Response:
     """A document describing a resource, in a fixed format (with extension) or negotiated."""
-    stem, ext = _split_extension(rest)
-    iri = iri_for_path(stem, get_settings().base_iri)
-    store = get_store()
-    try:
-        if iri is None or not describe.exists(store, iri):
-            return pages.not_found(f"claimgraph names no resource <{iri.value if iri else stem}>")
-        negotiated = ext is None
-        if negotiated:
-            ext = negotiate()
-            if ext is None:
-                return _not_acceptable()
-        quads = describe.describe(store, iri)
-        doc_path = _doc_path(iri.value)
-        if ext == "html":
-            body: str | bytes = pages.render_resource(iri, quads, doc_path)
-        else:
-            body = describe.serialize(quads, FORMATS[ext])
-    except StoreError as exc:
-        return store_error_response(exc)
-    mimetype = FORMATS[ext]
-    response = Response(body, mimetype=mimetype)
-    if mimetype.startswith("text/"):
-        response.charset = "utf-8"
+    stem, fmt = _split_extension(rest)
+    iri = _resource(stem)
+    negotiated = fmt is None
+    if fmt is None:
+        fmt = negotiate(DOCUMENT_OFFER).format
+    quads = describe.describe(get_store(), iri)
+    doc_path = _doc_path(iri.value)
+    if fmt is HTML:
+        body: str | bytes = pages.render_resource(iri, quads, doc_path)
+    else:
+        body = describe.serialize(quads, fmt.media_type)
+    response = Response(body, mimetype=fmt.media_type)
     links = [f'<{iri.value}>; rel="describes"'] + [
-        f'<{doc_path}.{e}>; rel="alternate"; type="{m}"' for e, m in FORMATS.items() if e != ext
+        f'<{doc_path}.{f.extension}>; rel="alternate"; type="{f.media_type}"' for f in DOCUMENT_OFFER.formats if f is not fmt
     ]
     response.headers["Link"] = ", ".join(links)
     if negotiated:
         response.vary.add("Accept")
-        response.headers["Content-Location"] = f"{doc_path}.{ext}"
+        response.headers["Content-Location"] = f"{doc_path}.{fmt.extension}"
     return response

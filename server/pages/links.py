@@ -1,4 +1,4 @@
-"""Where a resource lives on this server: IRIs <-> request paths, formats <-> extensions.
+"""Where a resource lives on this server: IRIs <-> request paths.
 
 Data IRIs are ``{base}id/{kind}/{slug}`` (slash IRIs, answered with 303 See Other); the
 base comes from the settings, so the same paths work on any host: ``/id/claim/x`` on this
@@ -12,38 +12,6 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from claimgraph.ontology import ONTOLOGY_IRI, PREFIXES
-
-#: Extensions of the stable, format-specific document URLs, in order of preference.
-FORMATS: dict[str, str] = {
-    "html": "text/html",
-    "ttl": "text/turtle",
-    "jsonld": "application/ld+json",
-    "nt": "application/n-triples",
-    "rdf": "application/rdf+xml",
-    "trig": "application/trig",
-    "nq": "application/n-quads",
-}
-FORMAT_NAMES: dict[str, str] = {
-    "html": "HTML",
-    "ttl": "Turtle",
-    "jsonld": "JSON-LD",
-    "nt": "N-Triples",
-    "rdf": "RDF/XML",
-    "trig": "TriG",
-    "nq": "N-Quads",
-}
-#: Media types accepted in ``Accept`` that map to one of our extensions.
-MEDIA_TYPES: dict[str, str] = {
-    **{media: ext for ext, media in FORMATS.items()},
-    "application/xhtml+xml": "html",
-    "application/json": "jsonld",
-    "application/x-turtle": "ttl",
-    "text/n3": "ttl",
-    "text/plain": "nt",
-    "application/xml": "rdf",
-    "text/xml": "rdf",
-    "application/x-trig": "trig",
-}
 
 # Characters kept as they are when a request path is turned back into an IRI (RFC 3987
 # sub-delims, ':' '@' '/' and unreserved); everything else is percent-encoded, so a path can

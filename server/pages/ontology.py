@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL
+from werkzeug.exceptions import BadRequest, NotFound
 
+from claimgraph.graph.store.formats import ONTOLOGY_OFFER, find
 from claimgraph.ontology import ONTOLOGY_IRI, PREFIXES, ontology_dir, ontology_file
 from claimgraph.ontology.docs import LANGUAGES, page_path
-from claimgraph.server.errors import text_error
+from claimgraph.server.protocol.negotiation import negotiate
 
 bp = Blueprint("ontology", __name__)
 
@@ -30,13 +33,6 @@ RDF_TYPES: dict[str, str | None] = {
     "application/rdf+xml": "pretty-xml",
     "application/n-triples": "nt",
 }
-ALIASES = {"application/x-turtle": "text/turtle", "application/json": "application/ld+json",
-           "application/xml": "application/rdf+xml", "text/plain": "application/n-triples"}
-FORMATS = {"ttl": "text/turtle", "turtle": "text/turtle", "jsonld": "application/ld+json",
-           "json-ld": "application/ld+json", "rdf": "application/rdf+xml", "xml": "application/rdf+xml",
-           "owl": "application/rdf+xml", "nt": "application/n-triples", "html": HTML}
-#: order matters for ``Accept: */*``: an RDF client without preferences gets Turtle.
-OFFERED = ["text/turtle", HTML, "application/ld+json", "application/rdf+xml", "application/n-triples", *ALIASES]
 
 
 @lru_cache(maxsize=1)
@@ -67,28 +63,12 @@ def _version() -> str:
     return str(version).rsplit("/", 1)[-1] if version else ""
 
 
-def _negotiate(fixed: str | None) -> str | Response:
-    wanted = fixed or request.args.get("format")
-    if wanted:
-        media_type = FORMATS.get(wanted.lower()) or (wanted if wanted in OFFERED else None)
-        if media_type is None:
-            return text_error(400, "format= must be one of " + ", ".join(sorted(FORMATS)))
-        return ALIASES.get(media_type, media_type)
-    if not request.headers.get("Accept"):
-        return "text/turtle"
-    best = request.accept_mimetypes.best_match(OFFERED)
-    if best is None:
-        return text_error(406, "the ontology is offered as: " + ", ".join(OFFERED))
-    return ALIASES.get(best, best)
-
-
-def _respond(fixed: str | None = None) -> Response:
-    chosen = _negotiate(fixed)
-    if isinstance(chosen, Response):
-        return chosen
+def _respond(fixed: str | None = None) -> WerkzeugResponse:
+    """The ontology in the format a file-style path, ``format=`` or Accept asks for."""
+    chosen = negotiate(ONTOLOGY_OFFER, [fixed] if fixed else request.args.getlist("format")[:1]).produce
     lang = request.args.get("lang") or request.accept_languages.best_match(LANGUAGES) or "en"
     if lang not in LANGUAGES:
-        return text_error(400, "lang= must be one of " + ", ".join(LANGUAGES))
+        raise BadRequest("lang= must be one of " + ", ".join(LANGUAGES))
     body = _body(chosen, lang if chosen == HTML else "en")
     # werkzeug adds "; charset=utf-8" to text/* itself; N-Triples needs it said.
     response = Response(body, mimetype=chosen)
@@ -107,23 +87,23 @@ def _respond(fixed: str | None = None) -> Response:
 
 @bp.route("/ontology", methods=["GET", "HEAD"])
 @bp.route("/ontology/", methods=["GET", "HEAD"])
-def ontology() -> Response:
+def ontology() -> WerkzeugResponse:
     return _respond()
 
 
 @bp.route("/ontology.<ext>", methods=["GET", "HEAD"])
-def ontology_file_style(ext: str) -> Response:
-    if ext not in FORMATS:
-        abort(404)
+def ontology_file_style(ext: str) -> WerkzeugResponse:
+    if find(ONTOLOGY_OFFER, ext) is None:
+        raise NotFound()
     return _respond(ext)
 
 
 @bp.route("/ontology/<version>", methods=["GET", "HEAD"])
-def ontology_version(version: str) -> Response:
+def ontology_version(version: str) -> WerkzeugResponse:
     if version == "shapes":
         response = Response((ontology_dir() / "shapes.ttl").read_bytes(), mimetype="text/turtle")
         response.add_etag()
         return response.make_conditional(request)
     if version != _version():
-        return text_error(404, f"this server has version {_version()} of the ontology, not {version}")
+        raise NotFound(f"this server has version {_version()} of the ontology, not {version}")
     return _respond()

@@ -16,10 +16,12 @@ import prov
 from flask import Blueprint, Response
 
 from claimgraph.server.pages.queries import load
-from claimgraph.graph.store import Store, StoreError
+from claimgraph.graph.store import Store
 from claimgraph.ontology import PREFIXES
-from claimgraph.server.pages import describe, resources as pages
-from claimgraph.server.errors import store_error_response, text_error
+from werkzeug.exceptions import NotFound
+
+from claimgraph.server.errors import PageNotFound
+from claimgraph.server.pages import describe
 from claimgraph.server.pages.links import iri_for_path, normalised_base
 from claimgraph.server.state import get_settings, get_store
 
@@ -59,30 +61,27 @@ def to_prov_document(quads: list[ox.Quad], base: str) -> "prov.model.ProvDocumen
     with warnings.catch_warnings():
         # prov warns about types it has no PROV-N record for (prov:Role); they stay in PROV-O
         warnings.simplefilter("ignore", UserWarning)
-        return prov.read(io.BytesIO(turtle), format="rdf", rdf_format="turtle")
+        doc = prov.read(io.BytesIO(turtle), format="rdf", rdf_format="turtle")
+    if doc is None:
+        raise ValueError("the prov package read no document from the trail")
+    return doc
 
 
 @bp.get("/prov/<path:rest>")
 def export(rest: str) -> Response:
     stem, dot, ext = rest.rpartition(".")
     if not dot or ext not in EXPORTS:
-        return text_error(404, "provenance exports end in " + ", ".join("." + e for e in EXPORTS))
+        raise NotFound("provenance exports end in " + ", ".join("." + e for e in EXPORTS))
     iri = iri_for_path(stem, get_settings().base_iri)
     store = get_store()
-    try:
-        if iri is None or not describe.exists(store, iri):
-            return pages.not_found(f"claimgraph names no resource <{iri.value if iri else stem}>")
-        quads = trail(store, iri)
-    except StoreError as exc:
-        return store_error_response(exc)
+    if iri is None or not describe.exists(store, iri):
+        raise PageNotFound(f"claimgraph names no resource <{iri.value if iri else stem}>")
+    quads = trail(store, iri)
     if ext in ("ttl", "jsonld"):
         # with a prefix for every namespace, so that the prov package can read it back too
         body = describe.serialize(quads, EXPORTS[ext], namespaces(quads, normalised_base(get_settings().base_iri)))
     elif ext == "provn":
         body = to_prov_document(quads, normalised_base(get_settings().base_iri)).get_provn().encode("utf-8")
     else:
-        body = to_prov_document(quads, normalised_base(get_settings().base_iri)).serialize(format="json").encode("utf-8")
-    response = Response(body, mimetype=EXPORTS[ext])
-    if EXPORTS[ext].startswith("text/"):
-        response.charset = "utf-8"
-    return response
+        body = (to_prov_document(quads, normalised_base(get_settings().base_iri)).serialize(format="json") or "").encode("utf-8")
+    return Response(body, mimetype=EXPORTS[ext])  # text/* types get "; charset=utf-8" from werkzeug

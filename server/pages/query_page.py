@@ -16,7 +16,7 @@ from flask import Blueprint, Response, render_template, request
 
 from claimgraph.server.pages.queries import load
 from claimgraph.graph.store import QueryForm, QueryRequest, StoreError
-from claimgraph.graph.store.sparqltext.guard import Limits, check_query
+from claimgraph.graph.store.sparqltext.guard import check_query
 from claimgraph.ontology import ONTOLOGY_IRI, PREFIXES
 from claimgraph.server.pages.links import normalised_base
 from claimgraph.server.state import get_settings, get_store
@@ -76,7 +76,7 @@ class _ChunkReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, target: bytearray) -> int:
+    def readinto(self, target: bytearray) -> int:  # type: ignore[override]
         while not self._buffer:
             try:
                 self._buffer = next(self._chunks)
@@ -106,10 +106,12 @@ def run(text: str) -> dict:
                 if len(out) > MAX_GRAPH_BYTES:
                     return {"graph": out[:MAX_GRAPH_BYTES].decode("utf-8", "replace"), "truncated": True}
             return {"graph": out.decode("utf-8"), "truncated": False}
-        reader = io.BufferedReader(_ChunkReader(prepared.stream("text/tab-separated-values")))
+        reader = io.BufferedReader(_ChunkReader(prepared.stream("text/tab-separated-values")))  # type: ignore[type-var]
         solutions = ox.parse_query_results(reader, ox.QueryResultsFormat.TSV)
+        assert isinstance(solutions, ox.QuerySolutions)  # a SELECT's answer
         variables = [v.value for v in solutions.variables]
-        rows, truncated = [], False
+        rows: list[list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None]] = []
+        truncated = False
         for solution in solutions:
             if len(rows) == MAX_ROWS:
                 truncated = True

@@ -8,15 +8,17 @@ a term the views do not know yet is still shown.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 
 from claimgraph.server.pages.queries import load
 from claimgraph.graph.store import Store
 from claimgraph.server.pages import chain, texts
-from claimgraph.server.pages.links import FORMAT_NAMES, FORMATS, normalised_base
+from claimgraph.graph.store.formats import DOCUMENT_OFFER
+from claimgraph.server.pages.links import normalised_base
 from claimgraph.server.state import get_settings, get_store
 from claimgraph.server.pages.views import Labels, TermView, Viewer
 
@@ -45,7 +47,7 @@ def base() -> str:
     return normalised_base(get_settings().base_iri)
 
 
-def viewer(store: Store, quads: list[ox.Quad] = ()) -> Viewer:
+def viewer(store: Store, quads: Sequence[ox.Quad] = ()) -> Viewer:
     labels = Labels()
     labels.add_vocabulary(store)
     labels.add_quads(list(quads))
@@ -130,7 +132,7 @@ def render_resource(iri: ox.NamedNode, quads: list[ox.Quad], doc_path: str) -> s
         "types": [v.term(ox.NamedNode(t)) for t in sorted(types)],
         "notes": _literals(quads, iri, SKOS_NOTE),
         "statements": statements,
-        "formats": [(FORMAT_NAMES[ext], f"{doc_path}.{ext}", media) for ext, media in FORMATS.items()],
+        "formats": [(f.label, f"{doc_path}.{f.extension}", f.media_type) for f in DOCUMENT_OFFER.formats],
         "prov_links": [],
     }
     if types & CLAIM_TYPES:
@@ -169,6 +171,35 @@ def _quote(store: Store, file: object, sha256: str | None, start: int | None, en
     }
 
 
+#: the roles of a claim's spans, in the order the page's legend names them
+SPAN_ROLES = ("source", "cue", "addressee", "frame", "message")
+
+
+def _roles_quote(store: Store, iri: ox.NamedNode, file: object, sha256: str | None) -> dict | None:
+    """The sentence(s) of a claim with each of its spans marked by role (message, cue, source,
+    addressee, frame), when the claim has more than its message and the text is at hand."""
+    spans = [(_value(r, "role"), _int(r, "start"), _int(r, "end"), _value(r, "exact"))
+             for r in store.select(load("claim-spans"), r=iri)]
+    spans = [s for s in spans if s[0] in SPAN_ROLES and s[1] is not None and s[2] is not None]
+    if not any(role != "message" for role, *_ in spans) or not isinstance(file, ox.NamedNode):
+        return None
+    source = texts.document_text(store, file, sha256)
+    if source is None:
+        return None
+    first, last = min(s[1] for s in spans), max(s[2] for s in spans)
+    # (text, role) runs per paragraph; the innermost span names the role (a cue inside the
+    # message is marked as the cue)
+    paragraphs = [[(seg.text, spans[seg.claims[-1]][0] if seg.claims else None) for seg in para.segments]
+                  for para in texts.paragraphs(source.text, [(s, e) for _, s, e, _ in spans], only=(first, last))]
+    return {
+        "paragraphs": paragraphs,
+        "roles": [role for role in SPAN_ROLES if any(s[0] == role for s in spans)],
+        "spans": [{"role": role, "start": s, "end": e, "exact": x, "matches": x is None or source.text[s:e] == x}
+                  for role, s, e, x in spans],
+        "origin": source.origin,
+    }
+
+
 def _claim_context(store: Store, v: Viewer, iri: ox.NamedNode, quads: list[ox.Quad], doc_path: str) -> dict:
     rows = store.select(load("claim"), r=iri)
     row = rows[0] if rows else {}
@@ -182,8 +213,14 @@ def _claim_context(store: Store, v: Viewer, iri: ox.NamedNode, quads: list[ox.Qu
     related = store.select(load("claim-related"), r=iri)
     same = store.select(load("claim-same-proposition"), r=iri)
     v.labels.fetch(store, [r.get("otherSpeaker") for r in related + same])
+    reading = store.select(load("claim-reading"), r=iri)
+    drafted_by = None
+    if _value(row, "method") == CG + "extracted":
+        drafted_by = (_value(reading[0], "byLabel") or _value(reading[0], "by")) if reading else "software"
     return {
         "claim": row,
+        "drafted_by": drafted_by,
+        "roles_quote": _roles_quote(store, iri, row.get("file"), _value(row, "sha256")),
         "quote": _quote(store, row.get("file"), _value(row, "sha256"), start, end, exact),
         "start": start,
         "end": end,
@@ -204,7 +241,7 @@ def _claim_context(store: Store, v: Viewer, iri: ox.NamedNode, quads: list[ox.Qu
 def _article_context(store: Store, v: Viewer, iri: ox.NamedNode, doc_path: str) -> dict:
     rows = store.select(load("document"), r=iri)
     doc = rows[0] if rows else {}
-    file = doc.get("file") if isinstance(doc.get("file"), ox.NamedNode) else iri
+    file: ox.NamedNode = doc["file"] if isinstance(doc.get("file"), ox.NamedNode) else iri
     v.labels.fetch(store, [doc.get(k) for k in ("article", "publisher", "translationOf", "run")])
     source = texts.document_text(store, file, _value(doc, "sha256"))
     claims = store.select(load("document-claims"), r=file)
@@ -228,6 +265,7 @@ def _article_context(store: Store, v: Viewer, iri: ox.NamedNode, doc_path: str) 
         "article_iri": article,
         "source": source,
         "claims": claims,
+        "claim_count": len({c["claim"] for c in claims}),  # a discontinuous message has a row per part
         "paragraphs": texts.paragraphs(source.text, spans) if source else [],
         "segment_kinds": kinds,
         "mismatches": mismatches,
@@ -273,10 +311,3 @@ def _thing_context(store: Store, v: Viewer, iri: ox.NamedNode) -> dict:
         "links": store.select(load("external-links"), r=iri),
         "mentions": mentions,
     }
-
-
-def not_found(message: str) -> Response:
-    """404 as an HTML page for browsers, plain text for everyone else."""
-    if request.accept_mimetypes.best_match(["text/plain", "text/html"]) == "text/html" and request.accept_mimetypes.accept_html:
-        return Response(render_template("404.html", message=message), status=404, mimetype="text/html")
-    return Response(message + "\n", status=404, mimetype="text/plain")

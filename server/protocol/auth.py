@@ -8,29 +8,37 @@ without a token (writes disabled).
 
 from __future__ import annotations
 
+from typing import Any
+
 import hmac
 
-from flask import Response, request
+from flask import request
+from werkzeug.exceptions import Forbidden, Unauthorized
 
-from claimgraph.server.errors import text_error
 from claimgraph.server.state import get_settings
 
 REALM = 'Bearer realm="claimgraph"'
 
 
-def check_write_access() -> Response | None:
-    """None when the request may write; otherwise the 401/403 response to send."""
+class TokenRequired(Unauthorized):
+    """401 with the RFC 6750 challenge written as it is (werkzeug would re-quote it)."""
+
+    def __init__(self, description: str, challenge: str) -> None:
+        super().__init__(description)
+        self.challenge = challenge
+
+    def get_headers(self, environ: Any = None, scope: Any = None) -> list[tuple[str, str]]:
+        return [*super().get_headers(environ, scope), ("WWW-Authenticate", self.challenge)]
+
+
+def check_write_access() -> None:
+    """Return when the request may write; otherwise raise the 401/403 to send."""
     token = get_settings().update_token
     if not token:
-        return text_error(403, "writes are disabled on this server (start it with --update-token or CLAIMGRAPH_UPDATE_TOKEN)")
+        raise Forbidden("writes are disabled on this server (start it with --update-token or CLAIMGRAPH_UPDATE_TOKEN)")
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
     if not header:
-        return text_error(401, "this request writes: send 'Authorization: Bearer <token>'", **{"WWW-Authenticate": REALM})
+        raise TokenRequired("this request writes: send 'Authorization: Bearer <token>'", REALM)
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-        return text_error(
-            401,
-            "the update token is not valid",
-            **{"WWW-Authenticate": REALM + ', error="invalid_token"'},
-        )
-    return None
+        raise TokenRequired("the update token is not valid", REALM + ', error="invalid_token"')

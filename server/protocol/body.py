@@ -18,14 +18,16 @@ declared charset is refused (415) rather than silently reading the bytes as UTF-
 
 from __future__ import annotations
 
+from typing import Any
+
 import io
 import select
 import socket
 from collections.abc import Callable
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
 
-from claimgraph.server.errors import text_error
 from claimgraph.server.state import get_settings
 
 #: How much is read from the client at a time.
@@ -43,16 +45,17 @@ _TEXT_BODIES = (
 )
 
 
-class BodyRefused(Exception):
-    """A request body that cannot be taken; becomes a plain-text error and a closed connection."""
+class BodyRefused(HTTPException):
+    """A request body that cannot be taken (400, 413 or 415): the error handler answers it as
+    plain text and closes the connection (its framing can no longer be trusted)."""
 
     def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+        super().__init__(message + "; nothing was written")
+        self.code = status
         self.message = message
 
-    def response(self) -> Response:
-        return text_error(self.status, self.message + "; nothing was written", Connection="close")
+    def get_headers(self, environ: Any = None, scope: Any = None) -> list[tuple[str, str]]:
+        return [*super().get_headers(environ, scope), ("Connection", "close")]
 
 
 def _declared_length() -> int | None:
@@ -151,13 +154,10 @@ def _take_body() -> Response | None:
     if environ.get("claimgraph.body_taken"):
         return None
     environ["claimgraph.body_taken"] = True
-    try:
-        if request.method in ("POST", "PUT", "PATCH"):
-            check_charset()
-        settings = get_settings()
-        data = read_whole_body(max(settings.max_upload_bytes, _app_limit()))
-    except BodyRefused as exc:
-        return exc.response()
+    if request.method in ("POST", "PUT", "PATCH"):
+        check_charset()
+    settings = get_settings()
+    data = read_whole_body(max(settings.max_upload_bytes, _app_limit()))
     environ["wsgi.input"] = io.BytesIO(data)
     environ["CONTENT_LENGTH"] = str(len(data))
     environ.pop("HTTP_TRANSFER_ENCODING", None)

@@ -19,29 +19,19 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, stream_with_context
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge, UnsupportedMediaType
 
-from claimgraph.graph.store import DataError, StoreError
-from claimgraph.graph.store.rdfio import check_upload, iter_rdf, parse_rdf, rdf_format_or_error
+from claimgraph.graph.store import DataError
+from claimgraph.graph.store.embedded.store import UPDATE_TIME_FACTOR
+from claimgraph.graph.store.formats import DATASET_OFFER, GRAPH_OFFER, UPLOAD_FORMATS
+from claimgraph.graph.store.sandbox import UploadLimits, parse_isolated
 from claimgraph.server.protocol.auth import check_write_access
 from claimgraph.server.protocol.body import client_gone
-from claimgraph.server.errors import store_error_response, text_error
+from claimgraph.server.protocol.negotiation import negotiate
 from claimgraph.server.state import get_settings, get_store
 
 bp = Blueprint("graph_store", __name__)
 
-#: Graph formats offered for GET, most preferred first (Turtle for */*).
-GRAPH_TYPES = [
-    "text/turtle",
-    "application/n-triples",
-    "application/rdf+xml",
-    "application/ld+json",
-    "application/n-quads",
-    "application/trig",
-]
-#: Dataset formats offered for ``GET /store``.
-DATASET_TYPES = ["application/n-quads", "application/trig"]
 METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
 
 
@@ -53,31 +43,27 @@ class Target:
     graph: str | None = None  # None with dataset=False: the default graph
 
 
-class BadTarget(Exception):
-    pass
-
-
 def _target(rest: str | None) -> Target:
     has_graph = "graph" in request.args
     has_default = "default" in request.args
     if rest is not None:
         if has_graph or has_default:
-            raise BadTarget("a graph URL (direct identification) takes no ?graph= or ?default parameter")
+            raise BadRequest("a graph URL (direct identification) takes no ?graph= or ?default parameter")
         return Target(graph=request.base_url)
     if has_graph and has_default:
-        raise BadTarget("give either ?graph=IRI or ?default, not both")
+        raise BadRequest("give either ?graph=IRI or ?default, not both")
     if has_default:
         return Target()
     if has_graph:
         iris = request.args.getlist("graph")
         if len(iris) != 1:
-            raise BadTarget("give exactly one ?graph= parameter")
+            raise BadRequest("give exactly one ?graph= parameter")
         try:
             node = ox.NamedNode(iris[0])
         except ValueError as exc:
-            raise BadTarget(f"?graph= must be an absolute IRI: {exc}") from None
+            raise BadRequest(f"?graph= must be an absolute IRI: {exc}") from None
         if ":" not in node.value:
-            raise BadTarget("?graph= must be an absolute IRI")
+            raise BadRequest("?graph= must be an absolute IRI")
         return Target(graph=node.value)
     return Target(dataset=True)
 
@@ -85,73 +71,43 @@ def _target(rest: str | None) -> Target:
 @bp.route("/store", methods=METHODS, defaults={"rest": None}, strict_slashes=False)
 @bp.route("/store/<path:rest>", methods=METHODS)
 def graph_store(rest: str | None) -> Response:
-    try:
-        target = _target(rest)
-    except BadTarget as exc:
-        return text_error(400, str(exc))
+    target = _target(rest)
     if request.method in ("GET", "HEAD"):
         return _read(target)
-    denied = check_write_access()
-    if denied is not None:
-        return denied
+    check_write_access()
+    if request.method == "DELETE":
+        return _delete(target)
+    request.max_content_length = get_settings().max_upload_bytes
     try:
-        if request.method == "DELETE":
-            return _delete(target)
-        request.max_content_length = get_settings().max_upload_bytes
         upload = _upload(graph=target.graph, single_graph=not target.dataset or request.method == "PUT")
-        if client_gone():  # the check may take a while: a write the client abandoned is not committed
-            return text_error(400, "the client closed the connection before the upload was written; nothing was written")
-        if request.method == "PUT":
-            return _put(target, upload)
-        return _post(target, upload)
     except RequestEntityTooLarge:
         limit = get_settings().max_upload_bytes
-        return text_error(413, f"the upload is larger than the limit of {limit} bytes (CLAIMGRAPH_MAX_UPLOAD_BYTES); use 'claimgraph load' for bulk imports")
-    except _Unsupported as exc:
-        return text_error(415, str(exc))
-    except StoreError as exc:
-        return _error(exc)
-
-
-def _error(exc: StoreError) -> Response:
-    if isinstance(exc, DataError):
-        return text_error(400, f"the data was refused and nothing was written:\n{exc}")
-    return store_error_response(exc)
+        raise RequestEntityTooLarge(f"the upload is larger than the limit of {limit} bytes (CLAIMGRAPH_MAX_UPLOAD_BYTES); "
+                                    "use 'claimgraph load' for bulk imports") from None
+    if client_gone():  # the check may take a while: a write the client abandoned is not committed
+        raise BadRequest("the client closed the connection before the upload was written; nothing was written")
+    if request.method == "PUT":
+        return _put(target, upload)
+    return _post(target, upload)
 
 
 # -- reading -----------------------------------------------------------------------------
 
 
-def _negotiate(offered: list[str]) -> str | None:
-    """The best offered type for the Accept header (q-values, wildcards); parameters such as
-    ``charset=utf-8`` do not stop a match."""
-    if not request.headers.get("Accept"):
-        return offered[0]
-    accept = MIMEAccept([(value.split(";", 1)[0].strip(), q) for value, q in request.accept_mimetypes])
-    return accept.best_match(offered)
-
-
 def _read(target: Target) -> Response:
     store = get_store()
     if target.dataset:
-        media_type = _negotiate(DATASET_TYPES)
-        if media_type is None:
-            return text_error(406, "the whole dataset is offered as: " + ", ".join(DATASET_TYPES))
+        media_type = negotiate(DATASET_OFFER).produce
         if request.method == "HEAD":
             return Response(status=200, mimetype=media_type)
         return Response(stream_with_context(store.dump_chunks(media_type)), mimetype=media_type)
-    media_type = _negotiate(GRAPH_TYPES)
-    if media_type is None:
-        return text_error(406, "a graph is offered as: " + ", ".join(GRAPH_TYPES))
-    try:
-        if not store.graph_exists(target.graph):
-            return text_error(404, f"no graph named <{target.graph}> in this store")
-        if request.method == "HEAD":
-            return Response(status=200, mimetype=media_type)
-        chunks = store.get_graph(target.graph, media_type)
-        first = next(chunks, b"")  # errors before the first byte still get a proper status
-    except StoreError as exc:
-        return _error(exc)
+    media_type = negotiate(GRAPH_OFFER).produce
+    if not store.graph_exists(target.graph):
+        raise NotFound(f"no graph named <{target.graph}> in this store")
+    if request.method == "HEAD":
+        return Response(status=200, mimetype=media_type)
+    chunks = store.get_graph(target.graph, media_type)
+    first = next(chunks, b"")  # errors before the first byte still get a proper status
 
     def body():
         yield first
@@ -163,38 +119,58 @@ def _read(target: Target) -> Response:
 # -- writing -----------------------------------------------------------------------------
 
 
-class _Unsupported(Exception):
-    pass
-
-
 @dataclass(frozen=True)
 class Upload:
-    """A request body checked for syntax (and shapes), ready for the store to parse again
-    while it writes: no list of every quad is kept in the server's memory."""
+    """A request body parsed and checked in a child process (:mod:`claimgraph.graph.store.sandbox`),
+    as flat N-Quads for the store to write: the worker never parses the client's bytes itself."""
 
     data: bytes
     media_type: str
     base_iri: str
+    names_graphs: bool = False
 
 
-def _upload(graph: str | None, single_graph: bool) -> Upload:
+def _limits() -> UploadLimits:
+    """An upload gets the time an update gets and the memory a query gets."""
+    settings = get_settings()
+    return UploadLimits(timeout=settings.query_timeout * UPDATE_TIME_FACTOR,
+                        memory_bytes=settings.query_memory_mb * 2**20)
+
+
+def _upload(graph: str | None, single_graph: bool, base_iri: str | None = None) -> Upload:
     # Relative IRIs resolve against the graph's IRI (or the request URL), as the spec asks.
-    base_iri = graph or request.base_url
+    base_iri = base_iri or graph or request.base_url
+    validate = get_settings().validate_imports
+    limits = _limits()
     if request.mimetype == "multipart/form-data":
-        # One document per part (each with its own type and blank nodes), merged as N-Triples
-        # or N-Quads; multipart uploads are small forms, so a list in memory is fine here.
-        quads: list[ox.Quad] = []
-        if not request.files:
-            raise DataError("the multipart body holds no file")
-        for part in request.files.values():
-            quads += parse_rdf(part.stream, _media_type(part.mimetype, part.filename),
-                               base_iri=base_iri, single_graph=single_graph)
-        upload = Upload(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), "application/n-quads", base_iri)
-    else:
-        upload = Upload(request.get_data(cache=False), _media_type(request.mimetype, None), base_iri)
-    if get_settings().validate_imports:
-        check_upload(upload.data, upload.media_type, base_iri=base_iri, single_graph=single_graph)
-    return upload
+        # One document per part (each with its own type and blank nodes), merged as N-Quads.
+        # Every file part counts, several under one field name included (a MultiDict's
+        # values() would give only the first of each name): never 201 for part of the input.
+        parts = list(request.files.items(multi=True))
+        if not parts:
+            raise DataError("the multipart body holds no file part")
+        fields = sorted(set(request.form.keys()))
+        if fields:
+            raise DataError(
+                "the multipart body holds parts that are not files (fields " + ", ".join(map(repr, fields[:10]))
+                + "); send each RDF document as a file part (with a filename)"
+            )
+        chunks: list[bytes] = []
+        names_graphs = False
+        for name, part in parts:
+            media_type = _media_type(part.mimetype, part.filename)
+            part.stream.seek(0)  # a POST to /store may read the parts twice (see _post)
+            try:
+                parsed = parse_isolated(part.stream.read(), media_type, base_iri=base_iri,
+                                        single_graph=single_graph, validate=validate, limits=limits)
+            except DataError as exc:
+                raise DataError(f"part {name!r} (file {part.filename!r}): {exc}") from None
+            chunks.append(parsed.nquads)
+            names_graphs = names_graphs or parsed.names_graphs
+        return Upload(b"".join(chunks), "application/n-quads", base_iri, names_graphs)
+    parsed = parse_isolated(request.get_data(cache=True), _media_type(request.mimetype, None), base_iri=base_iri,
+                            single_graph=single_graph, validate=validate, limits=limits)
+    return Upload(parsed.nquads, "application/n-quads", base_iri, parsed.names_graphs)
 
 
 def _media_type(mimetype: str, filename: str | None) -> str:
@@ -204,15 +180,15 @@ def _media_type(mimetype: str, filename: str | None) -> str:
         fmt = ox.RdfFormat.from_extension(filename.rsplit(".", 1)[1])
         if fmt is not None:
             return fmt.media_type
-    raise _Unsupported(
+    raise UnsupportedMediaType(
         f"unsupported media type {mimetype or '(none)'}; send one of: "
-        + ", ".join(GRAPH_TYPES + ["text/n3"])
+        + ", ".join(f.media_type for f in UPLOAD_FORMATS)
     )
 
 
 def _put(target: Target, upload: Upload) -> Response:
     if target.dataset:
-        return text_error(400, "PUT needs a graph: /store?graph=IRI, /store?default or a graph URL")
+        raise BadRequest("PUT needs a graph: /store?graph=IRI, /store?default or a graph URL")
     created = get_store().put_graph(target.graph, upload.data, upload.media_type, base_iri=upload.base_iri)
     return Response(status=201 if created else 204)
 
@@ -220,28 +196,24 @@ def _put(target: Target, upload: Upload) -> Response:
 def _post(target: Target, upload: Upload) -> Response:
     store = get_store()
     if target.dataset:
-        if _names_graphs(upload):
+        if upload.names_graphs:
             # Quads that name their own graphs (N-Quads, TriG, JSON-LD): added as they are.
             store.load(upload.data, upload.media_type, base_iri=upload.base_iri)
             return Response(status=204)
-        # Triples posted to the store itself: a new graph, named by a fresh URL on this server.
+        # Triples posted to the store itself: a new graph, named by a fresh URL on this server
+        # (read once more, so that relative IRIs resolve against that URL).
         iri = request.url_root + "store/" + uuid.uuid4().hex
+        if upload.base_iri != iri:
+            upload = _upload(graph=iri, single_graph=True, base_iri=iri)
         store.post_graph(iri, upload.data, upload.media_type, base_iri=iri)
         return Response(status=201, headers={"Location": iri})
     created = store.post_graph(target.graph, upload.data, upload.media_type, base_iri=upload.base_iri)
     return Response(status=201 if created else 204)
 
 
-def _names_graphs(upload: Upload) -> bool:
-    if not rdf_format_or_error(upload.media_type).supports_datasets:
-        return False
-    quads = iter_rdf(upload.data, upload.media_type, base_iri=upload.base_iri)
-    return any(not isinstance(q.graph_name, ox.DefaultGraph) for q in quads)
-
-
 def _delete(target: Target) -> Response:
     if target.dataset:
-        return text_error(400, "DELETE needs a graph: /store?graph=IRI, /store?default or a graph URL")
+        raise BadRequest("DELETE needs a graph: /store?graph=IRI, /store?default or a graph URL")
     if not get_store().delete_graph(target.graph):
-        return text_error(404, f"no graph named <{target.graph}> in this store")
+        raise NotFound(f"no graph named <{target.graph}> in this store")
     return Response(status=204)

@@ -1,7 +1,8 @@
-"""Choosing the result format: ``format=`` first, then the Accept header (q-values, wildcards).
+"""The one content negotiation: ``format=`` first, then the Accept header (q-values, wildcards).
 
-Werkzeug's ``request.accept_mimetypes.best_match`` does the HTTP part. Besides the standard
-types each query form accepts a few common aliases (``application/json`` for SPARQL JSON,
+Every endpoint calls :func:`negotiate` with its :class:`~claimgraph.graph.store.formats.Offer`
+(the format registry says what each endpoint serves). Werkzeug's ``MIMEAccept.best_match`` does
+the HTTP part. Besides the standard types an offer accepts a few common aliases (``application/json`` for SPARQL JSON,
 ``application/xml`` for SPARQL XML, ``text/plain`` for N-Triples...) and answers with the type the
 client named. A browser (which asks for ``text/html`` before anything else) gets a plain HTML
 view of the result, so that pasting a query URL in the address bar shows the answer instead
@@ -18,127 +19,113 @@ from functools import lru_cache
 
 from flask import request
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.exceptions import BadRequest, HTTPException, NotAcceptable
 from werkzeug.http import parse_accept_header
 
 from claimgraph.graph.store.base import QueryForm
-from claimgraph.graph.store.formats import FORMAT_ALIASES, RESULT_TYPES
+from claimgraph.graph.store.formats import HTML as HTML_FORMAT
+from claimgraph.graph.store.formats import QUERY_OFFERS, Format, Offer, find
 
-HTML = "text/html"
-
-#: Accepted aliases per form: what the client asked for -> what the store writes.
-ALIASES: dict[QueryForm, dict[str, str]] = {
-    QueryForm.SOLUTIONS: {
-        "application/json": "application/sparql-results+json",
-        "application/xml": "application/sparql-results+xml",
-        "text/xml": "application/sparql-results+xml",
-    },
-    QueryForm.BOOLEAN: {
-        "application/json": "application/sparql-results+json",
-        "application/xml": "application/sparql-results+xml",
-        "text/xml": "application/sparql-results+xml",
-    },
-    QueryForm.GRAPH: {
-        "application/x-turtle": "text/turtle",
-        "text/n3": "text/turtle",  # Turtle is a subset of N3
-        "text/plain": "application/n-triples",
-        "application/json": "application/ld+json",
-        "application/xml": "application/rdf+xml",
-        "text/xml": "application/rdf+xml",
-    },
-}
+HTML = HTML_FORMAT.media_type
 
 
 @dataclass(frozen=True)
 class Choice:
-    """``produce``: what the store serializes; ``label``: the Content-Type sent."""
+    """``produce``: what the store serializes; ``label``: the Content-Type sent (the alias the
+    client named, when it named one); ``format``: the registry's entry."""
 
     produce: str
     label: str
-    html: bool = False
+    format: Format
+
+    @property
+    def html(self) -> bool:
+        return self.format is HTML_FORMAT
 
 
-def offered(form: QueryForm) -> list[str]:
-    """Every type this form can be served in, standard types first."""
-    return RESULT_TYPES[form] + list(ALIASES[form]) + [HTML]
+def offered(offer: Offer) -> list[str]:
+    """Every type an offer can be served in, standard types first (for 406 messages)."""
+    aliases = [a for f in offer.formats for a in f.aliases] if offer.aliases else []
+    return list(dict.fromkeys(offer.media_types + aliases))
 
 
-def _html_choice(form: QueryForm) -> Choice:
-    produce = {
-        QueryForm.SOLUTIONS: "text/tab-separated-values",
-        QueryForm.BOOLEAN: "application/sparql-results+json",
-        QueryForm.GRAPH: "text/turtle",
-    }[form]
-    return Choice(produce, HTML, html=True)
+def _html_choice(offer: Offer) -> Choice:
+    return Choice(offer.html_from or HTML, HTML, HTML_FORMAT)
 
 
-def _choice_for(form: QueryForm, media_type: str) -> Choice | None:
-    if media_type in RESULT_TYPES[form]:
-        return Choice(media_type, media_type)
-    if media_type in ALIASES[form]:
-        return Choice(ALIASES[form][media_type], media_type)
-    if media_type == HTML:
-        return _html_choice(form)
-    return None
+def _choice_for(offer: Offer, media_type: str) -> Choice | None:
+    if media_type == HTML and offer.html_from:
+        return _html_choice(offer)
+    fmt = find(offer, media_type)
+    if fmt is None:
+        return None
+    # An alias is answered with the type the client named; a short name with the format's type.
+    return Choice(fmt.media_type, media_type if media_type in fmt.aliases else fmt.media_type, fmt)
 
 
-#: Short names whose meaning depends on the query form (what SPARQLWrapper sends, e.g.).
-_FORM_NAMES: dict[QueryForm, dict[str, str]] = {
-    QueryForm.GRAPH: {"xml": "application/rdf+xml", "json": "application/ld+json"},
-}
-
-
-def _from_format_values(form: QueryForm, values: list[str]) -> Choice | None:
-    """The first ``format=`` value (short name or media type) offered for this form."""
+def _from_format_values(offer: Offer, values: tuple[str, ...]) -> Choice | None:
+    """The first ``format=`` value (short name or media type) offered; several values
+    (SPARQLWrapper sends the short name and the media types) are tried in order."""
     for value in values:
         for name in value.split(","):
             name = name.split(";")[0].strip().lower()
             if not name:
                 continue
-            if name == "html":
-                return _html_choice(form)
-            media_type = _FORM_NAMES.get(form, {}).get(name) or FORMAT_ALIASES.get(name, name)
-            choice = _choice_for(form, media_type)
+            choice = _choice_for(offer, name)
             if choice is not None:
                 return choice
     return None
 
 
-def choose(form: QueryForm, format_values: list[str] | None = None) -> Choice | None:
-    """The format to answer in, or None when nothing the client accepts is offered (406).
+def negotiate(offer: Offer, format_values: list[str] | tuple[str, ...] | None = None) -> Choice:
+    """The format to answer in: ``format=`` (or ``output=``, or a path's extension) wins over
+    the Accept header (q-values, wildcards; parameters such as ``charset`` do not stop a match).
 
-    ``format=`` (or ``output=``) wins over Accept; several values (SPARQLWrapper sends the
-    short name and the media types) are tried in order."""
-    return choose_all(format_values)[form]
+    Raises :class:`~werkzeug.exceptions.NotAcceptable` when nothing the client accepts is
+    offered, and the offer's status (400 or 406) for an unknown ``format=`` value."""
+    values = tuple(v for v in format_values or () if v.strip())
+    choice = _choose(offer, request.headers.get("Accept", ""), values)
+    if choice is None:
+        raise refusal(offer, by_name=bool(values))
+    return choice
+
+
+def refusal(offer: Offer, by_name: bool = False) -> HTTPException:
+    """The error for a request nothing offered fits."""
+    if by_name and offer.unknown_name_status == 400:
+        return BadRequest("format= must be one of " + ", ".join(offer.names))
+    return NotAcceptable(f"none of the requested types is offered for {offer.subject}; offered: "
+                         + ", ".join(offered(offer)))
 
 
 def choose_all(format_values: list[str] | None = None) -> dict[QueryForm, Choice | None]:
-    """:func:`choose` for every form at once, before the query's form is known.
+    """The choice for every query form at once, before the query's form is known.
 
     A client sends the same Accept header with every query, so the answer is memoised per
     header and ``format=`` values: negotiation costs a dictionary look-up, not a parse."""
     values = tuple(v for v in format_values or () if v.strip())
-    return _choices(request.headers.get("Accept", ""), values)
+    accept = request.headers.get("Accept", "")
+    return {form: _choose(offer, accept, values) for form, offer in QUERY_OFFERS.items()}
 
 
-@lru_cache(maxsize=256)
-def _choices(accept_header: str, format_values: tuple[str, ...]) -> dict[QueryForm, Choice | None]:
-    accept = parse_accept_header(accept_header, MIMEAccept)
-    return {form: _choose(form, accept, list(format_values)) for form in QueryForm}
-
-
-def _choose(form: QueryForm, accept: MIMEAccept, format_values: list[str]) -> Choice | None:
+@lru_cache(maxsize=512)
+def _choose(offer: Offer, accept_header: str, format_values: tuple[str, ...]) -> Choice | None:
     if format_values:
-        return _from_format_values(form, format_values)
-    standard = RESULT_TYPES[form]
+        return _from_format_values(offer, format_values)
+    # Media type parameters (``text/turtle; charset=utf-8``) do not stop a match.
+    accept = MIMEAccept([(value.split(";", 1)[0].strip().lower(), q)
+                         for value, q in parse_accept_header(accept_header, MIMEAccept)])
     if not accept:
-        return Choice(standard[0], standard[0])
-    explicit = {value.split(";")[0].strip().lower() for value, _q in accept}
-    candidates = standard + list(ALIASES[form])
-    if HTML in explicit:
+        fmt = offer.formats[0]
+        return Choice(fmt.media_type, fmt.media_type, fmt)
+    candidates = offered(offer)
+    if offer.html_from:
+        candidates.remove(HTML)
         # Only a client that names text/html gets HTML; */* alone means "your default".
-        candidates = candidates + [HTML]
+        if any(value == HTML for value, _q in accept):
+            candidates.append(HTML)
     best = accept.best_match(candidates)
-    return _choice_for(form, best) if best else None
+    return _choice_for(offer, best) if best else None
 
 
 # -- the browser view -----------------------------------------------------------------------
@@ -159,10 +146,9 @@ th{{background:#eee}} pre{{white-space:pre-wrap}} code{{font-size:.9rem}}
 
 
 def _format_links(form: QueryForm) -> str:
-    names = {v: k for k, v in FORMAT_ALIASES.items()}
     links = []
-    for media_type in RESULT_TYPES[form]:
-        name = names.get(media_type, media_type)
+    for fmt in QUERY_OFFERS[form].formats:
+        media_type, name = fmt.media_type, fmt.names[0]
         args = request.args.to_dict(flat=False)
         args["format"] = [name]
         from urllib.parse import urlencode

@@ -17,15 +17,14 @@ import threading
 import time
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, request, url_for
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from claimgraph.graph.store import Store, StoreError
-from claimgraph.graph.store.base import QueryForm
-from claimgraph.graph.store.formats import RESULT_TYPES
+from claimgraph.graph.store.formats import DESCRIPTION_OFFER, QUERY_OFFERS, UPLOAD_FORMATS
 from claimgraph.ontology import ONTOLOGY_IRI, PREFIXES
-from claimgraph.server.errors import text_error
+from claimgraph.server.protocol.negotiation import negotiate, query_page_url
 from claimgraph.server.state import get_settings, get_store
 
 bp = Blueprint("service", __name__)
@@ -36,19 +35,6 @@ FORMATS = Namespace("http://www.w3.org/ns/formats/")
 ENT = Namespace("http://www.w3.org/ns/entailment/")
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 
-#: The W3C format IRIs of every media type the endpoint writes.
-FORMAT_IRIS = {
-    "application/sparql-results+json": FORMATS.SPARQL_Results_JSON,
-    "application/sparql-results+xml": FORMATS.SPARQL_Results_XML,
-    "text/csv": FORMATS.SPARQL_Results_CSV,
-    "text/tab-separated-values": FORMATS.SPARQL_Results_TSV,
-    "text/turtle": FORMATS.Turtle,
-    "application/n-triples": FORMATS["N-Triples"],
-    "application/ld+json": FORMATS["JSON-LD"],
-    "application/rdf+xml": FORMATS.RDF_XML,
-    "application/n-quads": FORMATS["N-Quads"],
-    "application/trig": FORMATS.TriG,
-}
 
 # Fixed statistics queries: no user input ever reaches them.
 _COUNTS = """
@@ -87,9 +73,7 @@ UNVERSIONED_TTL_S = 600
 
 
 def _generation(store: Store) -> str:
-    gen = getattr(store, "generation", None)
-    value = gen() if callable(gen) else ""
-    return value or f"t{int(time.time() // UNVERSIONED_TTL_S)}"
+    return store.generation() or f"t{int(time.time() // UNVERSIONED_TTL_S)}"
 
 
 def _int(row: dict[str, Any], key: str) -> int:
@@ -134,27 +118,46 @@ def dataset_statistics(store: Store) -> dict[str, Any] | None:
         _compute_lock.release()
 
 
-def _server_url() -> str:
-    return request.host_url.rstrip("/")
+def graph_names(store: Store) -> list[str]:
+    """The named graphs the store holds (the ontology's first; at most :data:`MAX_PARTITIONS`)."""
+    try:
+        names = store.named_graphs()
+    except StoreError:
+        return []
+    return sorted(names, key=lambda name: (name != ONTOLOGY_IRI, name))[:MAX_PARTITIONS]
+
+
+def _url(endpoint: str) -> str:
+    """This server's public URL of an endpoint: the one URL builder (``url_for``), which keeps
+    the proxy's ``X-Forwarded-Prefix`` (the script root) like the base IRI and GSP locations."""
+    return url_for(endpoint, _external=True)
+
+
+def _void_url() -> str:
+    return _url("service.void")
+
+
+def _sparql_url() -> str:
+    return _url("sparql.sparql")
 
 
 def void_graph(store: Store) -> Graph:
     """The VoID description of the dataset served here."""
     settings = get_settings()
-    server = _server_url()
+    void_url = _void_url()
     g = Graph()
     g.bind("void", VOID)
     g.bind("dcterms", DCTERMS)
     g.bind("sd", SD)
-    ds = URIRef(f"{server}/.well-known/void#dataset")
+    ds = URIRef(f"{void_url}#dataset")
     g.add((ds, RDF.type, VOID.Dataset))
     g.add((ds, DCTERMS.title, Literal("claimgraph: who said what, according to whom, in the news", lang="en")))
     g.add((ds, DCTERMS.description, Literal(
         "Claims made in news articles, their speakers and the chain of reporters, with the exact "
         "source words; claimed propositions are kept in named graphs, never asserted.", lang="en")))
     g.add((ds, DCTERMS.license, URIRef(settings.data_license)))
-    g.add((ds, VOID.sparqlEndpoint, URIRef(f"{server}/sparql")))
-    g.add((ds, VOID.dataDump, URIRef(f"{server}/dump")))
+    g.add((ds, VOID.sparqlEndpoint, URIRef(_sparql_url())))
+    g.add((ds, VOID.dataDump, URIRef(_url("dump.dump"))))
     g.add((ds, VOID.uriSpace, Literal(f"{settings.base_iri}id/")))
     g.add((ds, VOID.vocabulary, URIRef(PREFIXES["cg"])))
     g.add((ds, VOID.vocabulary, URIRef("http://www.w3.org/ns/prov#")))
@@ -175,8 +178,8 @@ def void_graph(store: Store) -> Graph:
     g.add((ds, VOID.entities, Literal(stats["subjects"], datatype=XSD.integer)))
     # VoID has no term for the number of graphs; the service description's sd:namedGraph
     # count would be a list; state it as a documented extension property of this dataset.
-    g.add((ds, URIRef(f"{server}/.well-known/void#namedGraphs"), Literal(stats["graphs"], datatype=XSD.integer)))
-    g.add((URIRef(f"{server}/.well-known/void#namedGraphs"), RDFS.label, Literal("number of named graphs", lang="en")))
+    g.add((ds, URIRef(f"{void_url}#namedGraphs"), Literal(stats["graphs"], datatype=XSD.integer)))
+    g.add((URIRef(f"{void_url}#namedGraphs"), RDFS.label, Literal("number of named graphs", lang="en")))
     default_part = BNode()
     g.add((ds, VOID.subset, default_part))
     g.add((default_part, RDF.type, VOID.Dataset))
@@ -209,16 +212,16 @@ def void_graph(store: Store) -> Graph:
     return g
 
 
-def service_graph() -> Graph:
-    """The SPARQL 1.1 Service Description of this endpoint."""
+def service_graph(store: Store) -> Graph:
+    """The SPARQL 1.1 Service Description of this endpoint, its formats from the registry."""
     settings = get_settings()
-    server = _server_url()
-    endpoint = URIRef(f"{server}/sparql")
+    endpoint = URIRef(_sparql_url())
+    void_url = _void_url()
     g = Graph()
     g.bind("sd", SD)
     g.bind("formats", FORMATS)
     g.bind("void", VOID)
-    svc = URIRef(f"{server}/sparql#service")
+    svc = URIRef(f"{endpoint}#service")
     g.add((svc, RDF.type, SD.Service))
     g.add((svc, SD.endpoint, endpoint))
     g.add((svc, SD.supportedLanguage, SD.SPARQL11Query))
@@ -227,23 +230,26 @@ def service_graph() -> Graph:
     if settings.allow_service:
         g.add((svc, SD.feature, SD.BasicFederatedQuery))
     g.add((svc, SD.defaultEntailmentRegime, ENT.Simple))
-    for media_type in dict.fromkeys(RESULT_TYPES[QueryForm.SOLUTIONS] + RESULT_TYPES[QueryForm.GRAPH]):
-        g.add((svc, SD.resultFormat, FORMAT_IRIS[media_type]))
-    g.add((svc, SD.inputFormat, FORMATS.Turtle))
-    g.add((svc, SD.inputFormat, FORMATS["N-Triples"]))
-    dataset = URIRef(f"{server}/.well-known/void#dataset")
+    for fmt in dict.fromkeys(f for offer in QUERY_OFFERS.values() for f in offer.formats):
+        if fmt.w3c:
+            g.add((svc, SD.resultFormat, URIRef(fmt.w3c)))
+    for fmt in UPLOAD_FORMATS:  # what the Graph Store accepts
+        if fmt.w3c:
+            g.add((svc, SD.inputFormat, URIRef(fmt.w3c)))
+    dataset = URIRef(f"{void_url}#dataset")
     g.add((svc, SD.defaultDataset, dataset))
     g.add((dataset, RDF.type, SD.Dataset))
     g.add((dataset, RDF.type, VOID.Dataset))
     default_graph = BNode()
     g.add((dataset, SD.defaultGraph, default_graph))
     g.add((default_graph, RDF.type, SD.Graph))
-    ontology = BNode()
-    g.add((dataset, SD.namedGraph, ontology))
-    g.add((ontology, RDF.type, SD.NamedGraph))
-    g.add((ontology, SD.name, URIRef(ONTOLOGY_IRI)))
-    g.add((svc, RDFS.seeAlso, URIRef(f"{server}/.well-known/void")))
-    g.add((dataset, RDFS.seeAlso, URIRef(f"{server}/.well-known/void")))
+    for name in graph_names(store):
+        named = BNode()
+        g.add((dataset, SD.namedGraph, named))
+        g.add((named, RDF.type, SD.NamedGraph))
+        g.add((named, SD.name, URIRef(name)))
+    g.add((svc, RDFS.seeAlso, URIRef(void_url)))
+    g.add((dataset, RDFS.seeAlso, URIRef(void_url)))
     g.add((svc, RDFS.comment, Literal(
         "Every claimed proposition is a named graph named by the proposition's IRI; the default "
         "graph holds what claimgraph asserts. The VoID description lists the counts.", lang="en")))
@@ -251,11 +257,7 @@ def service_graph() -> Graph:
 
 
 def _negotiated(g: Graph, title: str) -> Response:
-    from claimgraph.server.protocol import negotiation
-
-    choice = negotiation.choose(QueryForm.GRAPH, request.args.getlist("format"))
-    if choice is None:
-        return text_error(406, "none of the requested types is offered; offered: " + ", ".join(negotiation.offered(QueryForm.GRAPH)))
+    choice = negotiate(DESCRIPTION_OFFER, request.args.getlist("format"))
     if choice.html:
         return _html_page(g, title)
     media_type = choice.produce
@@ -276,8 +278,6 @@ def _negotiated(g: Graph, title: str) -> Response:
 
 
 def _html_page(g: Graph, title: str) -> Response:
-    from claimgraph.server.protocol.negotiation import query_page_url
-
     turtle = g.serialize(format="turtle")
     editor_url = query_page_url()
     editor = f' or use the <a href="{html.escape(editor_url)}">query editor with example questions</a>' if editor_url else ""
@@ -287,7 +287,7 @@ def _html_page(g: Graph, title: str) -> Response:
 <style>body{{font-family:system-ui,sans-serif;margin:1rem}} textarea{{width:100%;font-family:monospace}} pre{{white-space:pre-wrap}}</style>
 </head><body>
 <h1>{html.escape(title)}</h1>
-<form method="get" action="{html.escape(_server_url())}/sparql">
+<form method="get" action="{html.escape(_sparql_url())}">
 <label for="query">SPARQL query</label>
 <textarea id="query" name="query" rows="8">SELECT * WHERE {{ ?s ?p ?o }} LIMIT 25</textarea>
 <p><button type="submit">Run</button>{editor}</p></form>
@@ -302,7 +302,7 @@ def _html_page(g: Graph, title: str) -> Response:
 
 def service_description() -> Response:
     """``GET /sparql`` without a query."""
-    return _negotiated(service_graph(), "claimgraph SPARQL endpoint")
+    return _negotiated(service_graph(get_store()), "claimgraph SPARQL endpoint")
 
 
 @bp.get("/.well-known/void")

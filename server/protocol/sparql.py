@@ -18,13 +18,13 @@ from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, request, stream_with_context
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest, MethodNotAllowed, UnsupportedMediaType
 from werkzeug.sansio.utils import get_current_url
 
-from claimgraph.graph.store import QueryRequest, StoreError
-from claimgraph.graph.store.embedded.executor import watch_client
+from claimgraph.graph.store import QueryRequest
+from claimgraph.graph.store.formats import QUERY_OFFERS
 from claimgraph.graph.store.sparqltext.guard import Limits, check_query
 from claimgraph.server.protocol import negotiation
-from claimgraph.server.errors import store_error_response, text_error
 from claimgraph.server.state import get_settings, get_store
 from claimgraph.server.protocol.update import run_update
 
@@ -33,19 +33,6 @@ bp = Blueprint("sparql", __name__)
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
-
-
-class ProtocolError(Exception):
-    """A request the protocol does not allow; becomes a plain-text error response."""
-
-    def __init__(self, status: int, message: str, **headers: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers
-
-    def response(self) -> Response:
-        return text_error(self.status, self.message, **self.headers)
 
 
 @dataclass
@@ -59,7 +46,7 @@ class Operation:
 
 def _decode_pairs(raw: bytes, where: str) -> MultiDict:
     """``a=1&b=2`` decoded strictly: percent-escapes must spell UTF-8."""
-    out = MultiDict()
+    out: MultiDict[str, str] = MultiDict()
     try:
         for part in raw.split(b"&"):
             if not part:
@@ -71,65 +58,63 @@ def _decode_pairs(raw: bytes, where: str) -> MultiDict:
             )
         return out
     except UnicodeDecodeError as exc:
-        raise ProtocolError(400, f"{where} is not valid UTF-8 once percent-decoded: {exc.reason}") from None
+        raise BadRequest(f"{where} is not valid UTF-8 once percent-decoded: {exc.reason}") from None
 
 
 def _body_text(kind: str) -> str:
     charset = request.mimetype_params.get("charset")
     if charset and charset.lower().replace("-", "") != "utf8":
-        raise ProtocolError(415, f"the {kind} must be sent as UTF-8, not {charset}")
+        raise UnsupportedMediaType(f"the {kind} must be sent as UTF-8, not {charset}")
     raw = request.get_data(cache=False)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ProtocolError(
-            400, f"the {kind} is not valid UTF-8: byte {exc.start} ({raw[exc.start:exc.start + 1]!r}) {exc.reason}"
+        raise BadRequest(f"the {kind} is not valid UTF-8: byte {exc.start} ({raw[exc.start:exc.start + 1]!r}) {exc.reason}"
         ) from None
 
 
 def _single(params: MultiDict, name: str) -> str | None:
     values = params.getlist(name)
     if len(values) > 1:
-        raise ProtocolError(400, f"the request carries {len(values)} '{name}' parameters; send exactly one")
+        raise BadRequest(f"the request carries {len(values)} '{name}' parameters; send exactly one")
     return values[0] if values else None
 
 
 def parse_operation() -> Operation:
-    """Decode the request into one operation, or raise :class:`ProtocolError`."""
+    """Decode the request into one operation, or raise the HTTP error the protocol calls for."""
     url = _decode_pairs(request.query_string, "the URL's query string")
     if request.method in ("GET", "HEAD"):
         if "update" in url:
-            raise ProtocolError(400, "updates must be sent with POST, not GET")
+            raise BadRequest("updates must be sent with POST, not GET")
         query = _single(url, "query")
         return Operation("query", query, url) if query is not None else Operation(None, "", url)
     if request.method != "POST":
-        raise ProtocolError(405, f"{request.method} is not part of the SPARQL protocol; use GET or POST", Allow="GET, POST")
+        raise MethodNotAllowed(["GET", "POST"], f"{request.method} is not part of the SPARQL protocol; use GET or POST")
 
     mimetype = request.mimetype
     if mimetype == FORM:
         charset = request.mimetype_params.get("charset")
         if charset and charset.lower().replace("-", "") != "utf8":
-            raise ProtocolError(415, f"form bodies must be UTF-8, not {charset}")
+            raise UnsupportedMediaType(f"form bodies must be UTF-8, not {charset}")
         body = _decode_pairs(request.get_data(cache=False), "the form body")
         params = MultiDict(list(url.items(multi=True)) + list(body.items(multi=True)))
         query, update = _single(params, "query"), _single(params, "update")
         if query is not None and update is not None:
-            raise ProtocolError(400, "a request carries either a query or an update, not both")
+            raise BadRequest("a request carries either a query or an update, not both")
         if query is not None:
             return Operation("query", query, params)
         if update is not None:
             return Operation("update", update, params)
-        raise ProtocolError(400, "the form carries neither a 'query' nor an 'update' parameter")
+        raise BadRequest("the form carries neither a 'query' nor an 'update' parameter")
     if mimetype in (QUERY, UPDATE):
         kind = "query" if mimetype == QUERY else "update"
         if "query" in url or "update" in url:
-            raise ProtocolError(400, f"a direct POST carries the {kind} in its body; remove 'query'/'update' from the URL")
+            raise BadRequest(f"a direct POST carries the {kind} in its body; remove 'query'/'update' from the URL")
         return Operation(kind, _body_text(kind), url)
     if not mimetype:
-        raise ProtocolError(
-            415, f"the POST has no Content-Type; use {FORM}, {QUERY} or {UPDATE}"
+        raise UnsupportedMediaType(f"the POST has no Content-Type; use {FORM}, {QUERY} or {UPDATE}"
         )
-    raise ProtocolError(415, f"unsupported Content-Type {mimetype}; use {FORM}, {QUERY} or {UPDATE}")
+    raise UnsupportedMediaType(f"unsupported Content-Type {mimetype}; use {FORM}, {QUERY} or {UPDATE}")
 
 
 def endpoint_iri() -> str:
@@ -158,10 +143,7 @@ def _bound_client_stalls() -> None:
 @bp.route("/sparql", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
 def sparql() -> Response:
     _bound_client_stalls()
-    try:
-        op = parse_operation()
-    except ProtocolError as exc:
-        return exc.response()
+    op = parse_operation()
     if op.kind == "query":
         return _query(op)
     if op.kind == "update":
@@ -204,68 +186,48 @@ def _client_timeout(op: Operation) -> float | None:
     try:
         wanted = float(raw)
     except ValueError:
-        raise ProtocolError(400, f"timeout must be a number of seconds, not {raw!r}") from None
+        raise BadRequest(f"timeout must be a number of seconds, not {raw!r}") from None
     if not wanted > 0:
-        raise ProtocolError(400, "timeout must be more than 0 seconds")
+        raise BadRequest("timeout must be more than 0 seconds")
     return min(wanted, get_settings().query_timeout)
 
 
 def _query(op: Operation) -> Response:
-    check = _client_gone_check()
-    watch_client(check)
-    try:
-        return _run_query(op, check)
-    finally:
-        watch_client(None)
-
-
-def _run_query(op: Operation, check: Callable[[], bool] | None) -> Response:
     settings = get_settings()
-    try:
-        timeout = _client_timeout(op)
-    except ProtocolError as exc:
-        return exc.response()
+    timeout = _client_timeout(op)
     # Negotiated before the form is known (for all three forms, memoised per Accept header):
     # the engine can then serialize at once and send a small answer in one message.
     choices = negotiation.choose_all(op.params.getlist("format") or op.params.getlist("output"))
-    try:
-        check_query(op.text, allow_service=settings.allow_service, limits=_limits())
-        prepared = get_store().prepare(
-            QueryRequest(
-                query=op.text,
-                default_graph_uris=op.params.getlist("default-graph-uri"),
-                named_graph_uris=op.params.getlist("named-graph-uri"),
-                base_iri=endpoint_iri(),
-                timeout=timeout,
-                formats={form: choice.produce for form, choice in choices.items() if choice is not None},
-            )
+    check_query(op.text, allow_service=settings.allow_service, limits=_limits())
+    prepared = get_store().prepare(
+        QueryRequest(
+            query=op.text,
+            default_graph_uris=op.params.getlist("default-graph-uri"),
+            named_graph_uris=op.params.getlist("named-graph-uri"),
+            base_iri=endpoint_iri(),
+            timeout=timeout,
+            cancelled=_client_gone_check(),
+            formats={form: choice.produce for form, choice in choices.items() if choice is not None},
         )
-    except StoreError as exc:
-        return store_error_response(exc)
+    )
     choice = choices[prepared.form]
     if choice is None:
         prepared.close()
-        offered = negotiation.offered(prepared.form)
-        return text_error(
-            406,
-            "none of the requested types is offered for this query; offered: " + ", ".join(offered),
-        )
+        raise negotiation.refusal(QUERY_OFFERS[prepared.form])
     try:
         whole = prepared.ready_body(choice.produce)
         if whole is None:
             chunks = prepared.stream(choice.produce)
             first = next(chunks, b"")  # errors before the first byte still get a proper status
-    except StoreError as exc:
-        prepared.close()
-        return store_error_response(exc)
+    except BaseException:
+        prepared.close()  # the executor goes back before the error handler answers
+        raise
 
     def body() -> Iterator[bytes]:
-        watch_client(check)  # the body is sent after the view returned
         try:
             yield first
             yield from chunks
         finally:
-            watch_client(None)
             prepared.close()
 
     if whole is not None:

@@ -9,7 +9,7 @@ runs in an executor process that holds a read-only snapshot of the on-disk store
   503. The budget counts the engine's time (and the wait for a free executor), not the time
   a client takes to read: a client that stops reading is dropped by the server's socket
   timeout, which closes the stream and kills the executor the same way; a client that hangs
-  up while its query computes is noticed within 250 ms (:func:`watch_client`).
+  up while its query computes is noticed within 250 ms (the request's ``cancelled`` check).
 * crash isolation: a stack overflow, an abort or an allocation failure kills one executor;
   its request gets 500, the pool starts a new executor, nobody else notices. Each executor
   runs queries on a thread with a 256 MiB stack (raising the recursion ceiling about
@@ -29,7 +29,6 @@ fraction of a millisecond, so the number of messages is what a small query's lat
 """
 from __future__ import annotations
 
-import contextvars
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -37,13 +36,14 @@ import queue
 import select
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from claimgraph.graph.store.base import (
     EngineCrashed,
+    QueryAbandoned,
     PreparedQuery,
     QueryRejected,
     QueryForm,
@@ -179,7 +179,7 @@ def _execute(store: Any, request: dict[str, Any], conn: multiprocessing.connecti
         writer = _ChunkWriter(conn, (form, variables, media_type))
     try:
         if isinstance(result, ox.QueryTriples):
-            result.serialize(writer, rdf_format(media_type))
+            result.serialize(writer, rdf_format(media_type))  # type: ignore[arg-type]  # duck-typed IO
         else:
             result.serialize(writer, results_format(media_type))
     except Exception as exc:
@@ -365,7 +365,7 @@ class ExecutorPool:
 
     def prepare(self, request: QueryRequest) -> PreparedQuery:
         timeout = request.timeout if request.timeout is not None else self.default_timeout
-        budget = _Budget(timeout)
+        budget = _Budget(timeout, request.cancelled)
         payload = {
             "query": request.query,
             "default_graph_uris": list(request.default_graph_uris),
@@ -437,24 +437,10 @@ class ExecutorPool:
             ex.kill()
 
 
-class QueryAbandoned(StoreError):
-    """The client went away while its query ran; the query was stopped."""
-
-
-#: A check, set by the server for the current request, telling whether its client has gone.
-_client_gone: contextvars.ContextVar[Callable[[], bool] | None] = contextvars.ContextVar(
-    "claimgraph_client_gone", default=None
-)
-#: How often a waiting query looks whether its client is still there.
+#: How often a waiting query calls its request's ``cancelled`` check. Without it a query that
+#: computes long before its first byte (an aggregate, ORDER BY) would run to its time limit for
+#: a client that gave up long ago, holding an executor.
 CLIENT_CHECK_S = 0.25
-
-
-def watch_client(check: Callable[[], bool] | None) -> None:
-    """Stop this thread's queries when ``check()`` says the client left (None: stop watching).
-
-    Without it a query that computes long before its first byte (an aggregate, ORDER BY) would
-    run to its time limit for a client that gave up long ago, holding an executor."""
-    _client_gone.set(check)
 
 
 class _Budget(TimeBudget):
@@ -463,8 +449,8 @@ class _Budget(TimeBudget):
     def poll(self, ex: _Executor) -> bool:
         """True when a message is ready; False when the budget ran out.
 
-        Raises :class:`QueryAbandoned` when the client has gone meanwhile."""
-        check = _client_gone.get()
+        Raises :class:`QueryAbandoned` when the request was cancelled meanwhile."""
+        check = self.cancelled
         while True:
             start = time.monotonic()
             wait = max(self.remaining(), 0)
@@ -476,8 +462,7 @@ class _Budget(TimeBudget):
                 return True
             if self.remaining() <= 0:
                 return False
-            if check is not None and check():
-                raise QueryAbandoned("the client went away; its query was stopped")
+            self.check_cancelled()
 
 
 def _describe_exit(code: int | None) -> str:
@@ -609,7 +594,3 @@ class _PooledQuery(PreparedQuery):
         except Exception:
             pass
 
-
-def executor_count_hint() -> int:
-    """A sensible default pool size for this machine."""
-    return max(2, min(8, (os.cpu_count() or 2) * 2))

@@ -164,34 +164,6 @@ def _add_all(store: ox.Store, quads: Iterator[ox.Quad], data: object) -> None:
         store.bulk_extend(quads)
 
 
-class _ClosingProxy:
-    """Forwards to a read-write store until the writer block ends, then lets it close."""
-
-    def __init__(self, target: ox.Store) -> None:
-        self._target: ox.Store | None = target
-
-    def __getattr__(self, name: str) -> object:
-        target = self.__dict__.get("_target")
-        if target is None:
-            raise StoreError("this store handle was only valid inside its 'with store.writer()' block")
-        return getattr(target, name)
-
-    def __iter__(self) -> Iterator[ox.Quad]:
-        return iter(self._live())
-
-    def __len__(self) -> int:
-        return len(self._live())
-
-    def __contains__(self, quad: object) -> bool:
-        return quad in self._live()
-
-    def _live(self) -> ox.Store:
-        target = self.__dict__.get("_target")
-        if target is None:
-            raise StoreError("this store handle was only valid inside its 'with store.writer()' block")
-        return target
-
-
 def _named(iri: str) -> ox.NamedNode:
     try:
         return ox.NamedNode(iri)
@@ -270,7 +242,7 @@ class EmbeddedStore(Store):
                 chunk = list(itertools.islice(quads, batch))
                 if not chunk:
                     return
-                yield ox.serialize(chunk, format=fmt)
+                yield ox.serialize(chunk, format=fmt) or b""
 
     def is_empty(self) -> bool:
         with self.reader() as store:
@@ -279,6 +251,11 @@ class EmbeddedStore(Store):
     def generation(self) -> str:
         """Changes after every write (used by caches and ETags)."""
         return read_generation(self.gen_path)
+
+    def named_graphs(self) -> list[str]:
+        """From the store's graph index, without a scan of the quads."""
+        with self.reader() as store:
+            return [g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
 
     def graph_exists(self, graph: str | None) -> bool:
         if graph is None:
@@ -322,31 +299,6 @@ class EmbeddedStore(Store):
         return version
 
     # -- writing -----------------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def writer(self) -> Iterator[ox.Store]:
-        """Read-write access for several operations, all published together or not at all.
-
-        The block writes a private copy of the current version; it becomes current when the
-        block ends without an exception. The object handed out stops working after the block
-        (the database must be closed before it is published)."""
-        with write_lock(self.lock_path):
-            staging = self._versions.stage()
-            try:
-                store = ox.Store(str(staging))
-                proxy = _ClosingProxy(store)
-                try:
-                    yield proxy  # type: ignore[misc]
-                    store.flush()
-                finally:
-                    proxy._target = None
-                    del store
-                    gc.collect()
-                self._versions.publish(staging)
-            except BaseException:
-                self._versions.discard(staging)
-                raise
-            self._versions.collect()
 
     def _commit(self, change: Callable[[ox.Store], T], fresh: bool = False) -> T:
         """Run ``change`` on a private copy and publish it atomically (see :mod:`snapshots`)."""
@@ -438,7 +390,7 @@ class EmbeddedStore(Store):
                 fmt = rdf_format(source.media_type)
                 parsed: Iterator[ox.Quad] = ox.parse(source.stream, fmt, base_iri=base_iri, rename_blank_nodes=True)
                 if fmt.supports_datasets:
-                    parsed = _noting_graphs(parsed, graphs, target if graph is not None else None)
+                    parsed = _noting_graphs(parsed, graphs, target if isinstance(target, ox.NamedNode) else None)
                 else:
                     graphs.add(target)
                     if graph is not None:
@@ -452,7 +404,7 @@ class EmbeddedStore(Store):
                             if not uses_cg:
                                 p = quad.predicate.value
                                 uses_cg = p.startswith(CG_NAMESPACE) or (
-                                    p == _RDF_TYPE and quad.object.value.startswith(CG_NAMESPACE)
+                                    p == _RDF_TYPE and str(getattr(quad.object, "value", "")).startswith(CG_NAMESPACE)
                                 )
                             if uses_cg and n > VALIDATE_MAX_QUADS:
                                 raise too_many
@@ -480,16 +432,11 @@ class EmbeddedStore(Store):
             raise StoreError(str(exc)) from None
         return LoadSummary(quads=counts["quads"], graphs=len(graphs), seconds=time.monotonic() - started)
 
-    def replace_dataset(self, nquads: bytes, keep_graphs: Sequence[str] = ()) -> None:
+    def replace_dataset(self, nquads: bytes) -> None:
         quads = parse_rdf(nquads, "application/n-quads")
-        keep = [_named(g) for g in keep_graphs]
 
         def change(store: ox.Store) -> None:
-            # A fresh version: nothing of the old dataset survives but the graphs to keep.
-            with self.reader() as old:
-                for g in keep:
-                    store.extend(old.quads_for_pattern(None, None, None, g))
-            store.extend(quads)
+            store.extend(quads)  # a fresh version: nothing of the old dataset survives
 
         self._commit(change, fresh=True)
 

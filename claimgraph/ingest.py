@@ -1,0 +1,193 @@
+"""Ingesting a batch of articles into an on-disk store: read in parallel, write one version.
+
+Reading and compiling (YAML, span checks, rdflib, SHACL) run in worker processes, one per core;
+the merge of speakers across articles is decided in this process between the two, with the
+whole batch in view. Everything is written inside one ``EmbeddedStore.writer()`` block: the
+batch becomes the store's next version at once, or, if anything fails without ``keep_going``
+(or the process is killed), the store stays as it was.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pyoxigraph as ox
+
+from claimgraph.graph.build.ingest import (
+    Contribution,
+    IngestError,
+    Ledger,
+    ReadArticle,
+    compile_article,
+    default_links,
+    find_texts,
+    read_article,
+)
+from claimgraph.graph.build.merge import Decision, resolve
+from claimgraph.graph.build.provenance import build_time
+from claimgraph.graph.store import EmbeddedStore
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Below this many articles the work is done in this process (starting workers costs ~1 s).
+POOL_THRESHOLD = 6
+
+
+@dataclass
+class Summary:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # one message per failing article
+    claims: int = 0  # claims of the articles added or replaced
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        return (f"{len(self.added)} added, {len(self.replaced)} replaced, {len(self.skipped)} skipped, "
+                f"{len(self.failed)} failed; {self.claims} claim(s) in {self.seconds:.2f} s")
+
+
+class IngestFailed(Exception):
+    """Articles failed and ``keep_going`` was off: nothing was written."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("\n".join(messages))
+        self.messages = messages
+
+
+def _read(job: tuple[Path, dict[str, tuple[str, str]]]) -> ReadArticle | str:
+    try:
+        return read_article(*job)
+    except IngestError as exc:
+        return str(exc)
+
+
+def _compile(job: tuple[ReadArticle, dict[str, Decision], str, datetime, bool]) -> Contribution | str:
+    try:
+        return compile_article(*job)
+    except IngestError as exc:
+        return str(exc)
+
+
+def _mapped(fn: Callable[[T], R], jobs: list[T], workers: int, tick: Callable[[], None]) -> Iterator[R]:
+    """``fn`` over ``jobs`` in order, on ``workers`` processes when it pays (spawned: the caller
+    may hold RocksDB open, which a forked child must not inherit)."""
+    if workers <= 1 or len(jobs) < POOL_THRESHOLD:
+        for job in jobs:
+            yield fn(job)
+            tick()
+        return
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        for result in pool.imap(fn, jobs, chunksize=max(1, min(16, len(jobs) // (workers * 8)))):
+            yield result
+            tick()
+
+
+def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_going: bool = False,
+           validate: bool = True, workers: int | None = None,
+           progress: Callable[[str, int], None] | None = None,
+           texts: list[Path] | None = None) -> Summary:
+    """Add or replace the articles under ``paths``; see the module docstring.
+
+    ``progress(phase, total)`` is called once per phase ("reading", "compiling") with its
+    length, then with ``("", 1)`` for each article done."""
+    started = time.monotonic()
+    workers = workers or min(2, os.cpu_count() or 1)
+    summary = Summary()
+    texts = texts if texts is not None else find_texts(paths)
+    links = default_links()
+    tick = (lambda: progress("", 1)) if progress else (lambda: None)
+
+    if progress:
+        progress("reading", len(texts))
+    reads: list[ReadArticle] = []
+    seen: dict[str, Path] = {}
+    for result in _mapped(_read, [(t, links) for t in texts], workers, tick):
+        if isinstance(result, str):
+            summary.failed.append(result)
+        elif result.slug in seen:
+            summary.failed.append(f"{result.article.path}: article id {result.slug!r} is also the id of {seen[result.slug]}")
+        else:
+            seen[result.slug] = result.article.path
+            reads.append(result)
+    if summary.failed and not keep_going:
+        raise IngestFailed(summary.failed)
+
+    run_started = build_time()
+    with store.writer() as ox_store:
+        ledger = Ledger(ox_store, base_iri)
+        ledger.ensure_ontology()
+        todo: list[ReadArticle] = []
+        for r in reads:
+            facts = ledger.facts(r.slug)
+            if facts and facts.sha256 == r.article.sha256 and facts.reading_sha256 == r.reading_sha256:
+                summary.skipped.append(r.slug)
+            else:
+                todo.append(r)
+        registry = ledger.known_entities(excluding={r.slug for r in todo})
+        decisions = resolve([(r.slug, str(r.article.meta["language"]), r.annotation.entities) for r in todo], registry)
+        if progress:
+            progress("compiling", len(todo))
+        jobs = [(r, decisions[r.slug], base_iri, run_started, validate) for r in todo]
+        adding: list[Any] = []
+        nquads: list[bytes] = []
+        batch_subjects: set[str] = set()  # owned by articles added earlier in this batch
+        for r, result in zip(todo, _mapped(_compile, jobs, workers, tick)):
+            if isinstance(result, str):
+                summary.failed.append(result)
+                continue
+            mine = ledger.own_subjects(r.slug)
+            taken = batch_subjects.intersection(result.own_subjects)
+            problem = (f"{min(taken)} is also made by another article of this batch" if taken
+                       else ledger.conflicts(result, mine))
+            if problem:
+                summary.failed.append(f"{r.article.path}: {problem}")
+                continue
+            existed = ledger.facts(r.slug) is not None
+            if existed:
+                ledger.remove(r.slug)
+            data, record = ledger.to_add(result)
+            nquads.append(data)
+            adding += record
+            batch_subjects.update(result.own_subjects)
+            (summary.replaced if existed else summary.added).append(r.slug)
+            summary.claims += result.claims
+        if summary.failed and not keep_going:
+            raise IngestFailed(summary.failed)  # leaves the writer block: nothing is published
+        # one write for the batch (on the private copy the writer publishes at the end)
+        if len(nquads) > 20:
+            ox_store.bulk_load(b"".join(nquads), format=ox.RdfFormat.N_QUADS)
+            ox_store.bulk_extend(adding)
+        else:
+            ox_store.load(b"".join(nquads), format=ox.RdfFormat.N_QUADS)
+            ox_store.extend(adding)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def remove(store: EmbeddedStore, slugs: Iterable[str], base_iri: str) -> int:
+    """Take articles out (all or none); returns the number of claims removed."""
+    claims = 0
+    with store.writer() as ox_store:
+        ledger = Ledger(ox_store, base_iri)
+        for slug in slugs:
+            try:
+                claims += ledger.remove(slug)
+            except KeyError:
+                raise IngestError(f"no ingested article {slug!r} in {store.directory}") from None
+    return claims
+
+
+def ingested(store: EmbeddedStore, base_iri: str) -> dict[str, Any]:
+    """The ingested articles and their claim counts, from the records (for listings and tests)."""
+    with store.reader() as ox_store:
+        ledger = Ledger(ox_store, base_iri)
+        return {slug: ledger.facts(slug) for slug in ledger.slugs()}

@@ -1,0 +1,447 @@
+"""Adding, replacing and removing one article's triples in an existing dataset.
+
+``claimgraph build`` compiles every seed into a new dataset; ingest changes an existing one, an
+article at a time. For that each article leaves a record (a ``cg:IngestRecord`` in the named
+graph ``{base}id/graph/ingest``) of exactly the quads it contributed:
+
+- *own* quads, whose subject belongs to this article alone (its document, files, claims, spans,
+  mentions, steps, propositions, run, merge decisions): removed with the article;
+- *shared* quads, whose subject other articles may reach too (a merged speaker, a role, a
+  document several articles name): removed only when no other article's record holds the
+  same quad (``cg:sharesNode`` finds the records to ask);
+- global quads (the ontology graph, the software agent, the curators) are written by every
+  ingest and never removed.
+
+The record also holds the SHA-256 of the text and of the reading, so an unchanged article is
+skipped. The functions here work on a pyoxigraph ``Store`` the caller has opened for writing
+(``EmbeddedStore.writer()``: one new store version, published whole or not at all).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+import yaml
+from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+from claimgraph.graph.build.annotation import Annotation, AnnotationError, load_annotation, load_links
+from claimgraph.graph.build.article import Article
+from claimgraph.graph.build.dataset import LINKS_FILE, _compile, _materialize_alignments, _validate, default_seeds_dir
+from claimgraph.graph.build.iris import IriMinter
+from claimgraph.graph.build.merge import Decision, Known, Registry
+from claimgraph.graph.build.names import slugify
+from claimgraph.graph.build.provenance import InputFile, add_file, add_run, read_input
+from claimgraph.ontology import CG, ONTOLOGY_IRI, PROV, SCHEMA, ontology_file
+
+
+class IngestError(ValueError):
+    """One article cannot be ingested; the message names the file and the problem."""
+
+
+RULE_TERMS = {"byWikidataId": CG.byWikidataId, "byName": CG.byName, "bySurname": CG.bySurname,
+              "keptApart": CG.keptApart, "new": CG.firstSeen}
+_NQ = ox.RdfFormat.N_QUADS
+
+
+def record_graph(base_iri: str) -> str:
+    return f"{IriMinter(base_iri).base}id/graph/ingest"
+
+
+# -- reading (runs in worker processes) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadArticle:
+    """An article read and checked, with its reading: everything compiling needs."""
+
+    article: Article
+    annotation: Annotation
+    inputs: tuple[InputFile, ...]  # text, metadata (if any), reading
+    reading_sha256: str
+
+    @property
+    def slug(self) -> str:
+        return self.article.slug
+
+
+def find_texts(paths: Iterable[Path]) -> list[Path]:
+    """The article texts named: files as given, folders' ``*.txt`` sorted by name."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(p.glob("*.txt"))
+        else:
+            out.append(p)
+    return out
+
+
+def read_article(text_path: Path, links: dict[str, tuple[str, str]]) -> ReadArticle:
+    """Read ``NAME.txt`` with its optional ``NAME.meta.yaml`` and its ``NAME.claims.yaml``."""
+    try:
+        data = text_path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"{text_path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{text_path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    stem = text_path.name.removesuffix(".txt")
+    meta_path = text_path.with_name(stem + ".meta.yaml")
+    inputs = [InputFile(text_path, data)]
+    if meta_path.exists():
+        try:
+            meta = yaml.load(meta_path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise IngestError(f"{meta_path}: cannot read metadata: {exc}") from None
+        if not isinstance(meta, dict):
+            raise IngestError(f"{meta_path}: expected a mapping at the top level")
+        inputs.append(read_input(meta_path))
+    else:
+        first = next((line.strip() for line in text.splitlines() if line.strip()), stem)
+        meta = {"id": slugify(stem), "file": text_path.name, "language": "de",
+                "label": {"de": first[:200]}}
+    for key in ("id", "language"):
+        if key not in meta:
+            raise IngestError(f"{meta_path}: metadata has no '{key}'")
+    if meta.get("file", text_path.name) != text_path.name:
+        raise IngestError(f"{meta_path}: names the text {meta['file']!r}, not {text_path.name!r}")
+    try:
+        IriMinter("x:/")("document", str(meta["id"]))
+    except ValueError as exc:
+        raise IngestError(f"{meta_path}: id: {exc}") from None
+    article = Article(path=text_path, data=data, meta=meta)
+    claims_path = text_path.with_name(stem + ".claims.yaml")
+    if not claims_path.exists():
+        raise IngestError(
+            f"{text_path}: no reading ({claims_path.name}) and no drafter to read it "
+            "(claimgraph.graph.draft is not installed); write a curated reading or install the drafter")
+    try:
+        annotation = load_annotation(claims_path, text, links)
+    except AnnotationError as exc:
+        raise IngestError(f"{claims_path}: {exc}") from None
+    reading = read_input(claims_path)
+    inputs.append(reading)
+    digest = hashlib.sha256(b"".join(f.data for f in inputs[1:])).hexdigest()
+    return ReadArticle(article, annotation, tuple(inputs), digest)
+
+
+def default_links() -> dict[str, tuple[str, str]]:
+    return load_links(default_seeds_dir() / LINKS_FILE)
+
+
+# -- compiling (runs in worker processes) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """The quads one article adds, split into own and shared, with its record's facts."""
+
+    slug: str
+    sha256: str
+    reading_sha256: str
+    claims: int
+    own: bytes  # N-Quads
+    shared: bytes  # N-Quads
+    common: bytes  # N-Quads every ingest writes and none removes (software, curators)
+    shared_nodes: tuple[str, ...]
+    own_subjects: tuple[str, ...]
+    claim_ids: tuple[str, ...]
+
+
+def compile_article(read: ReadArticle, decisions: dict[str, Decision], base_iri: str, started: datetime,
+                    validate: bool = True) -> Contribution:
+    """Compile one article with its entities named by the merge ``decisions``."""
+    mint = IriMinter(base_iri)
+    ds = Dataset()
+    g = ds.default_graph
+    article, ann = read.article, read.annotation
+    ontology = _ontology()
+    relations = set(ontology.subjects(RDF.type, CG.PropositionRelation))
+    nodes = [(add_file(g, mint, f, "text/plain" if f.path.suffix == ".txt" else "application/yaml"), f)
+             for f in read.inputs]
+    run = add_run(g, mint, nodes, started)
+    try:
+        claims = _compile(ds, mint, article, ann, nodes[0][0], run, relations)
+    except ValueError as exc:
+        raise IngestError(f"{article.path}: {exc}") from None
+    _describe(g, mint, article, nodes[-1][0])
+    _materialize_alignments(g, ontology)
+    if validate:
+        try:
+            _validate(g)
+        except ValueError as exc:
+            raise IngestError(f"{article.path}: {exc}") from None
+    # entities get the IRIs the merger chose
+    rename = {mint("entity", d.slug): mint("entity", d.iri_slug) for d in decisions.values()}
+    og = Graph()  # what the merge adds (renamed below with everything else)
+    doc = mint("document", article.slug)
+    for d in decisions.values():
+        node = mint("entity", d.iri_slug)
+        for other in d.possibly:
+            og.add((node, CG.possiblySameAs, mint("entity", other)))
+        if d.rule == "local":
+            continue
+        rec = mint("merge", f"{article.slug}-{d.slug}")
+        og.add((rec, RDF.type, CG.MergeDecision))
+        og.add((rec, CG.mergedInto, node))
+        og.add((rec, CG.mergeRule, RULE_TERMS[d.rule]))
+        og.add((rec, PROV.wasDerivedFrom, doc))
+        for key in d.keys or (d.key,):
+            og.add((rec, CG.mergeKey, Literal(key)))
+        for ent in ann.entities.values():
+            if ent.slug == d.slug:
+                og.add((rec, RDFS.label, Literal(next(iter(ent.labels.values())))))
+                for m in ent.mentions:
+                    og.add((rec, CG.mergedMention, mint("mention", f"{article.slug}-{m.start}-{m.end}-{ent.slug}")))
+    # what is shared: merged entities, roles, documents the article names, the original
+    shared_nodes = {str(mint("entity", d.iri_slug)) for d in decisions.values() if d.shared}
+    shared_nodes |= {str(mint("role", r)) for r in ann.roles}
+    shared_nodes |= {str(mint("document", d)) for d in ann.documents}
+    original = (article.meta.get("original") or {}).get("id")
+    if original:
+        shared_nodes.add(str(mint("document", str(original))))
+    global_nodes = {str(s) for s in g.subjects(RDF.type, PROV.SoftwareAgent)}
+    global_nodes |= {str(mint("agent", ann.curator.lower().replace(" ", "-")))}
+    conv = _Converter(rename)
+    quads = [conv.quad(s, p, o, ctx) for s, p, o, ctx in ds.quads((None, None, None, None))]
+    quads += [conv.quad(s, p, o, None) for s, p, o in og]
+    own, shared, glob = [], [], []
+    for q in quads:
+        s = q.subject.value
+        if isinstance(q.graph_name, ox.DefaultGraph) and s in shared_nodes:
+            shared.append(q)
+        elif isinstance(q.graph_name, ox.DefaultGraph) and s in global_nodes:
+            glob.append(q)
+        else:
+            own.append(q)
+    own_subjects = sorted({q.subject.value for q in own if isinstance(q.graph_name, ox.DefaultGraph)}
+                          | {q.graph_name.value for q in own if isinstance(q.graph_name, ox.NamedNode)})
+    return Contribution(
+        slug=article.slug, sha256=article.sha256, reading_sha256=read.reading_sha256, claims=claims,
+        own=ox.serialize(own, format=_NQ), shared=ox.serialize(shared, format=_NQ),
+        common=ox.serialize(glob, format=_NQ),
+        shared_nodes=tuple(sorted(shared_nodes)), own_subjects=tuple(own_subjects),
+        claim_ids=tuple(c.id for c in ann.claims),
+    )
+
+
+def _describe(g: Graph, mint: IriMinter, article: Article, reading_file: URIRef) -> None:
+    """What the metadata says beyond the seed format's core: description, licences, page id."""
+    meta = article.meta
+    doc = mint("document", article.slug)
+    for lang, text in sorted((meta.get("description") or {}).items()):
+        g.add((doc, SCHEMA.description, Literal(str(text), lang=lang)))
+    if meta.get("license"):
+        g.add((doc, SCHEMA.license, URIRef(str(meta["license"]))))
+    if meta.get("reading_license"):
+        g.add((reading_file, SCHEMA.license, URIRef(str(meta["reading_license"]))))
+    original = meta.get("original") or {}
+    if original.get("id"):
+        node = mint("document", str(original["id"]))
+        if "translation" not in meta:
+            g.add((doc, PROV.wasDerivedFrom, node))
+        if original.get("license"):
+            g.add((node, SCHEMA.license, URIRef(str(original["license"]))))
+        if original.get("page_id"):
+            g.add((node, SCHEMA.identifier, Literal(str(original["page_id"]))))
+
+
+class _Converter:
+    """rdflib terms -> pyoxigraph terms, entity IRIs renamed to the merged ones on the way
+    (quicker than serializing and parsing, and than a second rdflib dataset)."""
+
+    def __init__(self, rename: dict[URIRef, URIRef]) -> None:
+        self.rename = {str(k): str(v) for k, v in rename.items()}
+        self.cache: dict[object, object] = {}
+
+    def term(self, t: object) -> object:
+        found = self.cache.get(t)
+        if found is not None:
+            return found
+        if isinstance(t, URIRef):
+            out: object = ox.NamedNode(self.rename.get(str(t), str(t)))
+        elif isinstance(t, Literal):
+            if t.language:
+                out = ox.Literal(str(t), language=t.language)
+            elif t.datatype:
+                out = ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype)))
+            else:
+                out = ox.Literal(str(t))
+        else:
+            out = ox.BlankNode(str(t))
+        self.cache[t] = out
+        return out
+
+    def quad(self, s: object, p: object, o: object, ctx: object) -> ox.Quad:
+        name = getattr(ctx, "identifier", ctx)
+        graph = ox.DefaultGraph() if name is None or name == DATASET_DEFAULT_GRAPH_ID else self.term(name)
+        return ox.Quad(self.term(s), self.term(p), self.term(o), graph)  # type: ignore[arg-type]
+
+
+_ONTOLOGY: Graph | None = None
+
+
+def _ontology() -> Graph:
+    global _ONTOLOGY
+    if _ONTOLOGY is None:
+        _ONTOLOGY = Graph().parse(ontology_file(), format="turtle")
+    return _ONTOLOGY
+
+
+# -- the store side (in the writing process) ------------------------------------------------
+
+
+def _pack(data: bytes) -> ox.Literal:
+    return ox.Literal(base64.b64encode(zlib.compress(data, 1)).decode("ascii"),
+                      datatype=ox.NamedNode(str(XSD.base64Binary)))
+
+
+def _unpack(lit: ox.Literal) -> list[ox.Quad]:
+    return list(ox.parse(zlib.decompress(base64.b64decode(lit.value)), _NQ))
+
+
+def _n(term: URIRef) -> ox.NamedNode:
+    return ox.NamedNode(str(term))
+
+
+@dataclass(frozen=True)
+class RecordFacts:
+    sha256: str
+    reading_sha256: str
+    claims: int
+
+
+class Ledger:
+    """The ingest records of one store (a pyoxigraph Store opened for writing)."""
+
+    def __init__(self, store: ox.Store, base_iri: str) -> None:
+        self.store, self.mint = store, IriMinter(base_iri)
+        self.graph = ox.NamedNode(record_graph(base_iri))
+
+    def record(self, slug: str) -> ox.NamedNode:
+        return _n(self.mint("ingest", slug))
+
+    def _value(self, rec: ox.NamedNode, prop: URIRef) -> ox.Literal | None:
+        for q in self.store.quads_for_pattern(rec, _n(prop), None, self.graph):
+            return q.object  # type: ignore[return-value]
+        return None
+
+    def facts(self, slug: str) -> RecordFacts | None:
+        """What the store knows of an ingested article, or None if it holds none by that id."""
+        rec = self.record(slug)
+        sha, reading, claims = (self._value(rec, p) for p in (CG.sha256, CG.readingSha256, CG.claimCount))
+        if sha is None or reading is None:
+            return None
+        return RecordFacts(sha.value, reading.value, int(claims.value) if claims is not None else 0)
+
+    def slugs(self) -> list[str]:
+        prefix = str(self.mint("ingest", "x"))[:-1]
+        return sorted(q.subject.value[len(prefix):] for q in self.store.quads_for_pattern(
+            None, _n(RDF.type), _n(CG.IngestRecord), self.graph))
+
+    def known_entities(self, excluding: set[str]) -> Registry:
+        """The merge registry: keys of every decision not made by the articles ``excluding``."""
+        prefix = str(self.mint("entity", "x"))[:-1]
+        doc_prefix = str(self.mint("document", "x"))[:-1]
+        known: list[Known] = []
+        st, dg = self.store, ox.DefaultGraph()
+        for d in st.quads_for_pattern(None, _n(RDF.type), _n(CG.MergeDecision), dg):
+            docs = [q.object.value for q in st.quads_for_pattern(d.subject, _n(PROV.wasDerivedFrom), None, dg)]
+            if any(doc[len(doc_prefix):] in excluding for doc in docs):
+                continue
+            into = [q.object.value for q in st.quads_for_pattern(d.subject, _n(CG.mergedInto), None, dg)]
+            rule = [q.object.value for q in st.quads_for_pattern(d.subject, _n(CG.mergeRule), None, dg)]
+            if not into or rule == [str(CG.keptApart)]:
+                continue
+            for q in st.quads_for_pattern(d.subject, _n(CG.mergeKey), None, dg):
+                known.append(Known(into[0][len(prefix):], q.object.value))
+        reg = Registry.from_known(known)
+        for q in self.store.quads_for_pattern(None, _n(RDF.type), None, ox.DefaultGraph()):
+            if q.subject.value.startswith(prefix):
+                reg.taken.add(q.subject.value[len(prefix):])
+        return reg
+
+    def remove(self, slug: str) -> int:
+        """Take out one article's quads (shared ones only if no other article holds them).
+
+        Returns the number of claims the article had; raises KeyError if it is not ingested."""
+        rec = self.record(slug)
+        facts = self.facts(slug)
+        if facts is None:
+            raise KeyError(slug)
+        own = self._value(rec, CG.ownQuads)
+        shared = self._value(rec, CG.sharedQuads)
+        gone = _unpack(own) if own is not None else []
+        nodes = [q.object for q in self.store.quads_for_pattern(rec, _n(CG.sharesNode), None, self.graph)]
+        others = {q.subject for n in nodes
+                  for q in self.store.quads_for_pattern(None, _n(CG.sharesNode), n, self.graph)} - {rec}
+        keep: set[ox.Quad] = set()
+        for other in others:
+            packed = self._value(other, CG.sharedQuads)
+            if packed is not None:
+                keep.update(_unpack(packed))
+        gone += [q for q in (_unpack(shared) if shared is not None else []) if q not in keep]
+        gone += list(self.store.quads_for_pattern(rec, None, None, self.graph))
+        for q in gone:
+            self.store.remove(q)
+        return facts.claims
+
+    def own_subjects(self, slug: str) -> set[str]:
+        """The subjects (and proposition graphs) an ingested article owns now."""
+        own = self._value(self.record(slug), CG.ownQuads)
+        if own is None:
+            return set()
+        quads = _unpack(own)
+        return ({q.subject.value for q in quads if isinstance(q.graph_name, ox.DefaultGraph)}
+                | {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
+
+    def conflicts(self, c: Contribution, mine: set[str]) -> str | None:
+        """Why ``c`` cannot be added (an IRI another article already owns), or None; ``mine``
+        are the subjects the article's current version owns (replaced, so no conflict)."""
+        for subject in sorted(c.own_subjects, key=lambda s: "/id/claim/" not in s):  # claims named first
+            if subject in mine:
+                continue
+            node = ox.NamedNode(subject)
+            if next(iter(self.store.quads_for_pattern(node, None, None, ox.DefaultGraph())), None) is not None \
+                    or self.store.contains_named_graph(node):
+                return f"{subject} is already in the store (another article, or a 'claimgraph build', made it)"
+        return None
+
+    def to_add(self, c: Contribution) -> tuple[bytes, list[ox.Quad]]:
+        """What adds ``c``: its N-Quads and its record's quads. The caller writes them, many
+        articles at once: each write to the store is a transaction of its own, and those cost
+        more than the quads."""
+        rec = self.record(c.slug)
+        g = self.graph
+        lit = ox.Literal
+        xsd_int = ox.NamedNode(str(XSD.nonNegativeInteger))
+        quads = [ox.Quad(rec, _n(RDF.type), _n(CG.IngestRecord), g),
+                 ox.Quad(rec, _n(CG.recordOf), _n(self.mint("document", c.slug)), g),
+                 ox.Quad(rec, _n(CG.sha256), lit(c.sha256), g),
+                 ox.Quad(rec, _n(CG.readingSha256), lit(c.reading_sha256), g),
+                 ox.Quad(rec, _n(CG.claimCount), lit(str(c.claims), datatype=xsd_int), g),
+                 ox.Quad(rec, _n(CG.ownQuads), _pack(c.own), g),
+                 ox.Quad(rec, _n(CG.sharedQuads), _pack(c.shared), g)]
+        quads += [ox.Quad(rec, _n(CG.sharesNode), ox.NamedNode(n), g) for n in c.shared_nodes]
+        return c.common + c.own + c.shared, quads
+
+    def ensure_ontology(self) -> None:
+        """The ontology in its named graph, as the package ships it now."""
+        name = ox.NamedNode(ONTOLOGY_IRI)
+        skolem = to_canonical_graph(_ontology()).skolemize(authority=self.mint.base, basepath=".well-known/genid/")
+        data = skolem.serialize(format="nt", encoding="utf-8")
+        new = {ox.Quad(t.subject, t.predicate, t.object, name) for t in ox.parse(data, ox.RdfFormat.N_TRIPLES)}
+        old = set(self.store.quads_for_pattern(None, None, None, name))
+        if old != new:
+            for q in old - new:
+                self.store.remove(q)
+            self.store.extend(new - old)
