@@ -52,6 +52,7 @@ class Rules:
         self.focus = lex.words("focus_openers")
         self.not_adj = lex.words("not_adjectives")
         self.weak_reported = lex.words("weak_reported")
+        self.trailing_conj = lex.words("trailing_report_conjunctions")
         self.prep_before = lex.words("prepositions_before")
         self.prep_after = lex.words("prepositions_after")
         self.adverb_cues = lex.words("adverb_cues")
@@ -249,6 +250,8 @@ class Rules:
             f = self._headline(s, a, end, b)
             if f:
                 found.append(f)
+        if found and found[0].rule.startswith("verb-after-message"):
+            found.extend(self._trailing(s, found[0], end))
         found.extend(self._declines(s, a, end, found))
         for f in found:
             self._addressee(f, a, end)
@@ -256,6 +259,29 @@ class Rules:
                 msg = set(f.message)
                 f.frame = [k for k in range(a, end) if k not in msg]
         return found
+
+    def _trailing(self, s: int, head: Found, end: int) -> list[Found]:
+        """`…, berichtete die Zeitung, nachdem X … verstärkt und Y … unterstützt hatte`: the clause
+        after the reporter is often part of the report too (low confidence; SpkAtt does not count
+        it). Coordinated clauses become one claim each."""
+        last = max(head.source + head.cue)
+        k = last + 1
+        if k + 1 >= end or self.T[k].text != "," or self.T[k + 1].lower not in self.trailing_conj:
+            return []
+        parts: list[list[int]] = [[]]
+        for i in range(k + 1, end):
+            if i in self.quote_of:
+                return []
+            if self.T[i].lower == "und" and len(parts[-1]) >= 4 and end - i > 4:
+                parts.append([])
+                continue
+            parts[-1].append(i)
+        out = []
+        for part in parts:
+            f = Found(s, "indirect", "clause-after-reporter", head.stance, part, list(head.cue), list(head.source),
+                      reporter=list(head.reporter), confidence=0.35)
+            out.append(f)
+        return out
 
     def _declines(self, s: int, a: int, end: int, found: list[Found]) -> list[Found]:
         """Clauses refusing comment (`wollte sich nicht äußern`, `auf eine Bitte um Stellungnahme nicht
