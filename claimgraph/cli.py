@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -356,7 +356,7 @@ def draft(ctx: click.Context, files: tuple[Path, ...], lang: str | None, output:
         return
     if len(files) > 1 and output is None:
         raise click.UsageError("several FILEs need -o DIRECTORY for their drafts")
-    if len(files) > 1 and output.exists() and not output.is_dir():
+    if len(files) > 1 and output is not None and output.exists() and not output.is_dir():
         raise click.UsageError(f"-o {output}: not a directory (several FILEs write one draft each into it)")
     if len(files) == 1 and output is not None and output.is_dir():
         output = output / (stem(files[0]) + ".claims.yaml")
@@ -381,7 +381,7 @@ def draft(ctx: click.Context, files: tuple[Path, ...], lang: str | None, output:
     if ready:
         run_lang = ready[0][3]
         drafter = _drafter(run_lang, model)
-        items = ready
+        items: Iterable[tuple[Path, str, dict[str, Any] | None, str]] = ready
         bar = None
         if len(ready) > 1 and sys.stderr.isatty():
             bar = click.progressbar(ready, label="drafting", file=sys.stderr, item_show_func=lambda r: r[0].name if r else "")

@@ -140,26 +140,26 @@ def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_g
         adding: list[Any] = []
         nquads: list[bytes] = []
         batch_subjects: set[str] = set()  # owned by articles added earlier in this batch
-        for r, result in zip(todo, _mapped(_compile, jobs, workers, tick)):
-            if isinstance(result, str):
-                summary.failed.append(result)
+        for r, compiled in zip(todo, _mapped(_compile, jobs, workers, tick)):
+            if isinstance(compiled, str):
+                summary.failed.append(compiled)
                 continue
             mine = ledger.own_subjects(r.slug)
-            taken = batch_subjects.intersection(result.own_subjects)
+            taken = batch_subjects.intersection(compiled.own_subjects)
             problem = (f"{min(taken)} is also made by another article of this batch" if taken
-                       else ledger.conflicts(result, mine))
+                       else ledger.conflicts(compiled, mine))
             if problem:
                 summary.failed.append(f"{r.article.path}: {problem}")
                 continue
             existed = ledger.facts(r.slug) is not None
             if existed:
                 ledger.remove(r.slug)
-            data, record = ledger.to_add(result)
+            data, record = ledger.to_add(compiled)
             nquads.append(data)
             adding += record
-            batch_subjects.update(result.own_subjects)
+            batch_subjects.update(compiled.own_subjects)
             (summary.replaced if existed else summary.added).append(r.slug)
-            summary.claims += result.claims
+            summary.claims += compiled.claims
         if summary.failed and not keep_going:
             raise IngestFailed(summary.failed)  # leaves the writer block: nothing is published
         # one write for the batch (on the private copy the writer publishes at the end)

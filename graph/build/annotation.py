@@ -162,9 +162,11 @@ class Annotation:
         return self.method == "extracted"
 
 
-def load_links(tsv_path: Path) -> dict[str, tuple[str, str]]:
-    """The checked Wikidata/DBpedia identifiers: ``{wikidata id: (entity name, dbpedia IRI)}``."""
-    rows = [line for line in tsv_path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+def load_links(tsv_path: Path, data: bytes | None = None) -> dict[str, tuple[str, str]]:
+    """The checked Wikidata/DBpedia identifiers: ``{wikidata id: (entity name, dbpedia IRI)}``
+    (from ``data`` when the caller has read the file already)."""
+    text = data.decode("utf-8") if data is not None else tsv_path.read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line and not line.startswith("#")]
     reader = csv.DictReader(rows, delimiter="\t")
     return {row["wikidata"]: (row["entity"], row.get("dbpedia") or "") for row in reader}
 
@@ -263,11 +265,13 @@ class _Reader:
         return value
 
 
-def load_annotation(path: Path, text: str, links: dict[str, tuple[str, str]]) -> Annotation:
-    """Read and check ``path`` against the article ``text``; raise :class:`AnnotationError`."""
+def load_annotation(path: Path, text: str, links: dict[str, tuple[str, str]], data: bytes | None = None) -> Annotation:
+    """Read and check ``path`` (or ``data``, its bytes already read) against the article ``text``;
+    raise :class:`AnnotationError`."""
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 (a safe loader)
-    except (OSError, yaml.YAMLError) as exc:
+        raw = yaml.load(data.decode("utf-8") if data is not None else path.read_text(encoding="utf-8"),
+                        Loader=_LOADER)  # noqa: S506 (a safe loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise AnnotationError(f"{path.name}: cannot read annotation: {exc}") from exc
     return read_annotation(raw, path, text, links)
 

@@ -22,6 +22,8 @@ class Article:
     path: Path
     data: bytes
     meta: dict[str, Any]
+    #: The metadata file as read (hashed into the build's provenance without reading it again).
+    meta_data: bytes = b""
 
     @property
     def text(self) -> str:
@@ -40,8 +42,9 @@ class Article:
 def load_article(meta_path: Path) -> Article:
     """Read ``NAME.meta.yaml`` and the text file it names, refusing anything inconsistent."""
     try:
-        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        meta_data = meta_path.read_bytes()
+        meta = yaml.safe_load(meta_data.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ArticleError(f"{meta_path}: cannot read metadata: {exc}") from exc
     for key in ("id", "file", "language"):
         if key not in meta:
@@ -55,7 +58,7 @@ def load_article(meta_path: Path) -> Article:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ArticleError(f"{text_path}: not UTF-8: {exc}") from exc
-    return Article(path=text_path, data=data, meta=meta)
+    return Article(path=text_path, data=data, meta=meta, meta_data=meta_data)
 
 
 def slug_of_stem(stem: str) -> str:

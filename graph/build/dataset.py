@@ -41,6 +41,7 @@ from claimgraph.graph.build.iris import IriMinter
 from claimgraph.graph.build.provenance import (
     add_documents,
     add_file,
+    InputFile,
     add_run,
     build_time,
     read_input,
@@ -86,33 +87,36 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
         raise BuildError(str(exc)) from None
     if not articles:
         raise BuildError(f"{seeds_dir}: no *.meta.yaml article metadata found")
-    ontology = Graph().parse(ontology_file(), format="turtle")
+    # Each input is read once: its bytes are parsed and hashed into the run's provenance.
+    ontology_input, shapes_input = read_input(ontology_file()), read_input(ontology_dir() / "shapes.ttl")
+    ontology = Graph().parse(data=ontology_input.data, format="turtle")
     relations = {s for s in ontology.subjects(RDF.type, CG.PropositionRelation) if isinstance(s, URIRef)}
     links_path = seeds_dir / LINKS_FILE
-    links = load_links(links_path) if links_path.exists() else {}
+    links_input = read_input(links_path) if links_path.exists() else None
+    links = load_links(links_path, links_input.data) if links_input else {}
 
-    inputs = [(add_file(g, mint, read_input(p), "text/turtle"), read_input(p))
-              for p in (ontology_file(), ontology_dir() / "shapes.ttl")]
-    if links_path.exists():
-        f = read_input(links_path)
-        inputs.append((add_file(g, mint, f, "text/tab-separated-values"), f))
+    inputs = [(add_file(g, mint, f, "text/turtle"), f) for f in (ontology_input, shapes_input)]
+    if links_input:
+        inputs.append((add_file(g, mint, links_input, "text/tab-separated-values"), links_input))
     compiled: list[tuple[Article, Annotation, URIRef]] = []
     for article in articles:
-        seed = read_input(article.path)
+        seed = InputFile(article.path, article.data)
         seed_node = add_file(g, mint, seed, "text/plain")
         inputs.append((seed_node, seed))
         meta_path = article.path.with_name(article.path.stem + ".meta.yaml")
-        if meta_path.exists():  # a drafted article may come without one
-            meta = read_input(meta_path)
+        # the metadata as read by load_article; a drafted article may come without a file
+        meta = InputFile(meta_path, article.meta_data) if article.meta_data else (
+            read_input(meta_path) if meta_path.exists() else None)
+        if meta is not None:
             inputs.append((add_file(g, mint, meta, "application/yaml"), meta))
         ann_path = article.path.with_name(article.path.stem + ".claims.yaml")
         if not ann_path.exists():
             continue
+        ann_file = read_input(ann_path)
         try:
-            ann = load_annotation(ann_path, article.text, links)
+            ann = load_annotation(ann_path, article.text, links, ann_file.data)
         except AnnotationError as exc:
             raise BuildError(str(exc)) from None
-        ann_file = read_input(ann_path)
         ann_node = add_file(g, mint, ann_file, "application/yaml")
         inputs.append((ann_node, ann_file))
         compiled.append((article, ann, seed_node))
@@ -132,7 +136,7 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
     skolem = to_canonical_graph(ontology).skolemize(authority=mint.base, basepath=".well-known/genid/")
     ds.graph(URIRef(ONTOLOGY_IRI)).__iadd__(skolem)
     if validate:
-        _validate(g)
+        _validate(g, ontology, Graph().parse(data=shapes_input.data, format="turtle"))
     return BuildResult(dataset=ds, articles=len(articles), claims=claims, run=run)
 
 
@@ -177,10 +181,10 @@ def _materialize_alignments(g: Graph, ontology: Graph) -> None:
                     g.add((s, sup, o))
 
 
-def _validate(g: Graph) -> None:
+def _validate(g: Graph, ontology: Graph | None = None, shapes: Graph | None = None) -> None:
     from claimgraph.graph.build.validation import validate as shacl
 
-    report = shacl(g)
+    report = shacl(g, ontology=ontology, shapes=shapes)
     if not report.conforms:
         shown = report.messages[:20]
         more = f"\n  ... and {len(report.messages) - 20} more" if len(report.messages) > 20 else ""

@@ -284,7 +284,7 @@ class _Converter:
     def quad(self, s: object, p: object, o: object, ctx: object) -> ox.Quad:
         name = getattr(ctx, "identifier", ctx)
         graph = ox.DefaultGraph() if name is None or name == DATASET_DEFAULT_GRAPH_ID else self.term(name)
-        return ox.Quad(self.term(s), self.term(p), self.term(o), graph)  # type: ignore[arg-type]
+        return ox.Quad(self.term(s), self.term(p), self.term(o), graph)
 
 
 _ONTOLOGY: Graph | None = None

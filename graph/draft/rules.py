@@ -390,7 +390,6 @@ class Rules:
             else:
                 mode = "reported"
                 rule = "speech-act"
-                src = set(source)
                 message = list(range(cs, ce))  # the speech act itself is what is reported
         if quoting and source:
             # "Reuters zitierte X" / "zitierte Reuters X": the subject reports, the object speaks

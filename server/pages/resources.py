@@ -1,6 +1,6 @@
 """Human-readable pages: the index, and the HTML view of every resource the graph names.
 
-Each page is plain server-rendered HTML built from the SPARQL in ``graph/queries`` with the
+Each page is plain server-rendered HTML built from the SPARQL in ``server/pages/queries`` with the
 resource's IRI bound as a value. The specialised views (claim, article or file, text span,
 speaker or entity) sit above the same "all statements" table that every resource gets, so
 a term the views do not know yet is still shown.
@@ -186,11 +186,11 @@ def _roles_quote(store: Store, iri: ox.NamedNode, file: object, sha256: str | No
     source = texts.document_text(store, file, sha256)
     if source is None:
         return None
-    first, last = min(s[1] for s in spans), max(s[2] for s in spans)
+    first, last = min(s[1] or 0 for s in spans), max(s[2] or 0 for s in spans)  # None filtered out above
     # (text, role) runs per paragraph; the innermost span names the role (a cue inside the
     # message is marked as the cue)
     paragraphs = [[(seg.text, spans[seg.claims[-1]][0] if seg.claims else None) for seg in para.segments]
-                  for para in texts.paragraphs(source.text, [(s, e) for _, s, e, _ in spans], only=(first, last))]
+                  for para in texts.paragraphs(source.text, [(s or 0, e or 0) for _, s, e, _ in spans], only=(first, last))]
     return {
         "paragraphs": paragraphs,
         "roles": [role for role in SPAN_ROLES if any(s[0] == role for s in spans)],

@@ -164,6 +164,34 @@ def _add_all(store: ox.Store, quads: Iterator[ox.Quad], data: object) -> None:
         store.bulk_extend(quads)
 
 
+class _ClosingProxy:
+    """Forwards to a read-write store until the writer block ends, then lets it close."""
+
+    def __init__(self, target: ox.Store) -> None:
+        self._target: ox.Store | None = target
+
+    def __getattr__(self, name: str) -> object:
+        target = self.__dict__.get("_target")
+        if target is None:
+            raise StoreError("this store handle was only valid inside its 'with store.writer()' block")
+        return getattr(target, name)
+
+    def __iter__(self) -> Iterator[ox.Quad]:
+        return iter(self._live())
+
+    def __len__(self) -> int:
+        return len(self._live())
+
+    def __contains__(self, quad: object) -> bool:
+        return quad in self._live()
+
+    def _live(self) -> ox.Store:
+        target = self.__dict__.get("_target")
+        if target is None:
+            raise StoreError("this store handle was only valid inside its 'with store.writer()' block")
+        return target
+
+
 def _named(iri: str) -> ox.NamedNode:
     try:
         return ox.NamedNode(iri)
@@ -300,6 +328,31 @@ class EmbeddedStore(Store):
 
     # -- writing -----------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[ox.Store]:
+        """Read-write access for several operations, all published together or not at all.
+
+        The block writes a private copy of the current version; it becomes current when the
+        block ends without an exception. The object handed out stops working after the block
+        (the database must be closed before it is published)."""
+        with write_lock(self.lock_path):
+            staging = self._versions.stage()
+            try:
+                store = ox.Store(str(staging))
+                proxy = _ClosingProxy(store)
+                try:
+                    yield proxy  # type: ignore[misc]
+                    store.flush()
+                finally:
+                    proxy._target = None
+                    del store
+                    gc.collect()
+                self._versions.publish(staging)
+            except BaseException:
+                self._versions.discard(staging)
+                raise
+            self._versions.collect()
+
     def _commit(self, change: Callable[[ox.Store], T], fresh: bool = False) -> T:
         """Run ``change`` on a private copy and publish it atomically (see :mod:`snapshots`)."""
         with self._write_lock():
@@ -433,10 +486,14 @@ class EmbeddedStore(Store):
         return LoadSummary(quads=counts["quads"], graphs=len(graphs), seconds=time.monotonic() - started)
 
     def replace_dataset(self, nquads: bytes) -> None:
-        quads = parse_rdf(nquads, "application/n-quads")
+        """Parsed once, by Oxigraph's bulk loader straight into a fresh private version (no
+        list of Python quads); a syntax error leaves the current version as it was."""
 
         def change(store: ox.Store) -> None:
-            store.extend(quads)  # a fresh version: nothing of the old dataset survives
+            try:
+                store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
+            except SyntaxError as exc:
+                raise DataError(f"the dataset does not parse as N-Quads: {exc}") from None
 
         self._commit(change, fresh=True)
 
