@@ -286,7 +286,7 @@ class Rules:
     def _declines(self, s: int, a: int, end: int, found: list[Found]) -> list[Found]:
         """Clauses refusing comment (`wollte sich nicht äußern`, `auf eine Bitte um Stellungnahme nicht
         reagiert`): a reported claim with stance declinesToComment, by the clause's or the sentence's subject."""
-        taken = {i for f in found for i in f.message + f.cue}
+        taken = {i for f in found for i in (f.cue if f.mode == "reported" else f.message + f.cue)}
         out: list[Found] = []
         k = a
         while k < end:
@@ -298,6 +298,9 @@ class Rules:
                 if self.T[clause[0]].lower in self.not_complement:
                     clause = clause[1:]
                 source = found[0].source if found else self.np_forward(clause[0], ce)
+                for other in found:  # a speech act that took the whole sentence gives this clause up
+                    if other.mode == "reported":
+                        other.message = [i for i in other.message if i < k - 1 or i >= ce]
                 f = Found(s, "reported", "declines-comment", "declinesToComment", clause, [], list(source))
                 f.confidence = 0.6
                 out.append(f)
@@ -390,7 +393,7 @@ class Rules:
             else:
                 mode = "reported"
                 rule = "speech-act"
-                message = list(range(cs, ce))  # the speech act itself is what is reported
+                message = list(range(a, end))  # the speech act itself (its whole sentence) is what is reported
         if quoting and source:
             # "Reuters zitierte X" / "zitierte Reuters X": the subject reports, the object speaks
             subj = self.np_forward(cs, head) if cs < head and T[cs].lower not in self.openers else []
