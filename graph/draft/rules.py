@@ -112,8 +112,8 @@ class Rules:
             if j in self.quote_of or t in BOUNDARY or t in FINAL or lo in self.stop:
                 break
             if out and lo in self.conn and j + 1 < stop and self._np_word(j + 1, stop):
-                if lo == "der" and not has_det:  # "laut Sergei Voznyak der Sprecher": a new phrase
-                    break
+                if lo == "der" and not has_det and self.T[j - 1].lower not in self.conn:
+                    break  # "laut Sergei Voznyak der Sprecher": a new phrase
                 out.append(j)
                 j += 1
                 continue
