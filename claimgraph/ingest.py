@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
+from claimgraph.graph.build.bundles import reseal
+
 from claimgraph.graph.build.ingest import (
     Contribution,
     IngestError,
@@ -138,6 +140,7 @@ def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_g
             progress("compiling", len(todo))
         jobs = [(r, decisions[r.slug], base_iri, run_started, validate) for r in todo]
         adding: list[Any] = []
+        sealing: list[str] = []  # subjects written: their claims get bundle hashes
         nquads: list[bytes] = []
         batch_subjects: set[str] = set()  # owned by articles added earlier in this batch
         for r, compiled in zip(todo, _mapped(_compile, jobs, workers, tick)):
@@ -157,6 +160,7 @@ def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_g
             data, record = ledger.to_add(compiled)
             nquads.append(data)
             adding += record
+            sealing += compiled.own_subjects
             batch_subjects.update(compiled.own_subjects)
             (summary.replaced if existed else summary.added).append(r.slug)
             summary.claims += compiled.claims
@@ -169,6 +173,10 @@ def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_g
         else:
             ox_store.load(b"".join(nquads), format=ox.RdfFormat.N_QUADS)
             ox_store.extend(adding)
+        if nquads:  # the new claims' bundle hashes, and the dataset hash on this batch's run
+            runs = sorted(s for s in sealing if "/id/run/" in s)
+            reseal(ox_store, [ox.NamedNode(s) for s in sealing if "/id/claim/" in s],
+                   ox.NamedNode(runs[-1]) if runs else None)
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -183,6 +191,7 @@ def remove(store: EmbeddedStore, slugs: Iterable[str], base_iri: str) -> int:
                 claims += ledger.remove(slug)
             except KeyError:
                 raise IngestError(f"no ingested article {slug!r} in {store.directory}") from None
+        reseal(ox_store, [])  # the dataset changed: its hash is restated
     return claims
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import SKOS
@@ -37,6 +38,17 @@ from claimgraph.graph.build.annotation import (
     load_links,
 )
 from claimgraph.graph.build.article import Article, ArticleError, find_articles
+from claimgraph.graph.build.bundles import (
+    BUNDLE_HASH,
+    DATASET_HASH,
+    HASH_ALGORITHM,
+    PUBLIC_KEY,
+    SIGNATURE,
+    SIGNATURE_ALGORITHM,
+    Seal,
+    SigningKeyError,
+    seal_build,
+)
 from claimgraph.graph.build.iris import IriMinter
 from claimgraph.graph.build.provenance import (
     add_documents,
@@ -50,6 +62,7 @@ from claimgraph.graph.build.provenance import (
 from claimgraph.ontology import CG, OA, ONTOLOGY_IRI, PROV, SCHEMA, ontology_dir, ontology_file
 
 LINKS_FILE = "wikidata-links.tsv"
+SEAL_PREDICATES = (BUNDLE_HASH, HASH_ALGORITHM, DATASET_HASH, SIGNATURE, PUBLIC_KEY, SIGNATURE_ALGORITHM)
 
 
 class BuildError(ValueError):
@@ -62,6 +75,8 @@ class BuildResult:
     articles: int
     claims: int
     run: URIRef
+    #: The bundle hashes, the dataset hash and the signature stated in the dataset.
+    seal: Seal | None = None
 
     def nquads(self) -> bytes:
         """The dataset as sorted N-Quads: byte-identical for identical input."""
@@ -76,8 +91,12 @@ def default_seeds_dir() -> Path:
     return Path(str(files("claimgraph.seeds")))
 
 
-def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, validate: bool = True) -> BuildResult:
-    """Compile every article in ``seeds_dir``; raise :class:`BuildError` on any inconsistency."""
+def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, validate: bool = True,
+          sign_key: bytes | None = None) -> BuildResult:
+    """Compile every article in ``seeds_dir``; raise :class:`BuildError` on any inconsistency.
+
+    The result is sealed (:mod:`bundles`): every claim carries its bundle hash and the run the
+    hash of the dataset, signed with ``sign_key`` (Ed25519, PEM) when one is given."""
     mint = IriMinter(base_iri)
     ds = Dataset()
     g = ds.default_graph
@@ -135,9 +154,27 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
     # their content (RDF 1.1 section 3.5): stores rename blank nodes on load, IRIs they keep.
     skolem = to_canonical_graph(ontology).skolemize(authority=mint.base, basepath=".well-known/genid/")
     ds.graph(URIRef(ONTOLOGY_IRI)).__iadd__(skolem)
+    seal = _seal(ds, run, sign_key)
     if validate:
         _validate(g, ontology, Graph().parse(data=shapes_input.data, format="turtle"))
-    return BuildResult(dataset=ds, articles=len(articles), claims=claims, run=run)
+    return BuildResult(dataset=ds, articles=len(articles), claims=claims, run=run, seal=seal)
+
+
+def _seal(ds: Dataset, run: URIRef, sign_key: bytes | None) -> Seal:
+    """Hash the claims' bundles and the dataset (in pyoxigraph) and add the seal to ``ds``."""
+    store = ox.Store()
+    store.load(ds.serialize(format="nquads", encoding="utf-8"), ox.RdfFormat.N_QUADS)
+    try:
+        seal = seal_build(store, ox.NamedNode(str(run)), sign_key)
+    except SigningKeyError as exc:
+        raise BuildError(f"cannot sign: {exc}") from None
+    g = ds.default_graph
+    for pred in SEAL_PREDICATES:
+        for q in store.quads_for_pattern(None, pred, None, ox.DefaultGraph()):
+            obj = (URIRef(q.object.value) if isinstance(q.object, ox.NamedNode)
+                   else Literal(q.object.value))
+            g.add((URIRef(q.subject.value), URIRef(pred.value), obj))
+    return seal
 
 
 #: Superclasses in other vocabularies that the shapes and reasoner-less clients rely on but that

@@ -219,6 +219,7 @@ def _claim_context(store: Store, v: Viewer, iri: ox.NamedNode, quads: list[ox.Qu
         drafted_by = (_value(reading[0], "byLabel") or _value(reading[0], "by")) if reading else "software"
     return {
         "claim": row,
+        "integrity": _integrity(store, iri),
         "drafted_by": drafted_by,
         "roles_quote": _roles_quote(store, iri, row.get("file"), _value(row, "sha256")),
         "quote": _quote(store, row.get("file"), _value(row, "sha256"), start, end, exact),
@@ -235,6 +236,27 @@ def _claim_context(store: Store, v: Viewer, iri: ox.NamedNode, quads: list[ox.Qu
         "steps": steps,
         "picture": chain.layout(steps, v.href),
         "prov_links": _prov_links(doc_path),
+    }
+
+
+def _integrity(store: Store, iri: ox.NamedNode) -> dict:
+    """Whether the claim is as built: its bundle hashed again against the hash the build
+    stated, and the writes recorded since (docs/verify.md)."""
+    from claimgraph.graph.build import bundles
+    from claimgraph.graph.build.queries import load as audit_query
+
+    stored, _ = bundles.stored_hashes(store.select, iri).get(iri.value, (None, None))
+    changes = store.select(audit_query("changes"), claim=iri)
+    now = bundles.bundle_hashes(store.select, iri).get(iri.value)
+    last = changes[-1] if changes else {}
+    return {
+        "stored": stored,
+        "now": now,
+        "holds": stored is not None and stored == now,
+        "changed_on": _value(last, "time"),
+        "changed_by": _value(last, "who"),
+        "changed_through": _value(last, "endpoint"),
+        "changes": len(changes),
     }
 
 
