@@ -179,9 +179,6 @@ class Rules:
             out.pop(0)
         return out
 
-    def verbs_and_aux(self) -> frozenset[str]:
-        return self.aux
-
     # -- cues -----------------------------------------------------------------------------------
     def clause_end(self, i: int, end: int) -> int:
         """The first clause boundary after i (exclusive end of i's clause)."""
@@ -495,14 +492,10 @@ class Rules:
         if rule != "heisst-es" and rule != "demnach" and not source:
             return None
         taken = set(cue) | set(source)
-        if rule in ("so-X",):
-            k = i - 1
-            q = self._quote_at(k - 0) if k >= a else None
-            if k >= a and T[k].text == "," and self._quote_at(k - 1):
-                q = self._quote_at(k - 1)
-                message = list(range(q[0], q[1] + 1))
-            else:
-                message = list(range(a, k))
+        if rule == "so-X":
+            k = i - 1  # the comma before `so`
+            q = self._quote_at(k - 1) if k - 1 >= a else None
+            message = list(range(q[0], q[1] + 1)) if q else list(range(a, k))
         elif rule == "heisst-es":
             p = cue[-1] + 1
             while p < end and T[p].text not in {",", ":"} and p not in self.quote_of:
