@@ -38,6 +38,7 @@ from claimgraph.graph.build.annotation import (
     load_links,
 )
 from claimgraph.graph.build.article import Article, ArticleError, find_articles
+from claimgraph.graph.build.similarity import add_same_message
 from claimgraph.graph.build.bundles import (
     BUNDLE_HASH,
     DATASET_HASH,
@@ -149,6 +150,7 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
             raise BuildError(f"{ann.path.name}: claim ids already used by another article: {', '.join(sorted(dup))}")
         seen_claims |= {c.id for c in ann.claims}
         claims += _compile(ds, mint, article, ann, seed_node, run, relations)
+    add_same_message(g, mint)  # the same statement carried by several articles
     _materialize_alignments(g, ontology)
     # The ontology's blank nodes (owl:AllDifferent lists) become skolem IRIs named by a hash of
     # their content (RDF 1.1 section 3.5): stores rename blank nodes on load, IRIs they keep.

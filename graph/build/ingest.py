@@ -391,7 +391,12 @@ class Ledger:
                 keep.update(_unpack(packed))
         gone += [q for q in (_unpack(shared) if shared is not None else []) if q not in keep]
         gone += list(self.store.quads_for_pattern(rec, None, None, self.graph))
-        for q in gone:
+        # Statements made about the article's own subjects after it was compiled (bundle hashes
+        # and the dataset hash, see bundles.reseal) leave with it.
+        owned = {q.subject for q in (_unpack(own) if own is not None else []) if q.graph_name == ox.DefaultGraph()}
+        for subject in owned:
+            gone += list(self.store.quads_for_pattern(subject, None, None, ox.DefaultGraph()))
+        for q in set(gone):
             self.store.remove(q)
         return facts.claims
 

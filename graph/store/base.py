@@ -16,7 +16,7 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -28,14 +28,18 @@ from claimgraph.graph.store.errors import (
     QueryRejected,
     QuerySyntaxError,
     QueryTimeout,
+    SearchUnavailable,
     StoreBusy,
     StoreError,
     StoreUnavailable,
 )
 
+if TYPE_CHECKING:
+    from claimgraph.graph.store.search.index import Hit
+
 __all__ = [
     "DataError", "EngineCrashed", "QueryAbandoned", "QueryRejected", "QuerySyntaxError", "QueryTimeout",
-    "StoreBusy", "StoreError", "StoreUnavailable",
+    "SearchUnavailable", "StoreBusy", "StoreError", "StoreUnavailable",
 ]
 
 
@@ -270,6 +274,14 @@ class Store(ABC):
     def delete_graph(self, graph: str | None) -> bool:
         """Remove a graph (empty the default graph); False when there was nothing to remove."""
         raise NotImplementedError
+
+    def search(self, text: str, limit: int = 20, timeout: float | None = None) -> list["Hit"]:
+        """Claims whose text matches ``text`` (the search language of :mod:`search.syntax`),
+        best first; only the embedded store keeps a full-text index."""
+        raise SearchUnavailable(
+            "full-text search needs claimgraph's own store (--store DIR): an external SPARQL "
+            "store (--store-url) has no search index; see docs/search.md"
+        )
 
     def select(self, query: str, **bindings: ox.NamedNode | ox.Literal) -> list[Row]:
         """Run a SELECT with bound values and return rows of pyoxigraph terms (for pages, CLI)."""

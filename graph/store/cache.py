@@ -235,6 +235,9 @@ class CachingStore(Store):
     def is_empty(self) -> bool:
         return self.inner.is_empty()
 
+    def search(self, text: str, limit: int = 20, timeout: float | None = None) -> list[Any]:
+        return self.inner.search(text, limit, timeout)
+
     def warm_up(self) -> None:
         self.inner.warm_up()
 

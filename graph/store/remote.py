@@ -49,6 +49,7 @@ from claimgraph.graph.store.base import (
     QueryRequest,
     QuerySyntaxError,
     QueryTimeout,
+    SearchUnavailable,
     Store,
     StoreError,
     StoreUnavailable,
@@ -56,6 +57,7 @@ from claimgraph.graph.store.base import (
     TimeBudget,
 )
 from claimgraph.graph.store.formats import rdf_format
+from claimgraph.graph.store.sparqltext.search_calls import SERVICE_IRI, mentions_service, service_use
 from claimgraph.graph.store.rdfio import check_shapes, parse_rdf
 
 log = logging.getLogger(__name__)
@@ -493,6 +495,11 @@ class RemoteStore(Store):
         return data
 
     def prepare(self, request: QueryRequest) -> PreparedQuery:
+        if mentions_service(request.query) and service_use(request.query).calls:
+            raise SearchUnavailable(
+                f"SERVICE <{SERVICE_IRI}> (full-text search) needs claimgraph's own store (--store DIR): "
+                "an external SPARQL store (--store-url) has no search index; see docs/search.md"
+            )
         budget = self._budget(request.timeout, request.cancelled)
         data = self._query_data(request)
         form = lexer.query_form(request.query)

@@ -319,12 +319,50 @@ def _span_context(store: Store, v: Viewer, quads: list[ox.Quad], iri: ox.NamedNo
     }
 
 
+def _timeline(store: Store, iri: ox.NamedNode) -> list[dict]:
+    """Every claim of a speaker across articles by date, with the outlets that carried it and
+    the claims of other articles that carry the same message (cg:sameMessageAs).
+
+    Put together from a few inner-join queries: pyoxigraph plans before it binds ?r, and one
+    query with optional groups scanned every claim of the store (docs/search.md)."""
+    facts: dict[object, dict[str, object]] = {}
+    for row in store.select(load("agent-claim-facts"), r=iri):
+        facts.setdefault(row["claim"], {}).setdefault(row["fact"].value, row["value"])
+    published: dict[object, list[str]] = {}
+    for row in store.select(load("agent-article-dates"), r=iri):
+        published.setdefault(row["article"], []).append(row["published"].value)
+    outlets: dict[object, list[object]] = {}
+    for row in store.select(load("agent-outlets"), r=iri):
+        outlets.setdefault(row["claim"], []).append(row["outlet"])
+    same: dict[object, list[dict]] = {}
+    for row in store.select(load("agent-same-message"), r=iri):
+        same.setdefault(row["claim"], []).append(row)
+    rows = []
+    for row in store.select(load("agent-timeline"), r=iri):
+        claim = row["claim"]
+        f = facts.get(claim, {})
+        said = f.get("saidOn")
+        dates = sorted(published.get(row.get("article"), []))
+        date = said.value if isinstance(said, ox.Literal) else (dates[0] if dates else None)
+        rows.append(dict(row, date=date, stance=f.get("stance"), proposition=f.get("proposition"),
+                         outlets=outlets.get(claim, []),
+                         same=sorted(same.get(claim, []), key=lambda x: -float(x["similarity"].value))))
+    rows.sort(key=lambda r: (r["date"] is None, r["date"] or "", r["claim"].value))
+    return rows
+
+
 def _thing_context(store: Store, v: Viewer, iri: ox.NamedNode) -> dict:
-    said = store.select(load("agent-claims"), r=iri)
+    said = _timeline(store, iri)
+    if said:  # every article's title in one query, not one look-up per article
+        for row in store.select(load("agent-article-labels"), r=iri):
+            if isinstance(row.get("label"), ox.Literal):
+                v.labels.add(row["article"].value, row["label"])
     relayed = store.select(load("agent-relayed"), r=iri)
     about = store.select(load("about-claims"), r=iri)
     mentions = store.select(load("entity-mentions"), r=iri)
-    v.labels.fetch(store, [r.get(k) for r in said + relayed + about for k in ("speaker", "proposition")]
+    v.labels.fetch(store, [r.get(k) for r in relayed + about for k in ("speaker", "proposition")]
+                   + [r.get("article") for r in said] + [o for r in said for o in r["outlets"]]
+                   + [x.get("otherArticle") for r in said for x in r["same"]]
                    + [m.get("file") for m in mentions])
     return {
         "said": said,

@@ -133,11 +133,38 @@ def _decode_term(encoded: tuple[str, ...]) -> Any:
     return ox.Literal(value, datatype=ox.NamedNode(encoded[2]))
 
 
-def _execute(store: Any, request: dict[str, Any], conn: multiprocessing.connection.Connection) -> None:
+def _answer_searches(query: str, store: Any, version: Path | None, timeout: float | None) -> str:
+    """``query`` with its search-service blocks replaced by their hits from ``version``'s
+    index: the index of the very version this executor reads, never another."""
+    from claimgraph.graph.store.search import index as search_index
+    from claimgraph.graph.store.search.service import rewrite
+    from claimgraph.graph.store.sparqltext.search_calls import mentions_service, service_use
+
+    if not mentions_service(query):
+        return query
+    calls = service_use(query).calls
+    if not calls:
+        return query
+    if version is None:
+        raise QueryRejected("the search service needs a versioned store; rebuild it with claimgraph build")
+    search_index.ensure_index(version, store)
+    snippets = any(call.snippet for call in calls)
+    return rewrite(query, calls, lambda text, limit: search_index.search(version, text, limit, timeout, snippets, details=False))
+
+
+def _execute(
+    store: Any, request: dict[str, Any], conn: multiprocessing.connection.Connection, version: Path | None = None
+) -> None:
     """Run one query against an open store and stream its result to ``conn``."""
     import pyoxigraph as ox
 
     from claimgraph.graph.store.formats import rdf_format, results_format
+
+    try:
+        query = _answer_searches(request["query"], store, version, request.get("timeout"))
+    except StoreError as exc:  # a malformed search block or search text: the client's to fix
+        conn.send(("error", "request", str(exc)))
+        return
 
     kwargs: dict[str, Any] = {"base_iri": request["base_iri"]}
     try:
@@ -154,7 +181,7 @@ def _execute(store: Any, request: dict[str, Any], conn: multiprocessing.connecti
         conn.send(("error", "request", f"invalid dataset or bound value: {exc}"))
         return
     try:
-        result = store.query(request["query"], **kwargs)
+        result = store.query(query, **kwargs)
     except SyntaxError as exc:
         conn.send(("error", "syntax", str(exc)))
         return
@@ -276,7 +303,7 @@ def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: 
             conn.send(("error", "engine", f"cannot open the store: {exc}"))
             continue
         try:
-            _execute(store, request, conn)
+            _execute(store, request, conn, snapshot.current.path)
         except (BrokenPipeError, EOFError, OSError):
             return  # the server hung up; nothing left to answer
         except Exception as exc:  # a bug here must cost one request, not the executor
@@ -373,6 +400,7 @@ class ExecutorPool:
             "base_iri": request.base_iri,
             "substitutions": {k: _encode_term(v) for k, v in request.substitutions.items()},
             "formats": {form.value: media_type for form, media_type in request.formats.items()},
+            "timeout": timeout,
         }
         # An idle executor may have died since its last query (killed by the OOM killer, say):
         # then the request goes to the next one; the dead one is replaced.

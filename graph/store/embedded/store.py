@@ -55,8 +55,10 @@ from claimgraph.graph.store.embedded.snapshots import (
     VersionedStore,
     current_version,
     open_snapshot,
+    pinned_version,
     write_lock,
 )
+from claimgraph.graph.store.search import index as search_index
 from claimgraph.graph.store.sparqltext.using import apply_using
 
 T = TypeVar("T")
@@ -87,6 +89,16 @@ def _noting_graphs(
             g = default_to
         graphs.add(g)
         yield q
+
+
+def _index_version(staging: Path) -> None:
+    """Write the full-text index of a closed copy into it, before the copy is published."""
+    store = ox.Store.read_only(str(staging))
+    try:
+        search_index.write_index(store, staging)
+    finally:
+        del store
+        gc.collect()
 
 
 def _update_main(path: str, text: str, base_iri: str | None, conn: multiprocessing.connection.Connection) -> None:
@@ -217,7 +229,7 @@ class EmbeddedStore(Store):
         self._pool: ExecutorPool | None = None
         self._pool_lock = threading.Lock()  # two first requests must not start two pools
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._versions = VersionedStore(self.directory)
+        self._versions = VersionedStore(self.directory, before_publish=_index_version)
         if not self.db_path.exists():
             with write_lock(self.lock_path):
                 if not self.db_path.exists():
@@ -274,6 +286,17 @@ class EmbeddedStore(Store):
                     return
                 yield ox.serialize(chunk, format=fmt) or b""
 
+    def search(self, text: str, limit: int = 20, timeout: float | None = None) -> list[search_index.Hit]:
+        """Search the index of the current version, pinned while it is read (no query executor:
+        SQLite answers in this process in about a millisecond)."""
+        timeout = timeout if timeout is not None else self._query_timeout
+        with pinned_version(self.db_path) as version:
+            if not search_index.has_index(version):
+                with open_snapshot(self.db_path) as snap:  # a version from before indexes
+                    search_index.ensure_index(snap.path, snap.store)
+                    return search_index.search(snap.path, text, limit, timeout)
+            return search_index.search(version, text, limit, timeout)
+
     def is_empty(self) -> bool:
         with self.reader() as store:
             return next(iter(store.quads_for_pattern(None, None, None, None)), None) is None
@@ -320,6 +343,8 @@ class EmbeddedStore(Store):
                 (target / "versions").mkdir()
                 snap.store.backup(str(target / "versions" / "1"))
                 version = current_version(self.directory) or 0
+                if search_index.has_index(snap.path):  # the index of exactly this version
+                    shutil.copy2(snap.path / search_index.INDEX_FILE, target / "versions" / "1")
             (target / "versions" / "1" / PIN).touch()
             os.symlink("versions/1", target / "oxigraph")
             (target / "generation").write_text("1")
