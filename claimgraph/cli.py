@@ -108,11 +108,12 @@ def build(store_dir: Path | None, store_url: str | None, base_iri: str | None, s
             return
         started = time.monotonic()
         try:
-            result = build_graph(seeds_dir or default_seeds_dir(), settings.base_iri,
+            # Validated as the store holds it, inside the write (not the rdflib graph before it).
+            result = build_graph(seeds_dir or default_seeds_dir(), settings.base_iri, validate=False,
                                  sign_key=sign_key.read_bytes() if sign_key else None)
+            store.replace_dataset(result.dataset.serialize(format="nquads", encoding="utf-8"), validate=True)
         except (BuildError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
-        store.replace_dataset(result.dataset.serialize(format="nquads", encoding="utf-8"))
     click.echo(
         f"built {result.articles} article(s), {result.claims} claim(s), "
         f"{len(result.dataset)} quads into {where} in {time.monotonic() - started:.2f} s"

@@ -35,7 +35,8 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from claimgraph.graph.build.annotation import Annotation, AnnotationError, load_annotation, load_links
 from claimgraph.graph.build.article import Article
-from claimgraph.graph.build.dataset import LINKS_FILE, _compile, _materialize_alignments, _validate, default_seeds_dir
+from claimgraph.graph.build.dataset import (LINKS_FILE, _compile, _materialize_alignments, _validate, default_seeds_dir,
+                                            proposition_relations)
 from claimgraph.graph.build.iris import IriMinter
 from claimgraph.graph.build.merge import Decision, Known, Registry
 from claimgraph.graph.build.names import slugify
@@ -165,7 +166,7 @@ def compile_article(read: ReadArticle, decisions: dict[str, Decision], base_iri:
     g = ds.default_graph
     article, ann = read.article, read.annotation
     ontology = _ontology()
-    relations = set(ontology.subjects(RDF.type, CG.PropositionRelation))
+    relations = proposition_relations(ontology)
     nodes = [(add_file(g, mint, f, "text/plain" if f.path.suffix == ".txt" else "application/yaml"), f)
              for f in read.inputs]
     run = add_run(g, mint, nodes, started)
@@ -428,7 +429,7 @@ class Ledger:
         rec = self.record(c.slug)
         g = self.graph
         lit = ox.Literal
-        xsd_int = ox.NamedNode(str(XSD.nonNegativeInteger))
+        xsd_int = ox.NamedNode(str(XSD.integer))  # as stores keep it
         quads = [ox.Quad(rec, _n(RDF.type), _n(CG.IngestRecord), g),
                  ox.Quad(rec, _n(CG.recordOf), _n(self.mint("document", c.slug)), g),
                  ox.Quad(rec, _n(CG.sha256), lit(c.sha256), g),

@@ -217,8 +217,13 @@ class Store(ABC):
         return LoadSummary(quads=quads, graphs=1 if graph else 0, seconds=time.monotonic() - started)
 
     @abstractmethod
-    def replace_dataset(self, nquads: bytes) -> None:
-        """Atomically replace the whole dataset with ``nquads`` (used by ``claimgraph build``)."""
+    def replace_dataset(self, nquads: bytes, validate: bool = False) -> None:
+        """Atomically replace the whole dataset with ``nquads`` (used by ``claimgraph build``).
+
+        With ``validate``, what the store holds after the write is checked against the SHACL
+        shapes before it is published (a :class:`DataError` leaves the old dataset): the store
+        may keep values differently from the input (Oxigraph keeps derived integer types as
+        ``xsd:integer``), and the shapes must hold for what is served."""
 
     @abstractmethod
     def dump(self, output: IO[bytes], media_type: str = "application/n-quads") -> None:
@@ -235,6 +240,11 @@ class Store(ABC):
     def generation(self) -> str | None:
         """A token that changes with every write to the data (caches and statistics are kept
         per generation); None when the backend cannot tell (an external store written by others)."""
+        return None
+
+    def last_modified(self) -> float | None:
+        """When the current data was written (a POSIX time), for ``Last-Modified``; None when
+        the backend cannot tell."""
         return None
 
     def warm_up(self) -> None:

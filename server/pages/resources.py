@@ -16,7 +16,7 @@ from flask import Blueprint, render_template, request
 
 from claimgraph.server.pages.queries import load
 from claimgraph.graph.store import Store
-from claimgraph.server.pages import chain, texts
+from claimgraph.server.pages import chain, describe, texts
 from claimgraph.graph.store.formats import DOCUMENT_OFFER
 from claimgraph.server.pages.links import normalised_base
 from claimgraph.server.state import get_settings, get_store
@@ -25,7 +25,7 @@ from claimgraph.server.pages.views import Labels, TermView, Viewer
 bp = Blueprint("pages", __name__)
 
 CG = "https://w3id.org/claimgraph/ontology#"
-SCHEMA = "https://schema.org/"
+SCHEMA = "http://schema.org/"
 PROV = "http://www.w3.org/ns/prov#"
 OA = "http://www.w3.org/ns/oa#"
 SKOS_NOTE = "http://www.w3.org/2004/02/skos/core#note"
@@ -133,6 +133,9 @@ def render_resource(iri: ox.NamedNode, quads: list[ox.Quad], doc_path: str) -> s
         "notes": _literals(quads, iri, SKOS_NOTE),
         "statements": statements,
         "formats": [(f.label, f"{doc_path}.{f.extension}", f.media_type) for f in DOCUMENT_OFFER.formats],
+        "alternates": [(f.label, f"{doc_path}.{f.extension}", f.media_type)
+                       for f in DOCUMENT_OFFER.formats if f.media_type != "text/html"],
+        "jsonld": embedded_jsonld(quads),
         "prov_links": [],
     }
     if types & CLAIM_TYPES:
@@ -144,6 +147,13 @@ def render_resource(iri: ox.NamedNode, quads: list[ox.Quad], doc_path: str) -> s
     if types & AGENT_TYPES or not types or (statements["claimed"] and not statements["out"]):
         return render_template("thing.html", **{**context, **_thing_context(store, v, iri)})
     return render_template("resource.html", **context)
+
+
+def embedded_jsonld(quads: list[ox.Quad]) -> str:
+    """The page's description as JSON-LD for a ``<script type="application/ld+json">`` element,
+    so that crawlers and browser tools read the data of the page itself. Every ``<`` (only
+    inside JSON strings) is written ``\\u003c``: no text of the article can close the element."""
+    return describe.serialize(quads, "application/ld+json").decode("utf-8").replace("<", "\\u003c")
 
 
 def _prov_links(doc_path: str) -> list[tuple[str, str]]:
