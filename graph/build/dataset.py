@@ -431,7 +431,8 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
     g.add((node, PROV.wasGeneratedBy, c.run))
     g.add((node, PROV.wasDerivedFrom, ann_node))
     c.labels(node, claim.paraphrase, CG.paraphrase)
-    c.labels(node, claim.paraphrase)  # rdfs:label, what generic clients show
+    # rdfs:label, what generic clients show; a drafted claim has no paraphrase: its message
+    c.labels(node, claim.paraphrase or {lang: " … ".join(span.exact for span in claim.evidence)})
     c.labels(node, claim.note, SKOS.note)
     # schema:Claim as its users (ClaimsKG, Google's fact-check markup) read it
     g.add((node, SCHEMA.text, Literal(" … ".join(span.exact for span in claim.evidence), lang=lang)))
