@@ -80,7 +80,7 @@ def test_the_build_groups_the_same_statement_across_articles(corpus_store: Path)
     articles = csv_rows(
         corpus_store,
         """
-        PREFIX schema: <https://schema.org/>
+        PREFIX schema: <http://schema.org/>
         SELECT ?a ?b { ?a cg:sameMessageAs ?b .
                        ?a cg:evidence/cg:inFile/schema:encodesCreativeWork ?x .
                        ?b cg:evidence/cg:inFile/schema:encodesCreativeWork ?y . FILTER(?x = ?y) }""",
