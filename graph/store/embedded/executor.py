@@ -311,9 +311,15 @@ def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: 
 
 
 def _executor_main(
-    conn: multiprocessing.connection.Connection, db_path: str, gen_path: str, parent_pid: int, memory_bytes: int
+    conn: multiprocessing.connection.Connection, db_path: str, gen_path: str, parent_pid: int, memory_bytes: int,
+    network: bool = False,
 ) -> None:
     """Entry point of an executor process."""
+    if not network:
+        # Before any thread starts: SERVICE cannot fetch anything, whatever reaches the engine.
+        from claimgraph.graph.store.embedded.nonet import deny_inet_sockets
+
+        deny_inet_sockets()
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     threading.stack_size(ENGINE_STACK_BYTES)
     engine = threading.Thread(target=_serve, args=(conn, db_path, gen_path, memory_bytes), name="engine")
@@ -324,11 +330,11 @@ def _executor_main(
 class _Executor:
     """One executor process and the parent's end of its pipe."""
 
-    def __init__(self, ctx: Any, db_path: Path, gen_path: Path, memory_bytes: int) -> None:
+    def __init__(self, ctx: Any, db_path: Path, gen_path: Path, memory_bytes: int, network: bool = False) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
             target=_executor_main,
-            args=(child, str(db_path), str(gen_path), os.getpid(), memory_bytes),
+            args=(child, str(db_path), str(gen_path), os.getpid(), memory_bytes, network),
             daemon=True,
         )
         self.process.start()
@@ -354,11 +360,14 @@ class ExecutorPool:
     """A fixed number of executor processes shared by the threads of one server process."""
 
     def __init__(
-        self, db_path: Path, gen_path: Path, size: int, default_timeout: float, memory_mb: int = 0
+        self, db_path: Path, gen_path: Path, size: int, default_timeout: float, memory_mb: int = 0,
+        network: bool = False,
     ) -> None:
-        """``memory_mb``: how much memory one query may use beyond an idle executor (0: no cap)."""
+        """``memory_mb``: how much memory one query may use beyond an idle executor (0: no cap).
+        ``network``: whether executors may open IPv4/IPv6 sockets (only for SERVICE, when allowed)."""
         self._ctx = multiprocessing.get_context("spawn")
         self.memory_mb = memory_mb
+        self.network = network
         self._db_path = db_path
         self._gen_path = gen_path
         self.default_timeout = default_timeout
@@ -373,7 +382,7 @@ class ExecutorPool:
             self._spawn()
 
     def _spawn(self) -> None:
-        ex = _Executor(self._ctx, self._db_path, self._gen_path, self.memory_mb * 1024 * 1024)
+        ex = _Executor(self._ctx, self._db_path, self._gen_path, self.memory_mb * 1024 * 1024, self.network)
         with self._lock:
             self._all.add(ex)
         self._idle.put(ex)

@@ -101,8 +101,13 @@ def _index_version(staging: Path) -> None:
         gc.collect()
 
 
-def _update_main(path: str, text: str, base_iri: str | None, conn: multiprocessing.connection.Connection) -> None:
+def _update_main(path: str, text: str, base_iri: str | None, conn: multiprocessing.connection.Connection,
+                 network: bool = False) -> None:
     """Child process: apply one update to the copy at ``path`` and close it before answering."""
+    if not network:  # LOAD and SERVICE cannot fetch anything, whatever reaches the engine
+        from claimgraph.graph.store.embedded.nonet import deny_inet_sockets
+
+        deny_inet_sockets()
     try:
         store = ox.Store(path)
         store.update(text, base_iri=base_iri)
@@ -116,12 +121,12 @@ def _update_main(path: str, text: str, base_iri: str | None, conn: multiprocessi
         conn.send(("error", str(exc)))
 
 
-def _update_in_child(staging: Path, text: str, base_iri: str | None, timeout: float) -> None:
+def _update_in_child(staging: Path, text: str, base_iri: str | None, timeout: float, network: bool = False) -> None:
     ctx = multiprocessing.get_context("forkserver")
     # The fork server imports pyoxigraph once; each update then starts in milliseconds.
     ctx.set_forkserver_preload(["claimgraph.graph.store.embedded.store"])
     receiver, sender = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_update_main, args=(str(staging), text, base_iri, sender), daemon=True)
+    child = ctx.Process(target=_update_main, args=(str(staging), text, base_iri, sender, network), daemon=True)
     child.start()
     sender.close()
     try:
@@ -217,9 +222,14 @@ class EmbeddedStore(Store):
     """Oxigraph on disk, with queries isolated in executor processes."""
 
     def __init__(
-        self, directory: Path, query_workers: int = 2, query_timeout: float = 30.0, query_memory_mb: int = 0
+        self, directory: Path, query_workers: int = 2, query_timeout: float = 30.0, query_memory_mb: int = 0,
+        query_network: bool = False, update_network: bool = False,
     ) -> None:
+        """``query_network`` / ``update_network``: whether the engine processes that run queries
+        / updates may open IPv4/IPv6 sockets (needed only when SERVICE / LOAD are allowed)."""
         self.directory = Path(directory)
+        self._query_network = query_network
+        self._update_network = update_network
         self.db_path = self.directory / "oxigraph"
         self.gen_path = self.directory / "generation"
         self.lock_path = self.directory / "write.lock"
@@ -249,7 +259,8 @@ class EmbeddedStore(Store):
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ExecutorPool(
-                    self.db_path, self.gen_path, self._query_workers, self._query_timeout, self._query_memory_mb
+                    self.db_path, self.gen_path, self._query_workers, self._query_timeout, self._query_memory_mb,
+                    network=self._query_network,
                 )
             return self._pool
 
@@ -431,7 +442,7 @@ class EmbeddedStore(Store):
         with self._write_lock():
             staging = self._versions.stage()
             try:
-                _update_in_child(staging, text, request.base_iri, timeout)
+                _update_in_child(staging, text, request.base_iri, timeout, network=self._update_network)
                 with open_snapshot(self.db_path) as before:  # the published version, before the update
                     if changes.is_sealed(before.store):
                         _apply(staging, lambda store: changes.record(before.store, store, origin))
