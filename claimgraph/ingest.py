@@ -2,7 +2,7 @@
 
 Reading and compiling (YAML, span checks, rdflib, SHACL) run in worker processes, one per core;
 the merge of speakers across articles is decided in this process between the two, with the
-whole batch in view. Everything is written inside one ``EmbeddedStore.writer()`` block: the
+whole batch in view. Everything is written inside one ``EmbeddedStore.transaction()``: the
 batch becomes the store's next version at once, or, if anything fails without ``keep_going``
 (or the process is killed), the store stays as it was.
 """
@@ -122,7 +122,8 @@ def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_g
         raise IngestFailed(summary.failed)
 
     run_started = build_time()
-    with store.writer() as ox_store:
+
+    def change(ox_store: ox.Store) -> None:
         ledger = Ledger(ox_store, base_iri)
         ledger.ensure_ontology()
         todo: list[ReadArticle] = []
@@ -161,29 +162,33 @@ def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_g
             (summary.replaced if existed else summary.added).append(r.slug)
             summary.claims += result.claims
         if summary.failed and not keep_going:
-            raise IngestFailed(summary.failed)  # leaves the writer block: nothing is published
-        # one write for the batch (on the private copy the writer publishes at the end)
+            raise IngestFailed(summary.failed)  # the transaction publishes nothing
+        # one write for the batch (on the private copy the transaction publishes at the end)
         if len(nquads) > 20:
             ox_store.bulk_load(b"".join(nquads), format=ox.RdfFormat.N_QUADS)
             ox_store.bulk_extend(adding)
         else:
             ox_store.load(b"".join(nquads), format=ox.RdfFormat.N_QUADS)
             ox_store.extend(adding)
+
+    store.transaction(change)
     summary.seconds = time.monotonic() - started
     return summary
 
 
 def remove(store: EmbeddedStore, slugs: Iterable[str], base_iri: str) -> int:
     """Take articles out (all or none); returns the number of claims removed."""
-    claims = 0
-    with store.writer() as ox_store:
+    def change(ox_store: ox.Store) -> int:
         ledger = Ledger(ox_store, base_iri)
+        claims = 0
         for slug in slugs:
             try:
                 claims += ledger.remove(slug)
             except KeyError:
                 raise IngestError(f"no ingested article {slug!r} in {store.directory}") from None
-    return claims
+        return claims
+
+    return store.transaction(change)
 
 
 def ingested(store: EmbeddedStore, base_iri: str) -> dict[str, Any]:

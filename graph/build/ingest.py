@@ -14,7 +14,7 @@ graph ``{base}id/graph/ingest``) of exactly the quads it contributed:
 
 The record also holds the SHA-256 of the text and of the reading, so an unchanged article is
 skipped. The functions here work on a pyoxigraph ``Store`` the caller has opened for writing
-(``EmbeddedStore.writer()``: one new store version, published whole or not at all).
+(``EmbeddedStore.transaction()``: one new store version, published whole or not at all).
 """
 
 from __future__ import annotations

@@ -300,6 +300,13 @@ class EmbeddedStore(Store):
 
     # -- writing -----------------------------------------------------------------------
 
+    def transaction(self, change: Callable[[ox.Store], T]) -> T:
+        """Run ``change`` (any number of reads and writes) on a private read-write copy of the
+        current version and publish the copy as the next version when it returns; if it raises,
+        or the process dies, nothing is published. For writers that need several operations
+        seen together, such as ``claimgraph ingest`` replacing one article."""
+        return self._commit(change)
+
     def _commit(self, change: Callable[[ox.Store], T], fresh: bool = False) -> T:
         """Run ``change`` on a private copy and publish it atomically (see :mod:`snapshots`)."""
         with self._write_lock():
