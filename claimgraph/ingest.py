@@ -30,7 +30,7 @@ from claimgraph.graph.build.ingest import (
     find_texts,
     read_article,
 )
-from claimgraph.graph.build.merge import Decision, Registry, resolve
+from claimgraph.graph.build.merge import Decision, resolve
 from claimgraph.graph.build.provenance import build_time
 from claimgraph.graph.store import EmbeddedStore
 

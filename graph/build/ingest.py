@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any, cast
 
 import pyoxigraph as ox
 import yaml
@@ -34,10 +35,10 @@ from rdflib.compare import to_canonical_graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from claimgraph.graph.build.annotation import Annotation, AnnotationError, load_annotation, load_links
-from claimgraph.graph.build.article import Article, ArticleError
+from claimgraph.graph.build.article import Article
 from claimgraph.graph.build.dataset import LINKS_FILE, _compile, _materialize_alignments, _validate, default_seeds_dir
 from claimgraph.graph.build.iris import IriMinter
-from claimgraph.graph.build.merge import Decision, Known, Registry, resolve
+from claimgraph.graph.build.merge import Decision, Known, Registry
 from claimgraph.graph.build.names import slugify
 from claimgraph.graph.build.provenance import InputFile, add_file, add_run, read_input
 from claimgraph.ontology import CG, ONTOLOGY_IRI, PROV, SCHEMA, ontology_file
@@ -165,7 +166,7 @@ def compile_article(read: ReadArticle, decisions: dict[str, Decision], base_iri:
     g = ds.default_graph
     article, ann = read.article, read.annotation
     ontology = _ontology()
-    relations = set(ontology.subjects(RDF.type, CG.PropositionRelation))
+    relations = {URIRef(str(t)) for t in ontology.subjects(RDF.type, CG.PropositionRelation)}
     nodes = [(add_file(g, mint, f, "text/plain" if f.path.suffix == ".txt" else "application/yaml"), f)
              for f in read.inputs]
     run = add_run(g, mint, nodes, started)
@@ -216,19 +217,19 @@ def compile_article(read: ReadArticle, decisions: dict[str, Decision], base_iri:
     quads += [conv.quad(s, p, o, None) for s, p, o in og]
     own, shared, glob = [], [], []
     for q in quads:
-        s = q.subject.value
+        s = _v(q.subject)
         if isinstance(q.graph_name, ox.DefaultGraph) and s in shared_nodes:
             shared.append(q)
         elif isinstance(q.graph_name, ox.DefaultGraph) and s in global_nodes:
             glob.append(q)
         else:
             own.append(q)
-    own_subjects = sorted({q.subject.value for q in own if isinstance(q.graph_name, ox.DefaultGraph)}
-                          | {q.graph_name.value for q in own if isinstance(q.graph_name, ox.NamedNode)})
+    own_subjects = sorted({_v(q.subject) for q in own if isinstance(q.graph_name, ox.DefaultGraph)}
+                          | {_v(q.graph_name) for q in own if isinstance(q.graph_name, ox.NamedNode)})
     return Contribution(
         slug=article.slug, sha256=article.sha256, reading_sha256=read.reading_sha256, claims=claims,
-        own=ox.serialize(own, format=_NQ), shared=ox.serialize(shared, format=_NQ),
-        common=ox.serialize(glob, format=_NQ),
+        own=ox.serialize(own, format=_NQ) or b"", shared=ox.serialize(shared, format=_NQ) or b"",
+        common=ox.serialize(glob, format=_NQ) or b"",
         shared_nodes=tuple(sorted(shared_nodes)), own_subjects=tuple(own_subjects),
         claim_ids=tuple(c.id for c in ann.claims),
     )
@@ -309,6 +310,11 @@ def _unpack(lit: ox.Literal) -> list[ox.Quad]:
     return list(ox.parse(zlib.decompress(base64.b64decode(lit.value)), _NQ))
 
 
+def _v(term: object) -> str:
+    """The value of a pyoxigraph IRI, blank node or literal."""
+    return str(cast(Any, term).value)
+
+
 def _n(term: URIRef) -> ox.NamedNode:
     return ox.NamedNode(str(term))
 
@@ -345,7 +351,7 @@ class Ledger:
 
     def slugs(self) -> list[str]:
         prefix = str(self.mint("ingest", "x"))[:-1]
-        return sorted(q.subject.value[len(prefix):] for q in self.store.quads_for_pattern(
+        return sorted(_v(q.subject)[len(prefix):] for q in self.store.quads_for_pattern(
             None, _n(RDF.type), _n(CG.IngestRecord), self.graph))
 
     def known_entities(self, excluding: set[str]) -> Registry:
@@ -355,19 +361,19 @@ class Ledger:
         known: list[Known] = []
         st, dg = self.store, ox.DefaultGraph()
         for d in st.quads_for_pattern(None, _n(RDF.type), _n(CG.MergeDecision), dg):
-            docs = [q.object.value for q in st.quads_for_pattern(d.subject, _n(PROV.wasDerivedFrom), None, dg)]
+            docs = [_v(q.object) for q in st.quads_for_pattern(d.subject, _n(PROV.wasDerivedFrom), None, dg)]
             if any(doc[len(doc_prefix):] in excluding for doc in docs):
                 continue
-            into = [q.object.value for q in st.quads_for_pattern(d.subject, _n(CG.mergedInto), None, dg)]
-            rule = [q.object.value for q in st.quads_for_pattern(d.subject, _n(CG.mergeRule), None, dg)]
+            into = [_v(q.object) for q in st.quads_for_pattern(d.subject, _n(CG.mergedInto), None, dg)]
+            rule = [_v(q.object) for q in st.quads_for_pattern(d.subject, _n(CG.mergeRule), None, dg)]
             if not into or rule == [str(CG.keptApart)]:
                 continue
             for q in st.quads_for_pattern(d.subject, _n(CG.mergeKey), None, dg):
-                known.append(Known(into[0][len(prefix):], q.object.value))
+                known.append(Known(into[0][len(prefix):], _v(q.object)))
         reg = Registry.from_known(known)
         for q in self.store.quads_for_pattern(None, _n(RDF.type), None, ox.DefaultGraph()):
-            if q.subject.value.startswith(prefix):
-                reg.taken.add(q.subject.value[len(prefix):])
+            if _v(q.subject).startswith(prefix):
+                reg.taken.add(_v(q.subject)[len(prefix):])
         return reg
 
     def remove(self, slug: str) -> int:
@@ -382,7 +388,7 @@ class Ledger:
         shared = self._value(rec, CG.sharedQuads)
         gone = _unpack(own) if own is not None else []
         nodes = [q.object for q in self.store.quads_for_pattern(rec, _n(CG.sharesNode), None, self.graph)]
-        others = {q.subject for n in nodes
+        others = {ox.NamedNode(_v(q.subject)) for n in nodes
                   for q in self.store.quads_for_pattern(None, _n(CG.sharesNode), n, self.graph)} - {rec}
         keep: set[ox.Quad] = set()
         for other in others:
@@ -401,8 +407,8 @@ class Ledger:
         if own is None:
             return set()
         quads = _unpack(own)
-        return ({q.subject.value for q in quads if isinstance(q.graph_name, ox.DefaultGraph)}
-                | {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
+        return ({_v(q.subject) for q in quads if isinstance(q.graph_name, ox.DefaultGraph)}
+                | {_v(q.graph_name) for q in quads if isinstance(q.graph_name, ox.NamedNode)})
 
     def conflicts(self, c: Contribution, mine: set[str]) -> str | None:
         """Why ``c`` cannot be added (an IRI another article already owns), or None; ``mine``

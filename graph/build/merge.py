@@ -137,8 +137,9 @@ def _by_id_or_name(registry: Registry, e: Entity, key: str) -> Decision:
         known = registry.by_key[f"wd:{e.wikidata}"]
         registry.by_key.setdefault(key, known)
         return Decision(e.slug, known, "byWikidataId", f"wd:{e.wikidata}", (f"wd:{e.wikidata}", key))
-    known = registry.by_key.get(key)
-    if known is not None:
+    found = registry.by_key.get(key)
+    if found is not None:
+        known = found
         other = registry.wikidata_of.get(known)
         if not (e.wikidata and other and other != e.wikidata):
             if e.wikidata:
