@@ -51,6 +51,7 @@ class IngestError(ValueError):
 RULE_TERMS = {"byWikidataId": CG.byWikidataId, "byName": CG.byName, "bySurname": CG.bySurname,
               "keptApart": CG.keptApart, "new": CG.firstSeen}
 _NQ = ox.RdfFormat.N_QUADS
+_MERGE_KEYS = Path(__file__).with_name("queries") / "merge_keys.rq"
 
 
 def record_graph(base_iri: str) -> str:
@@ -360,20 +361,21 @@ class Ledger:
         doc_prefix = str(self.mint("document", "x"))[:-1]
         known: list[Known] = []
         st, dg = self.store, ox.DefaultGraph()
-        for d in st.quads_for_pattern(None, _n(RDF.type), _n(CG.MergeDecision), dg):
-            docs = [_v(q.object) for q in st.quads_for_pattern(d.subject, _n(PROV.wasDerivedFrom), None, dg)]
-            if any(doc[len(doc_prefix):] in excluding for doc in docs):
+        kept_apart = str(CG.keptApart)
+        rows = st.query(_MERGE_KEYS.read_text(encoding="utf-8"))
+        assert isinstance(rows, ox.QuerySolutions)
+        for row in rows:
+            into, key, doc, rule = (_v(row[i]) for i in range(4))
+            if doc[len(doc_prefix):] in excluding or rule == kept_apart:
                 continue
-            into = [_v(q.object) for q in st.quads_for_pattern(d.subject, _n(CG.mergedInto), None, dg)]
-            rule = [_v(q.object) for q in st.quads_for_pattern(d.subject, _n(CG.mergeRule), None, dg)]
-            if not into or rule == [str(CG.keptApart)]:
-                continue
-            for q in st.quads_for_pattern(d.subject, _n(CG.mergeKey), None, dg):
-                known.append(Known(into[0][len(prefix):], _v(q.object)))
+            known.append(Known(into[len(prefix):], key))
         reg = Registry.from_known(known)
-        for q in self.store.quads_for_pattern(None, _n(RDF.type), None, ox.DefaultGraph()):
-            if _v(q.subject).startswith(prefix):
-                reg.taken.add(_v(q.subject)[len(prefix):])
+
+        def exists(slug: str) -> bool:
+            node = ox.NamedNode(prefix + slug)
+            return next(iter(st.quads_for_pattern(node, None, None, dg)), None) is not None
+
+        reg.exists = exists
         return reg
 
     def remove(self, slug: str) -> int:
@@ -387,15 +389,25 @@ class Ledger:
         own = self._value(rec, CG.ownQuads)
         shared = self._value(rec, CG.sharedQuads)
         gone = _unpack(own) if own is not None else []
-        nodes = [q.object for q in self.store.quads_for_pattern(rec, _n(CG.sharesNode), None, self.graph)]
-        others = {ox.NamedNode(_v(q.subject)) for n in nodes
-                  for q in self.store.quads_for_pattern(None, _n(CG.sharesNode), n, self.graph)} - {rec}
-        keep: set[ox.Quad] = set()
-        for other in others:
-            packed = self._value(other, CG.sharedQuads)
-            if packed is not None:
-                keep.update(_unpack(packed))
-        gone += [q for q in (_unpack(shared) if shared is not None else []) if q not in keep]
+        # a shared quad goes only if no other article's record holds it; per node, the records
+        # sharing that node are asked until its quads are settled (for a node every article
+        # shares, such as the outlet, the first one settles it)
+        by_node: dict[str, set[ox.Quad]] = {}
+        for q in _unpack(shared) if shared is not None else []:
+            by_node.setdefault(_v(q.subject), set()).add(q)
+        unpacked: dict[str, set[ox.Quad]] = {}
+        for node, left in by_node.items():
+            for q in self.store.quads_for_pattern(None, _n(CG.sharesNode), ox.NamedNode(node), self.graph):
+                if not left:
+                    break
+                other = _v(q.subject)
+                if other == rec.value:
+                    continue
+                if other not in unpacked:
+                    packed = self._value(ox.NamedNode(other), CG.sharedQuads)
+                    unpacked[other] = set(_unpack(packed)) if packed is not None else set()
+                left -= unpacked[other]
+            gone += left
         gone += list(self.store.quads_for_pattern(rec, None, None, self.graph))
         for q in gone:
             self.store.remove(q)
@@ -441,8 +453,13 @@ class Ledger:
         return c.common + c.own + c.shared, quads
 
     def ensure_ontology(self) -> None:
-        """The ontology in its named graph, as the package ships it now."""
+        """The ontology in its named graph, as the package ships it now (its file's SHA-256 in
+        the record graph says whether the store has this version already)."""
         name = ox.NamedNode(ONTOLOGY_IRI)
+        digest = hashlib.sha256(ontology_file().read_bytes()).hexdigest()
+        marker = ox.Quad(name, _n(CG.sha256), ox.Literal(digest), self.graph)
+        if marker in self.store:
+            return
         skolem = to_canonical_graph(_ontology()).skolemize(authority=self.mint.base, basepath=".well-known/genid/")
         data = skolem.serialize(format="nt", encoding="utf-8")
         new = {ox.Quad(t.subject, t.predicate, t.object, name) for t in ox.parse(data, ox.RdfFormat.N_TRIPLES)}
@@ -451,3 +468,6 @@ class Ledger:
             for q in old - new:
                 self.store.remove(q)
             self.store.extend(new - old)
+        for q in list(self.store.quads_for_pattern(name, _n(CG.sha256), None, self.graph)):
+            self.store.remove(q)
+        self.store.add(marker)

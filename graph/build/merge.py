@@ -20,7 +20,7 @@ full name of it was known keeps its own IRI and is linked with ``cg:possiblySame
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from claimgraph.graph.build.annotation import AGENT_TYPES, Entity
@@ -75,6 +75,7 @@ class Registry:
     by_key: dict[str, str] = field(default_factory=dict)
     wikidata_of: dict[str, str] = field(default_factory=dict)  # IRI slug -> wikidata id
     taken: set[str] = field(default_factory=set)  # IRI slugs in use
+    exists: Callable[[str], bool] | None = None  # asks the store whether an IRI slug is in use
 
     @classmethod
     def from_known(cls, known: Iterable[Known]) -> "Registry":
@@ -94,7 +95,7 @@ class Registry:
 
     def mint(self, base: str) -> str:
         slug, n = base, 2
-        while slug in self.taken:
+        while slug in self.taken or (self.exists is not None and self.exists(slug)):
             slug, n = f"{base}-{n}", n + 1
         self.taken.add(slug)
         return slug
