@@ -66,7 +66,7 @@ def reingest(store: Path, articles: Path, rng: random.Random) -> dict[str, Any]:
     target = rng.choice(sorted(articles.glob("*.claims.yaml")))
     reading = json.loads(target.read_text(encoding="utf-8"))
     if reading["claims"]:  # one more claim: a copy of the first under a new id
-        reading["claims"].append({**reading["claims"][0], "id": reading["claims"][0]["id"] + "-bench"})
+        reading["claims"].append({**reading["claims"][0], "id": f"{reading['claims'][0]['id']}-bench{len(reading['claims'])}"})
     target.write_text(json.dumps(reading, ensure_ascii=False, indent=1), encoding="utf-8")
     text = target.with_name(target.name.replace(".claims.yaml", ".txt"))
     wall, out = claimgraph("ingest", "--store", str(store), "--no-validate", str(text))
@@ -104,38 +104,47 @@ def merges(store: Path, sample: int, rng: random.Random, out: Path | None) -> di
     speakers = {r["s"] for r in select(store, "SELECT DISTINCT ?s WHERE { ?c a cg:Claim ; cg:speaker ?s }")}
     shared = {e: ds for e, ds in by_entity.items() if len({d["doc"] for d in ds}) > 1}
     merged_speakers = [e for e in shared if e in speakers and "/id/entity/wikinews" not in e]
-    # merges: one article's entity that went into an entity of another article
+    # merges: an article's entity that went into an entity first seen in another article
     merge_pairs = []
     for e in merged_speakers:
-        ds = sorted(shared[e], key=lambda d: d["doc"])
+        ds = sorted(shared[e], key=lambda d: (not d["rule"].endswith("firstSeen"), d["doc"]))
         first = ds[0]
         for d in ds[1:]:
+            if d["doc"] == first["doc"]:
+                continue
             merge_pairs.append((first["label"], d["label"], d["rule"].rsplit("#", 1)[-1], e.rsplit("/", 1)[-1],
                                 first["doc"].rsplit("/", 1)[-1], d["doc"].rsplit("/", 1)[-1]))
-    # non-merges: named speakers that no other article shares, with the nearest names by surname
-    singles = [e for e, ds in by_entity.items() if e in speakers and len({d["doc"] for d in ds}) == 1]
-    by_surname: dict[str, set[str]] = defaultdict(set)
-    for e, ds in by_entity.items():
-        by_surname[ds[0]["label"].split()[-1].casefold()].add(ds[0]["label"])
+    # non-merges: pairs of different speakers whose names end in the same word (the hard cases),
+    # then named speakers no other article shares
+    label_of = {e: ds[0]["label"] for e, ds in by_entity.items() if e in speakers}
+    by_last: dict[str, list[str]] = defaultdict(list)
+    for e, label in sorted(label_of.items()):
+        by_last[label.split()[-1].casefold()].append(e)
     non_merges = []
+    for _last, es in sorted(by_last.items()):
+        for i, a in enumerate(es):
+            for b in es[i + 1:]:
+                non_merges.append((label_of[a], label_of[b], a.rsplit("/", 1)[-1], b.rsplit("/", 1)[-1]))
+    singles = [e for e, ds in by_entity.items() if e in speakers and len({d["doc"] for d in ds}) == 1]
+    same_name_pairs = len(non_merges)
+    rng.shuffle(singles)
     for e in singles:
-        label = by_entity[e][0]["label"]
-        near = sorted(by_surname[label.split()[-1].casefold()] - {label})
-        non_merges.append((label, by_entity[e][0]["rule"].rsplit("#", 1)[-1], e.rsplit("/", 1)[-1],
-                           by_entity[e][0]["doc"].rsplit("/", 1)[-1], ", ".join(near) or "-"))
+        if len(non_merges) >= sample:
+            break
+        non_merges.append((label_of[e], "-", e.rsplit("/", 1)[-1], "-"))
     sample_m = rng.sample(merge_pairs, min(sample, len(merge_pairs)))
     sample_n = rng.sample(non_merges, min(sample, len(non_merges)))
     if out is not None:
         lines = ["| # | first mention | merged mention | rule | IRI | articles | verdict |", "|---|---|---|---|---|---|---|"]
         lines += [f"| {i} | {a} | {b} | {rule} | {iri} | {d1}, {d2} |  |"
                   for i, (a, b, rule, iri, d1, d2) in enumerate(sample_m, 1)]
-        lines += ["", "| # | speaker | rule | IRI | article | same surname elsewhere | verdict |",
-                  "|---|---|---|---|---|---|---|"]
-        lines += [f"| {i} | {a} | {rule} | {iri} | {d} | {near} |  |" for i, (a, rule, iri, d, near) in enumerate(sample_n, 1)]
+        lines += ["", "| # | speaker | other speaker with that last word | IRI | other IRI | verdict |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {i} | {a} | {b} | {ia} | {ib} |  |" for i, (a, b, ia, ib) in enumerate(sample_n, 1)]
         out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return {"step": "merges", "decisions": len(rows), "by_rule": dict(rules), "speakers": len(speakers),
             "speakers_in_several_articles": len(merged_speakers), "merge_pairs": len(merge_pairs),
-            "named_speakers_in_one_article": len(singles)}
+            "named_speakers_in_one_article": len(singles), "different_speakers_same_last_word": same_name_pairs}
 
 
 def main() -> None:

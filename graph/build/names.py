@@ -30,7 +30,19 @@ us-präsident ex-präsident altkanzler schauspieler schauspielerin sänger säng
 
 #: Endings of compounds that are roles ("Kreml-Sprecher", "Polizeisprecher", "SPD-Chef").
 ROLE_ENDINGS = ("sprecher", "sprecherin", "minister", "ministerin", "präsident", "präsidentin",
-                "kanzler", "kanzlerin", "chef", "chefin", "vorsitzender", "vorsitzende")
+                "kanzler", "kanzlerin", "chef", "chefin", "vorsitzender", "vorsitzende", "direktor",
+                "direktorin", "koordinator", "koordinatorin", "kommissar", "kommissarin", "leiter",
+                "leiterin", "sekretär", "sekretärin", "beauftragter", "beauftragte", "experte", "expertin",
+                "abgeordneter", "abgeordnete", "botschafter", "botschafterin", "trainer", "trainerin")
+
+#: Endings of German common nouns that often stand alone as a source ("Medienberichten zufolge",
+#: "laut Behördenangaben"): never a name.
+NOUN_ENDINGS = ("ung", "ungen", "angabe", "angaben", "bericht", "berichte", "berichten", "aussage",
+                "aussagen", "meldung", "meldungen", "meinung", "seite", "kennern", "vorhersage",
+                "vorhersagen", "umfrage", "umfragen", "information", "informationen", "quelle", "quellen",
+                "kreise", "kreisen", "experten", "beobachter", "zeugen", "analysten", "kritiker",
+                "ermittler", "schätzung", "schätzungen", "studie", "studien", "zeitung", "agentur",
+                "behörde", "behörden", "polizei", "regierung", "ministerium", "gericht", "kampagne")
 
 #: Determiners and pronouns: a source that starts with one is a description, not a name.
 DETERMINERS = frozenset("""
@@ -40,6 +52,12 @@ er sie es ihr ihm ihn ihnen wir ich man dieser diese dieses jener jene sein sein
 
 _SPACE = re.compile(r"\s+")
 _STRIP = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def is_common_noun(word: str) -> bool:
+    """True for a word with an ending of a German common noun ("Behördenangaben")."""
+    w = word.casefold()
+    return len(w) > 5 and w.endswith(NOUN_ENDINGS)
 
 
 def fold(text: str) -> str:

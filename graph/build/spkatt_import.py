@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from claimgraph.graph.build.names import DETERMINERS, ROLE_WORDS, _is_role, name_key, slugify
+from claimgraph.graph.build.names import DETERMINERS, ROLE_WORDS, _is_role, is_common_noun, name_key, slugify
 
 TEXT_LICENSE = "https://creativecommons.org/licenses/by/2.5/"
 DATA_LICENSE = "https://creativecommons.org/licenses/by-nc-sa/4.0/"
@@ -104,7 +104,8 @@ class Vocabulary:
 
     def is_name_word(self, word: str) -> bool:
         return (word[:1].isupper() and word.casefold() not in self.lower and word not in self.after_article
-                and word.casefold() not in ROLE_WORDS and not _is_role(word) and any(c.isalpha() for c in word))
+                and word.casefold() not in ROLE_WORDS and not _is_role(word) and not is_common_noun(word)
+                and any(c.isalpha() for c in word))
 
 
 def _kind(words: list[str], vocab: Vocabulary) -> tuple[str, list[str], list[str]]:
@@ -166,8 +167,17 @@ def convert(doc: dict[str, Any], entry: IndexEntry, vocab: Vocabulary) -> tuple[
         cid = f"wn{entry.page_id}-{n}"
         source_runs = runs(ann.get("Source") or [])
         source_text = " ".join(text[a:b] for a, b in source_runs)
-        words = source_text.split()
-        kind, role_words, name_words = _kind(words, vocab) if words else ("AnonymousGroup", [], [])
+        # "Olli Rehn, EU-Erweiterungskommissar": the apposition is a role, the name comes first
+        head, _, apposition = source_text.partition(",")
+        words = head.split()
+        if not words:
+            kind, role_words, name_words = "AnonymousGroup", [], []
+        elif len(source_runs) > 1 or {w.casefold() for w in words} & {"und", "sowie", "oder"}:
+            kind, role_words, name_words = "AnonymousGroup", [], words  # several speakers, or a split source
+        else:
+            kind, role_words, name_words = _kind(words, vocab)
+            if kind == "Person" and apposition.strip() and len(apposition.split()) <= 3:
+                role_words = role_words + apposition.split()
         if kind == "AnonymousGroup":
             key = "anon:" + (source_text.casefold() or "unnamed")
             label = source_text or "ungenannte Quelle"
