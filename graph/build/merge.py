@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from claimgraph.graph.build.annotation import AGENT_TYPES, Entity
-from claimgraph.graph.build.names import name_key, slugify, surname
+from claimgraph.graph.build.names import name_key, slugify, surname, surname_only
 
 RULES = ("byWikidataId", "byName", "bySurname", "keptApart", "new", "local")
 
@@ -90,7 +90,7 @@ class Registry:
     def full_names_with_surname(self, word: str) -> list[str]:
         """IRI slugs of persons of several words whose last word is ``word``."""
         found = {iri for key, iri in self.by_key.items()
-                 if key.startswith("person:") and " " in key and surname(key) == word}
+                 if key.startswith("person:") and surname_only(key[7:]) is None and surname(key) == word}
         return sorted(found)
 
     def mint(self, base: str) -> str:
@@ -116,8 +116,9 @@ def resolve(articles: list[tuple[str, str, dict[str, Entity]]], registry: Regist
             if k == "anonymous" or not key:
                 out[article][e.slug] = Decision(e.slug, registry.mint(f"{article}-{e.slug}"), "local", "")
                 continue
-            if k == "person" and " " not in key and not e.wikidata:
-                surnames.append((article, e, k, key))
+            bare = surname_only(key)
+            if k == "person" and bare is not None and not e.wikidata:
+                surnames.append((article, e, k, bare))
                 continue
             out[article][e.slug] = _by_id_or_name(registry, e, f"{k}:{key}")
     # pass 2: one-word person names, against every full name known now

@@ -33,7 +33,11 @@ ROLE_ENDINGS = ("sprecher", "sprecherin", "minister", "ministerin", "präsident"
                 "kanzler", "kanzlerin", "chef", "chefin", "vorsitzender", "vorsitzende", "direktor",
                 "direktorin", "koordinator", "koordinatorin", "kommissar", "kommissarin", "leiter",
                 "leiterin", "sekretär", "sekretärin", "beauftragter", "beauftragte", "experte", "expertin",
-                "abgeordneter", "abgeordnete", "botschafter", "botschafterin", "trainer", "trainerin")
+                "abgeordneter", "abgeordnete", "botschafter", "botschafterin", "trainer", "trainerin",
+                "richter", "richterin", "führer", "führerin", "vertreter", "vertreterin")
+
+#: Name particles: "zu Guttenberg" alone is a surname, as "Guttenberg" is.
+PARTICLES = frozenset("von van de der den zu di da del bin al el le la du ter ten".split())
 
 #: Endings of German common nouns that often stand alone as a source ("Medienberichten zufolge",
 #: "laut Behördenangaben"): never a name.
@@ -82,8 +86,18 @@ def strip_roles(name: str) -> str:
 
 
 def name_key(name: str) -> str:
-    """The comparison key of a name: roles stripped, then folded (``dmitri peskow``)."""
-    return fold(strip_roles(name))
+    """The comparison key of a name: roles stripped, then folded, hyphens between names as
+    spaces (``dmitri peskow``; "Franz-Josef Jung" and "Franz Josef Jung" are one key)."""
+    return fold(strip_roles(name)).replace("-", " ")
+
+
+def surname_only(key: str) -> str | None:
+    """The surname when a name key is a surname alone, with or without particles
+    ("peskow", "zu guttenberg" -> "guttenberg"); None for a name of several words."""
+    words = key.split()
+    while len(words) > 1 and words[0] in PARTICLES:
+        words.pop(0)
+    return words[0] if len(words) == 1 else None
 
 
 def slugify(text: str) -> str:

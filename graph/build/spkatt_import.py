@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,8 @@ def _kind(words: list[str], vocab: Vocabulary) -> tuple[str, list[str], list[str
     """(Person | Organization | AnonymousGroup, the role words, the name words)."""
     roles: list[str] = []
     rest = list(words)
+    if len(rest) == 2 and rest[0] in ("Von", "Laut", "Nach", "Seitens"):
+        rest.pop(0)  # "Von Obama hieß es": a preposition at the start of the sentence
     while rest and rest[0].casefold() in DETERMINERS and rest[0].casefold() not in _PARTICLES:
         rest.pop(0)
         if len(rest) == 1 and rest[0].isupper() and len(rest[0]) > 1 and rest[0].isalpha():
@@ -125,6 +128,18 @@ def _kind(words: list[str], vocab: Vocabulary) -> tuple[str, list[str], list[str
                                    for i, w in enumerate(rest)) and vocab.is_name_word(rest[-1]):
         return "Person", roles, rest
     return "AnonymousGroup", [], words
+
+
+def _full_name(text: str, surname: str, vocab: Vocabulary) -> str | None:
+    """The first full name the text writes for a surname ("Juan Williams" for "Williams")."""
+    pattern = re.compile(r"((?:[A-ZÄÖÜ][\w.'-]*\s){1,3})" + re.escape(surname) + r"\b")
+    for m in pattern.finditer(text):
+        given = m.group(1).split()
+        while given and not vocab.is_name_word(given[0]):
+            given.pop(0)
+        if given and all(vocab.is_name_word(w) or w.endswith(".") for w in given):
+            return " ".join([*given, surname])
+    return None
 
 
 def convert(doc: dict[str, Any], entry: IndexEntry, vocab: Vocabulary) -> tuple[str, dict[str, Any], dict[str, Any]]:
@@ -184,7 +199,11 @@ def convert(doc: dict[str, Any], entry: IndexEntry, vocab: Vocabulary) -> tuple[
         else:
             label = " ".join(name_words)
             key = f"{kind}:{name_key(label)}"
-        if kind == "Person" and len(name_words) == 1:  # a surname: the article's full name if one
+        if kind == "Person" and len(name_words) == 1:  # a surname: the full name the article writes
+            full = _full_name(text, name_words[0], vocab)
+            if full:
+                label, key = full, f"Person:{name_key(full)}"
+        if kind == "Person" and len(name_words) == 1:  # or the full name of another source
             for k, ent_slug in by_key.items():
                 if k.startswith("Person:") and " " in k and k.rsplit(" ", 1)[-1] == name_key(label):
                     key = k
