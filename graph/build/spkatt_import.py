@@ -185,6 +185,7 @@ def convert(doc: dict[str, Any], entry: IndexEntry, vocab: Vocabulary) -> tuple[
         # "Olli Rehn, EU-Erweiterungskommissar": the apposition is a role, the name comes first
         head, _, apposition = source_text.partition(",")
         words = head.split()
+        role_words: list[str]
         if not words:
             kind, role_words, name_words = "AnonymousGroup", [], []
         elif len(source_runs) > 1 or {w.casefold() for w in words} & {"und", "sowie", "oder"}:
