@@ -1,4 +1,4 @@
-"""The ``claimgraph`` command: build, serve, load, query, dump, backup.
+"""The ``claimgraph`` command: build, serve, load, query, dump, backup, draft.
 
 User mistakes end with a one-line ``Error: ...`` and a non-zero exit code, never a traceback.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,6 +49,29 @@ def _opened_store(settings: Settings) -> Iterator[Any]:
         store.close()
 
 
+@contextlib.contextmanager
+def _reading(settings: Settings) -> Iterator[Any]:
+    """A Select (graph.build.bundles) over the configured store: in this process on one pinned
+    version of an on-disk store, over SPARQL for an external one or a remote endpoint."""
+    from claimgraph.graph.build.bundles import store_select
+    from claimgraph.graph.store import EmbeddedStore, StoreError
+
+    if settings.store_url:
+        with _opened_store(settings) as store:
+            yield store.select
+        return
+    if not (settings.store_dir / "oxigraph").exists():
+        raise click.ClickException(f"no store at {settings.store_dir}")
+    embedded = EmbeddedStore(settings.store_dir)
+    try:
+        with embedded.reader() as snapshot:
+            yield store_select(snapshot)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        embedded.close()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="claimgraph")
 def cli() -> None:
@@ -67,8 +90,14 @@ def cli() -> None:
     help="Folder of seed articles (default: the seeds shipped with claimgraph).",
 )
 @click.option("--if-empty", is_flag=True, help="Do nothing when the store already holds data.")
-def build(store_dir: Path | None, store_url: str | None, base_iri: str | None, seeds_dir: Path | None, if_empty: bool) -> None:
-    """Compile the seed articles into the store (replaces what an earlier build wrote)."""
+@click.option("--sign", "sign_key", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Ed25519 private key (PEM) to sign the dataset hash with; the signature and public key go into the build run.")
+def build(store_dir: Path | None, store_url: str | None, base_iri: str | None, seeds_dir: Path | None, if_empty: bool,
+          sign_key: Path | None) -> None:
+    """Compile the seed articles into the store (replaces what an earlier build wrote).
+
+    Every claim gets the hash of its bundle and the build run the hash of the dataset
+    (RDFC-1.0 + SHA-256): `claimgraph verify` checks them later."""
     from claimgraph.graph.build.dataset import BuildError, build as build_graph, default_seeds_dir
 
     settings = _settings(store_dir=store_dir, store_url=store_url, base_iri=base_iri)
@@ -79,7 +108,8 @@ def build(store_dir: Path | None, store_url: str | None, base_iri: str | None, s
             return
         started = time.monotonic()
         try:
-            result = build_graph(seeds_dir or default_seeds_dir(), settings.base_iri)
+            result = build_graph(seeds_dir or default_seeds_dir(), settings.base_iri,
+                                 sign_key=sign_key.read_bytes() if sign_key else None)
         except (BuildError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
         store.replace_dataset(result.dataset.serialize(format="nquads", encoding="utf-8"))
@@ -87,6 +117,9 @@ def build(store_dir: Path | None, store_url: str | None, base_iri: str | None, s
         f"built {result.articles} article(s), {result.claims} claim(s), "
         f"{len(result.dataset)} quads into {where} in {time.monotonic() - started:.2f} s"
     )
+    if result.seal is not None:
+        click.echo(f"dataset hash (RDFC-1.0, SHA-256) {result.seal.dataset_hash}"
+                   + (", signed" if result.seal.signature else ""))
 
 
 @cli.command()
@@ -251,16 +284,26 @@ def query(store_dir: Path | None, store_url: str | None, query: str, fmt: str | 
 @click.option("--format", "fmt", type=click.Choice(["nquads", "trig"]), default="nquads", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: standard output); a name ending in .gz is compressed.")
-def dump(store_dir: Path | None, store_url: str | None, fmt: str, output: Path | None) -> None:
+@click.option("--rdf12", is_flag=True,
+              help="The RDF 1.2 view instead (Turtle 1.2): the default graph, each claim reifying its proposition's "
+                   "triples as triple terms (<claim> rdf:reifies <<( s p o )>>); derived, not stored.")
+def dump(store_dir: Path | None, store_url: str | None, fmt: str, output: Path | None, rdf12: bool) -> None:
     """Write the whole dataset as N-Quads or TriG (one consistent version, streamed)."""
     import gzip
     import os
 
     media_type = "application/n-quads" if fmt == "nquads" else "application/trig"
-    with _opened_store(_settings(store_dir=store_dir, store_url=store_url)) as store:
+    settings = _settings(store_dir=store_dir, store_url=store_url)
+    with contextlib.ExitStack() as stack:
+        if rdf12:
+            from claimgraph.graph.build.rdf12 import dataset_rdf12
+
+            chunks = dataset_rdf12(stack.enter_context(_reading(settings)))
+        else:
+            chunks = stack.enter_context(_opened_store(settings)).dump_chunks(media_type)
         if output is None:
             out = sys.stdout.buffer
-            for chunk in store.dump_chunks(media_type):
+            for chunk in chunks:
                 out.write(chunk)
             out.flush()
             return
@@ -268,7 +311,7 @@ def dump(store_dir: Path | None, store_url: str | None, fmt: str, output: Path |
         tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
         try:
             with (gzip.open(tmp, "wb") if output.suffix == ".gz" else open(tmp, "wb")) as fh:
-                for chunk in store.dump_chunks(media_type):
+                for chunk in chunks:
                     fh.write(chunk)
             os.replace(tmp, output)
         finally:
@@ -307,6 +350,96 @@ def claims(store_dir: Path | None, base_iri: str | None, claim: str | None, outp
 
 @cli.command()
 @store_option
+@store_url_option
+@base_option
+@click.option("--endpoint", default=None,
+              help="A claimgraph SPARQL endpoint (…/sparql) to check over plain SPARQL instead of a store.")
+@click.option("--claim", default=None, help="Check one claim (IRI or slug) and what it relies on.")
+@click.option("--sources", "sources_dirs", type=click.Path(exists=True, file_okay=False, path_type=Path), multiple=True,
+              help="Folder holding the source files the build read, repeatable (default: the seeds and ontology shipped with claimgraph).")
+@click.option("--key", "key_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The publisher's Ed25519 public key (PEM): the build run's signature must be made with it.")
+@click.option("--json", "as_json", is_flag=True, help="Write the report as JSON.")
+def verify(store_dir: Path, store_url: str | None, base_iri: str | None, endpoint: str | None, claim: str | None,
+           sources_dirs: tuple[Path, ...], key_file: Path | None, as_json: bool) -> None:
+    """Re-derive bundle hashes, spans, file hashes and the dataset hash; exit 0 only when all hold.
+
+    Every mismatch is named: a changed bundle (with who, when and through which endpoint when
+    the write was recorded), a span whose words are not at its offsets, a swapped file, a
+    dataset that is not the one the build wrote, a signature by another key. See docs/verify.md."""
+    import json
+
+    import pyoxigraph as ox
+
+    from claimgraph.graph.build.bundles import SigningKeyError, public_key_b64
+    from claimgraph.graph.build.dataset import default_seeds_dir
+    from claimgraph.ontology import ontology_dir
+    from claimgraph.verify import verify as run_verify
+
+    settings = _settings(store_dir=store_dir, store_url=endpoint or store_url, base_iri=base_iri, query_workers=1)
+    public_key = None
+    if key_file is not None:
+        try:
+            public_key = public_key_b64(key_file.read_bytes())
+        except SigningKeyError as exc:
+            raise click.ClickException(f"{key_file}: {exc}") from None
+    target = None
+    if claim is not None:
+        try:
+            target = ox.NamedNode(claim if ":" in claim else f"{settings.base_iri}id/claim/{claim}")
+        except ValueError:
+            raise click.ClickException(f"not a claim IRI or slug: {claim!r}") from None
+    sources = list(sources_dirs) or [default_seeds_dir(), ontology_dir()]
+    with _reading(settings) as select:
+        report = run_verify(select, target, sources, public_key)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
+    else:
+        for line in report.lines():
+            click.echo(line)
+    sys.exit(0 if report.ok else 1)
+
+
+@cli.command()
+@store_option
+@store_url_option
+@base_option
+@click.option("--claim", default=None, help="One claim, by IRI or by slug (default: every claim).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for one SLUG.nanopub.trig per claim (default: standard output).")
+def nanopub(store_dir: Path, store_url: str | None, base_iri: str | None, claim: str | None, output: Path | None) -> None:
+    """Write claims as nanopublications (TriG) with trusty URIs (RA module).
+
+    Assertion: the proposition's triples; provenance: the speaker, the act of claiming, its
+    chain and spans; publication info: the build run, licence and creation time."""
+    import pyoxigraph as ox
+
+    from claimgraph.graph.build.nanopub import NoSuchClaim, nanopub_trig
+
+    settings = _settings(store_dir=store_dir, store_url=store_url, base_iri=base_iri, query_workers=1)
+    with _reading(settings) as select:
+        if claim is None:
+            iris = [row["claim"].value for row in select("PREFIX cg: <https://w3id.org/claimgraph/ontology#> "
+                                                         "SELECT ?claim WHERE { ?claim a cg:Claim } ORDER BY ?claim")]
+        else:
+            iris = [claim if ":" in claim else f"{settings.base_iri}id/claim/{claim}"]
+        if output is not None:
+            output.mkdir(parents=True, exist_ok=True)
+        for iri in iris:
+            try:
+                body, trusty_uri = nanopub_trig(select, ox.NamedNode(iri), settings.data_license)
+            except (NoSuchClaim, ValueError) as exc:
+                raise click.ClickException(str(exc)) from None
+            if output is None:
+                sys.stdout.buffer.write(body)
+            else:
+                (output / f"{iri.rsplit('/', 1)[-1]}.nanopub.trig").write_bytes(body)
+                click.echo(trusty_uri)
+        sys.stdout.flush()
+
+
+@cli.command()
+@store_option
 @click.argument("target", type=click.Path(file_okay=False, path_type=Path))
 def backup(store_dir: Path | None, target: Path) -> None:
     """Copy the store into TARGET (a new folder) with Oxigraph's own backup.
@@ -324,6 +457,141 @@ def backup(store_dir: Path | None, target: Path) -> None:
     except (StoreError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"backed up version {version} of {store_dir} to {target} in {time.monotonic() - started:.2f} s")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--lang", default=None, help="Language of the texts (default: the NAME.meta.yaml's, else de).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="With one FILE the draft's file (default: standard output); with several a folder "
+                   "for one NAME.claims.yaml each.")
+@click.option("--own-voice", is_flag=True, help="Also draft the statements in the outlet's own voice.")
+@click.option("--model", type=click.Path(exists=True, path_type=Path), default=None,
+              help="A model trained with the drafter's training code (default: the rules alone).")
+@click.option("--compare", "curated", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Compare the draft of FILE (or FILE itself when it is a .claims.yaml) with this curated "
+                   "reading: claim by claim, then precision and recall.")
+@click.pass_context
+def draft(ctx: click.Context, files: tuple[Path, ...], lang: str | None, output: Path | None, own_voice: bool,
+          model: Path | None, curated: Path | None) -> None:
+    """Draft the claims of news texts: per NAME.txt a NAME.claims.yaml (reading: extracted).
+
+    Every span is checked against the text before anything is written. NAME.meta.yaml beside
+    a text is used when present. A file that cannot be drafted (missing, empty, binary, not
+    UTF-8) gets a one-line error and no output; the others are still drafted, and the exit
+    code is 1."""
+    from claimgraph.drafting import DraftInputError, document_id, finish, read_meta, read_text, stem, write_atomically
+
+    if curated is not None:
+        if len(files) != 1:
+            raise click.UsageError("--compare takes exactly one FILE (a text, or its draft NAME.claims.yaml)")
+        _compare(curated, files[0], lang, own_voice, model)
+        return
+    if len(files) > 1 and output is None:
+        raise click.UsageError("several FILEs need -o DIRECTORY for their drafts")
+    if len(files) > 1 and output is not None and output.exists() and not output.is_dir():
+        raise click.UsageError(f"-o {output}: not a directory (several FILEs write one draft each into it)")
+    if len(files) == 1 and output is not None and output.is_dir():
+        output = output / (stem(files[0]) + ".claims.yaml")
+
+    failed = written = 0
+
+    def fail(message: str) -> None:
+        nonlocal failed
+        failed += 1
+        click.echo(f"Error: {message}", err=True)
+
+    # Every input is read and checked before the drafter (and its lexicons or model) is loaded.
+    ready = []
+    for path in files:
+        try:
+            text, meta = read_text(path), read_meta(path)
+        except DraftInputError as exc:
+            fail(str(exc))
+            continue
+        file_lang = lang or (meta or {}).get("language") or "de"
+        ready.append((path, text, meta, str(file_lang)))
+    if ready:
+        run_lang = ready[0][3]
+        drafter = _drafter(run_lang, model)
+        items: Iterable[tuple[Path, str, dict[str, Any] | None, str]] = ready
+        bar = None
+        if len(ready) > 1 and sys.stderr.isatty():
+            bar = click.progressbar(ready, label="drafting", file=sys.stderr, item_show_func=lambda r: r[0].name if r else "")
+            items = bar.__enter__()
+        try:
+            for path, text, meta, file_lang in items:
+                if file_lang != run_lang:
+                    fail(f"{path}: its language is {file_lang!r}, this run drafts {run_lang!r}; "
+                         "draft each language in its own run (--lang)")
+                    continue
+                try:
+                    reading = drafter.draft(text, meta, own_voice=own_voice, doc_id=document_id(path, meta))
+                    body = finish(reading, text, path, file_lang, meta)
+                    if output is None:
+                        click.echo(body, nl=False)
+                    else:
+                        target = output if len(files) == 1 else output / (stem(path) + ".claims.yaml")
+                        write_atomically(target, body)
+                    written += 1
+                except DraftInputError as exc:
+                    fail(str(exc))
+                except ValueError as exc:  # the drafter refuses a text (its own check failed)
+                    fail(f"{path}: the drafter failed: {' '.join(str(exc).split())}")
+                except OSError as exc:
+                    fail(f"{path}: cannot write the draft: {exc.strerror or exc}")
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+    if output is not None and len(files) > 1:
+        click.echo(f"drafted {written} of {len(files)} file(s) into {output}", err=True)
+    if failed:
+        ctx.exit(1)
+
+
+def _drafter(lang: str, model: Path | None) -> Any:
+    """One drafter for every file of the run (lexicons and any model are loaded once)."""
+    try:
+        from claimgraph.graph.draft import Drafter
+    except ImportError as exc:
+        raise click.ClickException(f"the drafter is not installed: {exc}") from None
+    try:
+        return Drafter(lang=lang, model=model)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(f"cannot set up the drafter: {exc}") from None
+
+
+def _compare(curated_path: Path, file: Path, lang: str | None, own_voice: bool, model: Path | None) -> None:
+    """``claimgraph draft --compare``: the draft of ``file`` against a curated reading."""
+    import yaml
+
+    from claimgraph.drafting import DraftInputError, document_id, finish, outlets, read_meta, read_text
+    from claimgraph.graph.draft.compare import compare, table
+
+    try:
+        curated = yaml.safe_load(curated_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise click.ClickException(f"{curated_path}: cannot read the curated reading: {' '.join(str(exc).split())}") from None
+    if not isinstance(curated, dict) or not isinstance(curated.get("claims"), list):
+        raise click.ClickException(f"{curated_path}: not a reading (no list of claims)")
+    curated_meta = read_meta(curated_path.with_name(curated_path.name.removesuffix(".claims.yaml") + ".txt"))
+    try:
+        if file.name.endswith(".claims.yaml"):
+            drafted = yaml.safe_load(file.read_text(encoding="utf-8"))
+        else:
+            text, meta = read_text(file), read_meta(file)
+            file_lang = lang or (meta or {}).get("language") or "de"
+            reading = _drafter(str(file_lang), model).draft(text, meta, own_voice=own_voice, doc_id=document_id(file, meta))
+            drafted = yaml.safe_load(finish(reading, text, file, str(file_lang), meta))
+    except DraftInputError as exc:
+        raise click.ClickException(str(exc)) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise click.ClickException(f"{file}: cannot read the draft: {' '.join(str(exc).split())}") from None
+    except ValueError as exc:  # the drafter refuses the text (its own check failed)
+        raise click.ClickException(f"{file}: the drafter failed: {' '.join(str(exc).split())}") from None
+    if not isinstance(drafted, dict):
+        raise click.ClickException(f"{file}: not a reading")
+    click.echo(table(compare(curated, drafted, own_voice=own_voice, outlets=outlets(curated_meta))), nl=False)
 
 
 def _embedded(settings: Settings) -> Any:

@@ -2,7 +2,7 @@
 
 Reading and compiling (YAML, span checks, rdflib, SHACL) run in worker processes, one per core;
 the merge of speakers across articles is decided in this process between the two, with the
-whole batch in view. Everything is written inside one ``EmbeddedStore.transaction()``: the
+whole batch in view. Everything is written inside one ``EmbeddedStore.writer()`` block: the
 batch becomes the store's next version at once, or, if anything fails without ``keep_going``
 (or the process is killed), the store stays as it was.
 """
@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
+
+from claimgraph.graph.build.bundles import reseal
 
 from claimgraph.graph.build.ingest import (
     Contribution,
@@ -122,8 +124,7 @@ def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_g
         raise IngestFailed(summary.failed)
 
     run_started = build_time()
-
-    def change(ox_store: ox.Store) -> None:
+    with store.writer() as ox_store:
         ledger = Ledger(ox_store, base_iri)
         ledger.ensure_ontology()
         todo: list[ReadArticle] = []
@@ -139,56 +140,59 @@ def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_g
             progress("compiling", len(todo))
         jobs = [(r, decisions[r.slug], base_iri, run_started, validate) for r in todo]
         adding: list[Any] = []
+        sealing: list[str] = []  # subjects written: their claims get bundle hashes
         nquads: list[bytes] = []
         batch_subjects: set[str] = set()  # owned by articles added earlier in this batch
-        for r, result in zip(todo, _mapped(_compile, jobs, workers, tick)):
-            if isinstance(result, str):
-                summary.failed.append(result)
+        for r, compiled in zip(todo, _mapped(_compile, jobs, workers, tick)):
+            if isinstance(compiled, str):
+                summary.failed.append(compiled)
                 continue
             mine = ledger.own_subjects(r.slug)
-            taken = batch_subjects.intersection(result.own_subjects)
+            taken = batch_subjects.intersection(compiled.own_subjects)
             problem = (f"{min(taken)} is also made by another article of this batch" if taken
-                       else ledger.conflicts(result, mine))
+                       else ledger.conflicts(compiled, mine))
             if problem:
                 summary.failed.append(f"{r.article.path}: {problem}")
                 continue
             existed = ledger.facts(r.slug) is not None
             if existed:
                 ledger.remove(r.slug)
-            data, record = ledger.to_add(result)
+            data, record = ledger.to_add(compiled)
             nquads.append(data)
             adding += record
-            batch_subjects.update(result.own_subjects)
+            sealing += compiled.own_subjects
+            batch_subjects.update(compiled.own_subjects)
             (summary.replaced if existed else summary.added).append(r.slug)
-            summary.claims += result.claims
+            summary.claims += compiled.claims
         if summary.failed and not keep_going:
-            raise IngestFailed(summary.failed)  # the transaction publishes nothing
-        # one write for the batch (on the private copy the transaction publishes at the end)
+            raise IngestFailed(summary.failed)  # leaves the writer block: nothing is published
+        # one write for the batch (on the private copy the writer publishes at the end)
         if len(nquads) > 20:
             ox_store.bulk_load(b"".join(nquads), format=ox.RdfFormat.N_QUADS)
             ox_store.bulk_extend(adding)
         else:
             ox_store.load(b"".join(nquads), format=ox.RdfFormat.N_QUADS)
             ox_store.extend(adding)
-
-    store.transaction(change)
+        if nquads:  # the new claims' bundle hashes, and the dataset hash on this batch's run
+            runs = sorted(s for s in sealing if "/id/run/" in s)
+            reseal(ox_store, [ox.NamedNode(s) for s in sealing if "/id/claim/" in s],
+                   ox.NamedNode(runs[-1]) if runs else None)
     summary.seconds = time.monotonic() - started
     return summary
 
 
 def remove(store: EmbeddedStore, slugs: Iterable[str], base_iri: str) -> int:
     """Take articles out (all or none); returns the number of claims removed."""
-    def change(ox_store: ox.Store) -> int:
+    claims = 0
+    with store.writer() as ox_store:
         ledger = Ledger(ox_store, base_iri)
-        claims = 0
         for slug in slugs:
             try:
                 claims += ledger.remove(slug)
             except KeyError:
                 raise IngestError(f"no ingested article {slug!r} in {store.directory}") from None
-        return claims
-
-    return store.transaction(change)
+        reseal(ox_store, [])  # the dataset changed: its hash is restated
+    return claims
 
 
 def ingested(store: EmbeddedStore, base_iri: str) -> dict[str, Any]:

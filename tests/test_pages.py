@@ -135,7 +135,9 @@ def test_proposition_page_says_claimed_not_asserted(client) -> None:
 def test_page_queries_are_shipped_files_with_bound_values(seed_store) -> None:
     """Every query a page runs is the exact text of a graph/queries file; the IRI (hostile
     characters included) reaches the store only as a bound value."""
-    shipped = {load(n) for n in names()}
+    from claimgraph.graph.build import queries as audit_queries
+
+    shipped = {load(n) for n in names()} | {audit_queries.load(n) for n in audit_queries.names()}
     hostile = 'claim/x> ?p ?o } UNION { ?s ?p ?o . "{'
     with app_on(seed_store) as app:
         store = app.extensions["claimgraph.store"]

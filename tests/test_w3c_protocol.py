@@ -39,11 +39,10 @@ def _load_graph_data(store_dir: Path, graph_data: list[tuple[Path, str]]) -> Non
     import pyoxigraph as ox
 
     from claimgraph.graph.store import EmbeddedStore
-    from store_helpers import writer
 
     # The store's writer: the write lock, one transaction, and a generation bump that makes
     # the server's executors reopen their snapshot.
-    with writer(EmbeddedStore(store_dir)) as store:
+    with EmbeddedStore(store_dir).writer() as store:
         for path, graph in graph_data:
             store.load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
 

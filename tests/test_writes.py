@@ -21,7 +21,6 @@ import pytest
 import requests
 
 from conftest import claimgraph, start_server, stop_server
-from store_helpers import writer
 from claimgraph.graph.store import EmbeddedStore, StoreError
 from claimgraph.graph.store.embedded.snapshots import open_snapshot
 
@@ -170,11 +169,11 @@ def test_a_failing_writer_block_publishes_nothing(tmp_path: Path) -> None:
     store = EmbeddedStore(tmp_path / "store")
     quad = ox.Quad(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"), ox.Literal("1"))
     with pytest.raises(RuntimeError):
-        with writer(store) as st:
+        with store.writer() as st:
             st.add(quad)
             raise RuntimeError("fails halfway")
     assert store.is_empty()
-    with writer(store) as st:
+    with store.writer() as st:
         st.add(quad)
     assert not store.is_empty()
     with pytest.raises(StoreError):

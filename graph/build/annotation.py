@@ -1,8 +1,9 @@
 """Reading a curated annotation (``NAME.claims.yaml``) and checking it against the article text.
 
-The annotation is what a person writes after reading the article: the entities, the claims with
-their speakers, stances and reporting chains, the propositions as triples, and the layout of the
-file (which line is content, caption, page chrome or the source line). Every span in it is given
+The annotation is what a person writes after reading the article (``method: curated``) or what
+``claimgraph draft`` wrote for a person to review (``method: extracted``): the entities, the
+claims with their speakers, stances and reporting chains, the propositions as triples, and the
+layout of the file (which line is content, caption, page chrome or the source line). Every span in it is given
 as ``{quote, start}``; this module checks each one against the frozen text and refuses the whole
 annotation with a message naming the annotation, what it expected and what the text says.
 The format is documented in ``seeds/README.md``.
@@ -30,7 +31,8 @@ class AnnotationError(ValueError):
 
 
 STANCES = ("asserts", "denies", "accuses", "rejects", "declinesToComment")
-MODES = {"direct": "directSpeech", "reported": "reportedSpeech", "own-voice": "ownVoice"}
+MODES = {"direct": "directSpeech", "indirect": "indirectSpeech", "free-indirect": "freeIndirectSpeech",
+         "reported": "reportedSpeech", "own-voice": "ownVoice"}
 CERTAINTIES = ("certain", "probable", "possible")
 SEGMENT_KINDS = ("lead", "bodyText", "imageCaption", "pageChrome", "sourceLine")
 RELATIONS = {"contradicts": "contradicts", "denies": "deniesClaim", "supports": "supports",
@@ -39,8 +41,14 @@ RELATIONS = {"contradicts": "contradicts", "denies": "deniesClaim", "supports": 
 AGENT_TYPES = ("Person", "Organization", "NewsMediaOrganization", "GovernmentOrganization",
                "AnonymousGroup")
 THING_TYPES = ("Country", "Event", "Service", "Thing", "Place")
+#: the spans of a claim beside its evidence (the message): the roles of the SpkAtt guidelines.
+SPAN_ROLES = ("cue", "source", "addressee", "frame")
 CLAIM_KEYS = ("id", "speaker", "role", "stance", "mode", "certainty", "confidence", "proposition",
-              "paraphrase", "evidence", "chain", "said", "holds", "time_anchor", "note", *RELATIONS)
+              "paraphrase", "evidence", *SPAN_ROLES, "chain", "said", "holds", "time_anchor", "note",
+              *RELATIONS)
+#: the name of the document that was read, in a chain step: ``translation`` is the older name
+#: (the seed is a translation); ``article`` says the same for an article read as it was written.
+READ_DOCUMENT_NAMES = ("translation", "article")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _YEAR = re.compile(r"^\d{4}$")
 _YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -64,7 +72,7 @@ class Step:
     document: str | None
     language: str | None
     translation: bool | None
-    evidence: Span | None
+    evidence: tuple[Span, ...]
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ class Claim:
     confidence: Decimal
     proposition: str
     paraphrase: dict[str, str]
-    evidence: Span
+    evidence: tuple[Span, ...]
     chain: tuple[Step, ...]
     said_on: str | None
     said_wording: str | None
@@ -87,6 +95,8 @@ class Claim:
     time_anchor: str | None
     relations: dict[str, tuple[str, ...]]
     note: dict[str, str]
+    #: cue, source, addressee, frame: each one or more spans (discontinuous words), or none
+    roles: dict[str, tuple[Span, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -143,11 +153,20 @@ class Annotation:
     claims: tuple[Claim, ...]
     segments: tuple[Segment, ...]
     links: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: the language the reading gives for its article (``reading.language``), if any
+    language: str | None = None
+
+    @property
+    def extracted(self) -> bool:
+        """Drafted by software and not reviewed (``reading: {method: extracted}``)."""
+        return self.method == "extracted"
 
 
-def load_links(tsv_path: Path) -> dict[str, tuple[str, str]]:
-    """The checked Wikidata/DBpedia identifiers: ``{wikidata id: (entity name, dbpedia IRI)}``."""
-    rows = [line for line in tsv_path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+def load_links(tsv_path: Path, data: bytes | None = None) -> dict[str, tuple[str, str]]:
+    """The checked Wikidata/DBpedia identifiers: ``{wikidata id: (entity name, dbpedia IRI)}``
+    (from ``data`` when the caller has read the file already)."""
+    text = data.decode("utf-8") if data is not None else tsv_path.read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line and not line.startswith("#")]
     reader = csv.DictReader(rows, delimiter="\t")
     return {row["wikidata"]: (row["entity"], row.get("dbpedia") or "") for row in reader}
 
@@ -166,6 +185,17 @@ class _Reader:
 
     def __init__(self, path: Path, text: str, links: dict[str, tuple[str, str]]) -> None:
         self.path, self.text, self.links = path, text, links
+        #: a drafted reading: labels in the article's language only, no paraphrase, no triples
+        self.extracted = False
+
+    def labels(self, value: Any, where: str) -> dict[str, str]:
+        """German and English for a curated reading; at least one language for a drafted one."""
+        if self.extracted:
+            labels = self.languages(value, where, ())
+            if not labels:
+                raise self.fail(where, "needs a text in at least one language")
+            return labels
+        return self.languages(value, where)
 
     def fail(self, where: str, message: str) -> AnnotationError:
         return AnnotationError(f"{self.path.name}: {where}: {message}")
@@ -201,6 +231,14 @@ class _Reader:
             raise self.fail(where, f"expected {quote!r} at offset {start}, the text says {found!r}{hint}")
         return Span(start, start + len(quote), quote)
 
+    def spans(self, obj: Any, where: str) -> tuple[Span, ...]:
+        """One span, or a list of spans where the words are discontinuous (each checked)."""
+        if isinstance(obj, list):
+            if not obj:
+                raise self.fail(where, "expected a span or a non-empty list of spans")
+            return tuple(self.span(item, f"{where} {i + 1}") for i, item in enumerate(obj))
+        return (self.span(obj, where),)
+
     def known(self, obj: Any, keys: tuple[str, ...], where: str) -> None:
         """Refuse keys the format does not define (a typo would otherwise be dropped silently)."""
         if not isinstance(obj, dict):
@@ -227,12 +265,20 @@ class _Reader:
         return value
 
 
-def load_annotation(path: Path, text: str, links: dict[str, tuple[str, str]]) -> Annotation:
-    """Read and check ``path`` against the article ``text``; raise :class:`AnnotationError`."""
+def load_annotation(path: Path, text: str, links: dict[str, tuple[str, str]], data: bytes | None = None) -> Annotation:
+    """Read and check ``path`` (or ``data``, its bytes already read) against the article ``text``;
+    raise :class:`AnnotationError`."""
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 (a safe loader)
-    except (OSError, yaml.YAMLError) as exc:
+        raw = yaml.load(data.decode("utf-8") if data is not None else path.read_text(encoding="utf-8"),
+                        Loader=_LOADER)  # noqa: S506 (a safe loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise AnnotationError(f"{path.name}: cannot read annotation: {exc}") from exc
+    return read_annotation(raw, path, text, links)
+
+
+def read_annotation(raw: Any, path: Path, text: str, links: dict[str, tuple[str, str]]) -> Annotation:
+    """Check an annotation already parsed from YAML (a draft before it is written, say);
+    ``path`` names it in the messages."""
     if not isinstance(raw, dict):
         raise AnnotationError(f"{path.name}: expected a mapping at the top level")
     r = _Reader(path, text, links)
@@ -241,6 +287,8 @@ def load_annotation(path: Path, text: str, links: dict[str, tuple[str, str]]) ->
     if method not in ("curated", "extracted"):
         raise r.fail("reading", f"method must be 'curated' or 'extracted', got {method!r}")
     curator = str(r.need(reading, "by", "reading"))
+    r.known(reading, ("method", "by", "language"), "reading")
+    r.extracted = method == "extracted"
 
     entities = _entities(r, raw)
     roles = {r.slug(k, "roles"): r.languages(r.need(v, "label", f"role {k}"), f"role {k}: label")
@@ -249,7 +297,9 @@ def load_annotation(path: Path, text: str, links: dict[str, tuple[str, str]]) ->
     propositions = _propositions(r, raw, {**entities, **documents})
     claims = _claims(r, raw, entities, roles, documents, propositions)
     segments = _segments(r, raw)
-    return Annotation(path, method, curator, entities, roles, documents, propositions, claims, segments, links)
+    language = reading.get("language")
+    return Annotation(path, method, curator, entities, roles, documents, propositions, claims, segments, links,
+                      str(language) if language else None)
 
 
 def _entities(r: _Reader, raw: dict[str, Any]) -> dict[str, Entity]:
@@ -273,8 +323,9 @@ def _entities(r: _Reader, raw: dict[str, Any]) -> dict[str, Entity]:
             if dbpedia and dbpedia != r.links[wikidata][1]:
                 raise r.fail(where, f"DBpedia link {dbpedia} does not match the reference list "
                                     f"({r.links[wikidata][1] or 'none listed'})")
-        mentions = tuple(r.span(m, f"{where}: mention {i + 1}") for i, m in enumerate(info.get("mentions") or []))
-        out[slug] = Entity(slug, types, r.languages(r.need(info, "label", where), f"{where}: label"),
+        mentions = tuple(s for i, m in enumerate(info.get("mentions") or [])
+                         for s in r.spans(m, f"{where}: mention {i + 1}"))
+        out[slug] = Entity(slug, types, r.labels(r.need(info, "label", where), f"{where}: label"),
                            wikidata, dbpedia, mentions, r.languages(info.get("note") or {}, f"{where}: note", ()))
     return out
 
@@ -302,8 +353,10 @@ def _propositions(r: _Reader, raw: dict[str, Any], entities: dict[str, Any]) -> 
     for slug, info in r.need(raw, "propositions", "top level").items():
         where = f"proposition {slug}"
         r.slug(slug, where)
+        r.known(info, ("label", "triples"), where)
         triples = []
-        for i, t in enumerate(r.need(info, "triples", where)):
+        # a drafted proposition is its message text; triples only where a rule derived them
+        for i, t in enumerate(info.get("triples") or [] if r.extracted else r.need(info, "triples", where)):
             tw = f"{where}: triple {i + 1}"
             if not isinstance(t, list) or len(t) != 3:
                 raise r.fail(tw, f"expected [subject, relation, object], got {t!r}")
@@ -316,7 +369,7 @@ def _propositions(r: _Reader, raw: dict[str, Any], entities: dict[str, Any]) -> 
             if isinstance(o, dict):
                 o = r.languages(o, tw, ())
             triples.append((s, str(p), o))
-        out[slug] = Proposition(slug, r.languages(r.need(info, "label", where), f"{where}: label"), tuple(triples))
+        out[slug] = Proposition(slug, r.labels(r.need(info, "label", where), f"{where}: label"), tuple(triples))
     return out
 
 
@@ -331,14 +384,20 @@ def _chain(r: _Reader, c: dict[str, Any], where: str, speaker: str, presets: dic
         by, doc = item.get("by"), item.get("document")
         if by is not None and (by not in entities or not entities[by].is_agent):
             raise r.fail(sw, f"unknown speaker {by!r} (declare it under entities as a person, organisation or group)")
-        if doc is not None and doc not in documents and doc not in ("original", "translation"):
+        if doc in READ_DOCUMENT_NAMES:
+            doc = "translation"
+        elif doc is not None and doc not in documents and doc != "original":
             raise r.fail(sw, f"unknown document {doc!r}")
-        evidence = r.span(item["evidence"], f"{sw}: evidence") if item.get("evidence") else None
+        evidence = r.spans(item["evidence"], f"{sw}: evidence") if item.get("evidence") else ()
         steps.append(Step(by, doc, item.get("language"), item.get("translation"), evidence))
     if not steps or steps[0].by != speaker:
         raise r.fail(where, f"the chain must start with the speaker {speaker!r}")
     if steps[-1].document != "translation":
-        raise r.fail(where, "the chain must end with the text that was read (a step with document: translation)")
+        if not r.extracted:
+            raise r.fail(where, "the chain must end with the text that was read (a step with document: translation)")
+        # A drafted chain names the agents only (speaker first, then who relayed it); the text
+        # read, the article itself, is its last step.
+        steps.append(Step(None, "translation", None, None, ()))
     return tuple(steps)
 
 
@@ -381,6 +440,9 @@ def _claims(r: _Reader, raw: dict[str, Any], entities: dict[str, Entity], roles:
         if prop not in propositions:
             raise r.fail(where, f"unknown proposition {prop!r} (declare it under propositions)")
         said, holds = c.get("said") or {}, c.get("holds") or {}
+        note = c.get("note") or {}
+        if isinstance(note, str):
+            raise r.fail(f"{where}: note", "write a note as {en: ...} (a mapping of language to text)")
         r.known(said, ("date", "wording"), f"{where}: said")
         r.known(holds, ("during", "wording"), f"{where}: holds")
         anchor = c.get("time_anchor")
@@ -398,15 +460,17 @@ def _claims(r: _Reader, raw: dict[str, Any], entities: dict[str, Entity], roles:
         claims.append(Claim(
             id=cid, speaker=speaker, role=role, stance=stance, mode=mode, certainty=certainty,
             confidence=confidence, proposition=prop,
-            paraphrase=r.languages(r.need(c, "paraphrase", where), f"{where}: paraphrase"),
-            evidence=r.span(r.need(c, "evidence", where), f"{where}: evidence"),
+            paraphrase=(r.languages(c.get("paraphrase") or {}, f"{where}: paraphrase", ()) if r.extracted
+                        else r.languages(r.need(c, "paraphrase", where), f"{where}: paraphrase")),
+            evidence=r.spans(r.need(c, "evidence", where), f"{where}: evidence"),
             chain=_chain(r, c, where, speaker, presets, entities, documents),
             said_on=r.date_value(said["date"], f"{where}: said") if said.get("date") else None,
             said_wording=said.get("wording"),
             holds_during=r.interval(holds["during"], f"{where}: holds") if holds.get("during") else None,
             holds_wording=holds.get("wording"),
             time_anchor=anchor, relations=relations,
-            note=r.languages(c.get("note") or {}, f"{where}: note", ()),
+            note=r.languages(note, f"{where}: note", ()),
+            roles={key: r.spans(c[key], f"{where}: {key}") for key in SPAN_ROLES if c.get(key)},
         ))
     return tuple(claims)
 

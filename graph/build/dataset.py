@@ -16,10 +16,12 @@ and ``SOURCE_DATE_EPOCH`` fixes it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import SKOS
@@ -27,6 +29,7 @@ from rdflib.namespace import SKOS
 from claimgraph.graph.build.annotation import (
     MODES,
     RELATIONS,
+    SPAN_ROLES,
     Annotation,
     AnnotationError,
     Claim,
@@ -35,10 +38,22 @@ from claimgraph.graph.build.annotation import (
     load_links,
 )
 from claimgraph.graph.build.article import Article, ArticleError, find_articles
+from claimgraph.graph.build.bundles import (
+    BUNDLE_HASH,
+    DATASET_HASH,
+    HASH_ALGORITHM,
+    PUBLIC_KEY,
+    SIGNATURE,
+    SIGNATURE_ALGORITHM,
+    Seal,
+    SigningKeyError,
+    seal_build,
+)
 from claimgraph.graph.build.iris import IriMinter
 from claimgraph.graph.build.provenance import (
     add_documents,
     add_file,
+    InputFile,
     add_run,
     build_time,
     read_input,
@@ -47,6 +62,7 @@ from claimgraph.graph.build.provenance import (
 from claimgraph.ontology import CG, OA, ONTOLOGY_IRI, PROV, SCHEMA, ontology_dir, ontology_file
 
 LINKS_FILE = "wikidata-links.tsv"
+SEAL_PREDICATES = (BUNDLE_HASH, HASH_ALGORITHM, DATASET_HASH, SIGNATURE, PUBLIC_KEY, SIGNATURE_ALGORITHM)
 
 
 class BuildError(ValueError):
@@ -59,6 +75,8 @@ class BuildResult:
     articles: int
     claims: int
     run: URIRef
+    #: The bundle hashes, the dataset hash and the signature stated in the dataset.
+    seal: Seal | None = None
 
     def nquads(self) -> bytes:
         """The dataset as sorted N-Quads: byte-identical for identical input."""
@@ -73,8 +91,12 @@ def default_seeds_dir() -> Path:
     return Path(str(files("claimgraph.seeds")))
 
 
-def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, validate: bool = True) -> BuildResult:
-    """Compile every article in ``seeds_dir``; raise :class:`BuildError` on any inconsistency."""
+def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, validate: bool = True,
+          sign_key: bytes | None = None) -> BuildResult:
+    """Compile every article in ``seeds_dir``; raise :class:`BuildError` on any inconsistency.
+
+    The result is sealed (:mod:`bundles`): every claim carries its bundle hash and the run the
+    hash of the dataset, signed with ``sign_key`` (Ed25519, PEM) when one is given."""
     mint = IriMinter(base_iri)
     ds = Dataset()
     g = ds.default_graph
@@ -84,30 +106,36 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
         raise BuildError(str(exc)) from None
     if not articles:
         raise BuildError(f"{seeds_dir}: no *.meta.yaml article metadata found")
-    ontology = Graph().parse(ontology_file(), format="turtle")
+    # Each input is read once: its bytes are parsed and hashed into the run's provenance.
+    ontology_input, shapes_input = read_input(ontology_file()), read_input(ontology_dir() / "shapes.ttl")
+    ontology = Graph().parse(data=ontology_input.data, format="turtle")
     relations = {s for s in ontology.subjects(RDF.type, CG.PropositionRelation) if isinstance(s, URIRef)}
     links_path = seeds_dir / LINKS_FILE
-    links = load_links(links_path) if links_path.exists() else {}
+    links_input = read_input(links_path) if links_path.exists() else None
+    links = load_links(links_path, links_input.data) if links_input else {}
 
-    inputs = [(add_file(g, mint, read_input(p), "text/turtle"), read_input(p))
-              for p in (ontology_file(), ontology_dir() / "shapes.ttl")]
-    if links_path.exists():
-        f = read_input(links_path)
-        inputs.append((add_file(g, mint, f, "text/tab-separated-values"), f))
+    inputs = [(add_file(g, mint, f, "text/turtle"), f) for f in (ontology_input, shapes_input)]
+    if links_input:
+        inputs.append((add_file(g, mint, links_input, "text/tab-separated-values"), links_input))
     compiled: list[tuple[Article, Annotation, URIRef]] = []
     for article in articles:
-        seed = read_input(article.path)
+        seed = InputFile(article.path, article.data)
         seed_node = add_file(g, mint, seed, "text/plain")
-        meta = read_input(article.path.with_name(article.path.stem + ".meta.yaml"))
-        inputs += [(seed_node, seed), (add_file(g, mint, meta, "application/yaml"), meta)]
+        inputs.append((seed_node, seed))
+        meta_path = article.path.with_name(article.path.stem + ".meta.yaml")
+        # the metadata as read by load_article; a drafted article may come without a file
+        meta = InputFile(meta_path, article.meta_data) if article.meta_data else (
+            read_input(meta_path) if meta_path.exists() else None)
+        if meta is not None:
+            inputs.append((add_file(g, mint, meta, "application/yaml"), meta))
         ann_path = article.path.with_name(article.path.stem + ".claims.yaml")
         if not ann_path.exists():
             continue
+        ann_file = read_input(ann_path)
         try:
-            ann = load_annotation(ann_path, article.text, links)
+            ann = load_annotation(ann_path, article.text, links, ann_file.data)
         except AnnotationError as exc:
             raise BuildError(str(exc)) from None
-        ann_file = read_input(ann_path)
         ann_node = add_file(g, mint, ann_file, "application/yaml")
         inputs.append((ann_node, ann_file))
         compiled.append((article, ann, seed_node))
@@ -126,9 +154,27 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
     # their content (RDF 1.1 section 3.5): stores rename blank nodes on load, IRIs they keep.
     skolem = to_canonical_graph(ontology).skolemize(authority=mint.base, basepath=".well-known/genid/")
     ds.graph(URIRef(ONTOLOGY_IRI)).__iadd__(skolem)
+    seal = _seal(ds, run, sign_key)
     if validate:
-        _validate(g)
-    return BuildResult(dataset=ds, articles=len(articles), claims=claims, run=run)
+        _validate(g, ontology, Graph().parse(data=shapes_input.data, format="turtle"))
+    return BuildResult(dataset=ds, articles=len(articles), claims=claims, run=run, seal=seal)
+
+
+def _seal(ds: Dataset, run: URIRef, sign_key: bytes | None) -> Seal:
+    """Hash the claims' bundles and the dataset (in pyoxigraph) and add the seal to ``ds``."""
+    store = ox.Store()
+    store.load(ds.serialize(format="nquads", encoding="utf-8"), ox.RdfFormat.N_QUADS)
+    try:
+        seal = seal_build(store, ox.NamedNode(str(run)), sign_key)
+    except SigningKeyError as exc:
+        raise BuildError(f"cannot sign: {exc}") from None
+    g = ds.default_graph
+    for pred in SEAL_PREDICATES:
+        for q in store.quads_for_pattern(None, pred, None, ox.DefaultGraph()):
+            obj = (URIRef(q.object.value) if isinstance(q.object, ox.NamedNode)
+                   else Literal(q.object.value))
+            g.add((URIRef(q.subject.value), URIRef(pred.value), obj))
+    return seal
 
 
 #: Superclasses in other vocabularies that the shapes and reasoner-less clients rely on but that
@@ -172,10 +218,10 @@ def _materialize_alignments(g: Graph, ontology: Graph) -> None:
                     g.add((s, sup, o))
 
 
-def _validate(g: Graph) -> None:
+def _validate(g: Graph, ontology: Graph | None = None, shapes: Graph | None = None) -> None:
     from claimgraph.graph.build.validation import validate as shacl
 
-    report = shacl(g)
+    report = shacl(g, ontology=ontology, shapes=shapes)
     if not report.conforms:
         shown = report.messages[:20]
         more = f"\n  ... and {len(report.messages) - 20} more" if len(report.messages) > 20 else ""
@@ -233,7 +279,10 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
     # entities, speakers and the documents of the chain
     iri: dict[str, URIRef] = {}
     for e in ann.entities.values():
-        node = iri[e.slug] = mint("entity", e.slug)
+        # Entities are shared across articles by slug (elon-musk is one person). An unnamed group
+        # that software found ("ein Sprecher", "Kreisen zufolge") is only known in its article.
+        scoped = ann.extracted and "AnonymousGroup" in e.types
+        node = iri[e.slug] = mint("entity", f"{article.slug}-{e.slug}" if scoped else e.slug)
         for t in e.types:
             g.add((node, RDF.type, CG.AnonymousGroup if t == "AnonymousGroup" else SCHEMA[t]))
         if e.is_agent:
@@ -245,6 +294,10 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
         for m in e.mentions:
             mention = c.span(mint("mention", f"{article.slug}-{m.start}-{m.end}-{e.slug}"), m, CG.Mention)
             g.add((mention, CG.mentions, node))
+    publisher = (article.meta.get("original") or {}).get("publisher")
+    if publisher and publisher not in ann.entities:
+        raise BuildError(f"{ann.path.name}: the metadata names the publisher {publisher!r}, which the reading "
+                         "does not declare (add it under entities)")
     docs = add_documents(g, mint, article, seed_node, iri, source_line)
     for d in ann.documents.values():
         node = iri[d.slug] = docs[d.slug] = mint("document", d.slug)
@@ -272,7 +325,11 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
         g.add((roles[slug], RDF.type, CG.SpeakerRole))
         c.labels(roles[slug], labels)
 
-    curator = mint("agent", ann.curator.lower().replace(" ", "-"))
+    if ann.extracted:
+        # A drafted article comes from the user's folder, not the package: the graph carries its
+        # text so that the claim page can show the drafted spans in their sentence.
+        g.add((seed_node, SCHEMA.text, Literal(article.text)))
+    curator = mint("agent", re.sub(r"[^a-z0-9-]+", "-", ann.curator.lower()).strip("-") or "unknown")
     g.add((curator, RDF.type, PROV.Agent))
     g.add((curator, RDFS.label, Literal(ann.curator)))
     ann_node = mint("file", ann.path.name.lower().replace("_", "-").replace(".", "-"))
@@ -298,6 +355,17 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
     for claim in ann.claims:
         _claim(c, claim, iri, docs, roles, ann_node, lang)
     return len(ann.claims)
+
+
+#: the property that links a claim to each of its role spans (cue, source, addressee, frame)
+ROLE_PROPERTIES = {"cue": CG.cueSpan, "source": CG.sourceSpan, "addressee": CG.addresseeSpan,
+                   "frame": CG.frameSpan}
+
+
+def _spans(c: _Compiler, claim_id: str, suffix: str, spans: tuple[Span, ...]) -> list[URIRef]:
+    """Text span nodes ``span/CLAIM{suffix}``; further parts of discontinuous words get ``-part-2``..."""
+    return [c.span(c.mint("span", f"{claim_id}{suffix}" + (f"-part-{k}" if k > 1 else "")), span)
+            for k, span in enumerate(spans, start=1)]
 
 
 def _date_type(value: str) -> URIRef:
@@ -329,8 +397,12 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
     if claim.role:
         g.add((attribution, PROV.hadRole, roles[claim.role]))
 
-    evidence = c.span(mint("span", claim.id), claim.evidence)
-    g.add((node, CG.evidence, evidence))
+    evidence = _spans(c, claim.id, "", claim.evidence)
+    for span in evidence:
+        g.add((node, CG.evidence, span))
+    for role in SPAN_ROLES:
+        for span in _spans(c, claim.id, f"-{role}", claim.roles.get(role, ())):
+            g.add((node, ROLE_PROPERTIES[role], span))
     if claim.mode == "direct":
         g.add((node, RDF.type, SCHEMA.Quotation))
 
@@ -352,6 +424,8 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
     # the reporting chain, speaker first; translations counted where languages are known
     previous, previous_lang, known_langs = None, None, []  # type: ignore[var-annotated]
     for n, step in enumerate(claim.chain, start=1):
+        if step.document == "translation" and not step.language:
+            step = replace(step, language=lang)  # the text read is in the article's language
         s = mint("step", f"{claim.id}-{n}")
         g.add((s, RDF.type, CG.ReportingStep))
         g.add((s, CG.stepOf, node))
@@ -376,10 +450,11 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
             g.add((s, CG.previousStep, previous))
             if claim.mode == "direct":
                 g.add((s, PROV.wasQuotedFrom, previous))
-        if step.evidence:
-            g.add((s, CG.evidence, c.span(mint("span", f"{claim.id}-step-{n}"), step.evidence)))
+        for span in _spans(c, claim.id, f"-step-{n}", step.evidence):
+            g.add((s, CG.evidence, span))
         if n == len(claim.chain):
-            g.add((s, CG.evidence, evidence))
+            for span in evidence:
+                g.add((s, CG.evidence, span))
         previous, previous_lang = s, step.language
     translations = len(known_langs) - 1 if known_langs else 0
     g.add((node, CG.minTranslations, Literal(translations, datatype=XSD.nonNegativeInteger)))

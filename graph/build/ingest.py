@@ -14,7 +14,7 @@ graph ``{base}id/graph/ingest``) of exactly the quads it contributed:
 
 The record also holds the SHA-256 of the text and of the reading, so an unchanged article is
 skipped. The functions here work on a pyoxigraph ``Store`` the caller has opened for writing
-(``EmbeddedStore.transaction()``: one new store version, published whole or not at all).
+(``EmbeddedStore.writer()``: one new store version, published whole or not at all).
 """
 
 from __future__ import annotations
@@ -286,7 +286,7 @@ class _Converter:
     def quad(self, s: object, p: object, o: object, ctx: object) -> ox.Quad:
         name = getattr(ctx, "identifier", ctx)
         graph = ox.DefaultGraph() if name is None or name == DATASET_DEFAULT_GRAPH_ID else self.term(name)
-        return ox.Quad(self.term(s), self.term(p), self.term(o), graph)  # type: ignore[arg-type]
+        return ox.Quad(self.term(s), self.term(p), self.term(o), graph)
 
 
 _ONTOLOGY: Graph | None = None

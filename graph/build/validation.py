@@ -29,8 +29,10 @@ def _ontology() -> Graph:
     return Graph().parse(ontology_file(), format="turtle")
 
 
-def validate(data: Graph) -> ValidationReport:
+def validate(data: Graph, ontology: Graph | None = None, shapes: Graph | None = None) -> ValidationReport:
     """Validate ``data`` (a Graph, or a Dataset's default graph) against the shapes.
+
+    A caller that has parsed the ontology or the shapes already (the build) passes them in.
 
     The ontology is mixed in (``ont_graph``) so that its ``rdfs:subClassOf`` axioms let an
     instance of a subclass meet a shape on its superclass (SHACL's own subclass rule). No RDFS
@@ -41,8 +43,8 @@ def validate(data: Graph) -> ValidationReport:
 
     conforms, report, _ = shacl_validate(
         data,
-        shacl_graph=_shapes(),
-        ont_graph=_ontology(),
+        shacl_graph=shapes if shapes is not None else _shapes(),
+        ont_graph=ontology if ontology is not None else _ontology(),
         inference="none",
         abort_on_first=False,
         allow_warnings=True,

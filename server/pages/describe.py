@@ -1,6 +1,6 @@
 """What the graph says about one resource, as quads, and that description in RDF formats.
 
-The description (``graph/queries/describe-*.rq``, three queries, each simple enough for every
+The description (``server/pages/queries/describe-*.rq``, three queries, each simple enough for every
 store claimgraph runs on) is the resource's own statements, those
 of the blank nodes it owns, the statements pointing at it and its neighbours' labels, all
 from the default graph; a claimed proposition also brings its named graph, which stays a

@@ -1,7 +1,7 @@
 """The provenance trail of a claim or article, exported for an auditor's own tools.
 
 ``/prov/{kind}/{slug}.{ttl|jsonld}`` is PROV-O (the trail projected onto PROV-O terms using
-the ontology's own sub-property and sub-class axioms, ``graph/queries/prov-trail.rq``);
+the ontology's own sub-property and sub-class axioms, ``server/pages/queries/prov-trail.rq``);
 ``.provn`` and ``.json`` are PROV-N and PROV-JSON, made by the ``prov`` package from that
 same PROV-O, so all four say the same thing.
 """

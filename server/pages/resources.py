@@ -1,6 +1,6 @@
 """Human-readable pages: the index, and the HTML view of every resource the graph names.
 
-Each page is plain server-rendered HTML built from the SPARQL in ``graph/queries`` with the
+Each page is plain server-rendered HTML built from the SPARQL in ``server/pages/queries`` with the
 resource's IRI bound as a value. The specialised views (claim, article or file, text span,
 speaker or entity) sit above the same "all statements" table that every resource gets, so
 a term the views do not know yet is still shown.
@@ -171,6 +171,35 @@ def _quote(store: Store, file: object, sha256: str | None, start: int | None, en
     }
 
 
+#: the roles of a claim's spans, in the order the page's legend names them
+SPAN_ROLES = ("source", "cue", "addressee", "frame", "message")
+
+
+def _roles_quote(store: Store, iri: ox.NamedNode, file: object, sha256: str | None) -> dict | None:
+    """The sentence(s) of a claim with each of its spans marked by role (message, cue, source,
+    addressee, frame), when the claim has more than its message and the text is at hand."""
+    spans = [(_value(r, "role"), _int(r, "start"), _int(r, "end"), _value(r, "exact"))
+             for r in store.select(load("claim-spans"), r=iri)]
+    spans = [s for s in spans if s[0] in SPAN_ROLES and s[1] is not None and s[2] is not None]
+    if not any(role != "message" for role, *_ in spans) or not isinstance(file, ox.NamedNode):
+        return None
+    source = texts.document_text(store, file, sha256)
+    if source is None:
+        return None
+    first, last = min(s[1] or 0 for s in spans), max(s[2] or 0 for s in spans)  # None filtered out above
+    # (text, role) runs per paragraph; the innermost span names the role (a cue inside the
+    # message is marked as the cue)
+    paragraphs = [[(seg.text, spans[seg.claims[-1]][0] if seg.claims else None) for seg in para.segments]
+                  for para in texts.paragraphs(source.text, [(s or 0, e or 0) for _, s, e, _ in spans], only=(first, last))]
+    return {
+        "paragraphs": paragraphs,
+        "roles": [role for role in SPAN_ROLES if any(s[0] == role for s in spans)],
+        "spans": [{"role": role, "start": s, "end": e, "exact": x, "matches": x is None or source.text[s:e] == x}
+                  for role, s, e, x in spans],
+        "origin": source.origin,
+    }
+
+
 def _claim_context(store: Store, v: Viewer, iri: ox.NamedNode, quads: list[ox.Quad], doc_path: str) -> dict:
     rows = store.select(load("claim"), r=iri)
     row = rows[0] if rows else {}
@@ -184,8 +213,15 @@ def _claim_context(store: Store, v: Viewer, iri: ox.NamedNode, quads: list[ox.Qu
     related = store.select(load("claim-related"), r=iri)
     same = store.select(load("claim-same-proposition"), r=iri)
     v.labels.fetch(store, [r.get("otherSpeaker") for r in related + same])
+    reading = store.select(load("claim-reading"), r=iri)
+    drafted_by = None
+    if _value(row, "method") == CG + "extracted":
+        drafted_by = (_value(reading[0], "byLabel") or _value(reading[0], "by")) if reading else "software"
     return {
         "claim": row,
+        "integrity": _integrity(store, iri),
+        "drafted_by": drafted_by,
+        "roles_quote": _roles_quote(store, iri, row.get("file"), _value(row, "sha256")),
         "quote": _quote(store, row.get("file"), _value(row, "sha256"), start, end, exact),
         "start": start,
         "end": end,
@@ -200,6 +236,27 @@ def _claim_context(store: Store, v: Viewer, iri: ox.NamedNode, quads: list[ox.Qu
         "steps": steps,
         "picture": chain.layout(steps, v.href),
         "prov_links": _prov_links(doc_path),
+    }
+
+
+def _integrity(store: Store, iri: ox.NamedNode) -> dict:
+    """Whether the claim is as built: its bundle hashed again against the hash the build
+    stated, and the writes recorded since (docs/verify.md)."""
+    from claimgraph.graph.build import bundles
+    from claimgraph.graph.build.queries import load as audit_query
+
+    stored, _ = bundles.stored_hashes(store.select, iri).get(iri.value, (None, None))
+    changes = store.select(audit_query("changes"), claim=iri)
+    now = bundles.bundle_hashes(store.select, iri).get(iri.value)
+    last = changes[-1] if changes else {}
+    return {
+        "stored": stored,
+        "now": now,
+        "holds": stored is not None and stored == now,
+        "changed_on": _value(last, "time"),
+        "changed_by": _value(last, "who"),
+        "changed_through": _value(last, "endpoint"),
+        "changes": len(changes),
     }
 
 
@@ -230,6 +287,7 @@ def _article_context(store: Store, v: Viewer, iri: ox.NamedNode, doc_path: str) 
         "article_iri": article,
         "source": source,
         "claims": claims,
+        "claim_count": len({c["claim"] for c in claims}),  # a discontinuous message has a row per part
         "paragraphs": texts.paragraphs(source.text, spans) if source else [],
         "segment_kinds": kinds,
         "mismatches": mismatches,

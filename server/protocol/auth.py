@@ -42,3 +42,10 @@ def check_write_access() -> None:
         raise TokenRequired("this request writes: send 'Authorization: Bearer <token>'", REALM)
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
         raise TokenRequired("the update token is not valid", REALM + ', error="invalid_token"')
+
+
+def writer() -> str:
+    """Who writes, as far as the server can tell: the token is shared, so the client's address
+    and user agent are what distinguishes one writer from another (recorded with each change)."""
+    agent = request.headers.get("User-Agent", "no user agent")
+    return f"update-token holder at {request.remote_addr or 'unknown address'} ({agent})"

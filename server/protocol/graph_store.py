@@ -25,7 +25,8 @@ from claimgraph.graph.store import DataError
 from claimgraph.graph.store.embedded.store import UPDATE_TIME_FACTOR
 from claimgraph.graph.store.formats import DATASET_OFFER, GRAPH_OFFER, UPLOAD_FORMATS
 from claimgraph.graph.store.sandbox import UploadLimits, parse_isolated
-from claimgraph.server.protocol.auth import check_write_access
+from claimgraph.graph.store.changes import write_origin
+from claimgraph.server.protocol.auth import check_write_access, writer
 from claimgraph.server.protocol.body import client_gone
 from claimgraph.server.protocol.negotiation import negotiate
 from claimgraph.server.state import get_settings, get_store
@@ -75,6 +76,11 @@ def graph_store(rest: str | None) -> Response:
     if request.method in ("GET", "HEAD"):
         return _read(target)
     check_write_access()
+    with write_origin(writer(), request.base_url):  # recorded if it changes a built claim
+        return _write(target)
+
+
+def _write(target: Target) -> Response:
     if request.method == "DELETE":
         return _delete(target)
     request.max_content_length = get_settings().max_upload_bytes

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import Response
+from flask import Response, request
 from werkzeug.exceptions import BadRequest
 
 from claimgraph.graph.store import QueryRejected, UpdateRequest
 from claimgraph.graph.store.sparqltext.guard import check_update
-from claimgraph.server.protocol.auth import check_write_access
+from claimgraph.graph.store.changes import write_origin
+from claimgraph.server.protocol.auth import check_write_access, writer
 from claimgraph.server.protocol.body import client_gone
 from claimgraph.server.state import get_settings, get_store
 
@@ -35,12 +36,13 @@ def run_update(
         )
     if client_gone():
         raise BadRequest("the client closed the connection before the update ran; nothing was written")
-    get_store().update(
-        UpdateRequest(
-            update=text,
-            using_graph_uris=using_graph_uris,
-            using_named_graph_uris=using_named_graph_uris,
-            base_iri=base_iri,
+    with write_origin(writer(), request.base_url):  # recorded if it changes a built claim
+        get_store().update(
+            UpdateRequest(
+                update=text,
+                using_graph_uris=using_graph_uris,
+                using_named_graph_uris=using_named_graph_uris,
+                base_iri=base_iri,
+            )
         )
-    )
     return Response(status=204)

@@ -47,8 +47,10 @@ from claimgraph.graph.store.base import (
 from claimgraph.graph.store.embedded.executor import ExecutorPool, read_generation
 from claimgraph.graph.store.formats import rdf_format
 from claimgraph.graph.store.rdfio import CG_NAMESPACE, check_shapes, iter_rdf, parse_rdf, rdf_format_or_error
+from claimgraph.graph.store import changes
 from claimgraph.graph.store.embedded.snapshots import (
     PIN,
+    _apply,
     LockTimeout,
     VersionedStore,
     current_version,
@@ -162,6 +164,34 @@ def _add_all(store: ox.Store, quads: Iterator[ox.Quad], data: object) -> None:
         store.extend(quads)
     else:
         store.bulk_extend(quads)
+
+
+class _ClosingProxy:
+    """Forwards to a read-write store until the writer block ends, then lets it close."""
+
+    def __init__(self, target: ox.Store) -> None:
+        self._target: ox.Store | None = target
+
+    def __getattr__(self, name: str) -> object:
+        target = self.__dict__.get("_target")
+        if target is None:
+            raise StoreError("this store handle was only valid inside its 'with store.writer()' block")
+        return getattr(target, name)
+
+    def __iter__(self) -> Iterator[ox.Quad]:
+        return iter(self._live())
+
+    def __len__(self) -> int:
+        return len(self._live())
+
+    def __contains__(self, quad: object) -> bool:
+        return quad in self._live()
+
+    def _live(self) -> ox.Store:
+        target = self.__dict__.get("_target")
+        if target is None:
+            raise StoreError("this store handle was only valid inside its 'with store.writer()' block")
+        return target
 
 
 def _named(iri: str) -> ox.NamedNode:
@@ -300,15 +330,50 @@ class EmbeddedStore(Store):
 
     # -- writing -----------------------------------------------------------------------
 
-    def transaction(self, change: Callable[[ox.Store], T]) -> T:
-        """Run ``change`` (any number of reads and writes) on a private read-write copy of the
-        current version and publish the copy as the next version when it returns; if it raises,
-        or the process dies, nothing is published. For writers that need several operations
-        seen together, such as ``claimgraph ingest`` replacing one article."""
-        return self._commit(change)
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[ox.Store]:
+        """Read-write access for several operations, all published together or not at all.
 
-    def _commit(self, change: Callable[[ox.Store], T], fresh: bool = False) -> T:
-        """Run ``change`` on a private copy and publish it atomically (see :mod:`snapshots`)."""
+        The block writes a private copy of the current version; it becomes current when the
+        block ends without an exception. The object handed out stops working after the block
+        (the database must be closed before it is published). Used by ``claimgraph ingest``;
+        its writes are not recorded as changes after a build (ingest seals what it writes)."""
+        with write_lock(self.lock_path):
+            staging = self._versions.stage()
+            try:
+                store = ox.Store(str(staging))
+                proxy = _ClosingProxy(store)
+                try:
+                    yield proxy  # type: ignore[misc]
+                    store.flush()
+                finally:
+                    proxy._target = None
+                    del store
+                    gc.collect()
+                self._versions.publish(staging)
+            except BaseException:
+                self._versions.discard(staging)
+                raise
+            self._versions.collect()
+
+    def _commit(self, change: Callable[[ox.Store], T], fresh: bool = False, record: bool = False,
+                graph: str | None = None) -> T:
+        """Run ``change`` on a private copy and publish it atomically (see :mod:`snapshots`).
+
+        With ``record``, claims whose bundles the change touches are recorded as changed after
+        their build (:mod:`claimgraph.graph.store.changes`), in the same version; ``graph``
+        says the change touches only that named graph (compared alone)."""
+        if record:
+            origin, inner = changes.current_origin(), change
+
+            def change(store: ox.Store) -> T:  # type: ignore[no-redef]
+                result = inner(store)
+                # the published version is the one before (this process holds the write lock)
+                with open_snapshot(self.db_path) as before:
+                    if changes.is_sealed(before.store):
+                        changes.record(before.store, store, origin, _named(graph) if graph else None)
+                return result
+
         with self._write_lock():
             return self._versions.commit(change, fresh=fresh)  # type: ignore[return-value]
 
@@ -329,10 +394,14 @@ class EmbeddedStore(Store):
         other writer; on a copy, killing the child is harmless (the copy is thrown away)."""
         text = apply_using(request.update, request.using_graph_uris, request.using_named_graph_uris)
         timeout = request.timeout if request.timeout is not None else self._query_timeout * UPDATE_TIME_FACTOR
+        origin = changes.current_origin()
         with self._write_lock():
             staging = self._versions.stage()
             try:
                 _update_in_child(staging, text, request.base_iri, timeout)
+                with open_snapshot(self.db_path) as before:  # the published version, before the update
+                    if changes.is_sealed(before.store):
+                        _apply(staging, lambda store: changes.record(before.store, store, origin))
                 self._versions.publish(staging)
             except BaseException:
                 self._versions.discard(staging)
@@ -358,7 +427,7 @@ class EmbeddedStore(Store):
 
             _add_all(store, counted(), data)
 
-        self._commit(change)
+        self._commit(change, record=True)
         return count
 
     def bulk_load(
@@ -440,10 +509,14 @@ class EmbeddedStore(Store):
         return LoadSummary(quads=counts["quads"], graphs=len(graphs), seconds=time.monotonic() - started)
 
     def replace_dataset(self, nquads: bytes) -> None:
-        quads = parse_rdf(nquads, "application/n-quads")
+        """Parsed once, by Oxigraph's bulk loader straight into a fresh private version (no
+        list of Python quads); a syntax error leaves the current version as it was."""
 
         def change(store: ox.Store) -> None:
-            store.extend(quads)  # a fresh version: nothing of the old dataset survives
+            try:
+                store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
+            except SyntaxError as exc:
+                raise DataError(f"the dataset does not parse as N-Quads: {exc}") from None
 
         self._commit(change, fresh=True)
 
@@ -462,7 +535,7 @@ class EmbeddedStore(Store):
             _add_graph_data(store, data, media_type, target, base_iri)
             return created
 
-        return self._commit(change)
+        return self._commit(change, record=True, graph=graph)
 
     def post_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
         target = _named(graph) if graph else ox.DefaultGraph()
@@ -474,7 +547,7 @@ class EmbeddedStore(Store):
             _add_graph_data(store, data, media_type, target, base_iri)
             return created
 
-        return self._commit(change)
+        return self._commit(change, record=True, graph=graph)
 
     def delete_graph(self, graph: str | None) -> bool:
         if graph is not None and not self.graph_exists(graph):
@@ -490,7 +563,7 @@ class EmbeddedStore(Store):
             store.remove_graph(target)
             return True
 
-        return self._commit(change)
+        return self._commit(change, record=True, graph=graph)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -1,0 +1,52 @@
+"""Derived views of a claim for other tools: a nanopublication with a trusty URI
+(``/doc/claim/ID.nanopub.trig``) and the RDF 1.2 view with triple terms
+(``/doc/claim/ID.rdf12.ttl``). Both are computed from the store on request, never stored."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Blueprint, Response
+
+from claimgraph.graph.build import nanopub, rdf12
+from claimgraph.graph.store import StoreError
+from claimgraph.server.errors import store_error_response
+from claimgraph.server.pages import resources as pages
+from claimgraph.server.pages.links import iri_for_path
+from claimgraph.server.state import get_settings, get_store
+
+bp = Blueprint("audit", __name__)
+
+
+def _claim(slug: str) -> ox.NamedNode | None:
+    return iri_for_path(f"claim/{slug}", get_settings().base_iri)
+
+
+@bp.get("/doc/claim/<slug>.nanopub.trig")
+def claim_nanopub(slug: str) -> Response:
+    iri = _claim(slug)
+    try:
+        if iri is None:
+            raise nanopub.NoSuchClaim(slug)
+        body, trusty_uri = nanopub.nanopub_trig(get_store().select, iri, get_settings().data_license)
+    except nanopub.NoSuchClaim:
+        return pages.not_found(f"claimgraph names no claim {slug!r}")
+    except StoreError as exc:
+        return store_error_response(exc)
+    response = Response(body, mimetype="application/trig")
+    response.charset = "utf-8"
+    response.headers["Link"] = f'<{trusty_uri}>; rel="describes"'
+    return response
+
+
+@bp.get("/doc/claim/<slug>.rdf12.ttl")
+def claim_rdf12(slug: str) -> Response:
+    iri = _claim(slug)
+    try:
+        quads = rdf12.claim_rdf12(get_store().select, iri) if iri is not None else []
+    except StoreError as exc:
+        return store_error_response(exc)
+    if not quads:
+        return pages.not_found(f"claimgraph names no claim {slug!r}")
+    response = Response(ox.serialize(quads, format=ox.RdfFormat.TURTLE, prefixes=rdf12.PREFIXES), mimetype="text/turtle")
+    response.charset = "utf-8"
+    return response
