@@ -65,9 +65,22 @@ class IngestFailed(Exception):
         self.messages = messages
 
 
+def _draft(text: str, meta: dict[str, Any], doc_id: str) -> dict[str, Any]:
+    """The drafter's reading of an article that has none (claimgraph.graph.draft)."""
+    from claimgraph.graph.draft import Drafter
+
+    global _DRAFTER
+    if _DRAFTER is None:
+        _DRAFTER = Drafter(str(meta.get("language") or "de"))
+    return _DRAFTER.draft(text, meta, doc_id=doc_id)
+
+
+_DRAFTER: Any = None
+
+
 def _read(job: tuple[Path, dict[str, tuple[str, str]]]) -> ReadArticle | str:
     try:
-        return read_article(*job)
+        return read_article(*job, draft=_draft)
     except IngestError as exc:
         return str(exc)
 

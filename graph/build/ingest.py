@@ -20,9 +20,11 @@ skipped. The functions here work on a pyoxigraph ``Store`` the caller has opened
 from __future__ import annotations
 
 import base64
+import re
+import json
 import hashlib
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +36,7 @@ from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from claimgraph.graph.build.annotation import Annotation, AnnotationError, load_annotation, load_links
+from claimgraph.graph.build.annotation import Annotation, AnnotationError, load_annotation, load_links, read_annotation
 from claimgraph.graph.build.article import Article
 from claimgraph.graph.build.dataset import LINKS_FILE, _compile, _materialize_alignments, _validate, default_seeds_dir
 from claimgraph.graph.build.iris import IriMinter
@@ -86,8 +88,10 @@ def find_texts(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def read_article(text_path: Path, links: dict[str, tuple[str, str]]) -> ReadArticle:
-    """Read ``NAME.txt`` with its optional ``NAME.meta.yaml`` and its ``NAME.claims.yaml``."""
+def read_article(text_path: Path, links: dict[str, tuple[str, str]],
+                 draft: Callable[[str, dict[str, Any], str], dict[str, Any]] | None = None) -> ReadArticle:
+    """Read ``NAME.txt`` with its optional ``NAME.meta.yaml`` and its ``NAME.claims.yaml``;
+    without a reading, ``draft(text, meta, id)`` (the drafter, given by the caller) reads it."""
     try:
         data = text_path.read_bytes()
     except OSError as exc:
@@ -122,10 +126,21 @@ def read_article(text_path: Path, links: dict[str, tuple[str, str]]) -> ReadArti
         raise IngestError(f"{meta_path}: id: {exc}") from None
     article = Article(path=text_path, data=data, meta=meta)
     claims_path = text_path.with_name(stem + ".claims.yaml")
-    if not claims_path.exists():
+    if not claims_path.exists() and draft is None:
         raise IngestError(
             f"{text_path}: no reading ({claims_path.name}) and no drafter to read it "
             "(claimgraph.graph.draft is not installed); write a curated reading or install the drafter")
+    if not claims_path.exists():
+        assert draft is not None
+        drafted_path = text_path.with_name(stem + ".drafted.yaml")  # not written: its bytes are hashed
+        try:
+            drafted = draft(text, meta, str(meta["id"]))
+            annotation = read_annotation(drafted, drafted_path, text, links)
+        except (AnnotationError, ValueError) as exc:
+            raise IngestError(f"{text_path}: the drafted reading does not fit the text: {exc}") from None
+        inputs.append(InputFile(drafted_path, json.dumps(drafted, ensure_ascii=False, sort_keys=True).encode("utf-8")))
+        digest = hashlib.sha256(b"".join(f.data for f in inputs[1:])).hexdigest()
+        return ReadArticle(article, annotation, tuple(inputs), digest)
     try:
         annotation = load_annotation(claims_path, text, links)
     except AnnotationError as exc:
@@ -212,7 +227,7 @@ def compile_article(read: ReadArticle, decisions: dict[str, Decision], base_iri:
     if original:
         shared_nodes.add(str(mint("document", str(original))))
     global_nodes = {str(s) for s in g.subjects(RDF.type, PROV.SoftwareAgent)}
-    global_nodes |= {str(mint("agent", ann.curator.lower().replace(" ", "-")))}
+    global_nodes |= {str(mint("agent", re.sub(r"[^a-z0-9-]+", "-", ann.curator.lower()).strip("-") or "unknown"))}
     conv = _Converter(rename)
     quads = [conv.quad(s, p, o, ctx) for s, p, o, ctx in ds.quads((None, None, None, None))]
     quads += [conv.quad(s, p, o, None) for s, p, o in og]
@@ -389,6 +404,11 @@ class Ledger:
         own = self._value(rec, CG.ownQuads)
         shared = self._value(rec, CG.sharedQuads)
         gone = _unpack(own) if own is not None else []
+        # and whatever was said later about the article's own nodes (bundle hashes that sealing
+        # added to its claims, say): they go with the article
+        dg = ox.DefaultGraph()
+        for subject in {_v(q.subject) for q in gone if isinstance(q.graph_name, ox.DefaultGraph)}:
+            gone += self.store.quads_for_pattern(ox.NamedNode(subject), None, None, dg)
         # a shared quad goes only if no other article's record holds it; per node, the records
         # sharing that node are asked until its quads are settled (for a node every article
         # shares, such as the outlet, the first one settles it)

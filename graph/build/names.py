@@ -34,7 +34,8 @@ ROLE_ENDINGS = ("sprecher", "sprecherin", "minister", "ministerin", "präsident"
                 "direktorin", "koordinator", "koordinatorin", "kommissar", "kommissarin", "leiter",
                 "leiterin", "sekretär", "sekretärin", "beauftragter", "beauftragte", "experte", "expertin",
                 "abgeordneter", "abgeordnete", "botschafter", "botschafterin", "trainer", "trainerin",
-                "richter", "richterin", "führer", "führerin", "vertreter", "vertreterin")
+                "richter", "richterin", "führer", "führerin", "vertreter", "vertreterin", "präsidenten",
+                "ministers", "sprechers", "spieler", "spielerin", "star", "vorstand", "stürmer")
 
 #: Name particles: "zu Guttenberg" alone is a surname, as "Guttenberg" is.
 PARTICLES = frozenset("von van de der den zu di da del bin al el le la du ter ten".split())
@@ -46,7 +47,8 @@ NOUN_ENDINGS = ("ung", "ungen", "angabe", "angaben", "bericht", "berichte", "ber
                 "vorhersagen", "umfrage", "umfragen", "information", "informationen", "quelle", "quellen",
                 "kreise", "kreisen", "experten", "beobachter", "zeugen", "analysten", "kritiker",
                 "ermittler", "schätzung", "schätzungen", "studie", "studien", "zeitung", "agentur",
-                "behörde", "behörden", "polizei", "regierung", "ministerium", "gericht", "kampagne")
+                "behörde", "behörden", "polizei", "regierung", "ministerium", "gericht", "kampagne",
+                "politiker", "politikern", "sicht", "schützer")
 
 #: Determiners and pronouns: a source that starts with one is a description, not a name.
 DETERMINERS = frozenset("""

@@ -132,7 +132,7 @@ def _kind(words: list[str], vocab: Vocabulary) -> tuple[str, list[str], list[str
 
 def _full_name(text: str, surname: str, vocab: Vocabulary) -> str | None:
     """The first full name the text writes for a surname ("Juan Williams" for "Williams")."""
-    pattern = re.compile(r"((?:[A-ZÄÖÜ][\w.'-]*\s){1,3})" + re.escape(surname) + r"\b")
+    pattern = re.compile(r"((?:(?:[A-ZÄÖÜ][\w'-]*|[A-Z]\.) ){1,2})" + re.escape(surname) + r"\b")
     for m in pattern.finditer(text):
         given = m.group(1).split()
         while given and not vocab.is_name_word(given[0]):
