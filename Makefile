@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install serve corpus serve-corpus test test-fast check lock clean frontend chromium
+.PHONY: install serve corpus serve-corpus test test-fast check lock clean frontend chromium java
 
 $(STAMP): pyproject.toml constraints.txt bench/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,13 @@ chromium:
 	elif [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	else echo "make chromium: chromium and chromium-driver are missing; run it as root (browser tests will fail)" >&2; fi
+
+# The OWL tests run HermiT (bundled with owlready2), a Java program: Debian's headless JRE.
+java:
+	@if command -v java >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	else echo "make java: no Java runtime; run it as root (the HermiT tests will be skipped)" >&2; fi
 
 install: $(STAMP) $(YASGUI)
 
@@ -67,7 +74,7 @@ check: install
 	  sys.argv = ['lint-imports', '--no-cache', '$(CURDIR)/pyproject.toml']; \
 	  from importlinter.cli import lint_imports_command; lint_imports_command()"
 
-test: check chromium
+test: check chromium java
 	$(BIN)/python -m pytest
 
 # Unit and in-process tests only (no server processes, no browsers, no external stores): < 60 s.

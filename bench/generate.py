@@ -27,7 +27,7 @@ from typing import IO
 
 CG = "https://w3id.org/claimgraph/ontology#"
 PROV = "http://www.w3.org/ns/prov#"
-SCHEMA = "https://schema.org/"
+SCHEMA = "http://schema.org/"
 OA = "http://www.w3.org/ns/oa#"
 DCT = "http://purl.org/dc/terms/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -237,8 +237,8 @@ def generate(out: IO[str], triples: int, base: str = "https://w3id.org/claimgrap
                 words[rnd.randrange(len(words))] = rnd.choice(RARE_WORDS)
             quote = " ".join(words)
             a(f"{span} {v['type']} {v['Span']} .\n")
-            a(f'{span} {v["start"]} "{offset}"^^<{XSD}nonNegativeInteger> .\n')
-            a(f'{span} {v["end"]} "{offset + len(quote)}"^^<{XSD}nonNegativeInteger> .\n')
+            a(f'{span} {v["start"]} "{offset}"^^<{XSD}integer> .\n')
+            a(f'{span} {v["end"]} "{offset + len(quote)}"^^<{XSD}integer> .\n')
             a(f'{span} {v["exact"]} "{quote}"@{lang} .\n')
             a(f"{span} {v['source']} {doc} .\n")
             offset += len(quote) + 1 + rnd.randrange(300)

@@ -17,7 +17,7 @@ from bench.generate import VOCAB
 
 PREFIXES = """PREFIX cg: <https://w3id.org/claimgraph/ontology#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX schema: <https://schema.org/>
+PREFIX schema: <http://schema.org/>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX dct: <http://purl.org/dc/terms/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

@@ -108,11 +108,12 @@ def build(store_dir: Path | None, store_url: str | None, base_iri: str | None, s
             return
         started = time.monotonic()
         try:
-            result = build_graph(seeds_dir or default_seeds_dir(), settings.base_iri,
+            # Validated as the store holds it, inside the write (not the rdflib graph before it).
+            result = build_graph(seeds_dir or default_seeds_dir(), settings.base_iri, validate=False,
                                  sign_key=sign_key.read_bytes() if sign_key else None)
+            store.replace_dataset(result.dataset.serialize(format="nquads", encoding="utf-8"), validate=True)
         except (BuildError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
-        store.replace_dataset(result.dataset.serialize(format="nquads", encoding="utf-8"))
     click.echo(
         f"built {result.articles} article(s), {result.claims} claim(s), "
         f"{len(result.dataset)} quads into {where} in {time.monotonic() - started:.2f} s"
@@ -276,6 +277,32 @@ def query(store_dir: Path | None, store_url: str | None, query: str, fmt: str | 
         for chunk in prepared.stream(media_type):
             out.write(chunk)
         out.flush()
+
+
+@cli.command()
+@store_option
+@store_url_option
+@click.argument("text")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Most claims to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON (as /search?format=json does).")
+@click.option("--timeout", "query_timeout", type=float, default=None, help="Time limit in seconds.")
+def search(store_dir: Path, store_url: str | None, text: str, limit: int, as_json: bool, query_timeout: float | None) -> None:
+    """Full-text search over claims: "phrases", prefix*, OR, NOT, -word, speaker:name (docs/search.md)."""
+    import json
+
+    settings = _settings(store_dir=store_dir, store_url=store_url, query_timeout=query_timeout)
+    with _opened_store(settings) as store:
+        hits = store.search(text, limit)
+    if as_json:
+        click.echo(json.dumps({"q": text, "limit": limit, "hits": [h.as_json() for h in hits]}, ensure_ascii=False, indent=1))
+        return
+    if not hits:
+        click.echo(f"no claim matches {text!r}", err=True)
+        return
+    for hit in hits:
+        snippet = hit.snippet_text.replace("\n", " ")
+        where = " · ".join(x for x in (hit.speaker_name, hit.date, hit.title) if x)
+        click.echo(f"{hit.score:7.2f}  {hit.claim}\n         {snippet}\n         {where}")
 
 
 @cli.command()

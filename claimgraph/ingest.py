@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
+from claimgraph.graph.build.iris import IriMinter
+from claimgraph.graph.build.similarity import refresh_same_message
 from claimgraph.graph.build.bundles import reseal
 
 from claimgraph.graph.build.ingest import (
@@ -186,6 +188,8 @@ def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_g
         else:
             ox_store.load(b"".join(nquads), format=ox.RdfFormat.N_QUADS)
             ox_store.extend(adding)
+        if todo:  # the same statement across articles, over the store as it now is
+            refresh_same_message(ox_store, IriMinter(base_iri))
         if nquads:  # the new claims' bundle hashes, and the dataset hash on this batch's run
             runs = sorted(s for s in sealing if "/id/run/" in s)
             reseal(ox_store, [ox.NamedNode(s) for s in sealing if "/id/claim/" in s],
@@ -204,6 +208,7 @@ def remove(store: EmbeddedStore, slugs: Iterable[str], base_iri: str) -> int:
                 claims += ledger.remove(slug)
             except KeyError:
                 raise IngestError(f"no ingested article {slug!r} in {store.directory}") from None
+        refresh_same_message(ox_store, IriMinter(base_iri))
         reseal(ox_store, [])  # the dataset changed: its hash is restated
     return claims
 

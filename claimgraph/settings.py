@@ -229,6 +229,10 @@ def open_store(settings: Settings) -> "Store":
         query_workers=settings.query_workers,
         query_timeout=settings.query_timeout,
         query_memory_mb=settings.query_memory_mb,
+        # The engine's processes get no network unless SERVICE / LOAD are allowed (a second
+        # layer under the guard's text check).
+        query_network=settings.allow_service,
+        update_network=settings.allow_load or settings.allow_service,
     )
     if settings.cache_bytes > 0:
         from claimgraph.graph.store.cache import CachingStore

@@ -12,7 +12,7 @@ CG = Namespace("https://w3id.org/claimgraph/ontology#")
 ONTOLOGY_IRI = "https://w3id.org/claimgraph/ontology"
 
 PROV = Namespace("http://www.w3.org/ns/prov#")
-SCHEMA = Namespace("https://schema.org/")
+SCHEMA = Namespace("http://schema.org/")
 OA = Namespace("http://www.w3.org/ns/oa#")
 NIF = Namespace("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#")
 DCT = Namespace("http://purl.org/dc/terms/")

@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)  # type: ignore[method-assign]
 
     from claimgraph.server import errors, health, state
-    from claimgraph.server.pages import audit, linked_data, ontology, provenance, query_page, resources
+    from claimgraph.server.pages import audit, linked_data, ontology, provenance, query_page, resources, search
     from claimgraph.server.protocol import body, dump, graph_store, service, sparql
 
     state.init_app(app, settings)
@@ -39,4 +39,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(query_page.bp)
     app.register_blueprint(provenance.bp)
+    app.register_blueprint(search.bp)
     return app

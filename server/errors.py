@@ -16,6 +16,7 @@ from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
     NotFound,
+    NotImplemented,
     RequestEntityTooLarge,
     ServiceUnavailable,
 )
@@ -26,6 +27,7 @@ from claimgraph.graph.store import (
     QueryRejected,
     QuerySyntaxError,
     QueryTimeout,
+    SearchUnavailable,
     StoreBusy,
     StoreError,
     StoreUnavailable,
@@ -44,6 +46,7 @@ _STORE_ERRORS: list[tuple[type[StoreError], type[HTTPException], str]] = [
     (QueryTimeout, ServiceUnavailable, ""),
     (StoreBusy, ServiceUnavailable, ""),
     (EngineCrashed, InternalServerError, ""),
+    (SearchUnavailable, NotImplemented, ""),  # no full-text index behind an external store
     (StoreUnavailable, BadGateway, ""),  # the external SPARQL store failed or cannot be reached
     (StoreError, InternalServerError, ""),
 ]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -132,3 +134,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             funcs += [d.func for d in defs]
         if any(_starts_processes(f) for f in funcs if f is not None):
             item.add_marker(pytest.mark.server)
+
+
+@pytest.fixture(scope="session")
+def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed article and a second, hand-made one (tests/data/second-article) in one store:
+    Peskow repeats the seed article's denial a day later in other words (the same message in two
+    articles), and a Schäuble speaks (German spellings for search). Treat it as read-only."""
+    base = tmp_path_factory.mktemp("corpus")
+    seeds = base / "seeds"
+    seeds.mkdir()
+    for entry in files("claimgraph.seeds").iterdir():
+        if entry.name.endswith((".txt", ".yaml", ".tsv")):
+            (seeds / entry.name).write_bytes(entry.read_bytes())
+    for path in (ROOT / "tests" / "data" / "second-article").iterdir():
+        shutil.copy(path, seeds / path.name)
+    store = base / "store"
+    claimgraph("build", "--store", str(store), "--seeds", str(seeds))
+    return store

@@ -92,12 +92,12 @@ def test_a_drafted_chain_ends_with_the_article_itself(drafted: Dataset) -> None:
     assert g.value(steps[1], CG.relayedBy) == URIRef(ID + "entity/anna-berger")
     assert g.value(steps[2], CG.relayedBy) == URIRef(ID + "entity/rundfunk")
     assert g.value(steps[3], CG.inDocument) == article and g.value(steps[3], CG.relayedBy) is None
-    assert str(g.value(steps[3], URIRef("https://schema.org/inLanguage"))) == "de"
+    assert str(g.value(steps[3], URIRef("http://schema.org/inLanguage"))) == "de"
     # what the speaker's language was, the draft does not know: not verbatim, no translation counted
     assert str(g.value(URIRef(ID + "claim/neustadt-bad-6"), CG.verbatim)) == "false"
     assert int(g.value(URIRef(ID + "claim/neustadt-bad-6"), CG.minTranslations)) == 0
     # the document of an article without metadata: id from the file name, language from the reading
-    assert str(g.value(article, URIRef("https://schema.org/inLanguage"))) == "de"
+    assert str(g.value(article, URIRef("http://schema.org/inLanguage"))) == "de"
     assert str(g.value(article, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))).startswith("Bürgermeisterin: Neues")
 
 

@@ -20,8 +20,9 @@ def fuzz_server(tmp_path: Path):
     src.write_text("".join(f"<http://e/a{i}> <http://e/p> <http://e/b{i}> .\n" for i in range(20)))
     store_dir = tmp_path / "store"
     claimgraph("load", "--store", str(store_dir), "--graph", "http://fuzz.example/start", str(src))
-    srv = start_server(store_dir, "--workers", "2", "--query-workers", "1", "--timeout", "3",
-                       "--update-token", UPDATE_TOKEN)
+    srv = start_server(
+        store_dir, "--workers", "2", "--query-workers", "1", "--timeout", "3", "--update-token", UPDATE_TOKEN
+    )
     yield srv
     stop_server(srv)
 

@@ -46,7 +46,7 @@ def _engine_tries_to_fetch(text: str, update: bool = False) -> bool:
     """Run ``text`` on a small in-memory store; True when the engine went for the trap URL."""
     store = ox.Store()
     # Patterns such as ``?s ?p true`` must match, or the engine skips the SERVICE joined to them.
-    store.update("INSERT DATA { <http://e/s> <http://e/p> true, 1 }")
+    store.update("INSERT DATA { <http://e/s> <http://e/p> true, 1, <http://e/a> }")
     try:
         if update:
             store.update(text)
@@ -119,20 +119,53 @@ _FRAGMENT = st.one_of(
     st.builds(lambda c: f"BIND({c} AS ?z)", _CHARS),
     st.builds(lambda c: f"BIND(<http://x/{c}> AS ?z)", _CHARS),
     st.builds(lambda c: f"FILTER(?a<{c})", _CHARS),
-    st.sampled_from(["?a<?b#>", "true", "1", "ex:", "\\", "\u00a0", "\x0b", "<<", "'''", '"""', "#",
-                     "?s ?p true", "?s ?p 1", "?s ?p ?o", 'FILTER(?a<?b#> """\n)', '# """\n', "\n"]),
+    st.sampled_from(
+        [
+            "?a<?b#>",
+            "true",
+            "1",
+            "ex:",
+            "\\",
+            "\u00a0",
+            "\x0b",
+            "<<",
+            "'''",
+            '"""',
+            "#",
+            "?s ?p true",
+            "?s ?p 1",
+            "?s ?p ?o",
+            "?s ?p ?o.",
+            "?s ?p ex:a.",
+            "?s ?p ex:a\\.",
+            "?s ?p <http://e/a>.",
+            'FILTER(?a<?b#> """\n)',
+            '# """\n',
+            "\n",
+        ]
+    ),
 )
 # Not SILENT: it would hide the engine's attempt from the oracle (tested separately above).
 _KEYWORD = st.sampled_from(["SERVICE", "service", "SeRvIcE"])
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(before=st.lists(_FRAGMENT, max_size=4), glue=st.sampled_from([" ", "", "\n", "\t"]), kw=_KEYWORD,
-       after=st.lists(_FRAGMENT, max_size=2))
+@given(
+    before=st.lists(_FRAGMENT, max_size=4),
+    glue=st.sampled_from([" ", "", "\n", "\t"]),
+    kw=_KEYWORD,
+    after=st.lists(_FRAGMENT, max_size=2),
+)
 def test_no_service_gets_past_the_guard(before: list[str], glue: str, kw: str, after: list[str]) -> None:
     """Whatever comes before or after: either the guard refuses, or the engine does not fetch."""
-    text = (f"PREFIX ex: <{TRAP}> SELECT * WHERE {{ BIND(1 AS ?a) BIND(2 AS ?b) "
-            + " ".join(before) + glue + f"{kw} <{TRAP}> {{ ?s ?p ?o }} " + " ".join(after) + " }")
+    text = (
+        f"PREFIX ex: <{TRAP}> SELECT * WHERE {{ BIND(1 AS ?a) BIND(2 AS ?b) "
+        + " ".join(before)
+        + glue
+        + f"{kw} <{TRAP}> {{ ?s ?p ?o }} "
+        + " ".join(after)
+        + " }"
+    )
     try:
         check_query(text)
     except QueryRejected:
@@ -227,8 +260,9 @@ def test_the_issue_query_never_reaches_the_listener(writable, listener: Listener
     sent = [
         requests.get(writable.sparql, params={"query": query}, timeout=30),
         requests.post(writable.sparql, data={"query": query}, timeout=30),
-        requests.post(writable.sparql, data=query.encode(), headers={"Content-Type": "application/sparql-query"},
-                      timeout=30),
+        requests.post(
+            writable.sparql, data=query.encode(), headers={"Content-Type": "application/sparql-query"}, timeout=30
+        ),
         requests.get(writable.url + "/query", params={"query": query}, timeout=30),
     ]
     for r in sent[:3]:
@@ -247,10 +281,61 @@ def test_load_with_the_token_never_reaches_the_listener(writable, listener: List
         f"INSERT {{ <http://e/s> <http://e/p> ?o }} WHERE {{ BIND(<http://x/\\u0061#> AS ?x) "
         f"SERVICE <{listener.url}> {{ ?s ?p ?o }} }}",
     ):
-        r = requests.post(writable.sparql, data=update.encode(),
-                          headers={**auth, "Content-Type": "application/sparql-update"}, timeout=30)
+        r = requests.post(
+            writable.sparql,
+            data=update.encode(),
+            headers={**auth, "Content-Type": "application/sparql-update"},
+            timeout=30,
+        )
         assert r.status_code == 400, r.text
         r = requests.post(writable.sparql, data={"update": update}, headers=auth, timeout=30)
         assert r.status_code == 400, r.text
     assert listener.contacts == []
     assert _dump(writable) == before
+
+
+# -- the second layer: the engine's processes have no network --------------------------------
+
+
+def _run_unguarded(store, query: str) -> str:
+    """Hand ``query`` to the store directly, past the guard; what happened, as text."""
+    from claimgraph.graph.store import QueryRequest, StoreError
+
+    try:
+        prepared = store.prepare(QueryRequest(query=query, timeout=20))
+        try:
+            return b"".join(prepared.stream("application/sparql-results+json")).decode()
+        finally:
+            prepared.close()
+    except StoreError as exc:
+        return f"error: {exc}"
+
+
+@pytest.mark.parametrize("network", [False, True])
+def test_executors_cannot_reach_the_network_unless_service_is_allowed(
+    tmp_path, listener: Listener, network: bool
+) -> None:
+    from claimgraph.graph.store import EmbeddedStore
+
+    store = EmbeddedStore(tmp_path / "store", query_workers=1, query_network=network)
+    try:
+        outcome = _run_unguarded(store, f"SELECT * {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}")
+    finally:
+        store.close()
+    if network:  # the control: with the network allowed, the same query does reach the listener
+        assert listener.contacts, outcome
+    else:
+        assert listener.contacts == [] and "Permission denied" in outcome, outcome
+
+
+def test_update_children_cannot_load_from_the_network(tmp_path, listener: Listener) -> None:
+    from claimgraph.graph.store import EmbeddedStore, StoreError, UpdateRequest
+
+    store = EmbeddedStore(tmp_path / "store", query_workers=1)
+    try:
+        with pytest.raises(StoreError, match="Permission denied"):
+            store.update(UpdateRequest(update=f"LOAD <{listener.url}>"))
+        assert store.is_empty()
+    finally:
+        store.close()
+    assert listener.contacts == []

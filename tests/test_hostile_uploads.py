@@ -34,8 +34,13 @@ def triple_terms_deep(n: int) -> bytes:
 
 
 def rdfxml_deep(n: int) -> bytes:
-    return (f"<rdf:RDF {RDF}>".encode() + b"<rdf:Description><e:p>" * n + b"x"
-            + b"</e:p></rdf:Description>" * n + b"</rdf:RDF>")
+    return (
+        f"<rdf:RDF {RDF}>".encode()
+        + b"<rdf:Description><e:p>" * n
+        + b"x"
+        + b"</e:p></rdf:Description>" * n
+        + b"</rdf:RDF>"
+    )
 
 
 LAUGHS = f"""<?xml version="1.0"?>
@@ -63,8 +68,16 @@ PLAIN_ENTITY = f"""<?xml version="1.0"?>
 HOSTILE = [
     pytest.param(jsonld_deep(10_000), "application/ld+json", "deep", id="jsonld-10000-deep"),
     pytest.param(b"[" * 100_000 + b"]" * 100_000, "application/ld+json", "deep", id="json-arrays-100000-deep"),
-    pytest.param(b"<http://e/s> <http://e/p> " + b"<<( <http://e/a> <http://e/b> " * 100_000 + b"<http://e/c>"
-                 + b" )>>" * 100_000 + b" .\n", "text/turtle", "triple terms", id="turtle-100000-deep-terms"),
+    pytest.param(
+        b"<http://e/s> <http://e/p> "
+        + b"<<( <http://e/a> <http://e/b> " * 100_000
+        + b"<http://e/c>"
+        + b" )>>" * 100_000
+        + b" .\n",
+        "text/turtle",
+        "triple terms",
+        id="turtle-100000-deep-terms",
+    ),
     pytest.param(rdfxml_deep(60_000), "application/rdf+xml", "deep", id="rdfxml-60000-deep"),
     pytest.param(LAUGHS, "application/rdf+xml", "other entities", id="rdfxml-entity-expansion"),
     pytest.param(EXTERNAL, "application/rdf+xml", "external entit", id="rdfxml-external-entity"),
@@ -116,8 +129,9 @@ def test_the_child_has_a_memory_limit_and_its_death_is_a_clear_error() -> None:
 
 
 def test_the_child_returns_flat_nquads_with_fresh_blank_nodes() -> None:
-    parsed = parse_isolated(b"@prefix e: <http://e/> . e:s e:p [ e:q 1 ] , <rel> .", "text/turtle",
-                            base_iri="http://base/")
+    parsed = parse_isolated(
+        b"@prefix e: <http://e/> . e:s e:p [ e:q 1 ] , <rel> .", "text/turtle", base_iri="http://base/"
+    )
     assert parsed.quads == 3 and not parsed.names_graphs
     assert b"<http://base/rel>" in parsed.nquads and b"_:" in parsed.nquads
 
@@ -155,8 +169,13 @@ def _dump(srv: LiveServer) -> bytes:
 @pytest.mark.parametrize(("data", "media_type", "why"), HOSTILE)
 def test_hostile_uploads_cost_only_their_request(srv: LiveServer, data: bytes, media_type: str, why: str) -> None:
     before, workers = _dump(srv), _workers(srv)
-    r = requests.put(srv.url + "/store", params={"graph": "http://example.org/hostile"}, data=data,
-                     headers={"Content-Type": media_type, "Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=120)
+    r = requests.put(
+        srv.url + "/store",
+        params={"graph": "http://example.org/hostile"},
+        data=data,
+        headers={"Content-Type": media_type, "Authorization": f"Bearer {UPDATE_TOKEN}"},
+        timeout=120,
+    )
     assert r.status_code == 400, r.text
     assert why in r.text and "nothing was written" in r.text
     assert requests.get(srv.url + "/health", timeout=10).status_code == 200
@@ -169,10 +188,17 @@ def test_hostile_uploads_cost_only_their_request(srv: LiveServer, data: bytes, m
 
 def test_a_multipart_part_is_isolated_too(srv: LiveServer) -> None:
     before = _dump(srv)
-    files = [("file", ("ok.nt", b"<http://e/s> <http://e/p> <http://e/o> .\n", "application/n-triples")),
-             ("file", ("deep.jsonld", jsonld_deep(10_000), "application/ld+json"))]
-    r = requests.post(srv.url + "/store", params={"graph": "http://example.org/hostile"}, files=files,
-                      headers={"Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=120)
+    files = [
+        ("file", ("ok.nt", b"<http://e/s> <http://e/p> <http://e/o> .\n", "application/n-triples")),
+        ("file", ("deep.jsonld", jsonld_deep(10_000), "application/ld+json")),
+    ]
+    r = requests.post(
+        srv.url + "/store",
+        params={"graph": "http://example.org/hostile"},
+        files=files,
+        headers={"Authorization": f"Bearer {UPDATE_TOKEN}"},
+        timeout=120,
+    )
     assert r.status_code == 400 and "deep.jsonld" in r.text
     assert _dump(srv) == before
 
@@ -183,8 +209,11 @@ def test_claimgraph_load_applies_the_same_checks(tmp_path) -> None:
     good.write_bytes(b"<http://e/s> <http://e/p> <http://e/o> .\n")
     claimgraph("load", "--store", str(store_dir), str(good))
     before = claimgraph("dump", "--store", str(store_dir)).stdout
-    for name, data in (("deep.jsonld", jsonld_deep(10_000)), ("laughs.rdf", LAUGHS),
-                       ("terms.ttl", triple_terms_deep(MAX_DEPTH + 5))):
+    for name, data in (
+        ("deep.jsonld", jsonld_deep(10_000)),
+        ("laughs.rdf", LAUGHS),
+        ("terms.ttl", triple_terms_deep(MAX_DEPTH + 5)),
+    ):
         path = tmp_path / name
         path.write_bytes(data)
         result = claimgraph("load", "--store", str(store_dir), str(good), str(path), check=False)

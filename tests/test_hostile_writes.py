@@ -57,34 +57,54 @@ def send_raw(srv: LiveServer, head: str, body: bytes = b"", half_close: bool = T
     return int(answer.split(b" ", 2)[1]), answer
 
 
-def _put_head(length: int | str, extra: str = "", path: str = f"/store?graph={GRAPH}", method: str = "PUT",
-              ctype: str = "text/turtle") -> str:
+def _put_head(
+    length: int | str,
+    extra: str = "",
+    path: str = f"/store?graph={GRAPH}",
+    method: str = "PUT",
+    ctype: str = "text/turtle",
+) -> str:
     length_header = f"Content-Length: {length}\r\n" if length != "" else ""
-    return (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{AUTH}Content-Type: {ctype}\r\n"
-            f"{length_header}{extra}\r\n")
+    return f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{AUTH}Content-Type: {ctype}\r\n{length_header}{extra}\r\n"
 
 
 def test_a_complete_put_does_change_the_store(srv: LiveServer) -> None:
     """The control: the same request with its whole body is written (so the checks below can fail)."""
     before = dump(srv)
-    status, _ = send_raw(srv, _put_head(len(TURTLE_1000), "Connection: close\r\n",
-                                        path="/store?graph=http://example.org/control"), TURTLE_1000, half_close=False)
+    status, _ = send_raw(
+        srv,
+        _put_head(len(TURTLE_1000), "Connection: close\r\n", path="/store?graph=http://example.org/control"),
+        TURTLE_1000,
+        half_close=False,
+    )
     assert status == 201
     after = dump(srv)
     assert after != before and b"http://example.org/control" in after
-    assert requests.delete(srv.url + "/store", params={"graph": "http://example.org/control"},
-                           headers={"Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=30).status_code == 204
+    assert (
+        requests.delete(
+            srv.url + "/store",
+            params={"graph": "http://example.org/control"},
+            headers={"Authorization": f"Bearer {UPDATE_TOKEN}"},
+            timeout=30,
+        ).status_code
+        == 204
+    )
 
 
 CUT_SHORT = [
     pytest.param("PUT", f"/store?graph={GRAPH}", "text/turtle", CUT, id="gsp-put"),
     pytest.param("POST", f"/store?graph={GRAPH}", "text/turtle", CUT, id="gsp-post"),
     pytest.param("POST", "/store", "text/turtle", CUT, id="store-post"),
-    pytest.param("POST", "/sparql", "application/sparql-update",
-                 b"INSERT DATA { <http://e/x> <http://e/y> <http://e/z> } ; DELETE WHERE { ?s ?p ?o }"[:50],
-                 id="update-direct"),
-    pytest.param("POST", "/sparql", "application/x-www-form-urlencoded",
-                 b"update=CLEAR+ALL&x=" + b"a" * 30, id="update-form"),
+    pytest.param(
+        "POST",
+        "/sparql",
+        "application/sparql-update",
+        b"INSERT DATA { <http://e/x> <http://e/y> <http://e/z> } ; DELETE WHERE { ?s ?p ?o }"[:50],
+        id="update-direct",
+    ),
+    pytest.param(
+        "POST", "/sparql", "application/x-www-form-urlencoded", b"update=CLEAR+ALL&x=" + b"a" * 30, id="update-form"
+    ),
 ]
 
 
@@ -101,10 +121,17 @@ def test_a_body_shorter_than_its_content_length_writes_nothing(srv, method, path
 def test_a_multipart_upload_cut_short_writes_nothing(srv: LiveServer) -> None:
     before = dump(srv)
     boundary = "b0undary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.ttl\"\r\n"
-            f"Content-Type: text/turtle\r\n\r\n").encode() + TURTLE_1000 + f"\r\n--{boundary}--\r\n".encode()
-    status, answer = send_raw(srv, _put_head(len(body), ctype=f"multipart/form-data; boundary={boundary}"),
-                              body[: len(body) // 2])
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.ttl"\r\n'
+            f"Content-Type: text/turtle\r\n\r\n"
+        ).encode()
+        + TURTLE_1000
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    status, answer = send_raw(
+        srv, _put_head(len(body), ctype=f"multipart/form-data; boundary={boundary}"), body[: len(body) // 2]
+    )
     assert status in (400, None), answer
     assert dump(srv) == before
 
@@ -125,8 +152,9 @@ def test_malformed_chunked_bodies_are_400_and_write_nothing(srv, body: bytes, pa
     before = dump(srv)
     ctype = "text/turtle" if path.startswith("/store") else "application/sparql-update"
     method = "PUT" if path.startswith("/store") else "POST"
-    status, answer = send_raw(srv, _put_head("", "Transfer-Encoding: chunked\r\n", path=path, method=method,
-                                             ctype=ctype), body)
+    status, answer = send_raw(
+        srv, _put_head("", "Transfer-Encoding: chunked\r\n", path=path, method=method, ctype=ctype), body
+    )
     assert status in (400, None), answer
     assert dump(srv) == before
     assert requests.get(srv.url + "/health", timeout=10).status_code == 200
@@ -143,9 +171,13 @@ def test_content_length_with_transfer_encoding_is_400(srv: LiveServer) -> None:
 @pytest.mark.parametrize("charset", ["utf-16", "UTF-16LE", "iso-8859-1", "cp1252"])
 def test_a_charset_the_body_does_not_have_is_refused(srv: LiveServer, charset: str) -> None:
     before = dump(srv)
-    r = requests.put(srv.url + "/store", params={"graph": GRAPH}, data=TURTLE_1000,
-                     headers={"Content-Type": f"text/turtle; charset={charset}",
-                              "Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=30)
+    r = requests.put(
+        srv.url + "/store",
+        params={"graph": GRAPH},
+        data=TURTLE_1000,
+        headers={"Content-Type": f"text/turtle; charset={charset}", "Authorization": f"Bearer {UPDATE_TOKEN}"},
+        timeout=30,
+    )
     assert r.status_code == 415, r.text
     assert "UTF-8" in r.text
     assert dump(srv) == before
@@ -153,12 +185,20 @@ def test_a_charset_the_body_does_not_have_is_refused(srv: LiveServer, charset: s
 
 def test_utf8_and_ascii_charsets_are_taken(srv: LiveServer) -> None:
     for charset in ("utf-8", "UTF8", "us-ascii"):
-        r = requests.put(srv.url + "/store", params={"graph": "http://example.org/cs"}, data=TURTLE_1000,
-                         headers={"Content-Type": f"text/turtle; charset={charset}",
-                                  "Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=30)
+        r = requests.put(
+            srv.url + "/store",
+            params={"graph": "http://example.org/cs"},
+            data=TURTLE_1000,
+            headers={"Content-Type": f"text/turtle; charset={charset}", "Authorization": f"Bearer {UPDATE_TOKEN}"},
+            timeout=30,
+        )
         assert r.status_code in (201, 204), r.text
-    requests.delete(srv.url + "/store", params={"graph": "http://example.org/cs"},
-                    headers={"Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=30)
+    requests.delete(
+        srv.url + "/store",
+        params={"graph": "http://example.org/cs"},
+        headers={"Authorization": f"Bearer {UPDATE_TOKEN}"},
+        timeout=30,
+    )
 
 
 def test_a_write_whose_client_hung_up_is_not_committed(srv: LiveServer) -> None:
@@ -183,27 +223,43 @@ def _nt(prefix: str, n: int) -> bytes:
 
 def test_multipart_takes_every_file_under_one_field_name(srv: LiveServer) -> None:
     graph = "http://example.org/multi"
-    files = [("file", ("a.nt", _nt("first", 3), "application/n-triples")),
-             ("file", ("b.ttl", _nt("second", 4), "text/turtle")),
-             ("other", ("c.nt", _nt("third", 5), "application/n-triples"))]
-    r = requests.put(srv.url + "/store", params={"graph": graph}, files=files,
-                     headers={"Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=30)
+    files = [
+        ("file", ("a.nt", _nt("first", 3), "application/n-triples")),
+        ("file", ("b.ttl", _nt("second", 4), "text/turtle")),
+        ("other", ("c.nt", _nt("third", 5), "application/n-triples")),
+    ]
+    r = requests.put(
+        srv.url + "/store",
+        params={"graph": graph},
+        files=files,
+        headers={"Authorization": f"Bearer {UPDATE_TOKEN}"},
+        timeout=30,
+    )
     assert r.status_code == 201, r.text
-    got = requests.get(srv.url + "/store", params={"graph": graph}, headers={"Accept": "application/n-triples"},
-                       timeout=30).text
+    got = requests.get(
+        srv.url + "/store", params={"graph": graph}, headers={"Accept": "application/n-triples"}, timeout=30
+    ).text
     assert got.count("\n") == 12
     for name in ("first2", "second3", "third4"):
         assert f"http://e/{name}" in got
-    requests.delete(srv.url + "/store", params={"graph": graph},
-                    headers={"Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=30)
+    requests.delete(
+        srv.url + "/store", params={"graph": graph}, headers={"Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=30
+    )
 
 
 def test_multipart_with_a_bad_part_writes_nothing_and_names_it(srv: LiveServer) -> None:
     before = dump(srv)
-    files = [("file", ("a.nt", _nt("ok", 3), "application/n-triples")),
-             ("file", ("broken.ttl", b"<http://e/s> <http://e/p> .\n", "text/turtle"))]
-    r = requests.post(srv.url + "/store", params={"graph": GRAPH}, files=files,
-                      headers={"Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=30)
+    files = [
+        ("file", ("a.nt", _nt("ok", 3), "application/n-triples")),
+        ("file", ("broken.ttl", b"<http://e/s> <http://e/p> .\n", "text/turtle")),
+    ]
+    r = requests.post(
+        srv.url + "/store",
+        params={"graph": GRAPH},
+        files=files,
+        headers={"Authorization": f"Bearer {UPDATE_TOKEN}"},
+        timeout=30,
+    )
     assert r.status_code == 400, r.text
     assert "broken.ttl" in r.text
     assert dump(srv) == before
@@ -211,10 +267,14 @@ def test_multipart_with_a_bad_part_writes_nothing_and_names_it(srv: LiveServer) 
 
 def test_multipart_with_a_field_that_is_not_a_file_is_refused(srv: LiveServer) -> None:
     before = dump(srv)
-    r = requests.post(srv.url + "/store", params={"graph": GRAPH},
-                      files=[("file", ("a.nt", _nt("ok", 3), "application/n-triples"))],
-                      data={"comment": "<http://e/s> <http://e/p> <http://e/o> ."},
-                      headers={"Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=30)
+    r = requests.post(
+        srv.url + "/store",
+        params={"graph": GRAPH},
+        files=[("file", ("a.nt", _nt("ok", 3), "application/n-triples"))],
+        data={"comment": "<http://e/s> <http://e/p> <http://e/o> ."},
+        headers={"Authorization": f"Bearer {UPDATE_TOKEN}"},
+        timeout=30,
+    )
     assert r.status_code == 400, r.text
     assert "'comment'" in r.text
     assert dump(srv) == before

@@ -23,6 +23,7 @@ def test_wheel_carries_package_data_and_builds_the_seed_outside_the_source_tree(
     for required in (
         "claimgraph/ontology/claimgraph.ttl",
         "claimgraph/ontology/shapes.ttl",
+        "claimgraph/ontology/versions/0.2.0.ttl",
         "claimgraph/seeds/000_dade6e3c090f456c.txt",
         "claimgraph/seeds/000_dade6e3c090f456c.meta.yaml",
         "claimgraph/server/protocol/sparql.py",

@@ -40,6 +40,41 @@ def test_proxy_headers_are_ignored_unless_trusted(server) -> None:
     assert _endpoints(sd.text) == {server.url + "/sparql"}
 
 
+PREFIXED = {**FORWARDED, "X-Forwarded-Prefix": "/claims"}
+PUBLIC = "https://data.example.org/claims"
+
+
+def test_every_url_keeps_the_proxy_path_prefix(seed_store) -> None:
+    """Behind a proxy that mounts claimgraph under /claims: 303 Location, Link headers, page
+    links, the VoID description and the service description all point under /claims."""
+    import re
+
+    VOID = Namespace("http://rdfs.org/ns/void#")
+    server = start_server(seed_store, "--proxies", "1", "--workers", "1")
+    try:
+        thing = requests.get(server.url + "/id/claim/peskow-fake-news", allow_redirects=False,
+                             headers={"Accept": "text/turtle", **PREFIXED}, timeout=30)
+        assert thing.status_code == 303
+        assert thing.headers["Location"] in (f"{PUBLIC}/doc/claim/peskow-fake-news.ttl",
+                                             "/claims/doc/claim/peskow-fake-news.ttl")
+        page = requests.get(server.url + "/doc/claim/peskow-fake-news.html", headers=PREFIXED, timeout=30)
+        assert page.status_code == 200
+        links = [part.split(";")[0].strip(" <>") for part in page.headers["Link"].split(",")]
+        local = [link for link in links if not link.startswith("http")]
+        assert local and all(link.startswith("/claims/doc/") for link in local), links
+        hrefs = re.findall(r'(?:href|action|src)="(/[^"]*)"', page.text)
+        assert len(hrefs) > 10
+        assert [h for h in hrefs if not h.startswith("/claims/")] == []
+        void = requests.get(server.url + "/.well-known/void", headers={"Accept": "text/turtle", **PREFIXED}, timeout=30)
+        g = Graph().parse(data=void.text, format="turtle")
+        assert {str(o) for o in g.objects(None, VOID.dataDump)} == {f"{PUBLIC}/dump"}
+        assert {str(o) for o in g.objects(None, VOID.sparqlEndpoint)} == {f"{PUBLIC}/sparql"}
+        sd = requests.get(server.url + "/sparql", headers={"Accept": "text/turtle", **PREFIXED}, timeout=30)
+        assert _endpoints(sd.text) == {f"{PUBLIC}/sparql"}
+    finally:
+        stop_server(server)
+
+
 def test_a_proxy_prefix_stays_in_the_service_description_and_void(tmp_path) -> None:
     from rdflib import RDF
 
@@ -54,7 +89,8 @@ def test_a_proxy_prefix_stays_in_the_service_description_and_void(tmp_path) -> N
         ds = next(s for s in g.subjects(RDF.type, void_ns.Dataset) if (s, void_ns.sparqlEndpoint, None) in g)
         assert str(g.value(ds, void_ns.sparqlEndpoint)) == "https://data.example.org/kg/sparql"
         assert str(g.value(ds, void_ns.dataDump)) == "https://data.example.org/kg/dump"
-        assert str(ds) == "https://data.example.org/kg/.well-known/void#dataset"
+        # the dataset's name comes from the base IRI, not from the proxy's host or prefix
+        assert str(ds) == "https://w3id.org/claimgraph/.well-known/void#dataset"
         # An empty store holds no named graph, so the description lists none (not the ontology's).
         assert not list(Graph().parse(data=sd.text, format="turtle").objects(None, SD.namedGraph))
     finally:

@@ -22,9 +22,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
-from rdflib.compare import to_canonical_graph
-from rdflib.namespace import SKOS
+from rdflib import RDF, RDFS, XSD, BNode, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, SKOS
 
 from claimgraph.graph.build.annotation import (
     MODES,
@@ -38,6 +37,7 @@ from claimgraph.graph.build.annotation import (
     load_links,
 )
 from claimgraph.graph.build.article import Article, ArticleError, find_articles
+from claimgraph.graph.build.similarity import add_same_message
 from claimgraph.graph.build.bundles import (
     BUNDLE_HASH,
     DATASET_HASH,
@@ -63,6 +63,16 @@ from claimgraph.ontology import CG, OA, ONTOLOGY_IRI, PROV, SCHEMA, ontology_dir
 
 LINKS_FILE = "wikidata-links.tsv"
 SEAL_PREDICATES = (BUNDLE_HASH, HASH_ALGORITHM, DATASET_HASH, SIGNATURE, PUBLIC_KEY, SIGNATURE_ALGORITHM)
+
+#: The source text is a third party's work: claimgraph's data licence does not cover it.
+SOURCE_RIGHTS = {
+    "en": "This text is the work of its publisher (and translator), not of claimgraph: the licence of the "
+          "claimgraph data does not apply to it. It is kept, with its quoted spans, so that every claim "
+          "can be checked against its source; reuse it only under its own terms.",
+    "de": "Dieser Text ist das Werk seines Herausgebers (und Übersetzers), nicht von claimgraph: die Lizenz "
+          "der claimgraph-Daten gilt für ihn nicht. Er wird mit seinen zitierten Stellen aufbewahrt, damit "
+          "jede Behauptung an ihrer Quelle geprüft werden kann; nutzen Sie ihn nur zu seinen eigenen Bedingungen.",
+}
 
 
 class BuildError(ValueError):
@@ -109,7 +119,7 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
     # Each input is read once: its bytes are parsed and hashed into the run's provenance.
     ontology_input, shapes_input = read_input(ontology_file()), read_input(ontology_dir() / "shapes.ttl")
     ontology = Graph().parse(data=ontology_input.data, format="turtle")
-    relations = {s for s in ontology.subjects(RDF.type, CG.PropositionRelation) if isinstance(s, URIRef)}
+    relations = proposition_relations(ontology)
     links_path = seeds_dir / LINKS_FILE
     links_input = read_input(links_path) if links_path.exists() else None
     links = load_links(links_path, links_input.data) if links_input else {}
@@ -121,6 +131,8 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
     for article in articles:
         seed = InputFile(article.path, article.data)
         seed_node = add_file(g, mint, seed, "text/plain")
+        for lang, rights in SOURCE_RIGHTS.items():
+            g.add((seed_node, DCTERMS.rights, Literal(rights, lang=lang)))
         inputs.append((seed_node, seed))
         meta_path = article.path.with_name(article.path.stem + ".meta.yaml")
         # the metadata as read by load_article; a drafted article may come without a file
@@ -149,11 +161,13 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
             raise BuildError(f"{ann.path.name}: claim ids already used by another article: {', '.join(sorted(dup))}")
         seen_claims |= {c.id for c in ann.claims}
         claims += _compile(ds, mint, article, ann, seed_node, run, relations)
+    add_same_message(g, mint)  # the same statement carried by several articles
     _materialize_alignments(g, ontology)
-    # The ontology's blank nodes (owl:AllDifferent lists) become skolem IRIs named by a hash of
-    # their content (RDF 1.1 section 3.5): stores rename blank nodes on load, IRIs they keep.
-    skolem = to_canonical_graph(ontology).skolemize(authority=mint.base, basepath=".well-known/genid/")
-    ds.graph(URIRef(ONTOLOGY_IRI)).__iadd__(skolem)
+    # The ontology graph is the file itself: the ontology has no blank nodes (distinct values are
+    # owl:differentFrom pairs, not owl:AllDifferent lists), so every copy holds the same axioms.
+    if any(isinstance(term, BNode) for triple in ontology for term in triple):
+        raise BuildError(f"{ontology_file().name}: blank nodes in the ontology would differ between its copies")
+    ds.graph(URIRef(ONTOLOGY_IRI)).__iadd__(ontology)
     seal = _seal(ds, run, sign_key)
     if validate:
         _validate(g, ontology, Graph().parse(data=shapes_input.data, format="turtle"))
@@ -175,6 +189,15 @@ def _seal(ds: Dataset, run: URIRef, sign_key: bytes | None) -> Seal:
                    else Literal(q.object.value))
             g.add((URIRef(q.subject.value), URIRef(pred.value), obj))
     return seal
+
+
+def proposition_relations(ontology: Graph) -> set[URIRef]:
+    """The relations a proposition may use: every subproperty of the two roots
+    (cg:propositionRelation, cg:propositionAttribute), the roots themselves excluded."""
+    found: set[URIRef] = set()
+    for root in (CG.propositionRelation, CG.propositionAttribute):
+        found |= {p for p in ontology.transitive_subjects(RDFS.subPropertyOf, root) if isinstance(p, URIRef)}
+    return found - {CG.propositionRelation, CG.propositionAttribute}
 
 
 #: Superclasses in other vocabularies that the shapes and reasoner-less clients rely on but that
@@ -237,11 +260,25 @@ class _Compiler:
         self.article, self.ann, self.seed_node, self.run = article, ann, seed_node, run
         self.text = article.text
 
-    def span(self, node: URIRef, span: Span, cls: URIRef = CG.TextSpan) -> URIRef:
+    def span(self, node: URIRef, span: Span, cls: URIRef = CG.TextSpan,
+             body: URIRef | None = None, motivation: URIRef = OA.identifying) -> URIRef:
+        """The span ``node`` (its offsets and exact text select part of the seed file) and, with
+        a ``body``, its Web Annotation: ``<span#annotation> a oa:Annotation ; oa:hasBody body ;
+        oa:hasTarget <span#target>``, the target an ``oa:SpecificResource`` with the file as its
+        ``oa:hasSource`` and the span as its ``oa:hasSelector``: what annotation tools read."""
         g = self.g
+        if body is not None:
+            annotation, target = URIRef(f"{node}#annotation"), URIRef(f"{node}#target")
+            g.add((annotation, RDF.type, OA.Annotation))
+            g.add((annotation, OA.hasBody, body))
+            g.add((annotation, OA.hasTarget, target))
+            g.add((annotation, OA.motivatedBy, motivation))
+            g.add((target, RDF.type, OA.SpecificResource))
+            g.add((target, OA.hasSource, self.seed_node))
+            g.add((target, OA.hasSelector, node))
         g.add((node, RDF.type, cls))
-        g.add((node, OA.start, Literal(span.start, datatype=XSD.nonNegativeInteger)))
-        g.add((node, OA.end, Literal(span.end, datatype=XSD.nonNegativeInteger)))
+        g.add((node, OA.start, Literal(span.start, datatype=XSD.integer)))
+        g.add((node, OA.end, Literal(span.end, datatype=XSD.integer)))
         g.add((node, OA.exact, Literal(span.exact)))
         prefix = self.text[max(0, span.start - 32) : span.start]
         suffix = self.text[span.end : span.end + 32]
@@ -266,7 +303,8 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
     # what each line of the file is; the source line must name the original's URL
     source_line = None
     for seg in ann.segments:
-        node = c.span(mint("segment", f"{article.slug}-line-{seg.line}"), seg.span, CG.Segment)
+        node = c.span(mint("segment", f"{article.slug}-line-{seg.line}"), seg.span, CG.Segment,
+                      body=CG[seg.kind], motivation=OA.classifying)
         g.add((node, CG.segmentKind, CG[seg.kind]))
         if seg.kind == "sourceLine":
             source_line = node
@@ -292,7 +330,7 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
         c.labels(node, e.note, SKOS.note)
         same_as(g, node, e.wikidata, e.dbpedia)
         for m in e.mentions:
-            mention = c.span(mint("mention", f"{article.slug}-{m.start}-{m.end}-{e.slug}"), m, CG.Mention)
+            mention = c.span(mint("mention", f"{article.slug}-{m.start}-{m.end}-{e.slug}"), m, CG.Mention, body=node)
             g.add((mention, CG.mentions, node))
     publisher = (article.meta.get("original") or {}).get("publisher")
     if publisher and publisher not in ann.entities:
@@ -317,7 +355,7 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
             g.add((node, CG.datePublishedEvidence, Literal(
                 f"Der Text sagt „{d.date_wording}“; das Jahr ist das des Artikels, der darüber berichtet.", lang="de")))
         for m in d.mentions:
-            mention = c.span(mint("mention", f"{article.slug}-{m.start}-{m.end}-{d.slug}"), m, CG.Mention)
+            mention = c.span(mint("mention", f"{article.slug}-{m.start}-{m.end}-{d.slug}"), m, CG.Mention, body=node)
             g.add((mention, CG.mentions, node))
     roles = {}
     for slug, labels in ann.roles.items():
@@ -336,6 +374,7 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
     g.add((ann_node, PROV.wasAttributedTo, curator))
 
     # what is claimed: one named graph per proposition
+    about: dict[str, set[URIRef]] = {}
     for p in ann.propositions.values():
         node = mint("proposition", p.slug)
         g.add((node, RDF.type, CG.Proposition))
@@ -344,16 +383,19 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
         for i, (s, pred, o) in enumerate(p.triples):
             if CG[pred] not in relations:
                 raise BuildError(f"{ann.path.name}: proposition {p.slug}: triple {i + 1}: "
-                                 f"relation {pred!r} is not declared in the ontology as a cg:PropositionRelation")
+                                 f"relation {pred!r} is not declared in the ontology as a subproperty of "
+                                 "cg:propositionRelation or cg:propositionAttribute")
+            about.setdefault(p.slug, set()).add(iri[s])
             if isinstance(o, dict):
                 for olang, text in sorted(o.items()):
                     pg.add((iri[s], CG[pred], Literal(text, lang=olang)))
             else:
                 pg.add((iri[s], CG[pred], iri[o]))
+                about[p.slug].add(iri[o])
 
     # the acts of claiming
     for claim in ann.claims:
-        _claim(c, claim, iri, docs, roles, ann_node, lang)
+        _claim(c, claim, iri, docs, roles, ann_node, lang, about.get(claim.proposition, set()))
     return len(ann.claims)
 
 
@@ -362,9 +404,11 @@ ROLE_PROPERTIES = {"cue": CG.cueSpan, "source": CG.sourceSpan, "addressee": CG.a
                    "frame": CG.frameSpan}
 
 
-def _spans(c: _Compiler, claim_id: str, suffix: str, spans: tuple[Span, ...]) -> list[URIRef]:
-    """Text span nodes ``span/CLAIM{suffix}``; further parts of discontinuous words get ``-part-2``..."""
-    return [c.span(c.mint("span", f"{claim_id}{suffix}" + (f"-part-{k}" if k > 1 else "")), span)
+def _spans(c: _Compiler, claim_id: str, suffix: str, spans: tuple[Span, ...],
+           body: URIRef | None = None) -> list[URIRef]:
+    """Text span nodes ``span/CLAIM{suffix}``; further parts of discontinuous words get ``-part-2``...
+    With ``body``, each span is annotated with it (see :meth:`_Compiler.span`)."""
+    return [c.span(c.mint("span", f"{claim_id}{suffix}" + (f"-part-{k}" if k > 1 else "")), span, body=body)
             for k, span in enumerate(spans, start=1)]
 
 
@@ -373,7 +417,7 @@ def _date_type(value: str) -> URIRef:
 
 
 def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, URIRef],
-           roles: dict[str, URIRef], ann_node: URIRef, lang: str) -> None:
+           roles: dict[str, URIRef], ann_node: URIRef, lang: str, about: set[URIRef]) -> None:
     g, mint = c.g, c.mint
     node = mint("claim", claim.id)
     speaker = iri[claim.speaker]
@@ -387,7 +431,13 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
     g.add((node, PROV.wasGeneratedBy, c.run))
     g.add((node, PROV.wasDerivedFrom, ann_node))
     c.labels(node, claim.paraphrase, CG.paraphrase)
+    c.labels(node, claim.paraphrase)  # rdfs:label, what generic clients show
     c.labels(node, claim.note, SKOS.note)
+    # schema:Claim as its users (ClaimsKG, Google's fact-check markup) read it
+    g.add((node, SCHEMA.text, Literal(" … ".join(span.exact for span in claim.evidence), lang=lang)))
+    g.add((node, SCHEMA.author, speaker))
+    for term in about:
+        g.add((node, SCHEMA.about, term))
 
     attribution = mint("attribution", claim.id)
     g.add((node, PROV.qualifiedAttribution, attribution))
@@ -397,11 +447,11 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
     if claim.role:
         g.add((attribution, PROV.hadRole, roles[claim.role]))
 
-    evidence = _spans(c, claim.id, "", claim.evidence)
+    evidence = _spans(c, claim.id, "", claim.evidence, body=node)
     for span in evidence:
         g.add((node, CG.evidence, span))
     for role in SPAN_ROLES:
-        for span in _spans(c, claim.id, f"-{role}", claim.roles.get(role, ())):
+        for span in _spans(c, claim.id, f"-{role}", claim.roles.get(role, ()), body=node):
             g.add((node, ROLE_PROPERTIES[role], span))
     if claim.mode == "direct":
         g.add((node, RDF.type, SCHEMA.Quotation))
@@ -423,6 +473,11 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
 
     # the reporting chain, speaker first; translations counted where languages are known
     previous, previous_lang, known_langs = None, None, []  # type: ignore[var-annotated]
+    appearances = [docs[step.document] for step in claim.chain if step.document]
+    for doc in appearances:
+        g.add((node, SCHEMA.appearance, doc))
+    if appearances:
+        g.add((node, SCHEMA.firstAppearance, appearances[0]))
     for n, step in enumerate(claim.chain, start=1):
         if step.document == "translation" and not step.language:
             step = replace(step, language=lang)  # the text read is in the article's language
@@ -430,7 +485,7 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
         g.add((s, RDF.type, CG.ReportingStep))
         g.add((s, CG.stepOf, node))
         g.add((node, CG.reportedThrough, s))
-        g.add((s, CG.position, Literal(n, datatype=XSD.positiveInteger)))
+        g.add((s, CG.position, Literal(n, datatype=XSD.integer)))
         if step.by:
             g.add((s, CG.relayedBy, iri[step.by]))
         if step.document:
@@ -450,13 +505,13 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
             g.add((s, CG.previousStep, previous))
             if claim.mode == "direct":
                 g.add((s, PROV.wasQuotedFrom, previous))
-        for span in _spans(c, claim.id, f"-step-{n}", step.evidence):
+        for span in _spans(c, claim.id, f"-step-{n}", step.evidence, body=s):
             g.add((s, CG.evidence, span))
         if n == len(claim.chain):
             for span in evidence:
                 g.add((s, CG.evidence, span))
         previous, previous_lang = s, step.language
     translations = len(known_langs) - 1 if known_langs else 0
-    g.add((node, CG.minTranslations, Literal(translations, datatype=XSD.nonNegativeInteger)))
+    g.add((node, CG.minTranslations, Literal(translations, datatype=XSD.integer)))
     all_known = all(step.language for step in claim.chain)
     g.add((node, CG.verbatim, Literal(translations == 0 and all_known)))

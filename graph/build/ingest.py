@@ -38,7 +38,8 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from claimgraph.graph.build.annotation import Annotation, AnnotationError, load_annotation, load_links, read_annotation
 from claimgraph.graph.build.article import Article
-from claimgraph.graph.build.dataset import LINKS_FILE, _compile, _materialize_alignments, _validate, default_seeds_dir
+from claimgraph.graph.build.dataset import (LINKS_FILE, _compile, _materialize_alignments, _validate, default_seeds_dir,
+                                            proposition_relations)
 from claimgraph.graph.build.iris import IriMinter
 from claimgraph.graph.build.merge import Decision, Known, Registry
 from claimgraph.graph.build.names import slugify
@@ -182,7 +183,7 @@ def compile_article(read: ReadArticle, decisions: dict[str, Decision], base_iri:
     g = ds.default_graph
     article, ann = read.article, read.annotation
     ontology = _ontology()
-    relations = {URIRef(str(t)) for t in ontology.subjects(RDF.type, CG.PropositionRelation)}
+    relations = proposition_relations(ontology)
     nodes = [(add_file(g, mint, f, "text/plain" if f.path.suffix == ".txt" else "application/yaml"), f)
              for f in read.inputs]
     run = add_run(g, mint, nodes, started)
@@ -404,11 +405,6 @@ class Ledger:
         own = self._value(rec, CG.ownQuads)
         shared = self._value(rec, CG.sharedQuads)
         gone = _unpack(own) if own is not None else []
-        # and whatever was said later about the article's own nodes (bundle hashes that sealing
-        # added to its claims, say): they go with the article
-        dg = ox.DefaultGraph()
-        for subject in {_v(q.subject) for q in gone if isinstance(q.graph_name, ox.DefaultGraph)}:
-            gone += self.store.quads_for_pattern(ox.NamedNode(subject), None, None, dg)
         # a shared quad goes only if no other article's record holds it; per node, the records
         # sharing that node are asked until its quads are settled (for a node every article
         # shares, such as the outlet, the first one settles it)
@@ -429,7 +425,12 @@ class Ledger:
                 left -= unpacked[other]
             gone += left
         gone += list(self.store.quads_for_pattern(rec, None, None, self.graph))
-        for q in gone:
+        # Statements made about the article's own subjects after it was compiled (bundle hashes
+        # and the dataset hash, see bundles.reseal) leave with it.
+        owned = {q.subject for q in (_unpack(own) if own is not None else []) if q.graph_name == ox.DefaultGraph()}
+        for subject in owned:
+            gone += list(self.store.quads_for_pattern(subject, None, None, ox.DefaultGraph()))
+        for q in set(gone):
             self.store.remove(q)
         return facts.claims
 
@@ -461,7 +462,7 @@ class Ledger:
         rec = self.record(c.slug)
         g = self.graph
         lit = ox.Literal
-        xsd_int = ox.NamedNode(str(XSD.nonNegativeInteger))
+        xsd_int = ox.NamedNode(str(XSD.integer))  # as stores keep it
         quads = [ox.Quad(rec, _n(RDF.type), _n(CG.IngestRecord), g),
                  ox.Quad(rec, _n(CG.recordOf), _n(self.mint("document", c.slug)), g),
                  ox.Quad(rec, _n(CG.sha256), lit(c.sha256), g),

@@ -60,7 +60,7 @@ def add_file(g: Graph, mint: IriMinter, f: InputFile, media_type: str) -> URIRef
     g.add((node, RDF.type, CG.SourceFile))
     g.add((node, DCT.identifier, Literal(f.path.name)))
     g.add((node, CG.sha256, Literal(f.sha256)))
-    g.add((node, DCAT.byteSize, Literal(len(f.data), datatype=XSD.nonNegativeInteger)))
+    g.add((node, DCAT.byteSize, Literal(len(f.data), datatype=XSD.integer)))
     g.add((node, SCHEMA.encodingFormat, Literal(media_type)))
     return node
 

@@ -16,7 +16,7 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -28,14 +28,18 @@ from claimgraph.graph.store.errors import (
     QueryRejected,
     QuerySyntaxError,
     QueryTimeout,
+    SearchUnavailable,
     StoreBusy,
     StoreError,
     StoreUnavailable,
 )
 
+if TYPE_CHECKING:
+    from claimgraph.graph.store.search.index import Hit
+
 __all__ = [
     "DataError", "EngineCrashed", "QueryAbandoned", "QueryRejected", "QuerySyntaxError", "QueryTimeout",
-    "StoreBusy", "StoreError", "StoreUnavailable",
+    "SearchUnavailable", "StoreBusy", "StoreError", "StoreUnavailable",
 ]
 
 
@@ -213,8 +217,13 @@ class Store(ABC):
         return LoadSummary(quads=quads, graphs=1 if graph else 0, seconds=time.monotonic() - started)
 
     @abstractmethod
-    def replace_dataset(self, nquads: bytes) -> None:
-        """Atomically replace the whole dataset with ``nquads`` (used by ``claimgraph build``)."""
+    def replace_dataset(self, nquads: bytes, validate: bool = False) -> None:
+        """Atomically replace the whole dataset with ``nquads`` (used by ``claimgraph build``).
+
+        With ``validate``, what the store holds after the write is checked against the SHACL
+        shapes before it is published (a :class:`DataError` leaves the old dataset): the store
+        may keep values differently from the input (Oxigraph keeps derived integer types as
+        ``xsd:integer``), and the shapes must hold for what is served."""
 
     @abstractmethod
     def dump(self, output: IO[bytes], media_type: str = "application/n-quads") -> None:
@@ -231,6 +240,11 @@ class Store(ABC):
     def generation(self) -> str | None:
         """A token that changes with every write to the data (caches and statistics are kept
         per generation); None when the backend cannot tell (an external store written by others)."""
+        return None
+
+    def last_modified(self) -> float | None:
+        """When the current data was written (a POSIX time), for ``Last-Modified``; None when
+        the backend cannot tell."""
         return None
 
     def warm_up(self) -> None:
@@ -270,6 +284,14 @@ class Store(ABC):
     def delete_graph(self, graph: str | None) -> bool:
         """Remove a graph (empty the default graph); False when there was nothing to remove."""
         raise NotImplementedError
+
+    def search(self, text: str, limit: int = 20, timeout: float | None = None) -> list["Hit"]:
+        """Claims whose text matches ``text`` (the search language of :mod:`search.syntax`),
+        best first; only the embedded store keeps a full-text index."""
+        raise SearchUnavailable(
+            "full-text search needs claimgraph's own store (--store DIR): an external SPARQL "
+            "store (--store-url) has no search index; see docs/search.md"
+        )
 
     def select(self, query: str, **bindings: ox.NamedNode | ox.Literal) -> list[Row]:
         """Run a SELECT with bound values and return rows of pyoxigraph terms (for pages, CLI)."""

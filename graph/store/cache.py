@@ -153,6 +153,9 @@ class CachingStore(Store):
     def generation(self) -> str | None:
         return self.inner.generation()
 
+    def last_modified(self) -> float | None:
+        return self.inner.last_modified()
+
     # -- reads --------------------------------------------------------------------------------
 
     def prepare(self, request: QueryRequest) -> PreparedQuery:
@@ -191,9 +194,9 @@ class CachingStore(Store):
         finally:
             self.cache.clear()
 
-    def replace_dataset(self, nquads: bytes) -> None:
+    def replace_dataset(self, nquads: bytes, validate: bool = False) -> None:
         try:
-            self.inner.replace_dataset(nquads)
+            self.inner.replace_dataset(nquads, validate=validate)
         finally:
             self.cache.clear()
 
@@ -234,6 +237,9 @@ class CachingStore(Store):
 
     def is_empty(self) -> bool:
         return self.inner.is_empty()
+
+    def search(self, text: str, limit: int = 20, timeout: float | None = None) -> list[Any]:
+        return self.inner.search(text, limit, timeout)
 
     def warm_up(self) -> None:
         self.inner.warm_up()

@@ -36,6 +36,10 @@ class StoreBusy(StoreError):
     """No query executor became free in time."""
 
 
+class SearchUnavailable(StoreError):
+    """This backend has no full-text index (an external store): search needs the embedded one."""
+
+
 class StoreUnavailable(StoreError):
     """An external store could not be reached, refused access, or failed (a gateway error)."""
 

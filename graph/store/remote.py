@@ -49,6 +49,7 @@ from claimgraph.graph.store.base import (
     QueryRequest,
     QuerySyntaxError,
     QueryTimeout,
+    SearchUnavailable,
     Store,
     StoreError,
     StoreUnavailable,
@@ -56,6 +57,7 @@ from claimgraph.graph.store.base import (
     TimeBudget,
 )
 from claimgraph.graph.store.formats import rdf_format
+from claimgraph.graph.store.sparqltext.search_calls import SERVICE_IRI, mentions_service, service_use
 from claimgraph.graph.store.rdfio import check_shapes, parse_rdf
 
 log = logging.getLogger(__name__)
@@ -493,6 +495,11 @@ class RemoteStore(Store):
         return data
 
     def prepare(self, request: QueryRequest) -> PreparedQuery:
+        if mentions_service(request.query) and service_use(request.query).calls:
+            raise SearchUnavailable(
+                f"SERVICE <{SERVICE_IRI}> (full-text search) needs claimgraph's own store (--store DIR): "
+                "an external SPARQL store (--store-url) has no search index; see docs/search.md"
+            )
         budget = self._budget(request.timeout, request.cancelled)
         data = self._query_data(request)
         form = lexer.query_form(request.query)
@@ -665,12 +672,20 @@ class RemoteStore(Store):
     def _is_system(self, iri: str) -> bool:
         return any(iri.startswith(prefix) for prefix in self.system_graphs)
 
-    def replace_dataset(self, nquads: bytes) -> None:
+    def replace_dataset(self, nquads: bytes, validate: bool = False) -> None:
         """One update request: drop claimgraph's graphs (not the store's system graphs), insert.
 
         The store runs one update request as one transaction (Oxigraph, Fuseki, Virtuoso,
-        GraphDB), so readers see the old dataset or the new one."""
+        GraphDB), so readers see the old dataset or the new one. A remote store cannot check
+        a write before publishing it, so ``validate`` checks the quads as an in-memory Oxigraph
+        store keeps them (its datatype handling) before the one update is sent."""
         quads = list(ox.parse(nquads, ox.RdfFormat.N_QUADS))
+        if validate:
+            from claimgraph.graph.store.rdfio import check_shapes
+
+            held = ox.Store()
+            held.extend(quads)
+            check_shapes(list(held))
         ops = ["DROP SILENT DEFAULT" if self.default_graph is None else f"DROP SILENT GRAPH <{self.default_graph}>"]
         ops += [f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in self.named_graphs()]
         ops.append(self._insert(quads))

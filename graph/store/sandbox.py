@@ -118,8 +118,15 @@ def _check_xml(stream: IO[bytes], max_depth: int) -> None:
         nonlocal depth
         depth -= 1
 
-    def entity(name: str, is_parameter: int, value: str | None, base: str | None, system_id: str | None,
-               public_id: str | None, notation: str | None) -> None:
+    def entity(
+        name: str,
+        is_parameter: int,
+        value: str | None,
+        base: str | None,
+        system_id: str | None,
+        public_id: str | None,
+        notation: str | None,
+    ) -> None:
         if system_id or public_id:
             raise _Refused(f"the RDF/XML declares an external entity ({name}); external entities are refused")
         if is_parameter or (value is not None and ("&" in value or "%" in value)):
@@ -167,8 +174,10 @@ _TURTLE_TOKENS = re.compile(
     rb"|'(?:[^'\\\n\r]|\\.)*'|\#[^\n\r]*|<<|>>|<[^<>\s]*>",
     re.DOTALL,
 )
-_LONG_END = {b'"""': re.compile(rb'(?:[^"\\]|\\.|"(?!""))*"""', re.DOTALL),
-             b"'''": re.compile(rb"(?:[^'\\]|\\.|'(?!''))*'''", re.DOTALL)}
+_LONG_END = {
+    b'"""': re.compile(rb'(?:[^"\\]|\\.|"(?!""))*"""', re.DOTALL),
+    b"'''": re.compile(rb"(?:[^'\\]|\\.|'(?!''))*'''", re.DOTALL),
+}
 
 
 def _check_triple_terms(stream: IO[bytes], max_depth: int) -> None:
@@ -194,7 +203,9 @@ def _check_triple_terms(stream: IO[bytes], max_depth: int) -> None:
             if tok == b"<<":
                 depth += 1
                 if depth > max_depth:
-                    raise _Refused(f"the data nests triple terms more than {max_depth} deep (byte {offset + m.start()})")
+                    raise _Refused(
+                        f"the data nests triple terms more than {max_depth} deep (byte {offset + m.start()})"
+                    )
             elif tok == b">>":
                 depth = max(depth - 1, 0)
             elif tok[:3] in _LONG_END and (len(tok) < 6 or not tok.endswith(tok[:3])):
@@ -216,8 +227,9 @@ def _term_depth(term: Any) -> int:
     return depth
 
 
-def _parse(data: bytes, media_type: str, base_iri: str | None, single_graph: bool, validate: bool,
-           max_depth: int) -> ParsedUpload:
+def _parse(
+    data: bytes, media_type: str, base_iri: str | None, single_graph: bool, validate: bool, max_depth: int
+) -> ParsedUpload:
     from claimgraph.graph.store.rdfio import check_shapes, parse_rdf, uses_claimgraph_vocabulary
 
     precheck(data, media_type, max_depth)
@@ -234,11 +246,20 @@ def _parse(data: bytes, media_type: str, base_iri: str | None, single_graph: boo
     return ParsedUpload(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"", len(quads), names_graphs)
 
 
-def _child_main(conn: multiprocessing.connection.Connection, data: bytes, media_type: str, base_iri: str | None,
-                single_graph: bool, validate: bool, limits: UploadLimits) -> None:
+def _child_main(
+    conn: multiprocessing.connection.Connection,
+    data: bytes,
+    media_type: str,
+    base_iri: str | None,
+    single_graph: bool,
+    validate: bool,
+    limits: UploadLimits,
+) -> None:
     from claimgraph.graph.store.embedded.executor import ENGINE_STACK_BYTES, _limit_memory
+    from claimgraph.graph.store.embedded.nonet import deny_inet_sockets
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    deny_inet_sockets()  # reading RDF never needs the network
     answer: list[tuple[Any, ...]] = []
 
     def work() -> None:

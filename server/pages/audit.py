@@ -8,9 +8,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response
 
 from claimgraph.graph.build import nanopub, rdf12
-from claimgraph.graph.store import StoreError
-from claimgraph.server.errors import store_error_response
-from claimgraph.server.pages import resources as pages
+from claimgraph.server.errors import PageNotFound
 from claimgraph.server.pages.links import iri_for_path
 from claimgraph.server.state import get_settings, get_store
 
@@ -29,9 +27,7 @@ def claim_nanopub(slug: str) -> Response:
             raise nanopub.NoSuchClaim(slug)
         body, trusty_uri = nanopub.nanopub_trig(get_store().select, iri, get_settings().data_license)
     except nanopub.NoSuchClaim:
-        return pages.not_found(f"claimgraph names no claim {slug!r}")
-    except StoreError as exc:
-        return store_error_response(exc)
+        raise PageNotFound(f"claimgraph names no claim {slug!r}") from None
     response = Response(body, mimetype="application/trig")
     response.charset = "utf-8"
     response.headers["Link"] = f'<{trusty_uri}>; rel="describes"'
@@ -41,12 +37,9 @@ def claim_nanopub(slug: str) -> Response:
 @bp.get("/doc/claim/<slug>.rdf12.ttl")
 def claim_rdf12(slug: str) -> Response:
     iri = _claim(slug)
-    try:
-        quads = rdf12.claim_rdf12(get_store().select, iri) if iri is not None else []
-    except StoreError as exc:
-        return store_error_response(exc)
+    quads = rdf12.claim_rdf12(get_store().select, iri) if iri is not None else []
     if not quads:
-        return pages.not_found(f"claimgraph names no claim {slug!r}")
+        raise PageNotFound(f"claimgraph names no claim {slug!r}")
     response = Response(ox.serialize(quads, format=ox.RdfFormat.TURTLE, prefixes=rdf12.PREFIXES), mimetype="text/turtle")
     response.charset = "utf-8"
     return response

@@ -16,13 +16,14 @@ and is served at ``/ontology``.
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, redirect
+from flask import Blueprint, Response, redirect, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from claimgraph.graph.store.formats import DOCUMENT_OFFER, HTML, Format, find
 from claimgraph.server.errors import PageNotFound
 from claimgraph.server.pages import describe, resources as pages
 from claimgraph.server.pages.links import iri_for_path, path_for_iri
+from claimgraph.server.protocol.caching import finish
 from claimgraph.server.protocol.negotiation import negotiate
 from claimgraph.server.state import get_settings, get_store
 
@@ -39,7 +40,7 @@ def _split_extension(rest: str) -> tuple[str, Format | None]:
 
 def _doc_path(iri: str) -> str:
     """``/doc/{kind}/{slug}`` for ``{base}id/{kind}/{slug}`` (without extension)."""
-    return "/doc/" + (path_for_iri(iri, get_settings().base_iri) or "/id/")[len("/id/"):]
+    return request.script_root + "/doc/" + (path_for_iri(iri, get_settings().base_iri) or "/id/")[len("/id/"):]
 
 
 def _resource(rest: str) -> ox.NamedNode:
@@ -82,4 +83,5 @@ def document(rest: str) -> Response:
     if negotiated:
         response.vary.add("Accept")
         response.headers["Content-Location"] = f"{doc_path}.{fmt.extension}"
-    return response
+    # ETag (a hash of the body), Last-Modified (the store version), gzip when accepted, 304
+    return finish(response, request, get_store())

@@ -139,7 +139,7 @@ def query_page() -> Response:
         ran=bool(text),
         result=result,
         error=error,
-        config=json.dumps({"endpoint": "/sparql", "base": base, "ontology": ONTOLOGY_IRI, "prefixes": PREFIXES,
+        config=json.dumps({"endpoint": request.script_root + "/sparql", "base": base, "ontology": ONTOLOGY_IRI, "prefixes": PREFIXES,
                            "query": text or default_query(), "run": bool(text)}),
     )
     return Response(html, status=status, mimetype="text/html")

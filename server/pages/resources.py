@@ -16,7 +16,7 @@ from flask import Blueprint, render_template, request
 
 from claimgraph.server.pages.queries import load
 from claimgraph.graph.store import Store
-from claimgraph.server.pages import chain, texts
+from claimgraph.server.pages import chain, describe, texts
 from claimgraph.graph.store.formats import DOCUMENT_OFFER
 from claimgraph.server.pages.links import normalised_base
 from claimgraph.server.state import get_settings, get_store
@@ -25,7 +25,7 @@ from claimgraph.server.pages.views import Labels, TermView, Viewer
 bp = Blueprint("pages", __name__)
 
 CG = "https://w3id.org/claimgraph/ontology#"
-SCHEMA = "https://schema.org/"
+SCHEMA = "http://schema.org/"
 PROV = "http://www.w3.org/ns/prov#"
 OA = "http://www.w3.org/ns/oa#"
 SKOS_NOTE = "http://www.w3.org/2004/02/skos/core#note"
@@ -133,6 +133,9 @@ def render_resource(iri: ox.NamedNode, quads: list[ox.Quad], doc_path: str) -> s
         "notes": _literals(quads, iri, SKOS_NOTE),
         "statements": statements,
         "formats": [(f.label, f"{doc_path}.{f.extension}", f.media_type) for f in DOCUMENT_OFFER.formats],
+        "alternates": [(f.label, f"{doc_path}.{f.extension}", f.media_type)
+                       for f in DOCUMENT_OFFER.formats if f.media_type != "text/html"],
+        "jsonld": embedded_jsonld(quads),
         "prov_links": [],
     }
     if types & CLAIM_TYPES:
@@ -144,6 +147,13 @@ def render_resource(iri: ox.NamedNode, quads: list[ox.Quad], doc_path: str) -> s
     if types & AGENT_TYPES or not types or (statements["claimed"] and not statements["out"]):
         return render_template("thing.html", **{**context, **_thing_context(store, v, iri)})
     return render_template("resource.html", **context)
+
+
+def embedded_jsonld(quads: list[ox.Quad]) -> str:
+    """The page's description as JSON-LD for a ``<script type="application/ld+json">`` element,
+    so that crawlers and browser tools read the data of the page itself. Every ``<`` (only
+    inside JSON strings) is written ``\\u003c``: no text of the article can close the element."""
+    return describe.serialize(quads, "application/ld+json").decode("utf-8").replace("<", "\\u003c")
 
 
 def _prov_links(doc_path: str) -> list[tuple[str, str]]:
@@ -319,12 +329,50 @@ def _span_context(store: Store, v: Viewer, quads: list[ox.Quad], iri: ox.NamedNo
     }
 
 
+def _timeline(store: Store, iri: ox.NamedNode) -> list[dict]:
+    """Every claim of a speaker across articles by date, with the outlets that carried it and
+    the claims of other articles that carry the same message (cg:sameMessageAs).
+
+    Put together from a few inner-join queries: pyoxigraph plans before it binds ?r, and one
+    query with optional groups scanned every claim of the store (docs/search.md)."""
+    facts: dict[object, dict[str, object]] = {}
+    for row in store.select(load("agent-claim-facts"), r=iri):
+        facts.setdefault(row["claim"], {}).setdefault(row["fact"].value, row["value"])
+    published: dict[object, list[str]] = {}
+    for row in store.select(load("agent-article-dates"), r=iri):
+        published.setdefault(row["article"], []).append(row["published"].value)
+    outlets: dict[object, list[object]] = {}
+    for row in store.select(load("agent-outlets"), r=iri):
+        outlets.setdefault(row["claim"], []).append(row["outlet"])
+    same: dict[object, list[dict]] = {}
+    for row in store.select(load("agent-same-message"), r=iri):
+        same.setdefault(row["claim"], []).append(row)
+    rows = []
+    for row in store.select(load("agent-timeline"), r=iri):
+        claim = row["claim"]
+        f = facts.get(claim, {})
+        said = f.get("saidOn")
+        dates = sorted(published.get(row.get("article"), []))
+        date = said.value if isinstance(said, ox.Literal) else (dates[0] if dates else None)
+        rows.append(dict(row, date=date, stance=f.get("stance"), proposition=f.get("proposition"),
+                         outlets=outlets.get(claim, []),
+                         same=sorted(same.get(claim, []), key=lambda x: -float(x["similarity"].value))))
+    rows.sort(key=lambda r: (r["date"] is None, r["date"] or "", r["claim"].value))
+    return rows
+
+
 def _thing_context(store: Store, v: Viewer, iri: ox.NamedNode) -> dict:
-    said = store.select(load("agent-claims"), r=iri)
+    said = _timeline(store, iri)
+    if said:  # every article's title in one query, not one look-up per article
+        for row in store.select(load("agent-article-labels"), r=iri):
+            if isinstance(row.get("label"), ox.Literal):
+                v.labels.add(row["article"].value, row["label"])
     relayed = store.select(load("agent-relayed"), r=iri)
     about = store.select(load("about-claims"), r=iri)
     mentions = store.select(load("entity-mentions"), r=iri)
-    v.labels.fetch(store, [r.get(k) for r in said + relayed + about for k in ("speaker", "proposition")]
+    v.labels.fetch(store, [r.get(k) for r in relayed + about for k in ("speaker", "proposition")]
+                   + [r.get("article") for r in said] + [o for r in said for o in r["outlets"]]
+                   + [x.get("otherArticle") for r in said for x in r["same"]]
                    + [m.get("file") for m in mentions])
     return {
         "said": said,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+from flask import has_request_context, request
 
 from claimgraph.server.pages.queries import load
 from claimgraph.graph.store import Store
@@ -74,7 +75,11 @@ class Viewer:
         self.labels = labels
 
     def href(self, iri: str) -> str:
-        return href(iri, self.base)
+        """The link for ``iri``; a local path keeps the proxy's path prefix (the script root)."""
+        found = href(iri, self.base)
+        if found.startswith("/") and has_request_context():
+            return request.script_root + found
+        return found
 
     def label(self, term: object, fallback: str | None = None) -> str:
         if isinstance(term, ox.NamedNode):

@@ -39,8 +39,15 @@ _ASCII = {"us-ascii", "ascii", "usascii", "ansi_x3.4-1968"}
 
 #: Media types whose bodies are text in UTF-8 by their specification.
 _TEXT_BODIES = (
-    "text/turtle", "application/n-triples", "application/n-quads", "application/trig", "text/n3",
-    "application/ld+json", "application/rdf+xml", "application/sparql-query", "application/sparql-update",
+    "text/turtle",
+    "application/n-triples",
+    "application/n-quads",
+    "application/trig",
+    "text/n3",
+    "application/ld+json",
+    "application/rdf+xml",
+    "application/sparql-query",
+    "application/sparql-update",
     "application/x-www-form-urlencoded",
 )
 
@@ -99,9 +106,7 @@ def read_whole_body(limit: int) -> bytes:
     except Exception as exc:  # gunicorn's parser errors (bad chunk size, no terminator, ...)
         raise BodyRefused(400, f"the request body is malformed ({_describe(exc)})") from None
     if length is not None and got < length:
-        raise BodyRefused(
-            400, f"the request body ended after {got} of the {length} bytes its Content-Length announced"
-        )
+        raise BodyRefused(400, f"the request body ended after {got} of the {length} bytes its Content-Length announced")
     if got > limit:
         raise BodyRefused(413, f"the request body is larger than the limit of {limit} bytes")
     return b"".join(parts)
@@ -124,8 +129,9 @@ def check_charset() -> None:
     if charset in _ASCII:
         return  # checked as UTF-8 by every reader; US-ASCII bytes read the same
     raise BodyRefused(
-        415, f"{mimetype} is read as UTF-8, but the request declares charset={charset}; "
-        "send the body in UTF-8 (and declare charset=utf-8 or no charset)"
+        415,
+        f"{mimetype} is read as UTF-8, but the request declares charset={charset}; "
+        "send the body in UTF-8 (and declare charset=utf-8 or no charset)",
     )
 
 
@@ -154,6 +160,8 @@ def _take_body() -> Response | None:
     if environ.get("claimgraph.body_taken"):
         return None
     environ["claimgraph.body_taken"] = True
+    if not environ.get("CONTENT_LENGTH") and "HTTP_TRANSFER_ENCODING" not in environ:
+        return None  # no body (most GETs): nothing to read or replace
     if request.method in ("POST", "PUT", "PATCH"):
         check_charset()
     settings = get_settings()

@@ -23,7 +23,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from claimgraph.graph.store import Store, StoreError
 from claimgraph.graph.store.formats import DESCRIPTION_OFFER, QUERY_OFFERS, UPLOAD_FORMATS
-from claimgraph.ontology import ONTOLOGY_IRI, PREFIXES
+from claimgraph.ontology import ONTOLOGY_IRI
 from claimgraph.server.protocol.negotiation import negotiate, query_page_url
 from claimgraph.server.state import get_settings, get_store
 
@@ -57,11 +57,46 @@ SELECT ?property (COUNT(*) AS ?n)
 WHERE { { ?s ?property ?o } UNION { GRAPH ?g { ?s ?property ?o } } }
 GROUP BY ?property ORDER BY DESC(?n) ?property
 """
-_WIKIDATA_LINKS = """
-SELECT ?property (COUNT(*) AS ?n)
-WHERE { ?s ?property ?o FILTER(isIRI(?o) && STRSTARTS(STR(?o), "http://www.wikidata.org/entity/")) }
-GROUP BY ?property ORDER BY ?property
+#: Links to other datasets, per target and link property (every linkset of the dataset).
+_LINKS = """
+SELECT ?target ?property (COUNT(*) AS ?n)
+WHERE {
+  ?s ?property ?o
+  FILTER (isIRI(?o))
+  BIND (IF(STRSTARTS(STR(?o), "http://www.wikidata.org/entity/"), "wikidata",
+        IF(STRSTARTS(STR(?o), "http://dbpedia.org/resource/"), "dbpedia", "")) AS ?target)
+  FILTER (?target != "")
+}
+GROUP BY ?target ?property ORDER BY ?target ?property
 """
+#: Triples per named graph (the service description lists every named graph).
+_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+_PROPOSITIONS = "SELECT ?p WHERE { ?p a <https://w3id.org/claimgraph/ontology#Proposition> }"
+#: Partitions of the asserted graph (the default graph) and of the claimed graphs.
+_ASSERTED_CLASSES = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY DESC(?n) ?class"
+_ASSERTED_PROPERTIES = "SELECT ?property (COUNT(*) AS ?n) WHERE { ?s ?property ?o } GROUP BY ?property ORDER BY DESC(?n) ?property"
+_CLAIMED_PROPERTIES = """
+SELECT ?property (COUNT(*) AS ?n)
+WHERE { ?g a <https://w3id.org/claimgraph/ontology#Proposition> . GRAPH ?g { ?s ?property ?o } }
+GROUP BY ?property ORDER BY DESC(?n) ?property
+"""
+#: Named graphs listed one by one in the service description (a huge store lists the first ones).
+MAX_GRAPHS = 10_000
+#: Vocabularies whose namespace does not end where the term's local name begins.
+_KNOWN_VOCABULARIES = (
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#",
+    "http://www.w3.org/2002/07/owl#", "http://www.w3.org/2001/XMLSchema#", "http://www.w3.org/ns/prov#",
+    "http://www.w3.org/ns/oa#", "http://purl.org/dc/terms/", "http://www.w3.org/ns/dcat#",
+    "http://www.w3.org/2004/02/skos/core#", "http://schema.org/", "https://w3id.org/claimgraph/ontology#",
+    "http://purl.org/vocab/vann/", "http://www.w3.org/ns/shacl#",
+)
+RIGHTS = (
+    "The graph (the claims, their attributions, reporting chains, spans and provenance) is licensed "
+    "under the licence given by dct:license. The source texts it quotes or holds in full (oa:exact, "
+    "schema:text, the seed files) are not: they remain the work of their publishers and translators "
+    "and are reproduced for research and verification only; reuse them under their own terms."
+)
+
 #: Partitions listed in the VoID description (the largest first).
 MAX_PARTITIONS = 200
 
@@ -106,8 +141,14 @@ def dataset_statistics(store: Store) -> dict[str, Any] | None:
                 "objects": _int(counts, "objects"),
                 "classes": [(r["class"].value, _int(r, "n")) for r in store.select(_CLASSES) if "class" in r],
                 "property_partitions": [(r["property"].value, _int(r, "n")) for r in store.select(_PROPERTIES)],
-                "wikidata_links": [(r["property"].value, _int(r, "n")) for r in store.select(_WIKIDATA_LINKS)],
+                "links": [(r["target"].value, r["property"].value, _int(r, "n")) for r in store.select(_LINKS)],
+                "graph_triples": [(r["g"].value, _int(r, "n")) for r in store.select(_GRAPHS) if "g" in r],
+                "propositions": {r["p"].value for r in store.select(_PROPOSITIONS) if "p" in r},
+                "asserted_classes": [(r["class"].value, _int(r, "n")) for r in store.select(_ASSERTED_CLASSES) if "class" in r],
+                "asserted_properties": [(r["property"].value, _int(r, "n")) for r in store.select(_ASSERTED_PROPERTIES)],
+                "claimed_properties": [(r["property"].value, _int(r, "n")) for r in store.select(_CLAIMED_PROPERTIES)],
             }
+
         except StoreError:
             stats = None
         with _cache_lock:
@@ -119,12 +160,12 @@ def dataset_statistics(store: Store) -> dict[str, Any] | None:
 
 
 def graph_names(store: Store) -> list[str]:
-    """The named graphs the store holds (the ontology's first; at most :data:`MAX_PARTITIONS`)."""
+    """The named graphs the store holds (the ontology's first; at most :data:`MAX_GRAPHS`)."""
     try:
         names = store.named_graphs()
     except StoreError:
         return []
-    return sorted(names, key=lambda name: (name != ONTOLOGY_IRI, name))[:MAX_PARTITIONS]
+    return sorted(names, key=lambda name: (name != ONTOLOGY_IRI, name))[:MAX_GRAPHS]
 
 
 def _url(endpoint: str) -> str:
@@ -141,27 +182,55 @@ def _sparql_url() -> str:
     return _url("sparql.sparql")
 
 
+def dataset_iri() -> URIRef:
+    """The dataset's IRI: from the configured base IRI, never from the request (a client's Host
+    header or a proxy must not rename the dataset). The service description names it too."""
+    base = get_settings().base_iri
+    return URIRef((base if base.endswith(("/", "#")) else base + "/") + ".well-known/void#dataset")
+
+
+def _namespace(iri: str) -> str:
+    for known in _KNOWN_VOCABULARIES:
+        if iri.startswith(known):
+            return known
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[: cut + 1]
+
+
+def _partitions(g: Graph, subset: URIRef, classes: list[tuple[str, int]], properties: list[tuple[str, int]]) -> None:
+    for i, (cls, n) in enumerate(classes[:MAX_PARTITIONS]):
+        part = URIRef(f"{subset}-class-{i + 1}")
+        g.add((subset, VOID.classPartition, part))
+        g.add((part, VOID["class"], URIRef(cls)))
+        g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
+    for i, (prop, n) in enumerate(properties[:MAX_PARTITIONS]):
+        part = URIRef(f"{subset}-property-{i + 1}")
+        g.add((subset, VOID.propertyPartition, part))
+        g.add((part, VOID.property, URIRef(prop)))
+        g.add((part, VOID.triples, Literal(n, datatype=XSD.integer)))
+
+
 def void_graph(store: Store) -> Graph:
-    """The VoID description of the dataset served here."""
+    """The VoID description of the dataset served here, in VoID's own terms only: the dataset
+    with one subset per kind of graph (asserted: the default graph; claimed: the proposition
+    graphs; the ontology; any other graph), each with its partitions, every linkset and every
+    vocabulary the data uses."""
     settings = get_settings()
-    void_url = _void_url()
     g = Graph()
     g.bind("void", VOID)
     g.bind("dcterms", DCTERMS)
     g.bind("sd", SD)
-    ds = URIRef(f"{void_url}#dataset")
+    ds = dataset_iri()
     g.add((ds, RDF.type, VOID.Dataset))
     g.add((ds, DCTERMS.title, Literal("claimgraph: who said what, according to whom, in the news", lang="en")))
     g.add((ds, DCTERMS.description, Literal(
         "Claims made in news articles, their speakers and the chain of reporters, with the exact "
         "source words; claimed propositions are kept in named graphs, never asserted.", lang="en")))
     g.add((ds, DCTERMS.license, URIRef(settings.data_license)))
+    g.add((ds, DCTERMS.rights, Literal(RIGHTS, lang="en")))
     g.add((ds, VOID.sparqlEndpoint, URIRef(_sparql_url())))
     g.add((ds, VOID.dataDump, URIRef(_url("dump.dump"))))
     g.add((ds, VOID.uriSpace, Literal(f"{settings.base_iri}id/")))
-    g.add((ds, VOID.vocabulary, URIRef(PREFIXES["cg"])))
-    g.add((ds, VOID.vocabulary, URIRef("http://www.w3.org/ns/prov#")))
-    g.add((ds, VOID.vocabulary, URIRef("https://schema.org/")))
     g.add((ds, VOID.feature, FORMATS["N-Quads"]))
     g.add((ds, VOID.feature, FORMATS.TriG))
     g.add((ds, RDFS.seeAlso, URIRef(ONTOLOGY_IRI)))
@@ -175,38 +244,39 @@ def void_graph(store: Store) -> Graph:
     g.add((ds, VOID.distinctObjects, Literal(stats["objects"], datatype=XSD.integer)))
     g.add((ds, VOID.properties, Literal(stats["properties"], datatype=XSD.integer)))
     g.add((ds, VOID.classes, Literal(len(stats["classes"]), datatype=XSD.integer)))
-    g.add((ds, VOID.entities, Literal(stats["subjects"], datatype=XSD.integer)))
-    # VoID has no term for the number of graphs; the service description's sd:namedGraph
-    # count would be a list; state it as a documented extension property of this dataset.
-    g.add((ds, URIRef(f"{void_url}#namedGraphs"), Literal(stats["graphs"], datatype=XSD.integer)))
-    g.add((URIRef(f"{void_url}#namedGraphs"), RDFS.label, Literal("number of named graphs", lang="en")))
-    default_part = BNode()
-    g.add((ds, VOID.subset, default_part))
-    g.add((default_part, RDF.type, VOID.Dataset))
-    g.add((default_part, RDFS.label, Literal("the default graph: what claimgraph asserts", lang="en")))
-    g.add((default_part, VOID.triples, Literal(stats["default_triples"], datatype=XSD.integer)))
-    named_part = BNode()
-    g.add((ds, VOID.subset, named_part))
-    g.add((named_part, RDF.type, VOID.Dataset))
-    g.add((named_part, RDFS.label, Literal("named graphs: claimed propositions and the ontology", lang="en")))
-    g.add((named_part, VOID.triples, Literal(stats["named_triples"], datatype=XSD.integer)))
-    for cls, n in stats["classes"][:MAX_PARTITIONS]:
-        part = BNode()
-        g.add((ds, VOID.classPartition, part))
-        g.add((part, VOID["class"], URIRef(cls)))
-        g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
-    for prop, n in stats["property_partitions"][:MAX_PARTITIONS]:
-        part = BNode()
-        g.add((ds, VOID.propertyPartition, part))
-        g.add((part, VOID.property, URIRef(prop)))
-        g.add((part, VOID.triples, Literal(n, datatype=XSD.integer)))
-    for prop, n in stats["wikidata_links"]:
-        links = BNode()
+    used = {iri for iri, _ in stats["classes"]} | {iri for iri, _ in stats["property_partitions"]}
+    for namespace in sorted({_namespace(iri) for iri in used}):
+        g.add((ds, VOID.vocabulary, URIRef(namespace)))
+
+    def subset(name: str, label: str, triples: int) -> URIRef:
+        node = URIRef(f"{ds}-{name}")
+        g.add((ds, VOID.subset, node))
+        g.add((node, RDF.type, VOID.Dataset))
+        g.add((node, RDFS.label, Literal(label, lang="en")))
+        g.add((node, VOID.triples, Literal(triples, datatype=XSD.integer)))
+        return node
+
+    asserted = subset("asserted", "asserted: the default graph, what claimgraph itself states", stats["default_triples"])
+    _partitions(g, asserted, stats["asserted_classes"], stats["asserted_properties"])
+    per_graph = dict(stats["graph_triples"])
+    claimed_triples = sum(n for name, n in per_graph.items() if name in stats["propositions"])
+    claimed = subset("claimed", "claimed: one named graph per proposition, what speakers claim, never asserted",
+                     claimed_triples)
+    _partitions(g, claimed, [], stats["claimed_properties"])
+    if ONTOLOGY_IRI in per_graph:
+        onto = subset("ontology", "the ontology, in the named graph of its IRI", per_graph[ONTOLOGY_IRI])
+        g.add((onto, RDFS.seeAlso, URIRef(ONTOLOGY_IRI)))
+    other = sum(n for name, n in per_graph.items() if name not in stats["propositions"] and name != ONTOLOGY_IRI)
+    if other:
+        subset("other", "other named graphs, loaded into this store", other)
+    targets = {"wikidata": URIRef("http://www.wikidata.org/"), "dbpedia": URIRef("http://dbpedia.org/")}
+    for target, prop, n in stats["links"]:
+        local = prop.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        links = URIRef(f"{ds}-links-{target}-{local}")
         g.add((ds, VOID.subset, links))
         g.add((links, RDF.type, VOID.Linkset))
         g.add((links, VOID.subjectsTarget, ds))
-        g.add((links, VOID.objectsTarget, URIRef("http://www.wikidata.org/")))
-        g.add((links, VOID.target, URIRef("http://www.wikidata.org/")))
+        g.add((links, VOID.objectsTarget, targets[target]))
         g.add((links, VOID.linkPredicate, URIRef(prop)))
         g.add((links, VOID.triples, Literal(n, datatype=XSD.integer)))
     return g
@@ -236,7 +306,7 @@ def service_graph(store: Store) -> Graph:
     for fmt in UPLOAD_FORMATS:  # what the Graph Store accepts
         if fmt.w3c:
             g.add((svc, SD.inputFormat, URIRef(fmt.w3c)))
-    dataset = URIRef(f"{void_url}#dataset")
+    dataset = dataset_iri()
     g.add((svc, SD.defaultDataset, dataset))
     g.add((dataset, RDF.type, SD.Dataset))
     g.add((dataset, RDF.type, VOID.Dataset))

@@ -133,11 +133,38 @@ def _decode_term(encoded: tuple[str, ...]) -> Any:
     return ox.Literal(value, datatype=ox.NamedNode(encoded[2]))
 
 
-def _execute(store: Any, request: dict[str, Any], conn: multiprocessing.connection.Connection) -> None:
+def _answer_searches(query: str, store: Any, version: Path | None, timeout: float | None) -> str:
+    """``query`` with its search-service blocks replaced by their hits from ``version``'s
+    index: the index of the very version this executor reads, never another."""
+    from claimgraph.graph.store.search import index as search_index
+    from claimgraph.graph.store.search.service import rewrite
+    from claimgraph.graph.store.sparqltext.search_calls import mentions_service, service_use
+
+    if not mentions_service(query):
+        return query
+    calls = service_use(query).calls
+    if not calls:
+        return query
+    if version is None:
+        raise QueryRejected("the search service needs a versioned store; rebuild it with claimgraph build")
+    search_index.ensure_index(version, store)
+    snippets = any(call.snippet for call in calls)
+    return rewrite(query, calls, lambda text, limit: search_index.search(version, text, limit, timeout, snippets, details=False))
+
+
+def _execute(
+    store: Any, request: dict[str, Any], conn: multiprocessing.connection.Connection, version: Path | None = None
+) -> None:
     """Run one query against an open store and stream its result to ``conn``."""
     import pyoxigraph as ox
 
     from claimgraph.graph.store.formats import rdf_format, results_format
+
+    try:
+        query = _answer_searches(request["query"], store, version, request.get("timeout"))
+    except StoreError as exc:  # a malformed search block or search text: the client's to fix
+        conn.send(("error", "request", str(exc)))
+        return
 
     kwargs: dict[str, Any] = {"base_iri": request["base_iri"]}
     try:
@@ -154,7 +181,7 @@ def _execute(store: Any, request: dict[str, Any], conn: multiprocessing.connecti
         conn.send(("error", "request", f"invalid dataset or bound value: {exc}"))
         return
     try:
-        result = store.query(request["query"], **kwargs)
+        result = store.query(query, **kwargs)
     except SyntaxError as exc:
         conn.send(("error", "syntax", str(exc)))
         return
@@ -276,7 +303,7 @@ def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: 
             conn.send(("error", "engine", f"cannot open the store: {exc}"))
             continue
         try:
-            _execute(store, request, conn)
+            _execute(store, request, conn, snapshot.current.path)
         except (BrokenPipeError, EOFError, OSError):
             return  # the server hung up; nothing left to answer
         except Exception as exc:  # a bug here must cost one request, not the executor
@@ -284,9 +311,15 @@ def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: 
 
 
 def _executor_main(
-    conn: multiprocessing.connection.Connection, db_path: str, gen_path: str, parent_pid: int, memory_bytes: int
+    conn: multiprocessing.connection.Connection, db_path: str, gen_path: str, parent_pid: int, memory_bytes: int,
+    network: bool = False,
 ) -> None:
     """Entry point of an executor process."""
+    if not network:
+        # Before any thread starts: SERVICE cannot fetch anything, whatever reaches the engine.
+        from claimgraph.graph.store.embedded.nonet import deny_inet_sockets
+
+        deny_inet_sockets()
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     threading.stack_size(ENGINE_STACK_BYTES)
     engine = threading.Thread(target=_serve, args=(conn, db_path, gen_path, memory_bytes), name="engine")
@@ -297,11 +330,11 @@ def _executor_main(
 class _Executor:
     """One executor process and the parent's end of its pipe."""
 
-    def __init__(self, ctx: Any, db_path: Path, gen_path: Path, memory_bytes: int) -> None:
+    def __init__(self, ctx: Any, db_path: Path, gen_path: Path, memory_bytes: int, network: bool = False) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
             target=_executor_main,
-            args=(child, str(db_path), str(gen_path), os.getpid(), memory_bytes),
+            args=(child, str(db_path), str(gen_path), os.getpid(), memory_bytes, network),
             daemon=True,
         )
         self.process.start()
@@ -327,11 +360,14 @@ class ExecutorPool:
     """A fixed number of executor processes shared by the threads of one server process."""
 
     def __init__(
-        self, db_path: Path, gen_path: Path, size: int, default_timeout: float, memory_mb: int = 0
+        self, db_path: Path, gen_path: Path, size: int, default_timeout: float, memory_mb: int = 0,
+        network: bool = False,
     ) -> None:
-        """``memory_mb``: how much memory one query may use beyond an idle executor (0: no cap)."""
+        """``memory_mb``: how much memory one query may use beyond an idle executor (0: no cap).
+        ``network``: whether executors may open IPv4/IPv6 sockets (only for SERVICE, when allowed)."""
         self._ctx = multiprocessing.get_context("spawn")
         self.memory_mb = memory_mb
+        self.network = network
         self._db_path = db_path
         self._gen_path = gen_path
         self.default_timeout = default_timeout
@@ -346,7 +382,7 @@ class ExecutorPool:
             self._spawn()
 
     def _spawn(self) -> None:
-        ex = _Executor(self._ctx, self._db_path, self._gen_path, self.memory_mb * 1024 * 1024)
+        ex = _Executor(self._ctx, self._db_path, self._gen_path, self.memory_mb * 1024 * 1024, self.network)
         with self._lock:
             self._all.add(ex)
         self._idle.put(ex)
@@ -373,6 +409,7 @@ class ExecutorPool:
             "base_iri": request.base_iri,
             "substitutions": {k: _encode_term(v) for k, v in request.substitutions.items()},
             "formats": {form.value: media_type for form, media_type in request.formats.items()},
+            "timeout": timeout,
         }
         # An idle executor may have died since its last query (killed by the OOM killer, say):
         # then the request goes to the next one; the dead one is replaced.

@@ -9,6 +9,7 @@ size), changes the copy, closes it, and publishes it by atomically replacing one
     DIR/oxigraph -> versions/7       the current version (a symlink, swapped with rename(2))
     DIR/versions/7/                  a RocksDB database, never written again once published
     DIR/versions/7/claimgraph.pin    readers hold a shared flock() on it while they use 7
+    DIR/versions/7/claimgraph-search.sqlite   7's full-text index, written before 7 is published
     DIR/versions/.staging-*          a write in progress (garbage once its writer is gone)
     DIR/generation                   "7": readers poll it and reopen when it changes
 
@@ -61,6 +62,31 @@ class Snapshot:
         self.close()
 
 
+@contextlib.contextmanager
+def pinned_version(db_link: Path | str, attempts: int = 50) -> Iterator[Path]:
+    """The current version's folder, pinned while the block runs, without opening RocksDB
+    (for files written beside the database, such as the search index)."""
+    db_link = Path(db_link)
+    for _ in range(attempts):
+        target = Path(os.path.realpath(db_link))
+        if not db_link.is_symlink():
+            yield target
+            return
+        try:
+            fd = os.open(target / PIN, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            if not (target / PIN).exists():
+                continue  # collected while we waited for the lock
+            yield target
+            return
+        finally:
+            os.close(fd)
+    raise OSError(f"the store at {db_link} changed too often while opening it")
+
+
 def open_snapshot(db_link: Path | str, attempts: int = 50) -> Snapshot:
     """Open the current version read-only and pin it (used by query executors and dumps)."""
     db_link = Path(db_link)
@@ -105,8 +131,12 @@ def _fsync_dir(path: Path) -> None:
 class VersionedStore:
     """The writer's side: copy, change, publish. Callers hold ``write.lock``."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, before_publish: Callable[[Path], None] | None = None) -> None:
+        """``before_publish(staging)`` runs on each closed copy just before it is published
+        (the embedded store writes the copy's search index there); if it raises, nothing is
+        published."""
         self.directory = directory
+        self.before_publish = before_publish
         self.link = directory / LINK
         self.versions = directory / VERSIONS
         self.gen_path = directory / "generation"
@@ -149,6 +179,8 @@ class VersionedStore:
 
     def publish(self, staging: Path) -> None:
         """Make a closed staging copy the current version (the atomic step)."""
+        if self.before_publish is not None:
+            self.before_publish(staging)
         (staging / PIN).touch()
         self._publish(staging)
 

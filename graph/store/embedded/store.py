@@ -46,7 +46,7 @@ from claimgraph.graph.store.base import (
 )
 from claimgraph.graph.store.embedded.executor import ExecutorPool, read_generation
 from claimgraph.graph.store.formats import rdf_format
-from claimgraph.graph.store.rdfio import CG_NAMESPACE, check_shapes, iter_rdf, parse_rdf, rdf_format_or_error
+from claimgraph.graph.store.rdfio import CG_NAMESPACE, check_shapes, iter_rdf, rdf_format_or_error
 from claimgraph.graph.store import changes
 from claimgraph.graph.store.embedded.snapshots import (
     PIN,
@@ -55,8 +55,10 @@ from claimgraph.graph.store.embedded.snapshots import (
     VersionedStore,
     current_version,
     open_snapshot,
+    pinned_version,
     write_lock,
 )
+from claimgraph.graph.store.search import index as search_index
 from claimgraph.graph.store.sparqltext.using import apply_using
 
 T = TypeVar("T")
@@ -89,8 +91,23 @@ def _noting_graphs(
         yield q
 
 
-def _update_main(path: str, text: str, base_iri: str | None, conn: multiprocessing.connection.Connection) -> None:
+def _index_version(staging: Path) -> None:
+    """Write the full-text index of a closed copy into it, before the copy is published."""
+    store = ox.Store.read_only(str(staging))
+    try:
+        search_index.write_index(store, staging)
+    finally:
+        del store
+        gc.collect()
+
+
+def _update_main(path: str, text: str, base_iri: str | None, conn: multiprocessing.connection.Connection,
+                 network: bool = False) -> None:
     """Child process: apply one update to the copy at ``path`` and close it before answering."""
+    if not network:  # LOAD and SERVICE cannot fetch anything, whatever reaches the engine
+        from claimgraph.graph.store.embedded.nonet import deny_inet_sockets
+
+        deny_inet_sockets()
     try:
         store = ox.Store(path)
         store.update(text, base_iri=base_iri)
@@ -104,12 +121,12 @@ def _update_main(path: str, text: str, base_iri: str | None, conn: multiprocessi
         conn.send(("error", str(exc)))
 
 
-def _update_in_child(staging: Path, text: str, base_iri: str | None, timeout: float) -> None:
+def _update_in_child(staging: Path, text: str, base_iri: str | None, timeout: float, network: bool = False) -> None:
     ctx = multiprocessing.get_context("forkserver")
     # The fork server imports pyoxigraph once; each update then starts in milliseconds.
     ctx.set_forkserver_preload(["claimgraph.graph.store.embedded.store"])
     receiver, sender = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_update_main, args=(str(staging), text, base_iri, sender), daemon=True)
+    child = ctx.Process(target=_update_main, args=(str(staging), text, base_iri, sender, network), daemon=True)
     child.start()
     sender.close()
     try:
@@ -205,9 +222,14 @@ class EmbeddedStore(Store):
     """Oxigraph on disk, with queries isolated in executor processes."""
 
     def __init__(
-        self, directory: Path, query_workers: int = 2, query_timeout: float = 30.0, query_memory_mb: int = 0
+        self, directory: Path, query_workers: int = 2, query_timeout: float = 30.0, query_memory_mb: int = 0,
+        query_network: bool = False, update_network: bool = False,
     ) -> None:
+        """``query_network`` / ``update_network``: whether the engine processes that run queries
+        / updates may open IPv4/IPv6 sockets (needed only when SERVICE / LOAD are allowed)."""
         self.directory = Path(directory)
+        self._query_network = query_network
+        self._update_network = update_network
         self.db_path = self.directory / "oxigraph"
         self.gen_path = self.directory / "generation"
         self.lock_path = self.directory / "write.lock"
@@ -217,7 +239,7 @@ class EmbeddedStore(Store):
         self._pool: ExecutorPool | None = None
         self._pool_lock = threading.Lock()  # two first requests must not start two pools
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._versions = VersionedStore(self.directory)
+        self._versions = VersionedStore(self.directory, before_publish=_index_version)
         if not self.db_path.exists():
             with write_lock(self.lock_path):
                 if not self.db_path.exists():
@@ -237,7 +259,8 @@ class EmbeddedStore(Store):
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ExecutorPool(
-                    self.db_path, self.gen_path, self._query_workers, self._query_timeout, self._query_memory_mb
+                    self.db_path, self.gen_path, self._query_workers, self._query_timeout, self._query_memory_mb,
+                    network=self._query_network,
                 )
             return self._pool
 
@@ -274,6 +297,17 @@ class EmbeddedStore(Store):
                     return
                 yield ox.serialize(chunk, format=fmt) or b""
 
+    def search(self, text: str, limit: int = 20, timeout: float | None = None) -> list[search_index.Hit]:
+        """Search the index of the current version, pinned while it is read (no query executor:
+        SQLite answers in this process in about a millisecond)."""
+        timeout = timeout if timeout is not None else self._query_timeout
+        with pinned_version(self.db_path) as version:
+            if not search_index.has_index(version):
+                with open_snapshot(self.db_path) as snap:  # a version from before indexes
+                    search_index.ensure_index(snap.path, snap.store)
+                    return search_index.search(snap.path, text, limit, timeout)
+            return search_index.search(version, text, limit, timeout)
+
     def is_empty(self) -> bool:
         with self.reader() as store:
             return next(iter(store.quads_for_pattern(None, None, None, None)), None) is None
@@ -286,6 +320,14 @@ class EmbeddedStore(Store):
         """From the store's graph index, without a scan of the quads."""
         with self.reader() as store:
             return [g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
+
+    def last_modified(self) -> float | None:
+        """When the current version was published (the generation file's time), for
+        ``Last-Modified``; None for a store never written."""
+        try:
+            return os.stat(self.gen_path).st_mtime
+        except FileNotFoundError:
+            return None
 
     def graph_exists(self, graph: str | None) -> bool:
         if graph is None:
@@ -320,6 +362,8 @@ class EmbeddedStore(Store):
                 (target / "versions").mkdir()
                 snap.store.backup(str(target / "versions" / "1"))
                 version = current_version(self.directory) or 0
+                if search_index.has_index(snap.path):  # the index of exactly this version
+                    shutil.copy2(snap.path / search_index.INDEX_FILE, target / "versions" / "1")
             (target / "versions" / "1" / PIN).touch()
             os.symlink("versions/1", target / "oxigraph")
             (target / "generation").write_text("1")
@@ -398,7 +442,7 @@ class EmbeddedStore(Store):
         with self._write_lock():
             staging = self._versions.stage()
             try:
-                _update_in_child(staging, text, request.base_iri, timeout)
+                _update_in_child(staging, text, request.base_iri, timeout, network=self._update_network)
                 with open_snapshot(self.db_path) as before:  # the published version, before the update
                     if changes.is_sealed(before.store):
                         _apply(staging, lambda store: changes.record(before.store, store, origin))
@@ -443,10 +487,11 @@ class EmbeddedStore(Store):
         ``bulk_extend`` is not transactional by itself; here it writes a private copy that is
         published only when every source has been read completely (see :mod:`snapshots`).
 
-        With ``validate``, data that uses claimgraph's vocabulary is checked against the shapes
-        before publishing (the sources are read a second time for that, so they must be
-        seekable); pySHACL works in memory, so such data is limited to ``VALIDATE_MAX_QUADS``
-        (plain imports are not checked and have no limit)."""
+        With ``validate``, when the data uses claimgraph's vocabulary, what the new version holds
+        in every graph the load wrote to is read back and checked against the shapes before it
+        is published (so values are checked as the store keeps them); pySHACL works in memory,
+        so such graphs are limited to ``VALIDATE_MAX_QUADS`` quads (plain imports are not
+        checked and have no limit)."""
         started = time.monotonic()
         uses_cg = False
         target = _named(graph) if graph else ox.DefaultGraph()
@@ -494,13 +539,13 @@ class EmbeddedStore(Store):
         def change(store: ox.Store) -> None:
             store.bulk_extend(quads())
             if validate and uses_cg:
-                # Read the (small: at most VALIDATE_MAX_QUADS) input again for pySHACL, rather
-                # than keeping every quad of every load in memory on the chance it is needed.
-                kept: list[ox.Quad] = []
-                for source in sources:
-                    source.stream.seek(0)
-                    kept += parse_rdf(source.stream, source.media_type, base_iri=base_iri)
-                check_shapes(kept)
+                # What the store now holds in the graphs written to, as it keeps the values.
+                held: list[ox.Quad] = []
+                for g in graphs:
+                    held += store.quads_for_pattern(None, None, None, g)  # type: ignore[arg-type]
+                    if len(held) > VALIDATE_MAX_QUADS:
+                        raise too_many
+                check_shapes(held)
 
         try:
             self._commit(change)
@@ -508,15 +553,19 @@ class EmbeddedStore(Store):
             raise StoreError(str(exc)) from None
         return LoadSummary(quads=counts["quads"], graphs=len(graphs), seconds=time.monotonic() - started)
 
-    def replace_dataset(self, nquads: bytes) -> None:
+    def replace_dataset(self, nquads: bytes, validate: bool = False) -> None:
         """Parsed once, by Oxigraph's bulk loader straight into a fresh private version (no
-        list of Python quads); a syntax error leaves the current version as it was."""
+        list of Python quads); a syntax error leaves the current version as it was. With
+        ``validate``, what the new version holds is read back and checked against the shapes
+        before it is published."""
 
         def change(store: ox.Store) -> None:
             try:
                 store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
             except SyntaxError as exc:
                 raise DataError(f"the dataset does not parse as N-Quads: {exc}") from None
+            if validate:
+                check_shapes(list(store.quads_for_pattern(None, None, None, None)))
 
         self._commit(change, fresh=True)
 

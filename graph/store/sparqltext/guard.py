@@ -31,6 +31,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from claimgraph.graph.store.base import QueryRejected
+from claimgraph.graph.store.sparqltext.search_calls import service_use
 from claimgraph.graph.store.sparqltext.tokens import all_tokens, tokens
 
 #: Deepest nesting of ``{ ( [`` accepted. Real queries stay under ~30; the parser dies near 2 500.
@@ -137,11 +138,13 @@ def _unsure_from(toks: list, text: str) -> tuple[int, str]:
     return len(text), ""
 
 
-def keyword_risk(text: str, word: str) -> str | None:
+def keyword_risk(text: str, word: str, answered_here: frozenset[int] = frozenset()) -> str | None:
     """Why the engine might read ``word`` (SERVICE, LOAD) in ``text`` as its keyword; None if it cannot.
 
     Fails closed: an occurrence is harmless only where the tokenizer's reading is certain to be
-    the engine's (see the module's docstring)."""
+    the engine's (see the module's docstring). ``answered_here``: offsets of ``SERVICE`` tokens
+    that open claimgraph's own search blocks; the executor replaces each whole block by a
+    ``VALUES`` block before the engine runs, so the engine never reads them."""
     found = [m.start() for m in re.finditer(word, text, re.IGNORECASE)]
     if not found:
         return None
@@ -157,13 +160,18 @@ def keyword_risk(text: str, word: str) -> str | None:
             return f"{word} at offset {at} is a keyword"
         if tok.kind in _INERT:
             continue
+        if at in answered_here and tok.kind == "name" and tok.start == at and tok.end == at + len(word):
+            continue  # a search block (search_calls), read by the same tokenizer as the rewrite
         if tok.kind == "name" and ":" in tok.text[: at - tok.start]:
             continue  # in the local part of a prefixed name, which the engine reads to its end
         return f"{word} at offset {at} is a keyword (or glued to one: {tok.text[:40]!r})"
     return None
 
 
-_SERVICE_OFF = "SERVICE (federated queries) is disabled on this server"
+_SERVICE_OFF = (
+    "SERVICE (federated queries) is disabled on this server; only claimgraph's own search "
+    "service <https://w3id.org/claimgraph/search> is answered"
+)
 _LOAD_OFF = "LOAD is disabled on this server: upload the data with the Graph Store Protocol instead"
 
 
@@ -177,8 +185,13 @@ def check_query(text: str, allow_service: bool = False, limits: Limits = Limits(
         return
     s = shape(text)
     _check_size(s, limits)
-    if not allow_service and (why := keyword_risk(text, "SERVICE")):
+    if not allow_service and (why := keyword_risk(text, "SERVICE", _search_blocks(text))):
         raise _refuse(_SERVICE_OFF, why)
+
+
+def _search_blocks(text: str) -> frozenset[int]:
+    """Where the ``SERVICE`` of each claimgraph search block stands (a malformed block is a 400)."""
+    return frozenset(call.start for call in service_use(text).calls)
 
 
 def check_update(

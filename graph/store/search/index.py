@@ -1,0 +1,225 @@
+"""The full-text index of one store version: an SQLite FTS5 file inside the version's folder.
+
+Oxigraph has no text index, so claimgraph keeps one beside the data: ``versions/N/`` holds the
+RocksDB database *and* ``claimgraph-search.sqlite`` built from that database's own content
+before ``N`` is published (see :mod:`snapshots`). A reader that pinned version ``N`` searches
+``N``'s index, so the index and the store it answers for never disagree, and a writer killed
+at any point leaves the old version with its old index.
+
+One row per claim: the messages (proposition labels), quotes, paraphrases, speaker names and
+article titles are indexed (``unicode61`` with diacritics removed: ``Schäuble`` = ``schauble``);
+speaker, date and article ride along unindexed for the result lists. bm25 ranks, FTS5's
+``snippet()`` cuts the excerpt.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import sqlite3
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from claimgraph.graph.store.base import QueryTimeout, StoreError
+from claimgraph.graph.store.search.syntax import FIELDS, SearchSyntaxError, compile_search
+
+INDEX_FILE = "claimgraph-search.sqlite"
+#: Most hits one search returns (the SPARQL service form and the JSON API alike).
+MAX_HITS = 1000
+#: Relative weight of each indexed column in the bm25 score (same order as FIELDS).
+WEIGHTS = {"message": 2.0, "quote": 2.0, "paraphrase": 1.0, "speaker": 1.5, "title": 0.5}
+_MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
+_SNIPPET_TOKENS = 16
+_PREFERRED_LANGUAGES = ("de", "en", "")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One claim that matches, with what a result list shows of it."""
+
+    claim: str
+    score: float
+    #: The excerpt as HTML: text escaped, matched words in ``<mark>``.
+    snippet: str
+    #: The same excerpt as plain text.
+    snippet_text: str
+    speaker: str | None
+    speaker_name: str | None
+    date: str | None
+    article: str | None
+    title: str | None
+    quote: str | None
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _query_text() -> str:
+    return (files(__package__) / "index-text.rq").read_text(encoding="utf-8")
+
+
+def _pick(literals: list[ox.Literal]) -> str | None:
+    """One value to show: German first (the corpus language), then English, then any."""
+    if not literals:
+        return None
+    for lang in _PREFERRED_LANGUAGES:
+        for lit in literals:
+            if (lit.language or "") == lang:
+                return lit.value
+    return literals[0].value
+
+
+def _rows(store: ox.Store) -> list[tuple[object, ...]]:
+    """One index row per claim, from the store's own content."""
+    fields: dict[str, dict[str, list[ox.Literal | ox.NamedNode]]] = defaultdict(lambda: defaultdict(list))
+    solutions = store.query(_query_text())
+    assert isinstance(solutions, ox.QuerySolutions)  # a SELECT
+    for solution in solutions:
+        claim, field, value = solution["claim"], solution["field"], solution["value"]
+        if isinstance(claim, ox.NamedNode) and field is not None and value is not None:
+            values = fields[claim.value][field.value]
+            if value not in values:
+                values.append(value)
+    rows: list[tuple[object, ...]] = []
+    for claim, f in sorted(fields.items()):
+
+        def text(name: str) -> str:
+            return "\n".join(v.value for v in f.get(name, []) if isinstance(v, ox.Literal))
+
+        def literals(name: str) -> list[ox.Literal]:
+            return [v for v in f.get(name, []) if isinstance(v, ox.Literal)]
+
+        def iri(name: str) -> str | None:
+            return next((v.value for v in f.get(name, []) if isinstance(v, ox.NamedNode)), None)
+
+        dates = sorted(v.value for v in literals("saidOn")) or sorted(v.value for v in literals("published"))
+        rows.append(
+            (
+                *(text(name) for name in FIELDS),
+                claim,
+                iri("speakerIri"),
+                _pick(literals("speaker")),
+                dates[0] if dates else None,
+                iri("article"),
+                _pick(literals("title")),
+                _pick(literals("quote")),
+            )
+        )
+    return rows
+
+
+_CREATE = (
+    "CREATE VIRTUAL TABLE claims USING fts5("
+    + ", ".join(FIELDS)
+    + ", claim UNINDEXED, speaker_iri UNINDEXED, speaker_label UNINDEXED, date UNINDEXED,"
+    " article UNINDEXED, article_title UNINDEXED, quote_text UNINDEXED,"
+    " tokenize = 'unicode61 remove_diacritics 2')"
+)
+
+
+def write_index(store: ox.Store, directory: Path) -> int:
+    """Build the index of ``store`` into ``directory`` (atomically: a finished file or none).
+
+    Returns the number of claims indexed."""
+    rows = _rows(store)
+    target = Path(directory) / INDEX_FILE
+    tmp = target.with_name(f".{INDEX_FILE}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        conn = sqlite3.connect(tmp)
+        try:
+            with conn:
+                conn.execute("PRAGMA journal_mode = OFF")
+                conn.execute(_CREATE)
+                # The weighted bm25 as FTS5's rank: "ORDER BY rank LIMIT n" then keeps only the
+                # best n while it scans (ordering by a bm25() expression sorts every match).
+                weights = ", ".join(str(WEIGHTS[f]) for f in FIELDS)
+                conn.execute("INSERT INTO claims(claims, rank) VALUES ('rank', ?)", (f"bm25({weights})",))
+                conn.executemany(f"INSERT INTO claims VALUES ({', '.join('?' * (len(FIELDS) + 7))})", rows)
+                conn.execute("INSERT INTO claims(claims) VALUES ('optimize')")
+        finally:
+            conn.close()
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return len(rows)
+
+
+def has_index(directory: Path) -> bool:
+    return (Path(directory) / INDEX_FILE).exists()
+
+
+def ensure_index(directory: Path, store: ox.Store) -> None:
+    """Index a version published before claimgraph kept indexes (from that version itself)."""
+    if not has_index(directory):
+        write_index(store, directory)
+
+
+def _html(snippet: str) -> str:
+    return html.escape(snippet).replace(_MARK_OPEN, "<mark>").replace(_MARK_CLOSE, "</mark>")
+
+
+def search(
+    directory: Path,
+    text: str,
+    limit: int = 20,
+    timeout: float | None = None,
+    snippets: bool = True,
+    details: bool = True,
+) -> list[Hit]:
+    """The best ``limit`` claims for ``text`` in the index of the version at ``directory``.
+
+    Without ``snippets`` the excerpts are left empty, without ``details`` the speaker, date and
+    article (the SPARQL form asks only for what its block binds: on a long list of hits these
+    are most of the cost). Raises :class:`SearchSyntaxError` for a search that cannot be read and
+    :class:`QueryTimeout` past ``timeout`` seconds."""
+    compiled = compile_search(text)
+    limit = max(0, min(limit, MAX_HITS))
+    path = Path(directory) / INDEX_FILE
+    if not path.exists():
+        raise StoreError(f"the store version at {directory} has no search index")
+    # Published indexes never change: immutable=1 skips SQLite's locking altogether.
+    conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro&immutable=1", uri=True)
+    try:
+        if timeout is not None:
+            deadline = time.monotonic() + timeout
+            conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+        excerpt = f"snippet(claims, -1, '{_MARK_OPEN}', '{_MARK_CLOSE}', '…', {_SNIPPET_TOKENS})" if snippets else "''"
+        rest = (
+            "speaker_iri, speaker_label, date, article, article_title, quote_text"
+            if details
+            else "NULL, NULL, NULL, NULL, NULL, NULL"
+        )
+        sql = f"SELECT claim, -rank, {excerpt}, {rest} FROM claims WHERE claims MATCH ? ORDER BY rank LIMIT ?"
+        try:
+            found = conn.execute(sql, (compiled.match, limit)).fetchall()
+        except sqlite3.OperationalError as exc:
+            message = str(exc)
+            if "interrupted" in message:
+                raise QueryTimeout(f"search stopped after the time limit of {timeout:g} s") from None
+            raise SearchSyntaxError(f"cannot read the search: {message.removeprefix('fts5: ')}") from None
+    finally:
+        conn.close()
+    return [
+        Hit(
+            claim=row[0],
+            score=round(row[1], 6),
+            snippet=_html(row[2]),
+            snippet_text=row[2].replace(_MARK_OPEN, "").replace(_MARK_CLOSE, ""),
+            speaker=row[3],
+            speaker_name=row[4],
+            date=row[5],
+            article=row[6],
+            title=row[7],
+            quote=row[8],
+        )
+        for row in found
+    ]
