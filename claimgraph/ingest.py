@@ -212,9 +212,3 @@ def remove(store: EmbeddedStore, slugs: Iterable[str], base_iri: str) -> int:
         reseal(ox_store, [])  # the dataset changed: its hash is restated
     return claims
 
-
-def ingested(store: EmbeddedStore, base_iri: str) -> dict[str, Any]:
-    """The ingested articles and their claim counts, from the records (for listings and tests)."""
-    with store.reader() as ox_store:
-        ledger = Ledger(ox_store, base_iri)
-        return {slug: ledger.facts(slug) for slug in ledger.slugs()}

@@ -192,6 +192,13 @@ def compile_article(read: ReadArticle, decisions: dict[str, Decision], base_iri:
     except ValueError as exc:
         raise IngestError(f"{article.path}: {exc}") from None
     _describe(g, mint, article, nodes[-1][0])
+    # a drafted claim has no paraphrase, hence no label: generic clients (and the shapes) need
+    # one, so it is labelled with the words of its evidence
+    lang = str(article.meta.get("language") or "de")
+    for claim in ann.claims:
+        node = mint("claim", claim.id)
+        if (node, RDFS.label, None) not in g:
+            g.add((node, RDFS.label, Literal(" … ".join(sp.exact for sp in claim.evidence), lang=lang)))
     _materialize_alignments(g, ontology)
     if validate:
         try:
