@@ -9,9 +9,10 @@ import json
 from pathlib import Path
 
 import pyoxigraph as ox
+import requests
 
 from claimgraph.graph.build.ingest import unpack_quads
-from conftest import claimgraph
+from conftest import UPDATE_TOKEN, claimgraph, start_server, stop_server
 from corpus_helpers import BASE, CG, write_article
 from test_ingest import three_articles
 
@@ -136,3 +137,28 @@ def test_ingest_into_a_built_store_drops_the_seal_and_keeps_checking(tmp_path: P
     code, report = verify(store)
     assert code == 0, report["findings"]
     assert report["dataset_hash"] is None and report["checked"]["ingested articles"] == 1
+
+
+def test_over_sparql_an_ingested_store_verifies_and_a_change_is_named(tmp_path: Path) -> None:
+    """The auditor without the store: the records and the quads are read over plain SPARQL."""
+    store, src = tmp_path / "store", tmp_path / "src"
+    three_articles(src)
+    cli(store, "ingest", str(src))
+    server = start_server(store, "--base-iri", BASE, "--update-token", UPDATE_TOKEN)
+    try:
+        endpoint = server.url + "/sparql"
+        result = claimgraph("verify", "--json", "--endpoint", endpoint, check=False)
+        report = json.loads(result.stdout)
+        assert result.returncode == 0, report["findings"]
+        assert report["checked"]["ingested articles"] == 3
+        doc = BASE + "id/document/artikel-c"
+        r = requests.post(endpoint, headers={"Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=60, data={
+            "update": f'DELETE {{ <{doc}> ?p ?o }} INSERT {{ <{doc}> ?p "Anders"@de }} '
+                      f'WHERE {{ <{doc}> ?p ?o FILTER(STR(?o) = "Testartikel artikel-c") }}'})
+        assert r.status_code in (200, 204), r.text
+        result = claimgraph("verify", "--json", "--endpoint", endpoint, check=False)
+        report = json.loads(result.stdout)
+        assert result.returncode == 1
+        assert kinds(report) == {"ingested-quad-missing": {doc}}, report["findings"]
+    finally:
+        stop_server(server)
