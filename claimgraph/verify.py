@@ -255,6 +255,9 @@ def _dataset(select: Select, public_key: str | None, report: Report, ingested: i
         report.notes.append(f"no dataset hash: incremental writes (ingest, remove) drop it; "
                             f"{ingested} ingested article(s) checked against their records instead "
                             "(docs/verify.md says what that does not prove)")
+        if public_key is not None:
+            report.add("signature-missing", "", "a key was given but no build run carries a signature "
+                       "(an incremental write drops it: sign again with claimgraph build --sign)")
         return
     current = bundles.dataset_hash(select)
     report.dataset_hash = current

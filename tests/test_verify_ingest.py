@@ -126,9 +126,15 @@ def test_a_forged_record_is_named(tmp_path: Path) -> None:
 
 def test_ingest_into_a_built_store_drops_the_seal_and_keeps_checking(tmp_path: Path) -> None:
     store, src = tmp_path / "store", tmp_path / "src"
-    claimgraph("build", "--store", str(store), "--base-iri", BASE, env=EPOCH)
+    key = tmp_path / "publisher.key"
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    key.write_bytes(Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    claimgraph("build", "--store", str(store), "--base-iri", BASE, "--sign", str(key), env=EPOCH)
     code, report = verify(store)
     assert code == 0 and report["dataset_hash"]
+    assert cli(store, "verify", "--key", str(key), check=False).returncode == 0
     three_articles(src)
     cli(store, "ingest", str(src / "artikel-a.txt"))
     st = raw(store)
@@ -137,6 +143,9 @@ def test_ingest_into_a_built_store_drops_the_seal_and_keeps_checking(tmp_path: P
     code, report = verify(store)
     assert code == 0, report["findings"]
     assert report["dataset_hash"] is None and report["checked"]["ingested articles"] == 1
+    # the signature went with the seal: an auditor holding the key is told so
+    result = cli(store, "verify", "--json", "--key", str(key), check=False)
+    assert result.returncode == 1 and set(kinds(json.loads(result.stdout))) == {"signature-missing"}
 
 
 def test_over_sparql_an_ingested_store_verifies_and_a_change_is_named(tmp_path: Path) -> None:
