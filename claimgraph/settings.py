@@ -19,9 +19,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from claimgraph.graph.store.sparqltext.guard import MAX_DEPTH, MAX_OPERATORS, Limits
+
 if TYPE_CHECKING:
     from claimgraph.graph.store import Store
-    from claimgraph.graph.store.sparqltext.guard import Limits
 
 DEFAULT_BASE_IRI = "https://w3id.org/claimgraph/"
 MIB = 1024 * 1024
@@ -76,9 +77,9 @@ class Settings:
     query_memory_mb: int = setting(2048, "CLAIMGRAPH_QUERY_MEMORY_MB",
                                    "MiB one query may use; past it the query fails with 500, nobody else does (0: no cap)",
                                    option="--query-memory", bounds=(0, None), shown="2048 MiB")
-    query_max_depth: int = setting(256, "CLAIMGRAPH_QUERY_MAX_DEPTH",
+    query_max_depth: int = setting(MAX_DEPTH, "CLAIMGRAPH_QUERY_MAX_DEPTH",
                                    "deeper nested queries get 400 (the engine's parser would overflow its stack)")
-    query_max_operators: int = setting(2000, "CLAIMGRAPH_QUERY_MAX_OPERATORS", "queries with more operators get 400")
+    query_max_operators: int = setting(MAX_OPERATORS, "CLAIMGRAPH_QUERY_MAX_OPERATORS", "queries with more operators get 400")
     data_license: str = setting("https://creativecommons.org/licenses/by/4.0/", "CLAIMGRAPH_DATA_LICENSE",
                                 "the licence the VoID description states for the dataset", shown="CC BY 4.0")
     max_upload_bytes: int = setting(64 * MIB, "CLAIMGRAPH_MAX_UPLOAD_BYTES",
@@ -125,10 +126,8 @@ class Settings:
         """A copy with some fields changed (options given on the command line)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
-    def limits(self) -> "Limits":
+    def limits(self) -> Limits:
         """The guard limits on query text this server or CLI was configured with."""
-        from claimgraph.graph.store.sparqltext.guard import Limits
-
         return Limits(max_depth=self.query_max_depth, max_operators=self.query_max_operators)
 
 
