@@ -420,7 +420,7 @@ class EmbeddedStore(Store):
                 return result
 
         with self._write_lock():
-            return self._versions.commit(run, fresh=fresh)  # type: ignore[return-value]
+            return self._versions.commit(run, fresh=fresh)
 
     @contextlib.contextmanager
     def _write_lock(self) -> Iterator[None]:
