@@ -152,3 +152,12 @@ def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = base / "store"
     claimgraph("build", "--store", str(store), "--seeds", str(seeds))
     return store
+
+
+@pytest.fixture(scope="session")
+def corpus_server(corpus_store: Path) -> Iterator[LiveServer]:
+    """The corpus store served read-only (no update token), started once for every module that
+    reads it: each server costs a gunicorn master, its workers and their query executors."""
+    srv = start_server(corpus_store)
+    yield srv
+    stop_server(srv)

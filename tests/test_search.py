@@ -12,13 +12,12 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import LiveServer, claimgraph, free_port, start_server, stop_server
+from conftest import LiveServer, claimgraph, free_port
 from claimgraph.graph.store import EmbeddedStore, QueryRejected
 from claimgraph.graph.store.embedded.snapshots import open_snapshot
 from claimgraph.graph.store.search import index as search_index
@@ -31,10 +30,9 @@ SEARCH = "<https://w3id.org/claimgraph/search>"
 
 
 @pytest.fixture(scope="module")
-def server(corpus_store: Path) -> Iterator[LiveServer]:
-    srv = start_server(corpus_store)
-    yield srv
-    stop_server(srv)
+def server(corpus_server: LiveServer) -> LiveServer:
+    """The corpus graph's read-only server, shared with the other modules that read it."""
+    return corpus_server
 
 
 def select(server: LiveServer, query: str) -> requests.Response:
