@@ -321,7 +321,9 @@ def test_a_reader_pinned_to_a_version_searches_that_version(writable_store: Path
 def test_a_write_killed_while_indexing_leaves_the_old_version_and_its_index(
     writable_store: Path, tmp_path: Path
 ) -> None:
-    big = _claims_nt(tmp_path / "big.nt", 60_000, "Luftschiff")
+    # 30,000 claims: their index takes ~0.7 s to write under load 15 (the test polls every 2 ms);
+    # twice as many only made the load before it twice as long.
+    big = _claims_nt(tmp_path / "big.nt", 30_000, "Luftschiff")
     before = claimgraph("search", "--store", str(writable_store), "--json", "Peskow").stdout
     proc = subprocess.Popen(
         [sys.executable, "-m", "claimgraph.cli", "load", "--store", str(writable_store), "--no-validate", str(big)],
