@@ -73,6 +73,13 @@ class Settings:
     client_stall_timeout: float = setting(60.0, "CLAIMGRAPH_CLIENT_STALL_TIMEOUT",
                                           "a client that stops reading its answer (or sending its body) this long "
                                           "is dropped, its query stopped", shown="60 s")
+    header_timeout: float = setting(10.0, "CLAIMGRAPH_HEADER_TIMEOUT",
+                                    "a request whose head has not fully arrived this long after the connection "
+                                    "opened (or its first byte, on a kept-alive one) gets 408 and is closed",
+                                    bounds=(0.5, None), shown="10 s")
+    body_min_rate: float = setting(4096.0, "CLAIMGRAPH_BODY_MIN_RATE",
+                                   "a request body arriving slower than this many bytes per second (averaged, once the "
+                                   "head timeout has passed) gets 408 and is closed", bounds=(0.0, None), shown="4096 B/s")
     query_memory_mb: int = setting(2048, "CLAIMGRAPH_QUERY_MEMORY_MB",
                                    "MiB one query may use; past it the query fails with 500, nobody else does (0: no cap)",
                                    option="--query-memory", bounds=(0, None), shown="2048 MiB")
