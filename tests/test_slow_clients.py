@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from claimgraph.sizing import plan
 from tests.conftest import LiveServer, start_server, stop_server
 
 SLOW = 200
@@ -230,3 +231,11 @@ def test_parallel_clients_are_answered_beside_slow_ones(slow_server: LiveServer)
         for sock in socks:
             sock.close()
     assert results == [200] * 8
+
+
+def test_the_server_prints_what_it_chose_from_the_machine(slow_server: LiveServer) -> None:
+    port = urlsplit(slow_server.url).port
+    log = (slow_server.store_dir.parent / f"server-{port}.log").read_text(encoding="utf-8", errors="replace")
+    chosen = plan()
+    assert f"serving with {chosen.workers} worker(s) x 8 threads, {chosen.executors} query executor(s)" in log
+    assert "Booting worker" in log and "Using worker: BufferingWorker" in log
