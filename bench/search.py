@@ -39,7 +39,7 @@ from claimgraph.graph.build.similarity import ClaimMessage, same_message_pairs
 
 CG = "https://w3id.org/claimgraph/ontology#"
 OA = "http://www.w3.org/ns/oa#"
-SCHEMA = "https://schema.org/"
+SCHEMA = "http://schema.org/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"

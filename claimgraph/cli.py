@@ -540,12 +540,20 @@ def draft(ctx: click.Context, files: tuple[Path, ...], lang: str | None, output:
 
     # Every input is read and checked before the drafter (and its lexicons or model) is loaded.
     ready = []
+    targets: dict[str, Path] = {}
     for path in files:
+        if path.name.endswith((".claims.yaml", ".meta.yaml")):
+            fail(f"{path}: a reading or metadata file, not a text to draft")
+            continue
+        if len(files) > 1 and stem(path) in targets:
+            fail(f"{path}: its draft {stem(path)}.claims.yaml would overwrite that of {targets[stem(path)]}")
+            continue
         try:
             text, meta = read_text(path), read_meta(path)
         except DraftInputError as exc:
             fail(str(exc))
             continue
+        targets[stem(path)] = path
         file_lang = lang or (meta or {}).get("language") or "de"
         ready.append((path, text, meta, str(file_lang)))
     if ready:

@@ -5,13 +5,14 @@ date. Real build of two articles, real server."""
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import LiveServer, claimgraph, start_server, stop_server
+from conftest import ROOT, LiveServer, claimgraph, start_server, stop_server
 from claimgraph.graph.build.similarity import ClaimMessage, same_message_pairs, words
 
 ID = "https://w3id.org/claimgraph/id/"
@@ -80,7 +81,7 @@ def test_the_build_groups_the_same_statement_across_articles(corpus_store: Path)
     articles = csv_rows(
         corpus_store,
         """
-        PREFIX schema: <https://schema.org/>
+        PREFIX schema: <http://schema.org/>
         SELECT ?a ?b { ?a cg:sameMessageAs ?b .
                        ?a cg:evidence/cg:inFile/schema:encodesCreativeWork ?x .
                        ?b cg:evidence/cg:inFile/schema:encodesCreativeWork ?y . FILTER(?x = ?y) }""",
@@ -120,3 +121,20 @@ def test_the_entity_page_lists_claims_about_it_from_every_article(server: LiveSe
     about = _section(requests.get(server.url + "/doc/entity/elon-musk.html", timeout=30).text, "about-h")
     assert 'href="/id/claim/zweit-peskow-unwahr"' in about  # the second article
     assert 'href="/id/claim/kreml-bestreitet-kontakt"' in about  # the seed article
+
+
+def test_ingest_and_remove_keep_the_groups_and_the_index_in_step(tmp_path: Path) -> None:
+    src, store = tmp_path / "src", tmp_path / "store"
+    src.mkdir()
+    for path in [*(ROOT / "seeds").glob("000_*"), *(ROOT / "tests" / "data" / "second-article").iterdir()]:
+        shutil.copy(path, src / path.name)
+    claimgraph("ingest", str(src), "--store", str(store))
+    seed, again = ID + "claim/peskow-fake-news", ID + "claim/zweit-peskow-unwahr"
+    assert [seed, again] in csv_rows(store, "SELECT ?a ?b { ?a cg:sameMessageAs ?b }")
+    assert "zweit-schaeuble-debatte" in claimgraph("search", "--store", str(store), "Schaeuble").stdout
+
+    claimgraph("remove", "--store", str(store), "zweiter-bericht")
+    assert csv_rows(store, "SELECT ?a ?b { ?a cg:sameMessageAs ?b }") == []
+    assert csv_rows(store, "SELECT ?m { ?m a cg:MessageMatch }") == []
+    assert claimgraph("search", "--store", str(store), "Schaeuble").stdout == ""
+    assert "peskow-fake-news" in claimgraph("search", "--store", str(store), "unwahr").stdout

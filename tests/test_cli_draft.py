@@ -56,14 +56,10 @@ def test_several_files_need_an_output_directory(tmp_path: Path) -> None:
     assert r.returncode == 2 and "several FILEs need -o DIRECTORY" in r.stderr
 
 
-# -- with the drafter (graph/draft, written by the drafting engineer) -----------------------
-
-@pytest.fixture(scope="module")
-def drafter() -> None:
-    pytest.importorskip("claimgraph.graph.draft.drafter", reason="the drafter (graph/draft) is not merged yet")
+# -- with the drafter (graph/draft) ---------------------------------------------------------
 
 
-def test_a_draft_to_stdout_is_a_reading_that_builds_and_conforms(drafter, tmp_path: Path) -> None:
+def test_a_draft_to_stdout_is_a_reading_that_builds_and_conforms(tmp_path: Path) -> None:
     r = claimgraph("draft", str(DRAFTED / "neustadt-bad.txt"))
     reading = yaml.safe_load(r.stdout)
     assert reading["reading"]["method"] == "extracted" and reading["reading"]["language"] == "de"
@@ -78,7 +74,7 @@ def test_a_draft_to_stdout_is_a_reading_that_builds_and_conforms(drafter, tmp_pa
     assert f"{len(reading['claims'])} claim(s)" in built.stdout
 
 
-def test_several_files_into_a_folder_with_the_bad_ones_reported(drafter, tmp_path: Path) -> None:
+def test_several_files_into_a_folder_with_the_bad_ones_reported(tmp_path: Path) -> None:
     expected = bad_inputs(tmp_path)
     out = tmp_path / "drafts"
     r = claimgraph("draft", str(SEED_TEXT), str(tmp_path / "latin1.txt"), str(DRAFTED / "neustadt-bad.txt"),
@@ -92,20 +88,20 @@ def test_several_files_into_a_folder_with_the_bad_ones_reported(drafter, tmp_pat
     assert "thanh-nien" in seed["entities"]
 
 
-def test_the_outlets_own_voice_is_drafted_only_on_request(drafter) -> None:
+def test_the_outlets_own_voice_is_drafted_only_on_request() -> None:
     modes = lambda out: {c["mode"] for c in yaml.safe_load(out)["claims"]}  # noqa: E731
     assert "own-voice" not in modes(claimgraph("draft", str(SEED_TEXT)).stdout)
     assert "own-voice" in modes(claimgraph("draft", str(SEED_TEXT), "--own-voice").stdout)
 
 
-def test_a_model_the_drafter_cannot_use_is_one_clear_error(drafter, tmp_path: Path) -> None:
+def test_a_model_the_drafter_cannot_use_is_one_clear_error(tmp_path: Path) -> None:
     model = tmp_path / "model.bin"
     model.write_bytes(b"not a model")
     r = claimgraph("draft", str(SEED_TEXT), "--model", str(model), check=False)
     assert r.returncode == 1 and r.stderr.startswith("Error: ") and "Traceback" not in r.stderr
 
 
-def test_compare_on_the_seed_article(drafter) -> None:
+def test_compare_on_the_seed_article() -> None:
     r = claimgraph("draft", "--compare", str(CURATED), str(SEED_TEXT))
     lines = r.stdout.splitlines()
     assert lines[0].split()[:2] == ["curated", "claim"]
@@ -116,7 +112,8 @@ def test_compare_on_the_seed_article(drafter) -> None:
     assert correct >= 11, r.stdout
 
 
-def test_a_5_mb_text_is_drafted_in_bounded_time(drafter, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_a_5_mb_text_is_drafted_in_bounded_time(tmp_path: Path) -> None:
     paragraph = "\n".join(SEED_TEXT.read_text(encoding="utf-8").split("\n")[2:10])
     big = tmp_path / "big.txt"
     with big.open("w", encoding="utf-8") as fh:
@@ -135,7 +132,7 @@ def test_a_5_mb_text_is_drafted_in_bounded_time(drafter, tmp_path: Path) -> None
     assert out.stat().st_size > 0
 
 
-def test_a_progress_bar_on_a_terminal_only(drafter, tmp_path: Path) -> None:
+def test_a_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     import os
     import pty
     import subprocess
@@ -162,3 +159,17 @@ def test_a_progress_bar_on_a_terminal_only(drafter, tmp_path: Path) -> None:
     assert b"drafting" in seen and b"100%" in seen
     piped = claimgraph(*args[3:])
     assert "drafting" not in piped.stderr and "drafted 2 of 2 file(s)" in piped.stderr
+
+
+def test_two_texts_with_one_name_and_yaml_files_are_refused_not_overwritten(tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(DRAFTED / "neustadt-bad.txt", tmp_path / folder / "neustadt-bad.txt")
+    out = tmp_path / "drafts"
+    r = claimgraph("draft", str(tmp_path / "a" / "neustadt-bad.txt"), str(tmp_path / "b" / "neustadt-bad.txt"),
+                   str(DRAFTED / "neustadt-bad.claims.yaml"), "-o", str(out), check=False)
+    assert r.returncode == 1
+    assert f"{tmp_path / 'b' / 'neustadt-bad.txt'}: its draft neustadt-bad.claims.yaml would overwrite that of " \
+           f"{tmp_path / 'a' / 'neustadt-bad.txt'}" in r.stderr
+    assert "neustadt-bad.claims.yaml: a reading or metadata file, not a text to draft" in r.stderr
+    assert [p.name for p in out.iterdir()] == ["neustadt-bad.claims.yaml"]

@@ -79,6 +79,11 @@ def test_the_roles_are_text_spans_and_discontinuous_words_are_several(drafted: D
     assert (URIRef(ID + "claim/neustadt-bad-5"), CG.speechMode, CG.indirectSpeech) in g
     assert g.value(URIRef(ID + "claim/neustadt-bad-2"), CG.saidOnWording) == Literal("am Montag", lang="de")
     assert g.value(URIRef(ID + "claim/neustadt-bad-2"), CG.saidOn) is None
+    # no paraphrase yet: generic clients see who and the words
+    assert g.value(claim, URIRef("http://www.w3.org/2000/01/rdf-schema#label")) == Literal(
+        "Anna Berger: Wir bauen das neue Bad bis Ende 2026", lang="de")
+    assert g.value(URIRef(ID + "claim/neustadt-bad-6"), URIRef("http://www.w3.org/2000/01/rdf-schema#label")) == Literal(
+        "Anna Berger: die Finanzierung … sei gesichert", lang="de")
 
 
 def test_a_drafted_chain_ends_with_the_article_itself(drafted: Dataset) -> None:

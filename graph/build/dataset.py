@@ -432,9 +432,18 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
     g.add((node, PROV.wasDerivedFrom, ann_node))
     c.labels(node, claim.paraphrase, CG.paraphrase)
     c.labels(node, claim.paraphrase)  # rdfs:label, what generic clients show
+    if not claim.paraphrase:
+        # a draft has no paraphrase until a reviewer writes one: its label is who and the words
+        names = c.ann.entities[claim.speaker].labels
+        name = names.get(lang) or next(iter(names.values()))
+        words = " … ".join(span.exact for span in claim.evidence)
+        g.add((node, RDFS.label, Literal(f"{name}: {words}", lang=lang)))
     c.labels(node, claim.note, SKOS.note)
     # schema:Claim as its users (ClaimsKG, Google's fact-check markup) read it
-    g.add((node, SCHEMA.text, Literal(" … ".join(span.exact for span in claim.evidence), lang=lang)))
+    words = Literal(" … ".join(span.exact for span in claim.evidence), lang=lang)
+    g.add((node, SCHEMA.text, words))
+    if not claim.paraphrase:  # a drafted claim: its own words are its label
+        g.add((node, RDFS.label, words))
     g.add((node, SCHEMA.author, speaker))
     for term in about:
         g.add((node, SCHEMA.about, term))

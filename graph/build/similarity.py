@@ -24,13 +24,11 @@ from difflib import SequenceMatcher
 from itertools import combinations
 
 import pyoxigraph as ox
-from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, Graph, Literal, URIRef
 
 from claimgraph.graph.build.iris import IriMinter
+from claimgraph.ontology import CG, OA, SCHEMA
 
-CG = Namespace("https://w3id.org/claimgraph/ontology#")
-OA = Namespace("http://www.w3.org/ns/oa#")
-SCHEMA = Namespace("https://schema.org/")
 RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
 
 #: Pairs at or above this similarity are the same message.
@@ -132,7 +130,7 @@ def add_same_message(g: Graph, mint: IriMinter, threshold: float = THRESHOLD) ->
 _STORE_MESSAGES = """
 PREFIX cg:     <https://w3id.org/claimgraph/ontology#>
 PREFIX oa:     <http://www.w3.org/ns/oa#>
-PREFIX schema: <https://schema.org/>
+PREFIX schema: <http://schema.org/>
 SELECT ?claim ?article ?text WHERE {
   ?claim a cg:Claim ; cg:evidence ?span .
   ?span oa:exact ?text ; cg:inFile ?file .
