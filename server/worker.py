@@ -148,8 +148,14 @@ class BufferingWorker(ThreadWorker):
             except OSError:
                 self._drop(conn)
                 return
-            if not data:  # the client hung up before its request was complete
-                self._drop(conn)
+            if not data:
+                if state.buf:
+                    # The client closed its sending side mid-request (half-close): it waits for
+                    # an answer, which gunicorn and the application give as before (400 on a
+                    # truncated body): the thread reads the buffered bytes, then end-of-file.
+                    self._hand_over(conn, state)
+                else:  # the client hung up before sending anything
+                    self._drop(conn)
                 return
             state.buf += data
             if len(data) < 65536:

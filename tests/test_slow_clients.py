@@ -165,6 +165,19 @@ def test_a_client_hanging_up_mid_head_costs_nothing(slow_server: LiveServer) -> 
     assert _probe(slow_server) == 200
 
 
+def test_a_truncated_body_then_half_close_is_answered_as_before(slow_server: LiveServer) -> None:
+    """The client sends part of a chunked body and closes its side: it still gets a 4xx."""
+    sock = _connect(slow_server)
+    try:
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n1c\r\nSELECT * WHERE { ?s ?p ?o }\r\n")
+        sock.shutdown(socket.SHUT_WR)
+        answer = _read_response(sock)
+    finally:
+        sock.close()
+    assert answer[:10] == b"HTTP/1.1 4" or answer.startswith(b"HTTP/1.0 4"), answer[:100]
+
+
 def test_requests_in_pieces_are_served_as_before(slow_server: LiveServer) -> None:
     """Head and a chunked body in small pieces with pauses: one request, one right answer."""
     body = ("query=" + requests.utils.quote(ASK)).encode()
