@@ -161,15 +161,27 @@ def write_index(store: ox.Store, directory: Path) -> int:
     return len(rows)
 
 
+_CG = "https://w3id.org/claimgraph/ontology#"
+_SCHEMA = "http://schema.org/"
+
+
 def claims_of(store: ox.Store, nodes: Iterable[str]) -> set[str]:
-    """The claims of ``store`` whose index row depends on a statement about one of ``nodes``."""
-    query = (files(__package__) / "claims-of-node.rq").read_text(encoding="utf-8")
-    found: set[str] = set()
-    for node in nodes:
-        solutions = store.query(query, substitutions={ox.Variable("node"): ox.NamedNode(node)})
-        assert isinstance(solutions, ox.QuerySolutions)
-        found.update(s["claim"].value for s in solutions)
-    return found
+    """The claims of ``store`` whose index row depends on a statement about one of ``nodes``:
+    the claim itself, its proposition, evidence span, speaker, file, article or the work an
+    article translates (the paths of index-text.rq, followed backwards by pattern look-ups)."""
+    def subjects(p: str, objects: Iterable[ox.NamedNode]) -> set[ox.NamedNode]:
+        pred = ox.NamedNode(p)
+        return {q.subject for o in objects for q in store.quads_for_pattern(None, pred, o, ox.DefaultGraph())
+                if isinstance(q.subject, ox.NamedNode)}
+
+    start = {ox.NamedNode(n) for n in nodes}
+    articles = start | subjects(_SCHEMA + "translationOfWork", start)
+    files = start | subjects(_SCHEMA + "encodesCreativeWork", articles)
+    spans = start | subjects(_CG + "inFile", files)
+    candidates = start | subjects(_CG + "evidence", spans) | subjects(_CG + "proposition", start) \
+        | subjects(_CG + "speaker", start)
+    claim_type, rdf_type = ox.NamedNode(_CG + "Claim"), ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    return {c.value for c in candidates if ox.Quad(c, rdf_type, claim_type, ox.DefaultGraph()) in store}
 
 
 def update_index(previous: Path, store: ox.Store, directory: Path, touched: Iterable[str]) -> int:
