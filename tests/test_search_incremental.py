@@ -20,6 +20,7 @@ from claimgraph.graph.build.iris import IriMinter
 from claimgraph.graph.build.similarity import refresh_same_message
 from claimgraph.graph.store.embedded.snapshots import current_version, open_snapshot
 from claimgraph.graph.store.embedded.store import EmbeddedStore
+from claimgraph.graph.store.base import UpdateRequest
 from claimgraph.graph.store.search import index as search_index
 
 BASE = "https://w3id.org/claimgraph/"
@@ -59,6 +60,26 @@ def _assert_groups_are_whole(store: EmbeddedStore) -> None:
 
 
 @pytest.fixture
+def written(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """How each published index was written ("whole" or "incremental"), in order (a spy: the
+    real functions run)."""
+    log: list[str] = []
+    whole, incremental = search_index.write_index, search_index.update_index
+
+    def write_index(*args: object, **kwargs: object) -> int:
+        log.append("whole")
+        return whole(*args, **kwargs)  # type: ignore[arg-type]
+
+    def update_index(*args: object, **kwargs: object) -> int:
+        log.append("incremental")
+        return incremental(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search_index, "write_index", write_index)
+    monkeypatch.setattr(search_index, "update_index", update_index)
+    return log
+
+
+@pytest.fixture
 def sources(tmp_path: Path) -> tuple[Path, Path]:
     seed, second = tmp_path / "seed", tmp_path / "second"
     seed.mkdir()
@@ -70,7 +91,9 @@ def sources(tmp_path: Path) -> tuple[Path, Path]:
     return seed, second
 
 
-def test_ingest_replace_remove_keep_an_index_equal_to_a_rebuild(tmp_path: Path, sources: tuple[Path, Path]) -> None:
+def test_ingest_replace_remove_keep_an_index_equal_to_a_rebuild(
+    tmp_path: Path, sources: tuple[Path, Path], written: list[str]
+) -> None:
     seed, second = sources
     store = EmbeddedStore(tmp_path / "store")
     ingest(store, [seed], BASE)
@@ -92,6 +115,8 @@ def test_ingest_replace_remove_keep_an_index_equal_to_a_rebuild(tmp_path: Path, 
     _assert_index_is_whole(store)
     _assert_groups_are_whole(store)
     assert ID + "claim/zweit-schaeuble-debatte" not in [h.claim for h in store.search("Schaeuble")]
+    # the empty first version is indexed whole (the test's own rebuilds add "whole" entries too)
+    assert [w for w in written if w == "incremental"] == ["incremental"] * 4
 
 
 def test_a_changed_speaker_label_reindexes_that_speakers_claims(tmp_path: Path, sources: tuple[Path, Path]) -> None:
@@ -108,14 +133,52 @@ def test_a_changed_speaker_label_reindexes_that_speakers_claims(tmp_path: Path, 
     assert ID + "claim/zweit-schaeuble-debatte" in [h.claim for h in store.search("Zwiebelkuchen")]
 
 
-def test_writes_the_writer_cannot_follow_index_everything(tmp_path: Path, sources: tuple[Path, Path]) -> None:
-    """A SPARQL update inside a writer block, a Graph Store write and a bulk load: whole again."""
+def test_writes_the_writer_cannot_follow_index_everything(
+    tmp_path: Path, sources: tuple[Path, Path], written: list[str]
+) -> None:
+    """A SPARQL update inside a writer block and a SPARQL Update request: indexed whole again."""
     seed, second = sources
     store = EmbeddedStore(tmp_path / "store")
     ingest(store, [seed, second], BASE)
+    written.clear()
     with store.writer() as ox_store:
         ox_store.update("DELETE WHERE { <%sclaim/zweit-schaeuble-debatte> ?p ?o }" % ID)
+    assert written == ["whole"]
     _assert_index_is_whole(store)
     assert ID + "claim/zweit-schaeuble-debatte" not in [h.claim for h in store.search("Schaeuble")]
-    store.load(b"<http://example.org/a> <http://www.w3.org/2000/01/rdf-schema#label> \"x\" .", "application/n-triples")
+    store.update(UpdateRequest(update='INSERT DATA { <%sclaim/zweit-peskow-unwahr> '
+                               '<http://www.w3.org/2000/01/rdf-schema#label> "Kohlrabi"@de }' % ID))
     _assert_index_is_whole(store)
+
+
+def test_graph_store_writes_and_loads_keep_an_index_equal_to_a_rebuild(
+    tmp_path: Path, sources: tuple[Path, Path], written: list[str]
+) -> None:
+    """Graph Store PUT/POST/DELETE and a load note what they write; the index follows exactly."""
+    seed, second = sources
+    store = EmbeddedStore(tmp_path / "store")
+    ingest(store, [seed, second], BASE)
+    claim = ID + "claim/zweit-schaeuble-debatte"
+    with open_snapshot(store.db_path) as snap:
+        speaker = next(iter(snap.store.quads_for_pattern(
+            ox.NamedNode(claim), ox.NamedNode(BASE + "ontology#speaker"), None))).object.value
+    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
+    # POST to the default graph: a new label for a speaker shared by claims
+    written.clear()
+    store.post_graph(None, f'<{speaker}> {label} "Kartoffelsalat"@de .'.encode(), "text/turtle")
+    assert written == ["incremental"]
+    _assert_index_is_whole(store)
+    assert claim in [h.claim for h in store.search("Kartoffelsalat")]
+    # a load of N-Triples changing a claim's paraphrase
+    store.load(f'<{claim}> <{BASE}ontology#paraphrase> "Rhabarber"@de .'.encode(), "application/n-triples")
+    _assert_index_is_whole(store)
+    assert [h.claim for h in store.search("Rhabarber")] == [claim]
+    # PUT and DELETE of a named graph (claims are read from the default graph: nothing changes)
+    store.put_graph("http://example.org/g", f'<{claim}> {label} "Spargel"@de .'.encode(), "text/turtle")
+    _assert_index_is_whole(store)
+    store.delete_graph("http://example.org/g")
+    _assert_index_is_whole(store)
+    # PUT of the default graph with only a few triples: every claim leaves the index
+    store.put_graph(None, f'<{speaker}> {label} "Lauch"@de .'.encode(), "text/turtle")
+    _assert_index_is_whole(store)
+    assert store.search("Schaeuble") == []

@@ -108,6 +108,10 @@ def _index_version(staging: Path, previous: Path | None = None, touched: set[str
         gc.collect()
 
 
+#: More subjects than this in one write and the next index is written whole (a bulk load).
+MAX_TOUCHED = 20_000
+
+
 class _Touches:
     """The subjects a writer block changed, or ``None`` once it did something unseen (a SPARQL
     update, clearing the store): then the next index is written from scratch."""
@@ -120,9 +124,17 @@ class _Touches:
             if self.nodes is not None:
                 if isinstance(q.subject, ox.NamedNode):
                     self.nodes.add(q.subject.value)
+                    if len(self.nodes) > MAX_TOUCHED:  # a bulk write: indexing it all is cheaper
+                        self.nodes = None
                 else:  # a blank node's claims cannot be named: index everything
                     self.nodes = None
             yield q
+
+    def graph(self, store: ox.Store, graph: object) -> None:
+        """Note the subjects of a graph about to be cleared or removed."""
+        if self.nodes is not None:
+            for _ in self.quads(store.quads_for_pattern(None, None, None, graph)):  # type: ignore[arg-type]
+                pass
 
     def data(self, data: object, kwargs: dict[str, Any]) -> None:
         """Note the subjects of data about to be loaded (bytes or text; anything else: unseen)."""
@@ -249,7 +261,10 @@ class _ClosingProxy:
                 return method(input, *args, **kwargs)
 
             return load
-        if name in ("update", "clear", "clear_graph", "remove_graph"):
+        if name in ("clear_graph", "remove_graph"):
+            method = getattr(target, name)
+            return lambda graph: (touches.graph(target, graph), method(graph))[1]
+        if name in ("update", "clear"):
             touches.nodes = None
         return getattr(target, name)
 
@@ -490,8 +505,23 @@ class EmbeddedStore(Store):
                         changes.record(before.store, store, origin, _named(graph) if graph else None)
                 return result
 
+        if not fresh:  # the subjects the change writes, for an incremental search index
+            touches, watched = _Touches(), change
+
+            def change(store: ox.Store) -> T:  # type: ignore[no-redef]
+                proxy = _ClosingProxy(store, touches)
+                try:
+                    result = watched(proxy)  # type: ignore[arg-type]
+                finally:
+                    proxy._target = None  # the database closes before it is published
+                self._touched = touches.nodes  # read by _index_version, just before publishing
+                return result
+
         with self._write_lock():
-            return self._versions.commit(change, fresh=fresh)  # type: ignore[return-value]
+            try:
+                return self._versions.commit(change, fresh=fresh)  # type: ignore[return-value]
+            finally:
+                self._touched = None
 
     @contextlib.contextmanager
     def _write_lock(self) -> Iterator[None]:
