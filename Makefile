@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install serve test test-fast check lock clean frontend chromium java
+.PHONY: install serve corpus serve-corpus test test-fast check lock clean frontend chromium java
 
 $(STAMP): pyproject.toml constraints.txt bench/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,21 @@ install: $(STAMP) $(YASGUI)
 serve: install
 	$(BIN)/claimgraph build --if-empty
 	$(BIN)/claimgraph serve --host $(HOST) --port $(PORT)
+
+# The SpkAtt-2023 German Wikinews corpus (CC BY-NC-SA 4.0, never in the repository) as a second
+# store beside the seed store: var/corpus (docs/corpus.md). Re-running skips unchanged articles.
+SPKATT ?= ../shared/data/spkatt-2023
+CORPUS ?= var/corpus
+corpus: install
+	@if [ ! -f "$(SPKATT)/index.tsv" ]; then \
+	  echo "make corpus: no SpkAtt-2023 data at $(SPKATT) (index.tsv missing)." >&2; \
+	  echo "  Get the Task 2 data (CC BY-NC-SA 4.0) from https://github.com/uhh-lt/news-speaker-attribution-2023," >&2; \
+	  echo "  lay it out as docs/corpus.md describes (index.tsv, train/ID.json, dev/ID.json)," >&2; \
+	  echo "  then run: make corpus SPKATT=/path/to/spkatt-2023" >&2; exit 1; fi
+	$(BIN)/claimgraph import-spkatt --store $(CORPUS) $(SPKATT)
+
+serve-corpus: corpus
+	$(BIN)/claimgraph serve --store $(CORPUS) --host $(HOST) --port $(PORT)
 
 # Guard rails: lint, format, types, and the layer contracts (pyproject.toml). mypy and
 # import-linter read a tree of links that puts each folder at its import path (graph/ is

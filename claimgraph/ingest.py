@@ -67,9 +67,22 @@ class IngestFailed(Exception):
         self.messages = messages
 
 
+def _draft(text: str, meta: dict[str, Any], doc_id: str) -> dict[str, Any]:
+    """The drafter's reading of an article that has none (claimgraph.graph.draft)."""
+    from claimgraph.graph.draft import Drafter
+
+    global _DRAFTER
+    if _DRAFTER is None:
+        _DRAFTER = Drafter(str(meta.get("language") or "de"))
+    return _DRAFTER.draft(text, meta, doc_id=doc_id)
+
+
+_DRAFTER: Any = None
+
+
 def _read(job: tuple[Path, dict[str, tuple[str, str]]]) -> ReadArticle | str:
     try:
-        return read_article(*job)
+        return read_article(*job, draft=_draft)
     except IngestError as exc:
         return str(exc)
 
@@ -204,9 +217,3 @@ def remove(store: EmbeddedStore, slugs: Iterable[str], base_iri: str) -> int:
         reseal(ox_store, [])  # the dataset changed: its hash is restated
     return claims
 
-
-def ingested(store: EmbeddedStore, base_iri: str) -> dict[str, Any]:
-    """The ingested articles and their claim counts, from the records (for listings and tests)."""
-    with store.reader() as ox_store:
-        ledger = Ledger(ox_store, base_iri)
-        return {slug: ledger.facts(slug) for slug in ledger.slugs()}

@@ -99,3 +99,13 @@ def test_real_spkatt_articles_import_and_conform_to_the_shapes(tmp_path: Path) -
     files = sorted((p for split in ("train", "dev") for p in (DATA / split).glob("*.json")), key=lambda p: int(p.stem))[:3]
     expected = {f"wikinews-{p.stem}": len(json.loads(p.read_text(encoding="utf-8"))["Annotations"]) for p in files}
     assert claims_per_article(store) == {k: v for k, v in expected.items() if v}
+
+
+def test_make_corpus_without_the_data_says_where_to_get_it(tmp_path: Path) -> None:
+    import subprocess
+
+    res = subprocess.run(["make", "--no-print-directory", "corpus", f"SPKATT={tmp_path / 'none'}",
+                          f"CORPUS={tmp_path / 'corpus'}"], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode != 0
+    assert "github.com/uhh-lt/news-speaker-attribution-2023" in res.stderr
+    assert not (tmp_path / "corpus").exists()

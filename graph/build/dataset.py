@@ -440,7 +440,10 @@ def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, U
         g.add((node, RDFS.label, Literal(f"{name}: {words}", lang=lang)))
     c.labels(node, claim.note, SKOS.note)
     # schema:Claim as its users (ClaimsKG, Google's fact-check markup) read it
-    g.add((node, SCHEMA.text, Literal(" … ".join(span.exact for span in claim.evidence), lang=lang)))
+    words = Literal(" … ".join(span.exact for span in claim.evidence), lang=lang)
+    g.add((node, SCHEMA.text, words))
+    if not claim.paraphrase:  # a drafted claim: its own words are its label
+        g.add((node, RDFS.label, words))
     g.add((node, SCHEMA.author, speaker))
     for term in about:
         g.add((node, SCHEMA.about, term))

@@ -20,12 +20,15 @@ skipped. The functions here work on a pyoxigraph ``Store`` the caller has opened
 from __future__ import annotations
 
 import base64
+import re
+import json
 import hashlib
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any, cast
 
 import pyoxigraph as ox
 import yaml
@@ -33,7 +36,7 @@ from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from claimgraph.graph.build.annotation import Annotation, AnnotationError, load_annotation, load_links
+from claimgraph.graph.build.annotation import Annotation, AnnotationError, load_annotation, load_links, read_annotation
 from claimgraph.graph.build.article import Article
 from claimgraph.graph.build.dataset import (LINKS_FILE, _compile, _materialize_alignments, _validate, default_seeds_dir,
                                             proposition_relations)
@@ -51,6 +54,7 @@ class IngestError(ValueError):
 RULE_TERMS = {"byWikidataId": CG.byWikidataId, "byName": CG.byName, "bySurname": CG.bySurname,
               "keptApart": CG.keptApart, "new": CG.firstSeen}
 _NQ = ox.RdfFormat.N_QUADS
+_MERGE_KEYS = Path(__file__).with_name("queries") / "merge_keys.rq"
 
 
 def record_graph(base_iri: str) -> str:
@@ -85,8 +89,10 @@ def find_texts(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def read_article(text_path: Path, links: dict[str, tuple[str, str]]) -> ReadArticle:
-    """Read ``NAME.txt`` with its optional ``NAME.meta.yaml`` and its ``NAME.claims.yaml``."""
+def read_article(text_path: Path, links: dict[str, tuple[str, str]],
+                 draft: Callable[[str, dict[str, Any], str], dict[str, Any]] | None = None) -> ReadArticle:
+    """Read ``NAME.txt`` with its optional ``NAME.meta.yaml`` and its ``NAME.claims.yaml``;
+    without a reading, ``draft(text, meta, id)`` (the drafter, given by the caller) reads it."""
     try:
         data = text_path.read_bytes()
     except OSError as exc:
@@ -121,10 +127,21 @@ def read_article(text_path: Path, links: dict[str, tuple[str, str]]) -> ReadArti
         raise IngestError(f"{meta_path}: id: {exc}") from None
     article = Article(path=text_path, data=data, meta=meta)
     claims_path = text_path.with_name(stem + ".claims.yaml")
-    if not claims_path.exists():
+    if not claims_path.exists() and draft is None:
         raise IngestError(
             f"{text_path}: no reading ({claims_path.name}) and no drafter to read it "
             "(claimgraph.graph.draft is not installed); write a curated reading or install the drafter")
+    if not claims_path.exists():
+        assert draft is not None
+        drafted_path = text_path.with_name(stem + ".drafted.yaml")  # not written: its bytes are hashed
+        try:
+            drafted = draft(text, meta, str(meta["id"]))
+            annotation = read_annotation(drafted, drafted_path, text, links)
+        except (AnnotationError, ValueError) as exc:
+            raise IngestError(f"{text_path}: the drafted reading does not fit the text: {exc}") from None
+        inputs.append(InputFile(drafted_path, json.dumps(drafted, ensure_ascii=False, sort_keys=True).encode("utf-8")))
+        digest = hashlib.sha256(b"".join(f.data for f in inputs[1:])).hexdigest()
+        return ReadArticle(article, annotation, tuple(inputs), digest)
     try:
         annotation = load_annotation(claims_path, text, links)
     except AnnotationError as exc:
@@ -175,6 +192,13 @@ def compile_article(read: ReadArticle, decisions: dict[str, Decision], base_iri:
     except ValueError as exc:
         raise IngestError(f"{article.path}: {exc}") from None
     _describe(g, mint, article, nodes[-1][0])
+    # a drafted claim has no paraphrase, hence no label: generic clients (and the shapes) need
+    # one, so it is labelled with the words of its evidence
+    lang = str(article.meta.get("language") or "de")
+    for claim in ann.claims:
+        node = mint("claim", claim.id)
+        if (node, RDFS.label, None) not in g:
+            g.add((node, RDFS.label, Literal(" … ".join(sp.exact for sp in claim.evidence), lang=lang)))
     _materialize_alignments(g, ontology)
     if validate:
         try:
@@ -211,25 +235,25 @@ def compile_article(read: ReadArticle, decisions: dict[str, Decision], base_iri:
     if original:
         shared_nodes.add(str(mint("document", str(original))))
     global_nodes = {str(s) for s in g.subjects(RDF.type, PROV.SoftwareAgent)}
-    global_nodes |= {str(mint("agent", ann.curator.lower().replace(" ", "-")))}
+    global_nodes |= {str(mint("agent", re.sub(r"[^a-z0-9-]+", "-", ann.curator.lower()).strip("-") or "unknown"))}
     conv = _Converter(rename)
     quads = [conv.quad(s, p, o, ctx) for s, p, o, ctx in ds.quads((None, None, None, None))]
     quads += [conv.quad(s, p, o, None) for s, p, o in og]
     own, shared, glob = [], [], []
     for q in quads:
-        s = q.subject.value
+        s = _v(q.subject)
         if isinstance(q.graph_name, ox.DefaultGraph) and s in shared_nodes:
             shared.append(q)
         elif isinstance(q.graph_name, ox.DefaultGraph) and s in global_nodes:
             glob.append(q)
         else:
             own.append(q)
-    own_subjects = sorted({q.subject.value for q in own if isinstance(q.graph_name, ox.DefaultGraph)}
-                          | {q.graph_name.value for q in own if isinstance(q.graph_name, ox.NamedNode)})
+    own_subjects = sorted({_v(q.subject) for q in own if isinstance(q.graph_name, ox.DefaultGraph)}
+                          | {_v(q.graph_name) for q in own if isinstance(q.graph_name, ox.NamedNode)})
     return Contribution(
         slug=article.slug, sha256=article.sha256, reading_sha256=read.reading_sha256, claims=claims,
-        own=ox.serialize(own, format=_NQ), shared=ox.serialize(shared, format=_NQ),
-        common=ox.serialize(glob, format=_NQ),
+        own=ox.serialize(own, format=_NQ) or b"", shared=ox.serialize(shared, format=_NQ) or b"",
+        common=ox.serialize(glob, format=_NQ) or b"",
         shared_nodes=tuple(sorted(shared_nodes)), own_subjects=tuple(own_subjects),
         claim_ids=tuple(c.id for c in ann.claims),
     )
@@ -310,6 +334,11 @@ def _unpack(lit: ox.Literal) -> list[ox.Quad]:
     return list(ox.parse(zlib.decompress(base64.b64decode(lit.value)), _NQ))
 
 
+def _v(term: object) -> str:
+    """The value of a pyoxigraph IRI, blank node or literal."""
+    return str(cast(Any, term).value)
+
+
 def _n(term: URIRef) -> ox.NamedNode:
     return ox.NamedNode(str(term))
 
@@ -346,7 +375,7 @@ class Ledger:
 
     def slugs(self) -> list[str]:
         prefix = str(self.mint("ingest", "x"))[:-1]
-        return sorted(q.subject.value[len(prefix):] for q in self.store.quads_for_pattern(
+        return sorted(_v(q.subject)[len(prefix):] for q in self.store.quads_for_pattern(
             None, _n(RDF.type), _n(CG.IngestRecord), self.graph))
 
     def known_entities(self, excluding: set[str]) -> Registry:
@@ -355,20 +384,21 @@ class Ledger:
         doc_prefix = str(self.mint("document", "x"))[:-1]
         known: list[Known] = []
         st, dg = self.store, ox.DefaultGraph()
-        for d in st.quads_for_pattern(None, _n(RDF.type), _n(CG.MergeDecision), dg):
-            docs = [q.object.value for q in st.quads_for_pattern(d.subject, _n(PROV.wasDerivedFrom), None, dg)]
-            if any(doc[len(doc_prefix):] in excluding for doc in docs):
+        kept_apart = str(CG.keptApart)
+        rows = st.query(_MERGE_KEYS.read_text(encoding="utf-8"))
+        assert isinstance(rows, ox.QuerySolutions)
+        for row in rows:
+            into, key, doc, rule = (_v(row[i]) for i in range(4))
+            if doc[len(doc_prefix):] in excluding or rule == kept_apart:
                 continue
-            into = [q.object.value for q in st.quads_for_pattern(d.subject, _n(CG.mergedInto), None, dg)]
-            rule = [q.object.value for q in st.quads_for_pattern(d.subject, _n(CG.mergeRule), None, dg)]
-            if not into or rule == [str(CG.keptApart)]:
-                continue
-            for q in st.quads_for_pattern(d.subject, _n(CG.mergeKey), None, dg):
-                known.append(Known(into[0][len(prefix):], q.object.value))
+            known.append(Known(into[len(prefix):], key))
         reg = Registry.from_known(known)
-        for q in self.store.quads_for_pattern(None, _n(RDF.type), None, ox.DefaultGraph()):
-            if q.subject.value.startswith(prefix):
-                reg.taken.add(q.subject.value[len(prefix):])
+
+        def exists(slug: str) -> bool:
+            node = ox.NamedNode(prefix + slug)
+            return next(iter(st.quads_for_pattern(node, None, None, dg)), None) is not None
+
+        reg.exists = exists
         return reg
 
     def remove(self, slug: str) -> int:
@@ -382,15 +412,25 @@ class Ledger:
         own = self._value(rec, CG.ownQuads)
         shared = self._value(rec, CG.sharedQuads)
         gone = _unpack(own) if own is not None else []
-        nodes = [q.object for q in self.store.quads_for_pattern(rec, _n(CG.sharesNode), None, self.graph)]
-        others = {q.subject for n in nodes
-                  for q in self.store.quads_for_pattern(None, _n(CG.sharesNode), n, self.graph)} - {rec}
-        keep: set[ox.Quad] = set()
-        for other in others:
-            packed = self._value(other, CG.sharedQuads)
-            if packed is not None:
-                keep.update(_unpack(packed))
-        gone += [q for q in (_unpack(shared) if shared is not None else []) if q not in keep]
+        # a shared quad goes only if no other article's record holds it; per node, the records
+        # sharing that node are asked until its quads are settled (for a node every article
+        # shares, such as the outlet, the first one settles it)
+        by_node: dict[str, set[ox.Quad]] = {}
+        for q in _unpack(shared) if shared is not None else []:
+            by_node.setdefault(_v(q.subject), set()).add(q)
+        unpacked: dict[str, set[ox.Quad]] = {}
+        for node, left in by_node.items():
+            for q in self.store.quads_for_pattern(None, _n(CG.sharesNode), ox.NamedNode(node), self.graph):
+                if not left:
+                    break
+                other = _v(q.subject)
+                if other == rec.value:
+                    continue
+                if other not in unpacked:
+                    packed = self._value(ox.NamedNode(other), CG.sharedQuads)
+                    unpacked[other] = set(_unpack(packed)) if packed is not None else set()
+                left -= unpacked[other]
+            gone += left
         gone += list(self.store.quads_for_pattern(rec, None, None, self.graph))
         # Statements made about the article's own subjects after it was compiled (bundle hashes
         # and the dataset hash, see bundles.reseal) leave with it.
@@ -407,8 +447,8 @@ class Ledger:
         if own is None:
             return set()
         quads = _unpack(own)
-        return ({q.subject.value for q in quads if isinstance(q.graph_name, ox.DefaultGraph)}
-                | {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
+        return ({_v(q.subject) for q in quads if isinstance(q.graph_name, ox.DefaultGraph)}
+                | {_v(q.graph_name) for q in quads if isinstance(q.graph_name, ox.NamedNode)})
 
     def conflicts(self, c: Contribution, mine: set[str]) -> str | None:
         """Why ``c`` cannot be added (an IRI another article already owns), or None; ``mine``
@@ -441,8 +481,13 @@ class Ledger:
         return c.common + c.own + c.shared, quads
 
     def ensure_ontology(self) -> None:
-        """The ontology in its named graph, as the package ships it now."""
+        """The ontology in its named graph, as the package ships it now (its file's SHA-256 in
+        the record graph says whether the store has this version already)."""
         name = ox.NamedNode(ONTOLOGY_IRI)
+        digest = hashlib.sha256(ontology_file().read_bytes()).hexdigest()
+        marker = ox.Quad(name, _n(CG.sha256), ox.Literal(digest), self.graph)
+        if marker in self.store:
+            return
         skolem = to_canonical_graph(_ontology()).skolemize(authority=self.mint.base, basepath=".well-known/genid/")
         data = skolem.serialize(format="nt", encoding="utf-8")
         new = {ox.Quad(t.subject, t.predicate, t.object, name) for t in ox.parse(data, ox.RdfFormat.N_TRIPLES)}
@@ -451,3 +496,6 @@ class Ledger:
             for q in old - new:
                 self.store.remove(q)
             self.store.extend(new - old)
+        for q in list(self.store.quads_for_pattern(name, _n(CG.sha256), None, self.graph)):
+            self.store.remove(q)
+        self.store.add(marker)

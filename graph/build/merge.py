@@ -20,11 +20,11 @@ full name of it was known keeps its own IRI and is linked with ``cg:possiblySame
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from claimgraph.graph.build.annotation import AGENT_TYPES, Entity
-from claimgraph.graph.build.names import name_key, slugify, surname
+from claimgraph.graph.build.names import name_key, slugify, surname, surname_only
 
 RULES = ("byWikidataId", "byName", "bySurname", "keptApart", "new", "local")
 
@@ -75,6 +75,7 @@ class Registry:
     by_key: dict[str, str] = field(default_factory=dict)
     wikidata_of: dict[str, str] = field(default_factory=dict)  # IRI slug -> wikidata id
     taken: set[str] = field(default_factory=set)  # IRI slugs in use
+    exists: Callable[[str], bool] | None = None  # asks the store whether an IRI slug is in use
 
     @classmethod
     def from_known(cls, known: Iterable[Known]) -> "Registry":
@@ -89,12 +90,12 @@ class Registry:
     def full_names_with_surname(self, word: str) -> list[str]:
         """IRI slugs of persons of several words whose last word is ``word``."""
         found = {iri for key, iri in self.by_key.items()
-                 if key.startswith("person:") and " " in key and surname(key) == word}
+                 if key.startswith("person:") and surname_only(key[7:]) is None and surname(key) == word}
         return sorted(found)
 
     def mint(self, base: str) -> str:
         slug, n = base, 2
-        while slug in self.taken:
+        while slug in self.taken or (self.exists is not None and self.exists(slug)):
             slug, n = f"{base}-{n}", n + 1
         self.taken.add(slug)
         return slug
@@ -115,8 +116,9 @@ def resolve(articles: list[tuple[str, str, dict[str, Entity]]], registry: Regist
             if k == "anonymous" or not key:
                 out[article][e.slug] = Decision(e.slug, registry.mint(f"{article}-{e.slug}"), "local", "")
                 continue
-            if k == "person" and " " not in key and not e.wikidata:
-                surnames.append((article, e, k, key))
+            bare = surname_only(key)
+            if k == "person" and bare is not None and not e.wikidata:
+                surnames.append((article, e, k, bare))
                 continue
             out[article][e.slug] = _by_id_or_name(registry, e, f"{k}:{key}")
     # pass 2: one-word person names, against every full name known now
@@ -137,8 +139,9 @@ def _by_id_or_name(registry: Registry, e: Entity, key: str) -> Decision:
         known = registry.by_key[f"wd:{e.wikidata}"]
         registry.by_key.setdefault(key, known)
         return Decision(e.slug, known, "byWikidataId", f"wd:{e.wikidata}", (f"wd:{e.wikidata}", key))
-    known = registry.by_key.get(key)
-    if known is not None:
+    found = registry.by_key.get(key)
+    if found is not None:
+        known = found
         other = registry.wikidata_of.get(known)
         if not (e.wikidata and other and other != e.wikidata):
             if e.wikidata:

@@ -30,7 +30,25 @@ us-präsident ex-präsident altkanzler schauspieler schauspielerin sänger säng
 
 #: Endings of compounds that are roles ("Kreml-Sprecher", "Polizeisprecher", "SPD-Chef").
 ROLE_ENDINGS = ("sprecher", "sprecherin", "minister", "ministerin", "präsident", "präsidentin",
-                "kanzler", "kanzlerin", "chef", "chefin", "vorsitzender", "vorsitzende")
+                "kanzler", "kanzlerin", "chef", "chefin", "vorsitzender", "vorsitzende", "direktor",
+                "direktorin", "koordinator", "koordinatorin", "kommissar", "kommissarin", "leiter",
+                "leiterin", "sekretär", "sekretärin", "beauftragter", "beauftragte", "experte", "expertin",
+                "abgeordneter", "abgeordnete", "botschafter", "botschafterin", "trainer", "trainerin",
+                "richter", "richterin", "führer", "führerin", "vertreter", "vertreterin", "präsidenten",
+                "ministers", "sprechers", "spieler", "spielerin", "star", "vorstand", "stürmer")
+
+#: Name particles: "zu Guttenberg" alone is a surname, as "Guttenberg" is.
+PARTICLES = frozenset("von van de der den zu di da del bin al el le la du ter ten".split())
+
+#: Endings of German common nouns that often stand alone as a source ("Medienberichten zufolge",
+#: "laut Behördenangaben"): never a name.
+NOUN_ENDINGS = ("ung", "ungen", "angabe", "angaben", "bericht", "berichte", "berichten", "aussage",
+                "aussagen", "meldung", "meldungen", "meinung", "seite", "kennern", "vorhersage",
+                "vorhersagen", "umfrage", "umfragen", "information", "informationen", "quelle", "quellen",
+                "kreise", "kreisen", "experten", "beobachter", "zeugen", "analysten", "kritiker",
+                "ermittler", "schätzung", "schätzungen", "studie", "studien", "zeitung", "agentur",
+                "behörde", "behörden", "polizei", "regierung", "ministerium", "gericht", "kampagne",
+                "politiker", "politikern", "sicht", "schützer")
 
 #: Determiners and pronouns: a source that starts with one is a description, not a name.
 DETERMINERS = frozenset("""
@@ -40,6 +58,12 @@ er sie es ihr ihm ihn ihnen wir ich man dieser diese dieses jener jene sein sein
 
 _SPACE = re.compile(r"\s+")
 _STRIP = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def is_common_noun(word: str) -> bool:
+    """True for a word with an ending of a German common noun ("Behördenangaben")."""
+    w = word.casefold()
+    return len(w) > 5 and w.endswith(NOUN_ENDINGS)
 
 
 def fold(text: str) -> str:
@@ -64,8 +88,18 @@ def strip_roles(name: str) -> str:
 
 
 def name_key(name: str) -> str:
-    """The comparison key of a name: roles stripped, then folded (``dmitri peskow``)."""
-    return fold(strip_roles(name))
+    """The comparison key of a name: roles stripped, then folded, hyphens between names as
+    spaces (``dmitri peskow``; "Franz-Josef Jung" and "Franz Josef Jung" are one key)."""
+    return fold(strip_roles(name)).replace("-", " ")
+
+
+def surname_only(key: str) -> str | None:
+    """The surname when a name key is a surname alone, with or without particles
+    ("peskow", "zu guttenberg" -> "guttenberg"); None for a name of several words."""
+    words = key.split()
+    while len(words) > 1 and words[0] in PARTICLES:
+        words.pop(0)
+    return words[0] if len(words) == 1 else None
 
 
 def slugify(text: str) -> str:

@@ -27,7 +27,7 @@ DCT = "http://purl.org/dc/terms/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 CG = bundles.CG
 PREFIXES = {"np": NP, "prov": PROV, "dct": DCT, "cg": CG, "oa": "http://www.w3.org/ns/oa#",
-            "schema": "https://schema.org/", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+            "schema": "http://schema.org/", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
             "xsd": "http://www.w3.org/2001/XMLSchema#", "skos": "http://www.w3.org/2004/02/skos/core#"}
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 

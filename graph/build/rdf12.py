@@ -19,7 +19,7 @@ from claimgraph.graph.build.queries import load
 
 RDF_REIFIES = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#reifies")
 PREFIXES = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "cg": bundles.CG, "prov": bundles.PROV,
-            "oa": "http://www.w3.org/ns/oa#", "schema": "https://schema.org/",
+            "oa": "http://www.w3.org/ns/oa#", "schema": "http://schema.org/",
             "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "xsd": "http://www.w3.org/2001/XMLSchema#",
             "skos": "http://www.w3.org/2004/02/skos/core#", "dct": "http://purl.org/dc/terms/"}
 

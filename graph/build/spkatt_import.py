@@ -20,11 +20,12 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from claimgraph.graph.build.names import DETERMINERS, ROLE_WORDS, _is_role, name_key, slugify
+from claimgraph.graph.build.names import DETERMINERS, ROLE_WORDS, _is_role, is_common_noun, name_key, slugify
 
 TEXT_LICENSE = "https://creativecommons.org/licenses/by/2.5/"
 DATA_LICENSE = "https://creativecommons.org/licenses/by-nc-sa/4.0/"
@@ -104,13 +105,16 @@ class Vocabulary:
 
     def is_name_word(self, word: str) -> bool:
         return (word[:1].isupper() and word.casefold() not in self.lower and word not in self.after_article
-                and word.casefold() not in ROLE_WORDS and not _is_role(word) and any(c.isalpha() for c in word))
+                and word.casefold() not in ROLE_WORDS and not _is_role(word) and not is_common_noun(word)
+                and any(c.isalpha() for c in word))
 
 
 def _kind(words: list[str], vocab: Vocabulary) -> tuple[str, list[str], list[str]]:
     """(Person | Organization | AnonymousGroup, the role words, the name words)."""
     roles: list[str] = []
     rest = list(words)
+    if len(rest) == 2 and rest[0] in ("Von", "Laut", "Nach", "Seitens"):
+        rest.pop(0)  # "Von Obama hieß es": a preposition at the start of the sentence
     while rest and rest[0].casefold() in DETERMINERS and rest[0].casefold() not in _PARTICLES:
         rest.pop(0)
         if len(rest) == 1 and rest[0].isupper() and len(rest[0]) > 1 and rest[0].isalpha():
@@ -124,6 +128,18 @@ def _kind(words: list[str], vocab: Vocabulary) -> tuple[str, list[str], list[str
                                    for i, w in enumerate(rest)) and vocab.is_name_word(rest[-1]):
         return "Person", roles, rest
     return "AnonymousGroup", [], words
+
+
+def _full_name(text: str, surname: str, vocab: Vocabulary) -> str | None:
+    """The first full name the text writes for a surname ("Juan Williams" for "Williams")."""
+    pattern = re.compile(r"((?:(?:[A-ZÄÖÜ][\w'-]*|[A-Z]\.) ){1,2})" + re.escape(surname) + r"\b")
+    for m in pattern.finditer(text):
+        given = m.group(1).split()
+        while given and not vocab.is_name_word(given[0]):
+            given.pop(0)
+        if given and all(vocab.is_name_word(w) or w.endswith(".") for w in given):
+            return " ".join([*given, surname])
+    return None
 
 
 def convert(doc: dict[str, Any], entry: IndexEntry, vocab: Vocabulary) -> tuple[str, dict[str, Any], dict[str, Any]]:
@@ -166,15 +182,29 @@ def convert(doc: dict[str, Any], entry: IndexEntry, vocab: Vocabulary) -> tuple[
         cid = f"wn{entry.page_id}-{n}"
         source_runs = runs(ann.get("Source") or [])
         source_text = " ".join(text[a:b] for a, b in source_runs)
-        words = source_text.split()
-        kind, role_words, name_words = _kind(words, vocab) if words else ("AnonymousGroup", [], [])
+        # "Olli Rehn, EU-Erweiterungskommissar": the apposition is a role, the name comes first
+        head, _, apposition = source_text.partition(",")
+        words = head.split()
+        role_words: list[str]
+        if not words:
+            kind, role_words, name_words = "AnonymousGroup", [], []
+        elif len(source_runs) > 1 or {w.casefold() for w in words} & {"und", "sowie", "oder"}:
+            kind, role_words, name_words = "AnonymousGroup", [], words  # several speakers, or a split source
+        else:
+            kind, role_words, name_words = _kind(words, vocab)
+            if kind == "Person" and apposition.strip() and len(apposition.split()) <= 3:
+                role_words = role_words + apposition.split()
         if kind == "AnonymousGroup":
             key = "anon:" + (source_text.casefold() or "unnamed")
             label = source_text or "ungenannte Quelle"
         else:
             label = " ".join(name_words)
             key = f"{kind}:{name_key(label)}"
-        if kind == "Person" and len(name_words) == 1:  # a surname: the article's full name if one
+        if kind == "Person" and len(name_words) == 1:  # a surname: the full name the article writes
+            full = _full_name(text, name_words[0], vocab)
+            if full:
+                label, key = full, f"Person:{name_key(full)}"
+        if kind == "Person" and len(name_words) == 1:  # or the full name of another source
             for k, ent_slug in by_key.items():
                 if k.startswith("Person:") and " " in k and k.rsplit(" ", 1)[-1] == name_key(label):
                     key = k

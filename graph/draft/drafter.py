@@ -33,9 +33,11 @@ class Drafter:
 
     # How many sentences after the last claim a sentence without a cue still continues it (tuned
     # on SpkAtt train): a bare quotation within 8; a Konjunktiv I form at any distance (it marks
-    # reported speech by itself); a Konjunktiv II form or `soll` only in the very next sentence.
+    # reported speech by itself); a Konjunktiv II form or `soll` within 2.
     gap_quote = 8
     gap_strong = 1_000_000
+    gap_weak = 2
+    gap_modal = 2
 
     def __init__(self, lang: str = "de", model: str | Path | None = None):
         if model is not None:
@@ -145,7 +147,7 @@ class Drafter:
     def _continuation(self, rules: Rules, tokens: list[Token], s: int, a: int, b: int, gap: int,
                       consumed: set[int]) -> Found | None:
         """A sentence with no cue of its own: a quotation or a Konjunktiv I continues the last speaker
-        (a Konjunktiv I form a few sentences on, a Konjunktiv II form or `soll` only right after)."""
+        (a Konjunktiv I form at any distance, a Konjunktiv II form or `soll` only close by)."""
         if gap > max(self.gap_quote, self.gap_strong):
             return None
         end = b - 1 if tokens[b - 1].text in FINAL else b
@@ -161,10 +163,10 @@ class Drafter:
             lo = tokens[i].text
             if i in rules.quote_of or not lo.islower():
                 continue
-            if lo in self.subj and (gap == 1 or (lo not in self.subj_weak and gap <= self.gap_strong)):
+            if lo in self.subj and (gap <= self.gap_weak or (lo not in self.subj_weak and gap <= self.gap_strong)):
                 msg = [k for k in range(a, end) if k not in consumed]
                 return Found(s, "free-indirect", "continuation", "asserts", msg, confidence=0.55)
-            if lo in self.modal_reported and gap == 1:
+            if lo in self.modal_reported and gap <= self.gap_modal:
                 msg = [k for k in range(a, end) if k not in consumed]
                 return Found(s, "free-indirect", "continuation-modal", "asserts", msg, confidence=0.5)
         return None

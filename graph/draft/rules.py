@@ -52,6 +52,7 @@ class Rules:
         self.focus = lex.words("focus_openers")
         self.not_adj = lex.words("not_adjectives")
         self.weak_reported = lex.words("weak_reported")
+        self.trailing_conj = lex.words("trailing_report_conjunctions")
         self.prep_before = lex.words("prepositions_before")
         self.prep_after = lex.words("prepositions_after")
         self.adverb_cues = lex.words("adverb_cues")
@@ -111,8 +112,8 @@ class Rules:
             if j in self.quote_of or t in BOUNDARY or t in FINAL or lo in self.stop:
                 break
             if out and lo in self.conn and j + 1 < stop and self._np_word(j + 1, stop):
-                if lo == "der" and not has_det:  # "laut Sergei Voznyak der Sprecher": a new phrase
-                    break
+                if lo == "der" and not has_det and self.T[j - 1].lower not in self.conn:
+                    break  # "laut Sergei Voznyak der Sprecher": a new phrase
                 out.append(j)
                 j += 1
                 continue
@@ -177,9 +178,6 @@ class Rules:
                        or self.T[out[0]].text in "()"):
             out.pop(0)
         return out
-
-    def verbs_and_aux(self) -> frozenset[str]:
-        return self.aux
 
     # -- cues -----------------------------------------------------------------------------------
     def clause_end(self, i: int, end: int) -> int:
@@ -249,6 +247,8 @@ class Rules:
             f = self._headline(s, a, end, b)
             if f:
                 found.append(f)
+        if found and found[0].rule.startswith("verb-after-message"):
+            found.extend(self._trailing(s, found[0], end))
         found.extend(self._declines(s, a, end, found))
         for f in found:
             self._addressee(f, a, end)
@@ -257,10 +257,33 @@ class Rules:
                 f.frame = [k for k in range(a, end) if k not in msg]
         return found
 
+    def _trailing(self, s: int, head: Found, end: int) -> list[Found]:
+        """`…, berichtete die Zeitung, nachdem X … verstärkt und Y … unterstützt hatte`: the clause
+        after the reporter is often part of the report too (low confidence; SpkAtt does not count
+        it). Coordinated clauses become one claim each."""
+        last = max(head.source + head.cue)
+        k = last + 1
+        if k + 1 >= end or self.T[k].text != "," or self.T[k + 1].lower not in self.trailing_conj:
+            return []
+        parts: list[list[int]] = [[]]
+        for i in range(k + 1, end):
+            if i in self.quote_of:
+                return []
+            if self.T[i].lower == "und" and len(parts[-1]) >= 4 and end - i > 4:
+                parts.append([])
+                continue
+            parts[-1].append(i)
+        out = []
+        for part in parts:
+            f = Found(s, "indirect", "clause-after-reporter", head.stance, part, list(head.cue), list(head.source),
+                      reporter=list(head.reporter), confidence=0.35)
+            out.append(f)
+        return out
+
     def _declines(self, s: int, a: int, end: int, found: list[Found]) -> list[Found]:
         """Clauses refusing comment (`wollte sich nicht äußern`, `auf eine Bitte um Stellungnahme nicht
         reagiert`): a reported claim with stance declinesToComment, by the clause's or the sentence's subject."""
-        taken = {i for f in found for i in f.message + f.cue}
+        taken = {i for f in found for i in (f.cue if f.mode == "reported" else f.message + f.cue)}
         out: list[Found] = []
         k = a
         while k < end:
@@ -272,6 +295,9 @@ class Rules:
                 if self.T[clause[0]].lower in self.not_complement:
                     clause = clause[1:]
                 source = found[0].source if found else self.np_forward(clause[0], ce)
+                for other in found:  # a speech act that took the whole sentence gives this clause up
+                    if other.mode == "reported":
+                        other.message = [i for i in other.message if i < k - 1 or i >= ce]
                 f = Found(s, "reported", "declines-comment", "declinesToComment", clause, [], list(source))
                 f.confidence = 0.6
                 out.append(f)
@@ -364,7 +390,7 @@ class Rules:
             else:
                 mode = "reported"
                 rule = "speech-act"
-                message = list(range(cs, ce))  # the speech act itself is what is reported
+                message = list(range(a, end))  # the speech act itself (its whole sentence) is what is reported
         if quoting and source:
             # "Reuters zitierte X" / "zitierte Reuters X": the subject reports, the object speaks
             subj = self.np_forward(cs, head) if cs < head and T[cs].lower not in self.openers else []
@@ -466,14 +492,10 @@ class Rules:
         if rule != "heisst-es" and rule != "demnach" and not source:
             return None
         taken = set(cue) | set(source)
-        if rule in ("so-X",):
-            k = i - 1
-            q = self._quote_at(k - 0) if k >= a else None
-            if k >= a and T[k].text == "," and self._quote_at(k - 1):
-                q = self._quote_at(k - 1)
-                message = list(range(q[0], q[1] + 1))
-            else:
-                message = list(range(a, k))
+        if rule == "so-X":
+            k = i - 1  # the comma before `so`
+            q = self._quote_at(k - 1) if k - 1 >= a else None
+            message = list(range(q[0], q[1] + 1)) if q else list(range(a, k))
         elif rule == "heisst-es":
             p = cue[-1] + 1
             while p < end and T[p].text not in {",", ":"} and p not in self.quote_of:
