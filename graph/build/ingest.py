@@ -38,6 +38,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from claimgraph.graph.build.annotation import Annotation, AnnotationError, load_annotation, load_links, read_annotation
 from claimgraph.graph.build.article import Article
+from claimgraph.graph.build.bundles import record_hash
 from claimgraph.graph.build.dataset import (LINKS_FILE, _compile, _materialize_alignments, _validate, default_seeds_dir,
                                             proposition_relations)
 from claimgraph.graph.build.iris import IriMinter
@@ -338,6 +339,15 @@ def _unpack(lit: ox.Literal) -> list[ox.Quad]:
     return list(ox.parse(zlib.decompress(base64.b64decode(lit.value)), _NQ))
 
 
+def unpack_quads(lit: ox.Literal) -> list[ox.Quad]:
+    """The quads an ingest record holds in ``cg:ownQuads`` / ``cg:sharedQuads`` (verify reads
+    them back); raises ValueError (or SyntaxError) on a literal that is not such a value."""
+    try:
+        return _unpack(lit)
+    except zlib.error as exc:
+        raise ValueError(str(exc)) from None
+
+
 def _v(term: object) -> str:
     """The value of a pyoxigraph IRI, blank node or literal."""
     return str(cast(Any, term).value)
@@ -438,7 +448,7 @@ class Ledger:
             gone += left
         gone += list(self.store.quads_for_pattern(rec, None, None, self.graph))
         # Statements made about the article's own subjects after it was compiled (bundle hashes
-        # and the dataset hash, see bundles.reseal) leave with it.
+        # and seals, see bundles.reseal) leave with it.
         owned = {q.subject for q in (_unpack(own) if own is not None else []) if q.graph_name == ox.DefaultGraph()}
         for subject in owned:
             gone += list(self.store.quads_for_pattern(subject, None, None, ox.DefaultGraph()))
@@ -481,7 +491,9 @@ class Ledger:
                  ox.Quad(rec, _n(CG.readingSha256), lit(c.reading_sha256), g),
                  ox.Quad(rec, _n(CG.claimCount), lit(str(c.claims), datatype=xsd_int), g),
                  ox.Quad(rec, _n(CG.ownQuads), _pack(c.own), g),
-                 ox.Quad(rec, _n(CG.sharedQuads), _pack(c.shared), g)]
+                 ox.Quad(rec, _n(CG.sharedQuads), _pack(c.shared), g),
+                 # what verify checks after incremental writes (docs/verify.md): small, so cheap
+                 ox.Quad(rec, _n(CG.contentHash), lit(record_hash(ox.parse(c.own + c.shared, _NQ))), g)]
         quads += [ox.Quad(rec, _n(CG.sharesNode), ox.NamedNode(n), g) for n in c.shared_nodes]
         return c.common + c.own + c.shared, quads
 
