@@ -287,14 +287,15 @@ class _Converter:
 
     def __init__(self, rename: dict[URIRef, URIRef]) -> None:
         self.rename = {str(k): str(v) for k, v in rename.items()}
-        self.cache: dict[object, object] = {}
+        self.cache: dict[object, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
 
-    def term(self, t: object) -> object:
+    def term(self, t: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
         found = self.cache.get(t)
         if found is not None:
             return found
+        out: ox.NamedNode | ox.BlankNode | ox.Literal
         if isinstance(t, URIRef):
-            out: object = ox.NamedNode(self.rename.get(str(t), str(t)))
+            out = ox.NamedNode(self.rename.get(str(t), str(t)))
         elif isinstance(t, Literal):
             if t.language:
                 out = ox.Literal(str(t), language=t.language)
@@ -310,7 +311,10 @@ class _Converter:
     def quad(self, s: object, p: object, o: object, ctx: object) -> ox.Quad:
         name = getattr(ctx, "identifier", ctx)
         graph = ox.DefaultGraph() if name is None or name == DATASET_DEFAULT_GRAPH_ID else self.term(name)
-        return ox.Quad(self.term(s), self.term(p), self.term(o), graph)
+        subject, predicate = self.term(s), self.term(p)
+        if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode) or isinstance(graph, ox.Literal):
+            raise ValueError(f"not an RDF quad: {s} {p} {o} {name}")
+        return ox.Quad(subject, predicate, self.term(o), graph)
 
 
 _ONTOLOGY: Graph | None = None
@@ -372,7 +376,8 @@ class Ledger:
 
     def _value(self, rec: ox.NamedNode, prop: URIRef) -> ox.Literal | None:
         for q in self.store.quads_for_pattern(rec, _n(prop), None, self.graph):
-            return q.object  # type: ignore[return-value]
+            if isinstance(q.object, ox.Literal):
+                return q.object
         return None
 
     def facts(self, slug: str) -> RecordFacts | None:
