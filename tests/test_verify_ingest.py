@@ -171,3 +171,21 @@ def test_over_sparql_an_ingested_store_verifies_and_a_change_is_named(tmp_path: 
         assert kinds(report) == {"ingested-quad-missing": {doc}}, report["findings"]
     finally:
         stop_server(server)
+
+
+def test_same_message_links_stay_out_of_the_bundle_on_both_hashing_paths(tmp_path: Path) -> None:
+    """cg:sameMessageAs changes when other articles come and go: bundle.rq leaves it out, and so
+    must the engine-written lines (bundle-lines.rq) verify uses on a store (they once did not:
+    verify named claims of the SpkAtt corpus as tampered)."""
+    store, src = tmp_path / "store", tmp_path / "src"
+    words = "die Regierung werde die Steuern im kommenden Jahr deutlich senken"
+    for slug, name in (("artikel-x", "Xaver Muster"), ("artikel-y", "Yvonne Muster")):
+        write_article(src, slug, f"{name} sagte, {words}.", {"sprecher": ("Person", name, [name])},
+                      [(f"{slug}-steuern", "sprecher", words)])
+    cli(store, "ingest", str(src))
+    st = raw(store)
+    links = list(st.quads_for_pattern(None, ox.NamedNode(CG + "sameMessageAs"), None, ox.DefaultGraph()))
+    close(st)
+    assert links, "the two claims should be grouped as the same message"
+    code, report = verify(store)
+    assert code == 0, report["findings"]
