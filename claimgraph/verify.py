@@ -243,7 +243,7 @@ def _ingests(select: Select, report: Report) -> int:
                                              for t in (q.subject, q.object, q.graph_name))]
         report.count("ingested quads", len(plain))
         for quad in _missing(select, plain):
-            report.add("ingested-quad-missing", quad.subject.value,
+            report.add("ingested-quad-missing", str(getattr(quad.subject, "value", quad.subject)),
                        f"{quad} . was written by the ingest of {_v(row, 'document')} and is not in the "
                        f"store (removed or changed)", record=record, quad=str(quad))
     return len(rows)

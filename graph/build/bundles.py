@@ -253,7 +253,7 @@ def seal_build(store: ox.Store, run: ox.NamedNode, private_key: bytes | None = N
     return Seal(claims=hashes, dataset_hash=digest, signature=signature, public_key=public)
 
 
-def reseal(store: ox.Store, claims: Iterable[ox.NamedNode], run: ox.NamedNode | None = None) -> list[ox.NamedNode]:
+def reseal(store: ox.Store, claims: Iterable[ox.NamedNode]) -> list[ox.NamedNode]:
     """After an incremental write (``claimgraph ingest``, ``remove``): hash the bundles of the
     ``claims`` it wrote, and drop every stated dataset hash and signature, since the dataset
     they sealed is gone. Returns the runs whose seal was dropped.
@@ -262,12 +262,10 @@ def reseal(store: ox.Store, claims: Iterable[ox.NamedNode], run: ox.NamedNode | 
     articles), not with the write. What an incremental write states instead is the content
     hash of each article's recorded quads on its ingest record (:func:`record_hash`), which
     ``claimgraph verify`` checks against the record and the store (docs/verify.md says what
-    that proves and what it no longer proves). ``run`` is accepted for older callers and
-    unused."""
-    del run
+    that proves and what it no longer proves)."""
     seal_claims(store, claims)
     holders = sorted({q.subject for q in store.quads_for_pattern(None, DATASET_HASH, None, ox.DefaultGraph())},
-                     key=lambda n: n.value)
+                     key=str)
     for holder in holders:
         for pred in (DATASET_HASH, HASH_ALGORITHM, SIGNATURE, PUBLIC_KEY, SIGNATURE_ALGORITHM):
             for q in list(store.quads_for_pattern(holder, pred, None, ox.DefaultGraph())):
