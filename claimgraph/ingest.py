@@ -158,6 +158,7 @@ def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_g
         sealing: list[str] = []  # subjects written: their claims get bundle hashes
         nquads: list[bytes] = []
         batch_subjects: set[str] = set()  # owned by articles added earlier in this batch
+        changed_claims: set[str] = set()  # replaced, removed and added: their matches are redone
         for r, compiled in zip(todo, _mapped(_compile, jobs, workers, tick)):
             if isinstance(compiled, str):
                 summary.failed.append(compiled)
@@ -171,11 +172,13 @@ def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_g
                 continue
             existed = ledger.facts(r.slug) is not None
             if existed:
+                changed_claims.update(c for c in mine if "/id/claim/" in c)
                 ledger.remove(r.slug)
             data, record = ledger.to_add(compiled)
             nquads.append(data)
             adding += record
             sealing += compiled.own_subjects
+            changed_claims.update(c for c in compiled.own_subjects if "/id/claim/" in c)
             batch_subjects.update(compiled.own_subjects)
             (summary.replaced if existed else summary.added).append(r.slug)
             summary.claims += compiled.claims
@@ -188,12 +191,10 @@ def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_g
         else:
             ox_store.load(b"".join(nquads), format=ox.RdfFormat.N_QUADS)
             ox_store.extend(adding)
-        if todo:  # the same statement across articles, over the store as it now is
-            refresh_same_message(ox_store, IriMinter(base_iri))
-        if nquads:  # the new claims' bundle hashes, and the dataset hash on this batch's run
-            runs = sorted(s for s in sealing if "/id/run/" in s)
-            reseal(ox_store, [ox.NamedNode(s) for s in sealing if "/id/claim/" in s],
-                   ox.NamedNode(runs[-1]) if runs else None)
+        if todo:  # the same statement across articles: the changed claims against the store
+            refresh_same_message(ox_store, IriMinter(base_iri), changed=changed_claims)
+        if nquads:  # the new claims' bundle hashes; the stale dataset hash is dropped (bundles.reseal)
+            reseal(ox_store, [ox.NamedNode(s) for s in sealing if "/id/claim/" in s])
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -201,14 +202,16 @@ def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_g
 def remove(store: EmbeddedStore, slugs: Iterable[str], base_iri: str) -> int:
     """Take articles out (all or none); returns the number of claims removed."""
     claims = 0
+    gone: set[str] = set()
     with store.writer() as ox_store:
         ledger = Ledger(ox_store, base_iri)
         for slug in slugs:
             try:
+                gone.update(c for c in ledger.own_subjects(slug) if "/id/claim/" in c)
                 claims += ledger.remove(slug)
             except KeyError:
                 raise IngestError(f"no ingested article {slug!r} in {store.directory}") from None
-        refresh_same_message(ox_store, IriMinter(base_iri))
-        reseal(ox_store, [])  # the dataset changed: its hash is restated
+        refresh_same_message(ox_store, IriMinter(base_iri), changed=gone)
+        reseal(ox_store, [])  # the dataset changed: a stale dataset hash is dropped
     return claims
 

@@ -62,8 +62,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(folded)
 
 
-def same_message_pairs(messages: Iterable[ClaimMessage], threshold: float = THRESHOLD) -> list[MessageMatch]:
-    """Every pair of claims of different articles whose texts are at least ``threshold`` alike."""
+def same_message_pairs(
+    messages: Iterable[ClaimMessage], threshold: float = THRESHOLD, only: set[str] | None = None
+) -> list[MessageMatch]:
+    """Every pair of claims of different articles whose texts are at least ``threshold`` alike;
+    with ``only``, just the pairs with at least one claim of ``only`` (the word statistics are
+    still those of all ``messages``, so these pairs are exactly those a full run finds)."""
     items = [(m, words(m.text)) for m in messages if m.text.strip()]
     by_word: dict[str, list[int]] = defaultdict(list)
     for i, (_, ws) in enumerate(items):
@@ -72,11 +76,22 @@ def same_message_pairs(messages: Iterable[ClaimMessage], threshold: float = THRE
                 by_word[w].append(i)
     cap = max(MIN_WORD_CLAIMS_CAP, int(len(items) ** 0.5))
     shared: dict[tuple[int, int], int] = defaultdict(int)
-    for ids in by_word.values():
-        if len(ids) > cap:
-            continue
-        for a, b in combinations(ids, 2):
-            shared[(a, b)] += 1
+    if only is None:
+        for ids in by_word.values():
+            if len(ids) > cap:
+                continue
+            for a, b in combinations(ids, 2):
+                shared[(a, b)] += 1
+    else:  # the folded-word index gives the candidates of the changed claims only
+        changed = {i for i, (m, _) in enumerate(items) if m.claim in only}
+        for a in changed:
+            for w in set(items[a][1]):
+                ids = by_word.get(w, [])
+                if len(w) <= 2 or len(ids) > cap:
+                    continue
+                for b in ids:
+                    if b != a and (b not in changed or a < b):
+                        shared[(min(a, b), max(a, b))] += 1
     found = []
     for (a, b), count in shared.items():
         (ma, wa), (mb, wb) = items[a], items[b]
@@ -145,16 +160,30 @@ SELECT ?s ?p ?o WHERE {
 }"""
 
 
+CG_MATCHED = str(CG.matchedClaim)
+CG_SAME = str(CG.sameMessageAs)
+
+
 def _solutions(store: ox.Store, query: str) -> ox.QuerySolutions:
     result = store.query(query)
     assert isinstance(result, ox.QuerySolutions)  # a SELECT
     return result
 
 
-def refresh_same_message(store: ox.Store, mint: IriMinter, threshold: float = THRESHOLD) -> int:
-    """Recompute every ``cg:sameMessageAs`` of an Oxigraph store from its claims' quotes (for
-    incremental ingest, inside the write that changes the articles). Returns the matches."""
+def refresh_same_message(
+    store: ox.Store, mint: IriMinter, threshold: float = THRESHOLD, changed: set[str] | None = None
+) -> int:
+    """Recompute the ``cg:sameMessageAs`` of an Oxigraph store from its claims' quotes (for
+    incremental ingest, inside the write that changes the articles). Returns the matches written.
+
+    With ``changed`` (the claims a write added, removed or replaced), only their matches are
+    taken out and computed again, against every claim of the store; the matches between two
+    unchanged claims stay. Without it, every match is recomputed."""
     old = [ox.Quad(r["s"], r["p"], r["o"]) for r in _solutions(store, _STORE_OLD_MATCHES)]
+    if changed is not None:
+        match_nodes = {q.subject for q in old if q.predicate.value == CG_MATCHED and q.object.value in changed}
+        old = [q for q in old if q.subject in match_nodes
+               or (q.predicate.value == CG_SAME and (q.subject.value in changed or q.object.value in changed))]
     for quad in old:
         store.remove(quad)
     messages = [
@@ -163,7 +192,7 @@ def refresh_same_message(store: ox.Store, mint: IriMinter, threshold: float = TH
     first_quote: dict[str, ClaimMessage] = {}
     for m in messages:  # a claim with several spans: its first quote, as the build takes it
         first_quote.setdefault(m.claim, m)
-    matches = same_message_pairs(first_quote.values(), threshold)
+    matches = same_message_pairs(first_quote.values(), threshold, only=changed)
     cg = "https://w3id.org/claimgraph/ontology#"
     quads = []
     for match in matches:

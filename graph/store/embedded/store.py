@@ -24,9 +24,9 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 import pyoxigraph as ox
 
@@ -91,14 +91,63 @@ def _noting_graphs(
         yield q
 
 
-def _index_version(staging: Path) -> None:
-    """Write the full-text index of a closed copy into it, before the copy is published."""
+def _index_version(staging: Path, previous: Path | None = None, touched: set[str] | None = None) -> None:
+    """Write the full-text index of a closed copy into it, before the copy is published.
+
+    With the ``previous`` version (which has an index) and the IRIs the write ``touched``
+    (subjects of every statement added or removed), the previous index is copied and only the
+    claims that depend on those IRIs are indexed again; otherwise the whole copy is indexed."""
     store = ox.Store.read_only(str(staging))
     try:
-        search_index.write_index(store, staging)
+        if previous is not None and touched is not None and search_index.has_index(previous):
+            search_index.update_index(previous, store, staging, touched)
+        else:
+            search_index.write_index(store, staging)
     finally:
         del store
         gc.collect()
+
+
+#: More subjects than this in one write and the next index is written whole (a bulk load).
+MAX_TOUCHED = 20_000
+
+
+class _Touches:
+    """The subjects a writer block changed, or ``None`` once it did something unseen (a SPARQL
+    update, clearing the store): then the next index is written from scratch."""
+
+    def __init__(self) -> None:
+        self.nodes: set[str] | None = set()
+
+    def quads(self, quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
+        for q in quads:
+            if self.nodes is not None:
+                if isinstance(q.subject, ox.NamedNode):
+                    self.nodes.add(q.subject.value)
+                    if len(self.nodes) > MAX_TOUCHED:  # a bulk write: indexing it all is cheaper
+                        self.nodes = None
+                else:  # a blank node's claims cannot be named: index everything
+                    self.nodes = None
+            yield q
+
+    def graph(self, store: ox.Store, graph: object) -> None:
+        """Note the subjects of a graph about to be cleared or removed."""
+        if self.nodes is not None:
+            for _ in self.quads(store.quads_for_pattern(None, None, None, graph)):  # type: ignore[arg-type]
+                pass
+
+    def data(self, data: object, kwargs: dict[str, Any]) -> None:
+        """Note the subjects of data about to be loaded (bytes or text; anything else: unseen)."""
+        if isinstance(data, (bytes, str)) and self.nodes is not None:
+            try:
+                fmt = kwargs.get("format")
+                quads = ox.parse(data.encode() if isinstance(data, str) else data, fmt, base_iri=kwargs.get("base_iri"))
+                for _ in self.quads(quads):
+                    pass
+            except Exception:  # the load itself reports it; nothing is noted for certain
+                self.nodes = None
+        else:
+            self.nodes = None
 
 
 def _update_main(path: str, text: str, base_iri: str | None, conn: multiprocessing.connection.Connection,
@@ -186,13 +235,37 @@ def _add_all(store: ox.Store, quads: Iterator[ox.Quad], data: object) -> None:
 class _ClosingProxy:
     """Forwards to a read-write store until the writer block ends, then lets it close."""
 
-    def __init__(self, target: ox.Store) -> None:
+    def __init__(self, target: ox.Store, touches: _Touches | None = None) -> None:
         self._target: ox.Store | None = target
+        self._touches = touches if touches is not None else _Touches()
 
     def __getattr__(self, name: str) -> object:
         target = self.__dict__.get("_target")
         if target is None:
             raise StoreError("this store handle was only valid inside its 'with store.writer()' block")
+        touches: _Touches = self.__dict__["_touches"]
+        if name in ("add", "remove"):
+            method = getattr(target, name)
+            return lambda quad: (list(touches.quads([quad])), method(quad))[1]
+        if name in ("extend", "bulk_extend"):
+            method = getattr(target, name)
+            return lambda quads: method(touches.quads(quads))
+        if name in ("load", "bulk_load"):
+            method = getattr(target, name)
+
+            def load(input: object = None, *args: object, **kwargs: Any) -> object:
+                if args or "path" in kwargs:
+                    touches.nodes = None
+                else:
+                    touches.data(input, kwargs)
+                return method(input, *args, **kwargs)
+
+            return load
+        if name in ("clear_graph", "remove_graph"):
+            method = getattr(target, name)
+            return lambda graph: (touches.graph(target, graph), method(graph))[1]
+        if name in ("update", "clear"):
+            touches.nodes = None
         return getattr(target, name)
 
     def __iter__(self) -> Iterator[ox.Quad]:
@@ -239,7 +312,9 @@ class EmbeddedStore(Store):
         self._pool: ExecutorPool | None = None
         self._pool_lock = threading.Lock()  # two first requests must not start two pools
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._versions = VersionedStore(self.directory, before_publish=_index_version)
+        #: Set by a writer for the version it publishes next: the subjects it changed.
+        self._touched: set[str] | None = None
+        self._versions = VersionedStore(self.directory, before_publish=self._index_version)
         if not self.db_path.exists():
             with write_lock(self.lock_path):
                 if not self.db_path.exists():
@@ -296,6 +371,13 @@ class EmbeddedStore(Store):
                 if not chunk:
                     return
                 yield ox.serialize(chunk, format=fmt) or b""
+
+    def _index_version(self, staging: Path) -> None:
+        """The search index of a copy about to be published: incremental after a writer block
+        that noted what it changed, whole otherwise (see :func:`_index_version`)."""
+        number = current_version(self.directory) if self._touched is not None else None
+        previous = self.directory / "versions" / str(number) if number is not None else None
+        _index_version(staging, previous, self._touched)
 
     def search(self, text: str, limit: int = 20, timeout: float | None = None) -> list[search_index.Hit]:
         """Search the index of the current version, pinned while it is read (no query executor:
@@ -386,7 +468,8 @@ class EmbeddedStore(Store):
             staging = self._versions.stage()
             try:
                 store = ox.Store(str(staging))
-                proxy = _ClosingProxy(store)
+                touches = _Touches()
+                proxy = _ClosingProxy(store, touches)
                 try:
                     yield proxy  # type: ignore[misc]
                     store.flush()
@@ -394,7 +477,11 @@ class EmbeddedStore(Store):
                     proxy._target = None
                     del store
                     gc.collect()
-                self._versions.publish(staging)
+                self._touched = touches.nodes
+                try:
+                    self._versions.publish(staging)
+                finally:
+                    self._touched = None
             except BaseException:
                 self._versions.discard(staging)
                 raise
@@ -407,19 +494,35 @@ class EmbeddedStore(Store):
         With ``record``, claims whose bundles the change touches are recorded as changed after
         their build (:mod:`claimgraph.graph.store.changes`), in the same version; ``graph``
         says the change touches only that named graph (compared alone)."""
+        run = change
         if record:
-            origin, inner = changes.current_origin(), change
+            origin = changes.current_origin()
 
-            def change(store: ox.Store) -> T:  # type: ignore[no-redef]
-                result = inner(store)
+            def run(store: ox.Store) -> T:
+                result = change(store)
                 # the published version is the one before (this process holds the write lock)
                 with open_snapshot(self.db_path) as before:
                     if changes.is_sealed(before.store):
                         changes.record(before.store, store, origin, _named(graph) if graph else None)
                 return result
 
+        if not fresh:  # the subjects the change writes, for an incremental search index
+            touches, watched = _Touches(), run
+
+            def run(store: ox.Store) -> T:  # type: ignore[no-redef]
+                proxy = _ClosingProxy(store, touches)
+                try:
+                    result = watched(proxy)  # type: ignore[arg-type]
+                finally:
+                    proxy._target = None  # the database closes before it is published
+                self._touched = touches.nodes  # read by _index_version, just before publishing
+                return result
+
         with self._write_lock():
-            return self._versions.commit(change, fresh=fresh)  # type: ignore[return-value]
+            try:
+                return self._versions.commit(run, fresh=fresh)
+            finally:
+                self._touched = None
 
     @contextlib.contextmanager
     def _write_lock(self) -> Iterator[None]:

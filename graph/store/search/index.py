@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import html
 import os
+import shutil
 import sqlite3
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -74,17 +76,23 @@ def _pick(literals: list[ox.Literal]) -> str | None:
     return literals[0].value
 
 
-def _rows(store: ox.Store) -> list[tuple[object, ...]]:
-    """One index row per claim, from the store's own content."""
+def _rows(store: ox.Store, claims: Iterable[str] | None = None) -> list[tuple[object, ...]]:
+    """One index row per claim, from the store's own content (only ``claims``, when given:
+    the query runs once per claim with ``?claim`` bound)."""
     fields: dict[str, dict[str, list[ox.Literal | ox.NamedNode]]] = defaultdict(lambda: defaultdict(list))
-    solutions = store.query(_query_text())
-    assert isinstance(solutions, ox.QuerySolutions)  # a SELECT
-    for solution in solutions:
-        claim, field, value = solution["claim"], solution["field"], solution["value"]
-        if isinstance(claim, ox.NamedNode) and field is not None and value is not None:
-            values = fields[claim.value][field.value]
-            if value not in values:
-                values.append(value)
+    query = _query_text()
+    if claims is None:
+        runs = [store.query(query)]
+    else:
+        runs = [store.query(query, substitutions={ox.Variable("claim"): ox.NamedNode(c)}) for c in sorted(claims)]
+    for solutions in runs:
+        assert isinstance(solutions, ox.QuerySolutions)  # a SELECT
+        for solution in solutions:
+            claim, field, value = solution["claim"], solution["field"], solution["value"]
+            if isinstance(claim, ox.NamedNode) and field is not None and value is not None:
+                values = fields[claim.value][field.value]
+                if value not in values:
+                    values.append(value)
     rows: list[tuple[object, ...]] = []
     for claim, f in sorted(fields.items()):
 
@@ -151,6 +159,77 @@ def write_index(store: ox.Store, directory: Path) -> int:
         tmp.unlink(missing_ok=True)
         raise
     return len(rows)
+
+
+_CG = "https://w3id.org/claimgraph/ontology#"
+_SCHEMA = "http://schema.org/"
+
+
+def claims_of(store: ox.Store, nodes: Iterable[str]) -> set[str]:
+    """The claims of ``store`` whose index row depends on a statement about one of ``nodes``:
+    the claim itself, its proposition, evidence span, speaker, file, article or the work an
+    article translates (the paths of index-text.rq, followed backwards by pattern look-ups)."""
+    def subjects(p: str, objects: Iterable[ox.NamedNode]) -> set[ox.NamedNode]:
+        pred = ox.NamedNode(p)
+        return {q.subject for o in objects for q in store.quads_for_pattern(None, pred, o, ox.DefaultGraph())
+                if isinstance(q.subject, ox.NamedNode)}
+
+    start = {ox.NamedNode(n) for n in nodes}
+    articles = start | subjects(_SCHEMA + "translationOfWork", start)
+    files = start | subjects(_SCHEMA + "encodesCreativeWork", articles)
+    spans = start | subjects(_CG + "inFile", files)
+    candidates = start | subjects(_CG + "evidence", spans) | subjects(_CG + "proposition", start) \
+        | subjects(_CG + "speaker", start)
+    claim_type, rdf_type = ox.NamedNode(_CG + "Claim"), ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    return {c.value for c in candidates if ox.Quad(c, rdf_type, claim_type, ox.DefaultGraph()) in store}
+
+
+def update_index(previous: Path, store: ox.Store, directory: Path, touched: Iterable[str]) -> int:
+    """Write ``directory``'s index as a copy of ``previous``'s with only the claims that a write
+    changed indexed again (atomically, like :func:`write_index`).
+
+    ``touched`` are the IRIs that are subject of a statement the write added or removed; the
+    claims whose rows read such a statement (:func:`claims_of` on the new version, and the
+    touched IRIs that are claims of the old index) lose their rows and, if still in ``store``,
+    get new ones. bm25's statistics are kept by FTS5 itself, so the result answers exactly like
+    an index written from scratch. Returns the number of claims indexed again."""
+    touched = set(touched)
+    source = Path(previous) / INDEX_FILE
+    target = Path(directory) / INDEX_FILE
+    tmp = target.with_name(f".{INDEX_FILE}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        shutil.copyfile(source, tmp)
+        affected = claims_of(store, touched)
+        rows = _rows(store, affected)
+        conn = sqlite3.connect(tmp)
+        try:
+            with conn:
+                conn.execute("PRAGMA journal_mode = OFF")
+                old = conn.execute("SELECT rowid, claim FROM claims").fetchall()
+                gone = [(rowid,) for rowid, claim in old if claim in affected or claim in touched]
+                conn.executemany("DELETE FROM claims WHERE rowid = ?", gone)
+                conn.executemany(f"INSERT INTO claims VALUES ({', '.join('?' * (len(FIELDS) + 7))})", rows)
+        finally:
+            conn.close()
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return len(rows)
+
+
+def rows_of(directory: Path) -> list[tuple[object, ...]]:
+    """Every row of a version's index, sorted (to compare two indexes: tests, checks)."""
+    conn = sqlite3.connect((Path(directory) / INDEX_FILE).absolute().as_uri() + "?mode=ro&immutable=1", uri=True)
+    try:
+        cols = ", ".join([*FIELDS, "claim", "speaker_iri", "speaker_label", "date", "article", "article_title",
+                          "quote_text"])
+        return sorted(conn.execute(f"SELECT {cols} FROM claims").fetchall(), key=repr)
+    finally:
+        conn.close()
 
 
 def has_index(directory: Path) -> bool:
