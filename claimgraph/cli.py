@@ -5,6 +5,8 @@ User mistakes end with a one-line ``Error: ...`` and a non-zero exit code, never
 
 from __future__ import annotations
 
+import dataclasses
+
 import contextlib
 import sys
 import time
@@ -130,8 +132,9 @@ def build(store_dir: Path | None, store_url: str | None, base_iri: str | None, s
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @option("update_token")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="gunicorn worker processes.")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per worker.")
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="gunicorn worker processes (default: one per core, as memory allows).")
+@click.option("--threads", default=None, type=click.IntRange(1, 256), help="Threads per worker (default: 8).")
 @option("query_workers")
 @option("query_timeout")
 @option("query_memory_mb")
@@ -142,7 +145,7 @@ def build(store_dir: Path | None, store_url: str | None, base_iri: str | None, s
 @option("proxies")
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
 def serve(store_dir: Path | None, store_url: str | None, base_iri: str | None, host: str, port: int,
-          update_token: str | None, workers: int, threads: int, query_workers: int | None,
+          update_token: str | None, workers: int | None, threads: int | None, query_workers: int | None,
           query_timeout: float | None, query_memory_mb: int | None, max_body_bytes: int | None,
           allow_service: bool | None, allow_load: bool | None, cors_origins: str | None,
           proxies: int | None, dev: bool) -> None:
@@ -172,8 +175,15 @@ def serve(store_dir: Path | None, store_url: str | None, base_iri: str | None, h
         create_app(settings).run(host=host, port=port, threaded=True)
         return
     from claimgraph.server.gunicorn import run
+    from claimgraph.sizing import plan
 
-    run(settings, host=host, port=port, workers=workers, threads=threads)
+    # Counts given on the command line (or CLAIMGRAPH_QUERY_WORKERS) win; the rest follow the machine.
+    chosen = plan(workers=workers)
+    chosen = dataclasses.replace(chosen, threads=threads or chosen.threads,
+                                 executors=settings.query_workers or chosen.executors)
+    settings = dataclasses.replace(settings, query_workers=chosen.executors)
+    click.echo(f"serving with {chosen.describe()}")
+    run(settings, host=host, port=port, workers=chosen.workers, threads=chosen.threads)
 
 
 @cli.command()

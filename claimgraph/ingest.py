@@ -193,10 +193,8 @@ def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_g
             ox_store.extend(adding)
         if todo:  # the same statement across articles: the changed claims against the store
             refresh_same_message(ox_store, IriMinter(base_iri), changed=changed_claims)
-        if nquads:  # the new claims' bundle hashes, and the dataset hash on this batch's run
-            runs = sorted(s for s in sealing if "/id/run/" in s)
-            reseal(ox_store, [ox.NamedNode(s) for s in sealing if "/id/claim/" in s],
-                   ox.NamedNode(runs[-1]) if runs else None)
+        if nquads:  # the new claims' bundle hashes; the stale dataset hash is dropped (bundles.reseal)
+            reseal(ox_store, [ox.NamedNode(s) for s in sealing if "/id/claim/" in s])
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -214,6 +212,6 @@ def remove(store: EmbeddedStore, slugs: Iterable[str], base_iri: str) -> int:
             except KeyError:
                 raise IngestError(f"no ingested article {slug!r} in {store.directory}") from None
         refresh_same_message(ox_store, IriMinter(base_iri), changed=gone)
-        reseal(ox_store, [])  # the dataset changed: its hash is restated
+        reseal(ox_store, [])  # the dataset changed: a stale dataset hash is dropped
     return claims
 

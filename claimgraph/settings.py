@@ -19,9 +19,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from claimgraph.graph.store.sparqltext.guard import MAX_DEPTH, MAX_OPERATORS, Limits
+
 if TYPE_CHECKING:
     from claimgraph.graph.store import Store
-    from claimgraph.graph.store.sparqltext.guard import Limits
 
 DEFAULT_BASE_IRI = "https://w3id.org/claimgraph/"
 MIB = 1024 * 1024
@@ -56,9 +57,10 @@ class Settings:
     query_timeout: float = setting(30.0, "CLAIMGRAPH_QUERY_TIMEOUT",
                                    "a query running longer is stopped (its process is killed); the client gets 503",
                                    option="--timeout", bounds=(0.1, None), shown="30 s")
-    query_workers: int = setting(4, "CLAIMGRAPH_QUERY_WORKERS",
-                                 "query executor processes per server worker (queries running at once)",
-                                 option="--query-workers", bounds=(1, 64))
+    query_workers: int = setting(0, "CLAIMGRAPH_QUERY_WORKERS",
+                                 "query executor processes per server worker (queries running at once; "
+                                 "0: from the machine's cores, see `claimgraph/sizing.py`)",
+                                 option="--query-workers", bounds=(0, 64), shown="0 (machine)")
     max_body_bytes: int = setting(8 * MIB, "CLAIMGRAPH_MAX_BODY_BYTES", "larger request bodies get 413",
                                   option="--max-body", bounds=(1024, None), shown="8 MiB")
     allow_service: bool = setting(False, "CLAIMGRAPH_ALLOW_SERVICE",
@@ -73,12 +75,19 @@ class Settings:
     client_stall_timeout: float = setting(60.0, "CLAIMGRAPH_CLIENT_STALL_TIMEOUT",
                                           "a client that stops reading its answer (or sending its body) this long "
                                           "is dropped, its query stopped", shown="60 s")
+    header_timeout: float = setting(10.0, "CLAIMGRAPH_HEADER_TIMEOUT",
+                                    "a request whose head has not fully arrived this long after the connection "
+                                    "opened (or its first byte, on a kept-alive one) gets 408 and is closed",
+                                    bounds=(0.5, None), shown="10 s")
+    body_min_rate: float = setting(4096.0, "CLAIMGRAPH_BODY_MIN_RATE",
+                                   "a request body arriving slower than this many bytes per second (averaged, once the "
+                                   "head timeout has passed) gets 408 and is closed", bounds=(0.0, None), shown="4096 B/s")
     query_memory_mb: int = setting(2048, "CLAIMGRAPH_QUERY_MEMORY_MB",
                                    "MiB one query may use; past it the query fails with 500, nobody else does (0: no cap)",
                                    option="--query-memory", bounds=(0, None), shown="2048 MiB")
-    query_max_depth: int = setting(256, "CLAIMGRAPH_QUERY_MAX_DEPTH",
+    query_max_depth: int = setting(MAX_DEPTH, "CLAIMGRAPH_QUERY_MAX_DEPTH",
                                    "deeper nested queries get 400 (the engine's parser would overflow its stack)")
-    query_max_operators: int = setting(2000, "CLAIMGRAPH_QUERY_MAX_OPERATORS", "queries with more operators get 400")
+    query_max_operators: int = setting(MAX_OPERATORS, "CLAIMGRAPH_QUERY_MAX_OPERATORS", "queries with more operators get 400")
     data_license: str = setting("https://creativecommons.org/licenses/by/4.0/", "CLAIMGRAPH_DATA_LICENSE",
                                 "the licence the VoID description states for the dataset", shown="CC BY 4.0")
     max_upload_bytes: int = setting(64 * MIB, "CLAIMGRAPH_MAX_UPLOAD_BYTES",
@@ -125,10 +134,8 @@ class Settings:
         """A copy with some fields changed (options given on the command line)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
-    def limits(self) -> "Limits":
+    def limits(self) -> Limits:
         """The guard limits on query text this server or CLI was configured with."""
-        from claimgraph.graph.store.sparqltext.guard import Limits
-
         return Limits(max_depth=self.query_max_depth, max_operators=self.query_max_operators)
 
 
@@ -223,10 +230,11 @@ def open_store(settings: Settings) -> "Store":
             convert_formats=settings.store_convert_formats,
         )
     from claimgraph.graph.store import EmbeddedStore
+    from claimgraph.sizing import plan as machine_plan
 
     store: Store = EmbeddedStore(
         settings.store_dir,
-        query_workers=settings.query_workers,
+        query_workers=settings.query_workers or machine_plan().executors,
         query_timeout=settings.query_timeout,
         query_memory_mb=settings.query_memory_mb,
         # The engine's processes get no network unless SERVICE / LOAD are allowed (a second

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import resource
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from claimgraph.server.worker import BufferingWorker
 from claimgraph.settings import Settings
+
+#: Connections one worker holds open (slow senders and idle keep-alive ones cost a file
+#: descriptor each and no thread): lowered to what the file descriptor limit allows.
+WORKER_CONNECTIONS = 4096
+#: Seconds an idle kept-alive connection stays open.
+KEEPALIVE = 5
+
+
+def raise_fd_limit() -> int:
+    """Raise the soft limit on open files to the hard one; return the soft limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return soft if soft != resource.RLIM_INFINITY else 1 << 20
 
 
 class _App(BaseApplication):
@@ -31,13 +52,26 @@ def run(settings: Settings, host: str, port: int, workers: int, threads: int) ->
 
     Workers share the on-disk store: executors hold read-only snapshots and reopen after a
     write; writers serialise on the store's ``write.lock`` (see ``graph/store/embedded.py``)."""
+    fds = raise_fd_limit()
+    # Each worker's connections, plus its executors' pipes, store files and spare: per worker.
+    connections = max(64, min(WORKER_CONNECTIONS, fds - 256))
+    BufferingWorker.max_body_bytes = settings.max_body_bytes
+    BufferingWorker.max_declared_bytes = max(settings.max_body_bytes, settings.max_upload_bytes)
+    BufferingWorker.header_timeout = settings.header_timeout
+    BufferingWorker.body_min_rate = settings.body_min_rate
+    BufferingWorker.body_grace = settings.header_timeout
+    BufferingWorker.body_timeout = settings.client_stall_timeout
     _App(
         settings,
         {
             "bind": f"{host}:{port}",
             "workers": workers,
             "threads": threads,
-            "worker_class": "gthread",
+            # gthread, except that a connection reaches a thread only once its request has
+            # arrived (server/worker.py): slow senders cannot hold the threads.
+            "worker_class": BufferingWorker,
+            "worker_connections": connections,
+            "keepalive": KEEPALIVE,
             # Queries are stopped by claimgraph's own timeout; gunicorn's only catches hangs.
             "timeout": int(settings.query_timeout) + 30,
             "graceful_timeout": 10,

@@ -100,8 +100,9 @@ def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def server(seed_store: Path) -> Iterator[LiveServer]:
-    """The read-only seed graph served by gunicorn on a free loopback port."""
-    srv = start_server(seed_store)
+    """The read-only seed graph served by gunicorn on a free loopback port: without an update
+    token (even if the environment names one), so every write is refused and tests can share it."""
+    srv = start_server(seed_store, env={"CLAIMGRAPH_UPDATE_TOKEN": ""})
     yield srv
     stop_server(srv)
 
@@ -152,3 +153,12 @@ def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = base / "store"
     claimgraph("build", "--store", str(store), "--seeds", str(seeds))
     return store
+
+
+@pytest.fixture(scope="session")
+def corpus_server(corpus_store: Path) -> Iterator[LiveServer]:
+    """The corpus store served read-only (no update token), started once for every module that
+    reads it: each server costs a gunicorn master, its workers and their query executors."""
+    srv = start_server(corpus_store)
+    yield srv
+    stop_server(srv)

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import ROOT, LiveServer, claimgraph, start_server, stop_server
+from conftest import ROOT, LiveServer, claimgraph
 from claimgraph.graph.build.similarity import ClaimMessage, same_message_pairs, words
 
 ID = "https://w3id.org/claimgraph/id/"
@@ -20,10 +19,9 @@ PREFIXES = "PREFIX cg: <https://w3id.org/claimgraph/ontology#>\n"
 
 
 @pytest.fixture(scope="module")
-def server(corpus_store: Path) -> Iterator[LiveServer]:
-    srv = start_server(corpus_store)
-    yield srv
-    stop_server(srv)
+def server(corpus_server: LiveServer) -> LiveServer:
+    """The corpus graph's read-only server, shared with the other modules that read it."""
+    return corpus_server
 
 
 def csv_rows(store: Path, query: str) -> list[list[str]]:

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from claimgraph.graph.store import EmbeddedStore
-from conftest import UPDATE_TOKEN, start_server, stop_server
+from conftest import UPDATE_TOKEN, LiveServer, start_server, stop_server
 
 TTL = '<http://example.org/s> <http://example.org/p> "written" .'
 UPDATE = 'INSERT DATA { <http://example.org/s> <http://example.org/p> "written" }'
@@ -79,14 +79,11 @@ def test_reads_need_no_token(srv) -> None:
     assert requests.get(srv.url + "/dump").status_code == 200
 
 
-def test_a_server_without_a_token_refuses_every_write(seed_store) -> None:
-    server = start_server(seed_store, "--workers", "1", env={"CLAIMGRAPH_UPDATE_TOKEN": ""})
-    try:
-        before = dump(server)
-        for method, url, kwargs in writes(server):
-            headers = {**kwargs["headers"], "Authorization": "Bearer anything"}
-            r = requests.request(method, url, data=kwargs.get("data"), headers=headers, timeout=30)
-            assert r.status_code == 403, (method, url, r.status_code)
-        assert dump(server) == before
-    finally:
-        stop_server(server)
+def test_a_server_without_a_token_refuses_every_write(server: LiveServer) -> None:
+    # the session's seed server runs with CLAIMGRAPH_UPDATE_TOKEN="" (conftest.server)
+    before = dump(server)
+    for method, url, kwargs in writes(server):
+        headers = {**kwargs["headers"], "Authorization": "Bearer anything"}
+        r = requests.request(method, url, data=kwargs.get("data"), headers=headers, timeout=30)
+        assert r.status_code == 403, (method, url, r.status_code)
+    assert dump(server) == before

@@ -76,9 +76,9 @@ def test_a_misspelt_key_is_refused_rather_than_dropped(tmp_path: Path) -> None:
         build(seeds, "https://w3id.org/claimgraph/", validate=False)
 
 
-def test_a_failed_cli_build_leaves_the_existing_store_byte_identical(tmp_path: Path) -> None:
+def test_a_failed_cli_build_leaves_the_existing_store_byte_identical(tmp_path: Path, seed_store: Path) -> None:
     store = tmp_path / "store"
-    claimgraph("build", "--store", str(store))
+    claimgraph("backup", "--store", str(seed_store), str(store))  # a built store, without building again
     before = claimgraph("dump", "--store", str(store), "--format", "nquads").stdout
     assert "peskow-fake-news" in before
     seeds = corrupted_seeds(tmp_path, "verbreitet wurden\", start: 1910}", "verbreitet wurden\", start: 1911}")

@@ -161,12 +161,12 @@ def test_rdf12_dump_reifies_without_asserting_and_loads_back(seed_store: Path) -
 
 def test_served_views_of_a_claim(server) -> None:
     r = requests.get(f"{server.url}/doc/claim/peskow-fake-news.nanopub.trig", timeout=60)
-    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/trig")
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/trig; charset=utf-8"
     uri = r.headers["Link"].split(">")[0][1:]
     code = uri.rsplit(".", 1)[1]
     assert independent_ra(r.content, code) == code
     r = requests.get(f"{server.url}/doc/claim/peskow-fake-news.rdf12.ttl", timeout=60)
-    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/turtle")
+    assert r.status_code == 200 and r.headers["Content-Type"] == "text/turtle; charset=utf-8"
     quads = list(ox.parse(r.content, format=ox.RdfFormat.TURTLE))
     assert any(q.predicate.value == REIFIES and isinstance(q.object, ox.Triple) for q in quads)
     assert all(q.subject.value != BASE + "id/entity/elon-musk" for q in quads)  # nothing claimed is asserted

@@ -147,6 +147,27 @@ def test_a_broken_claim_is_rejected_with_messages_naming_what_is_missing(dataset
     assert f"{span}: the span's end offset minus its start offset must be the length of its exact text" in text
 
 
+def test_a_sparql_constraint_is_parsed_once_and_checks_each_focus_node_with_its_own_binding(dataset: Dataset) -> None:
+    # pySHACL runs a SPARQL constraint once per focus node; validation parses its text once
+    # (a prepared query) and must still bind each node in turn: only the broken step is named.
+    from claimgraph.graph.build.validation import _prepared
+
+    data = Graph()
+    for t in dataset.default_graph:
+        data.add(t)
+    first = URIRef("https://w3id.org/claimgraph/id/step/peskow-fake-news-1")
+    second = URIRef("https://w3id.org/claimgraph/id/step/peskow-fake-news-2")
+    data.remove((second, CG.previousStep, first))
+    before = _prepared.cache_info()
+    report = validate(data)
+    after = _prepared.cache_info()
+    assert not report.conforms
+    step_rule = "every reporting step after the first needs its previous step"
+    assert [m for m in report.messages if step_rule in m] == [f"{second}: {step_rule} (cg:previousStep), one position lower"]
+    assert after.hits > before.hits  # the same text again for the next focus node: not parsed again
+    assert validate(dataset.default_graph).conforms  # a cached query does not carry a binding over
+
+
 def test_clients_without_a_reasoner_see_the_prov_schema_and_oa_types(dataset: Dataset) -> None:
     g = dataset.default_graph
     assert {(CLAIM, RDF.type, PROV.Entity), (CLAIM, RDF.type, SCHEMA.Claim)} <= set(g.triples((CLAIM, RDF.type, None)))

@@ -185,8 +185,10 @@ def _seal(ds: Dataset, run: URIRef, sign_key: bytes | None) -> Seal:
     g = ds.default_graph
     for pred in SEAL_PREDICATES:
         for q in store.quads_for_pattern(None, pred, None, ox.DefaultGraph()):
-            obj = (URIRef(q.object.value) if isinstance(q.object, ox.NamedNode)
-                   else Literal(q.object.value))
+            # the seal names its run and algorithm and states plain strings (hashes, keys)
+            if not isinstance(q.subject, ox.NamedNode) or not isinstance(q.object, (ox.NamedNode, ox.Literal)):
+                raise BuildError(f"unexpected seal statement: {q}")
+            obj = URIRef(q.object.value) if isinstance(q.object, ox.NamedNode) else Literal(q.object.value)
             g.add((URIRef(q.subject.value), URIRef(pred.value), obj))
     return seal
 

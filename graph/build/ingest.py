@@ -38,6 +38,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from claimgraph.graph.build.annotation import Annotation, AnnotationError, load_annotation, load_links, read_annotation
 from claimgraph.graph.build.article import Article
+from claimgraph.graph.build.bundles import record_hash
 from claimgraph.graph.build.dataset import (LINKS_FILE, _compile, _materialize_alignments, _validate, default_seeds_dir,
                                             proposition_relations)
 from claimgraph.graph.build.iris import IriMinter
@@ -286,14 +287,15 @@ class _Converter:
 
     def __init__(self, rename: dict[URIRef, URIRef]) -> None:
         self.rename = {str(k): str(v) for k, v in rename.items()}
-        self.cache: dict[object, object] = {}
+        self.cache: dict[object, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
 
-    def term(self, t: object) -> object:
+    def term(self, t: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
         found = self.cache.get(t)
         if found is not None:
             return found
+        out: ox.NamedNode | ox.BlankNode | ox.Literal
         if isinstance(t, URIRef):
-            out: object = ox.NamedNode(self.rename.get(str(t), str(t)))
+            out = ox.NamedNode(self.rename.get(str(t), str(t)))
         elif isinstance(t, Literal):
             if t.language:
                 out = ox.Literal(str(t), language=t.language)
@@ -309,7 +311,10 @@ class _Converter:
     def quad(self, s: object, p: object, o: object, ctx: object) -> ox.Quad:
         name = getattr(ctx, "identifier", ctx)
         graph = ox.DefaultGraph() if name is None or name == DATASET_DEFAULT_GRAPH_ID else self.term(name)
-        return ox.Quad(self.term(s), self.term(p), self.term(o), graph)
+        subject, predicate = self.term(s), self.term(p)
+        if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode) or isinstance(graph, ox.Literal):
+            raise ValueError(f"not an RDF quad: {s} {p} {o} {name}")
+        return ox.Quad(subject, predicate, self.term(o), graph)
 
 
 _ONTOLOGY: Graph | None = None
@@ -332,6 +337,15 @@ def _pack(data: bytes) -> ox.Literal:
 
 def _unpack(lit: ox.Literal) -> list[ox.Quad]:
     return list(ox.parse(zlib.decompress(base64.b64decode(lit.value)), _NQ))
+
+
+def unpack_quads(lit: ox.Literal) -> list[ox.Quad]:
+    """The quads an ingest record holds in ``cg:ownQuads`` / ``cg:sharedQuads`` (verify reads
+    them back); raises ValueError (or SyntaxError) on a literal that is not such a value."""
+    try:
+        return _unpack(lit)
+    except zlib.error as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _v(term: object) -> str:
@@ -362,7 +376,8 @@ class Ledger:
 
     def _value(self, rec: ox.NamedNode, prop: URIRef) -> ox.Literal | None:
         for q in self.store.quads_for_pattern(rec, _n(prop), None, self.graph):
-            return q.object  # type: ignore[return-value]
+            if isinstance(q.object, ox.Literal):
+                return q.object
         return None
 
     def facts(self, slug: str) -> RecordFacts | None:
@@ -433,7 +448,7 @@ class Ledger:
             gone += left
         gone += list(self.store.quads_for_pattern(rec, None, None, self.graph))
         # Statements made about the article's own subjects after it was compiled (bundle hashes
-        # and the dataset hash, see bundles.reseal) leave with it.
+        # and seals, see bundles.reseal) leave with it.
         owned = {q.subject for q in (_unpack(own) if own is not None else []) if q.graph_name == ox.DefaultGraph()}
         for subject in owned:
             gone += list(self.store.quads_for_pattern(subject, None, None, ox.DefaultGraph()))
@@ -476,7 +491,9 @@ class Ledger:
                  ox.Quad(rec, _n(CG.readingSha256), lit(c.reading_sha256), g),
                  ox.Quad(rec, _n(CG.claimCount), lit(str(c.claims), datatype=xsd_int), g),
                  ox.Quad(rec, _n(CG.ownQuads), _pack(c.own), g),
-                 ox.Quad(rec, _n(CG.sharedQuads), _pack(c.shared), g)]
+                 ox.Quad(rec, _n(CG.sharedQuads), _pack(c.shared), g),
+                 # what verify checks after incremental writes (docs/verify.md): small, so cheap
+                 ox.Quad(rec, _n(CG.contentHash), lit(record_hash(ox.parse(c.own + c.shared, _NQ))), g)]
         quads += [ox.Quad(rec, _n(CG.sharesNode), ox.NamedNode(n), g) for n in c.shared_nodes]
         return c.common + c.own + c.shared, quads
 

@@ -63,12 +63,14 @@ def nanopub_quads(select: Select, claim: ox.NamedNode, license_iri: str = DEFAUL
     for q in described:
         if q.subject == claim and q.predicate.value == CG + "speaker":
             quads.append(ox.Quad(assertion, n(PROV + "wasAttributedTo"), q.object, provenance))
-    runs = {q.object for q in described if q.subject == claim and q.predicate.value == PROV + "wasGeneratedBy"}
+    runs = {q.object for q in described if q.subject == claim and q.predicate.value == PROV + "wasGeneratedBy"
+            and isinstance(q.object, ox.NamedNode)}
     started = {row["run"].value: row.get("started") for row in select(load("build-runs"))}
     for run in sorted(runs, key=lambda r: r.value):
         quads.append(ox.Quad(np_node, n(PROV + "wasGeneratedBy"), run, pubinfo))
-        if started.get(run.value) is not None:
-            quads.append(ox.Quad(np_node, n(DCT + "created"), started[run.value], pubinfo))
+        created = started.get(run.value)
+        if created is not None:
+            quads.append(ox.Quad(np_node, n(DCT + "created"), created, pubinfo))
     quads.append(ox.Quad(np_node, n(DCT + "license"), n(license_iri), pubinfo))
     code = trusty.artifact_code(quads)
     return trusty.with_code(quads, code), np_iri.replace(trusty.PLACEHOLDER, code)
@@ -77,6 +79,9 @@ def nanopub_quads(select: Select, claim: ox.NamedNode, license_iri: str = DEFAUL
 def nanopub_trig(select: Select, claim: ox.NamedNode, license_iri: str = DEFAULT_LICENSE) -> tuple[bytes, str]:
     """The nanopublication as TriG, and its trusty URI."""
     quads, iri = nanopub_quads(select, claim, license_iri)
-    ordered = sorted(quads, key=lambda q: ("Head assertion provenance pubinfo".split().index(q.graph_name.value.rsplit("#", 1)[1]),
+    graphs = "Head assertion provenance pubinfo".split()
+    # every quad is in one of the four named graphs (<{iri}#Head> ...)
+    ordered = sorted(quads, key=lambda q: (graphs.index(str(q.graph_name)[1:-1].rsplit("#", 1)[1]),
                                            str(q.subject), str(q.predicate), str(q.object)))
-    return ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes={**PREFIXES, "this": iri + "#"}), iri
+    trig = ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes={**PREFIXES, "this": iri + "#"})
+    return trig or b"", iri

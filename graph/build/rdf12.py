@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 
 from claimgraph.graph.build import bundles
-from claimgraph.graph.build.bundles import Select
+from claimgraph.graph.build.bundles import Select, Term
 from claimgraph.graph.build.queries import load
 
 RDF_REIFIES = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#reifies")
@@ -24,9 +24,14 @@ PREFIXES = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "cg": bundles.
             "skos": "http://www.w3.org/2004/02/skos/core#", "dct": "http://purl.org/dc/terms/"}
 
 
-def _reifications(rows: list[dict], claim: ox.NamedNode | None = None) -> list[ox.Quad]:
-    return [ox.Quad(claim or row["claim"], RDF_REIFIES, ox.Triple(row["s"], row["p"], row["o"]))
-            for row in rows]
+def _reifications(rows: list[dict[str, Term]], claim: ox.NamedNode | None = None) -> list[ox.Quad]:
+    out = []
+    for row in rows:
+        reifier = claim or row["claim"]
+        if isinstance(reifier, ox.Literal):
+            raise ValueError(f"a literal cannot reify a triple: {reifier}")
+        out.append(ox.Quad(reifier, RDF_REIFIES, bundles.row_quad(row).triple))
+    return out
 
 
 def claim_rdf12(select: Select, claim: ox.NamedNode) -> list[ox.Quad]:
@@ -40,8 +45,9 @@ def dataset_rdf12(select: Select, batch: int = 20_000) -> Iterator[bytes]:
     """The default graph and every claim's reifications as Turtle 1.2, in chunks that
     concatenate into one document (the proposition graphs are what the triple terms stand for;
     the ontology graph is served at /ontology)."""
-    rows = [ox.Quad(r["s"], r["p"], r["o"]) for r in select(load("default-graph"))]
+    rows = [bundles.row_quad(r) for r in select(load("default-graph"))]
     rows += _reifications(select(load("reifications")))
     for i in range(0, len(rows), batch):
         # prefixes declared by the first chunk hold for the rest (which writes full IRIs)
-        yield ox.serialize(rows[i:i + batch], format=ox.RdfFormat.TURTLE, prefixes=PREFIXES if i == 0 else None)
+        chunk = rows[i:i + batch]
+        yield ox.serialize(chunk, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES if i == 0 else None) or b""

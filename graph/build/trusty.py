@@ -27,15 +27,17 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 PLACEHOLDER = "RAtrustyuriartifactcodeplaceholder0000000000"
 
 
-def _iri(term: ox.NamedNode | ox.BlankNode | ox.DefaultGraph, code: str) -> str:
+def _iri(term: ox.NamedNode | ox.BlankNode | ox.Triple | ox.DefaultGraph, code: str) -> str:
     if isinstance(term, ox.DefaultGraph):
         return ""
     if isinstance(term, ox.BlankNode):
         raise ValueError("the RA module of trusty URIs is computed here only for data without blank nodes")
+    if isinstance(term, ox.Triple):
+        raise ValueError("the RA module of trusty URIs has no form for triple terms (RDF 1.2)")
     return term.value.replace(code, " ")
 
 
-def _object(term: ox.NamedNode | ox.BlankNode | ox.Literal, code: str) -> tuple[tuple, str]:
+def _object(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, code: str) -> tuple[tuple, str]:
     """Sort key and line of an object."""
     if not isinstance(term, ox.Literal):
         iri = _iri(term, code)

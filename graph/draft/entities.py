@@ -89,9 +89,9 @@ class Entities:
         low = [w.lower() for w in words]
         span = (ix[0], ix[-1])
         if len(words) == 1 and low[0] in self.pronouns:
-            e = self.by_slug[self.last] if self.last else self.anonymous()
-            e.mentions.append(span)
-            return e
+            referent = self.by_slug[self.last] if self.last else self.anonymous()
+            referent.mentions.append(span)
+            return referent
         indefinite = low[0] in self.indef
         content = [w for w, lw in zip(words, low) if lw not in self.det]
         if not content:

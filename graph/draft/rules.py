@@ -407,7 +407,8 @@ class Rules:
             return None  # an agentless passive names nobody
         if not message:
             return None
-        if self._quote_at(message[0]) and self._quote_at(message[0])[0] == message[0] and self._quote_at(message[0])[1] == message[-1]:
+        quote = self._quote_at(message[0])
+        if quote is not None and quote[0] == message[0] and quote[1] == message[-1]:  # one whole quote
             mode = "direct"
             rule += "+quote"
         f = Found(s, mode, rule, sense.stance, message, cue_ix, source, reporter=reporter)

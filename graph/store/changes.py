@@ -80,11 +80,12 @@ def is_sealed(store: ox.Store) -> bool:
 
 def _lines(store: ox.Store, graph: ox.NamedNode | None) -> set[bytes]:
     if graph is None:
-        return set(store.dump(format=ox.RdfFormat.N_QUADS).splitlines())
+        return set((store.dump(format=ox.RdfFormat.N_QUADS) or b"").splitlines())  # None only with output=
     if not store.contains_named_graph(graph):
         return set()
     label = f" {graph} .".encode()  # one graph's triples, written as quads of that graph
-    return {line[:-2] + label for line in store.dump(format=ox.RdfFormat.N_QUADS, from_graph=graph).splitlines()}
+    nquads = store.dump(format=ox.RdfFormat.N_QUADS, from_graph=graph) or b""
+    return {line[:-2] + label for line in nquads.splitlines()}
 
 
 def _touched(stores: tuple[ox.Store, ...], changed: list[ox.Quad]) -> set[str]:

@@ -28,8 +28,8 @@ def claim_nanopub(slug: str) -> Response:
         body, trusty_uri = nanopub.nanopub_trig(get_store().select, iri, get_settings().data_license)
     except nanopub.NoSuchClaim:
         raise PageNotFound(f"claimgraph names no claim {slug!r}") from None
-    response = Response(body, mimetype="application/trig")
-    response.charset = "utf-8"
+    # werkzeug 3 adds a charset to text/* types only (Response.charset is gone)
+    response = Response(body, content_type="application/trig; charset=utf-8")
     response.headers["Link"] = f'<{trusty_uri}>; rel="describes"'
     return response
 
@@ -40,6 +40,5 @@ def claim_rdf12(slug: str) -> Response:
     quads = rdf12.claim_rdf12(get_store().select, iri) if iri is not None else []
     if not quads:
         raise PageNotFound(f"claimgraph names no claim {slug!r}")
-    response = Response(ox.serialize(quads, format=ox.RdfFormat.TURTLE, prefixes=rdf12.PREFIXES), mimetype="text/turtle")
-    response.charset = "utf-8"
-    return response
+    body = ox.serialize(quads, format=ox.RdfFormat.TURTLE, prefixes=rdf12.PREFIXES) or b""
+    return Response(body, content_type="text/turtle; charset=utf-8")

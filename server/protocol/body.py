@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import functools
 import io
 import select
 import socket
@@ -135,23 +136,34 @@ def check_charset() -> None:
     )
 
 
-def client_gone() -> bool:
-    """True when this request's client has closed its connection (gunicorn only).
-
-    Checked just before a write is committed: a write whose client gave up (after a slow
-    upload check, say) is not committed."""
-    sock = request.environ.get("gunicorn.socket")
-    if sock is None:
-        return False
+def _closed_by_peer(sock: socket.socket) -> bool:
     try:
         readable, _, _ = select.select([sock], [], [], 0)
         if not readable:
             return False
+        # Readable with nothing to read is the end of the stream: the client hung up.
         return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
     except BlockingIOError:
         return False
     except (OSError, ValueError):
         return True
+
+
+def client_gone() -> bool:
+    """True when this request's client has closed its connection (gunicorn only).
+
+    Checked just before a write is committed: a write whose client gave up (after a slow
+    upload check, say) is not committed."""
+    check = client_gone_check()
+    return check is not None and check()
+
+
+def client_gone_check() -> Callable[[], bool] | None:
+    """:func:`client_gone` bound to this request's socket, callable outside the request
+    context (a query's executor polls it to stop work for a client that hung up); None
+    outside gunicorn."""
+    sock = request.environ.get("gunicorn.socket")
+    return None if sock is None else functools.partial(_closed_by_peer, sock)
 
 
 def _take_body() -> Response | None:

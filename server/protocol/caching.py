@@ -56,12 +56,14 @@ def finish(response: Response, request: Request, store: Store, etag: str | None 
         if etag is not None:
             response.set_etag(etag + ("-gzip" if gz else ""), weak=True)
         if gz:
-            response.response = gzip_chunks(iter(response.response))
+            response.response = gzip_chunks(response.iter_encoded())
             response.headers["Content-Encoding"] = "gzip"
-        return response.make_conditional(request)
+        response.make_conditional(request)  # in place (it returns the response as werkzeug's type)
+        return response
     body = response.get_data()
     if gz and len(body) >= MIN_GZIP_BYTES:
         response.set_data(gzip.compress(body, mtime=0))
         response.headers["Content-Encoding"] = "gzip"
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response

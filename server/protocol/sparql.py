@@ -9,9 +9,7 @@ GET without a query answers the Service Description (:mod:`claimgraph.server.pro
 
 from __future__ import annotations
 
-import select
-import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import unquote_to_bytes
@@ -25,6 +23,7 @@ from claimgraph.graph.store import QueryRequest
 from claimgraph.graph.store.formats import QUERY_OFFERS
 from claimgraph.graph.store.sparqltext.guard import Limits, check_query
 from claimgraph.server.protocol import negotiation
+from claimgraph.server.protocol.body import client_gone_check
 from claimgraph.server.state import get_settings, get_store
 from claimgraph.server.protocol.update import run_update
 
@@ -157,27 +156,6 @@ def _limits() -> Limits:
     return get_settings().limits()
 
 
-def _client_gone_check() -> Callable[[], bool] | None:
-    """A check whether this request's client closed its connection (gunicorn only)."""
-    sock = request.environ.get("gunicorn.socket")
-    if sock is None:
-        return None
-
-    def gone() -> bool:
-        try:
-            readable, _, _ = select.select([sock], [], [], 0)
-            if not readable:
-                return False
-            # Readable with nothing to read is the end of the stream: the client hung up.
-            return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
-        except BlockingIOError:
-            return False
-        except (OSError, ValueError):
-            return True
-
-    return gone
-
-
 def _client_timeout(op: Operation) -> float | None:
     """``timeout=SECONDS``: a client may ask for less time than the server allows, never more."""
     raw = op.params.get("timeout")
@@ -206,7 +184,7 @@ def _query(op: Operation) -> Response:
             named_graph_uris=op.params.getlist("named-graph-uri"),
             base_iri=endpoint_iri(),
             timeout=timeout,
-            cancelled=_client_gone_check(),
+            cancelled=client_gone_check(),
             formats={form: choice.produce for form, choice in choices.items() if choice is not None},
         )
     )

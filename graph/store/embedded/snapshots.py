@@ -31,8 +31,11 @@ import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
+
+T = TypeVar("T")
 
 PIN = "claimgraph.pin"
 LINK = "oxigraph"
@@ -144,7 +147,7 @@ class VersionedStore:
     def exists(self) -> bool:
         return self.link.exists()
 
-    def commit(self, change: Callable[[ox.Store], object], fresh: bool = False) -> object:
+    def commit(self, change: Callable[[ox.Store], T], fresh: bool = False) -> T:
         """Apply ``change`` to a copy of the current version (an empty store when ``fresh``)
         and publish the copy; on any exception nothing is published. Returns what ``change``
         returned."""
@@ -237,7 +240,7 @@ class VersionedStore:
                 _remove_if_unpinned(path)
 
 
-def _apply(path: Path, change: Callable[[ox.Store], object]) -> object:
+def _apply(path: Path, change: Callable[[ox.Store], T]) -> T:
     """Open ``path`` read-write, run ``change`` and close the database before returning.
 
     RocksDB writes when it closes, so the database must be closed before it is published;

@@ -499,11 +499,12 @@ class EmbeddedStore(Store):
         With ``record``, claims whose bundles the change touches are recorded as changed after
         their build (:mod:`claimgraph.graph.store.changes`), in the same version; ``graph``
         says the change touches only that named graph (compared alone)."""
+        run = change
         if record:
-            origin, inner = changes.current_origin(), change
+            origin = changes.current_origin()
 
-            def change(store: ox.Store) -> T:  # type: ignore[no-redef]
-                result = inner(store)
+            def run(store: ox.Store) -> T:
+                result = change(store)
                 # the published version is the one before (this process holds the write lock)
                 with open_snapshot(self.db_path) as before:
                     if changes.is_sealed(before.store):
@@ -511,9 +512,9 @@ class EmbeddedStore(Store):
                 return result
 
         if not fresh:  # the subjects the change writes, for an incremental search index
-            touches, watched = _Touches(), change
+            touches, watched = _Touches(), run
 
-            def change(store: ox.Store) -> T:
+            def run(store: ox.Store) -> T:
                 proxy = _ClosingProxy(store, touches)
                 try:
                     result = watched(proxy)  # type: ignore[arg-type]
@@ -524,7 +525,7 @@ class EmbeddedStore(Store):
 
         with self._write_lock():
             try:
-                return self._versions.commit(change, fresh=fresh)  # type: ignore[return-value]
+                return self._versions.commit(run, fresh=fresh)
             finally:
                 self._touched = None
 

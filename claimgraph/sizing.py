@@ -1,0 +1,64 @@
+"""How many processes and threads to serve with, from the machine rather than fixed counts.
+
+Measured on the 2-core machine (docs/benchmarks.md, "Default configuration"): at idle a gunicorn
+worker holds about 52 MiB, each query executor (a Python with its own read-only store handle)
+about 46 MiB, the master 34 MiB. Queries are CPU-bound in the engine, so more executors than
+about one per core per worker only add memory; two per worker keep a light query from waiting
+behind one heavy one. Threads wait on executors and cost little (slow clients no longer hold
+them: server/worker.py)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+#: What one worker and its executors may need, with room for queries' working memory.
+MIB_PER_WORKER = 400
+MAX_WORKERS = 16
+
+
+@dataclass(frozen=True)
+class Plan:
+    cores: int
+    available_mib: int
+    workers: int
+    threads: int
+    executors: int  # query executor processes per worker
+
+    def describe(self) -> str:
+        return (f"{self.workers} worker(s) x {self.threads} threads, {self.executors} query executor(s) "
+                f"per worker (machine: {self.cores} core(s), {self.available_mib} MiB available)")
+
+
+def cores() -> int:
+    """Cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def available_mib() -> int:
+    """Memory available to new processes (MemAvailable), or physical memory when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (ValueError, OSError, AttributeError):
+        return 1024
+
+
+def plan(n_cores: int | None = None, mib: int | None = None, workers: int | None = None) -> Plan:
+    """Workers (unless given): one per core, as many as memory allows (at least one); executors:
+    enough for about two per core over all workers, at least two per worker; threads: eight."""
+    n_cores = cores() if n_cores is None else n_cores
+    mib = available_mib() if mib is None else mib
+    if workers is None:
+        workers = max(1, min(n_cores, MAX_WORKERS, mib // MIB_PER_WORKER))
+    executors = max(2, min(8, -(-2 * n_cores // workers)))
+    return Plan(cores=n_cores, available_mib=mib, workers=workers, threads=8, executors=executors)
