@@ -12,6 +12,7 @@ import re
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -239,11 +240,11 @@ def listener() -> Iterator[Listener]:
 
 
 @pytest.fixture(scope="module")
-def writable(tmp_path_factory: pytest.TempPathFactory):
+def writable(tmp_path_factory: pytest.TempPathFactory, seed_store: Path):
     from conftest import claimgraph
 
     store_dir = tmp_path_factory.mktemp("ssrf") / "store"
-    claimgraph("build", "--store", str(store_dir))
+    claimgraph("backup", "--store", str(seed_store), str(store_dir))  # the seed graph, not built again
     srv = start_server(store_dir, "--workers", "1", "--query-workers", "1", "--update-token", UPDATE_TOKEN)
     yield srv
     stop_server(srv)
