@@ -46,7 +46,7 @@ def select(store_dir: Path, query: str) -> list[dict[str, str]]:
     store = EmbeddedStore(store_dir, query_workers=1)
     try:
         with store.reader() as r:
-            res = r.query(f"PREFIX cg: <{CG}> PREFIX schema: <https://schema.org/> "
+            res = r.query(f"PREFIX cg: <{CG}> PREFIX schema: <http://schema.org/> "
                           "PREFIX prov: <http://www.w3.org/ns/prov#> "
                           "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> " + query)
             names = [v.value for v in res.variables]
