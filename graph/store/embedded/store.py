@@ -263,7 +263,12 @@ class _ClosingProxy:
             return load
         if name in ("clear_graph", "remove_graph"):
             method = getattr(target, name)
-            return lambda graph: (touches.graph(target, graph), method(graph))[1]
+
+            def drop(graph: object) -> object:
+                touches.graph(target, graph)
+                return method(graph)
+
+            return drop
         if name in ("update", "clear"):
             touches.nodes = None
         return getattr(target, name)
@@ -509,7 +514,7 @@ class EmbeddedStore(Store):
         if not fresh:  # the subjects the change writes, for an incremental search index
             touches, watched = _Touches(), run
 
-            def run(store: ox.Store) -> T:  # type: ignore[no-redef]
+            def run(store: ox.Store) -> T:
                 proxy = _ClosingProxy(store, touches)
                 try:
                     result = watched(proxy)  # type: ignore[arg-type]
