@@ -209,7 +209,10 @@ def _missing(select: Select, quads: list[ox.Quad]) -> list[ox.Quad]:
         else:
             query, bound = load("subject-named-quads"), {"s": subject, "g": graph}
         there = {(r["p"], r["o"]) for r in select(query, **bound)}
-        out += [ox.Quad(subject, r["p"], r["o"], graph) for r in mine(query, **bound) if (r["p"], r["o"]) not in there]
+        for r in mine(query, **bound):
+            p, o = r["p"], r["o"]
+            if (p, o) not in there and isinstance(p, ox.NamedNode):  # a predicate is an IRI
+                out.append(ox.Quad(subject, p, o, graph))
     return out
 
 
@@ -226,7 +229,10 @@ def _ingests(select: Select, report: Report) -> int:
         for key in ("own", "shared"):
             if key in row:
                 try:
-                    quads += unpack_quads(row[key])
+                    packed = row[key]
+                    if not isinstance(packed, ox.Literal):
+                        raise ValueError(f"{packed} is not a literal")
+                    quads += unpack_quads(packed)
                 except (ValueError, SyntaxError) as exc:
                     report.add("ingest-record-unreadable", record, f"cg:{key}Quads cannot be read: {exc}")
         stated = _v(row, "hash")
@@ -243,7 +249,8 @@ def _ingests(select: Select, report: Report) -> int:
                                              for t in (q.subject, q.object, q.graph_name))]
         report.count("ingested quads", len(plain))
         for quad in _missing(select, plain):
-            report.add("ingested-quad-missing", str(getattr(quad.subject, "value", quad.subject)),
+            subject = quad.subject.value if isinstance(quad.subject, ox.NamedNode) else str(quad.subject)
+            report.add("ingested-quad-missing", subject,
                        f"{quad} . was written by the ingest of {_v(row, 'document')} and is not in the "
                        f"store (removed or changed)", record=record, quad=str(quad))
     return len(rows)

@@ -265,7 +265,7 @@ def reseal(store: ox.Store, claims: Iterable[ox.NamedNode]) -> list[ox.NamedNode
     that proves and what it no longer proves)."""
     seal_claims(store, claims)
     holders = sorted({q.subject for q in store.quads_for_pattern(None, DATASET_HASH, None, ox.DefaultGraph())},
-                     key=str)
+                     key=lambda n: n.value if isinstance(n, ox.NamedNode) else str(n))
     for holder in holders:
         for pred in (DATASET_HASH, HASH_ALGORITHM, SIGNATURE, PUBLIC_KEY, SIGNATURE_ALGORITHM):
             for q in list(store.quads_for_pattern(holder, pred, None, ox.DefaultGraph())):

@@ -181,8 +181,8 @@ def refresh_same_message(
     unchanged claims stay. Without it, every match is recomputed."""
     old = [ox.Quad(r["s"], r["p"], r["o"]) for r in _solutions(store, _STORE_OLD_MATCHES)]
     if changed is not None:
-        def named(term: object) -> str:
-            return term.value if isinstance(term, ox.NamedNode) else ""
+        def named(term: object) -> str | None:  # the claims are IRIs
+            return term.value if isinstance(term, ox.NamedNode) else None
 
         match_nodes = {q.subject for q in old if q.predicate.value == CG_MATCHED and named(q.object) in changed}
         old = [q for q in old if q.subject in match_nodes

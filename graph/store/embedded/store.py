@@ -264,11 +264,11 @@ class _ClosingProxy:
         if name in ("clear_graph", "remove_graph"):
             method = getattr(target, name)
 
-            def clear(graph: object) -> object:
+            def drop(graph: object) -> object:
                 touches.graph(target, graph)
                 return method(graph)
 
-            return clear
+            return drop
         if name in ("update", "clear"):
             touches.nodes = None
         return getattr(target, name)
