@@ -46,9 +46,11 @@ def select(store_dir: Path, query: str) -> list[dict[str, str]]:
     store = EmbeddedStore(store_dir, query_workers=1)
     try:
         with store.reader() as r:
-            res = r.query(f"PREFIX cg: <{CG}> PREFIX schema: <http://schema.org/> "
-                          "PREFIX prov: <http://www.w3.org/ns/prov#> "
-                          "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> " + query)
+            res = r.query(
+                f"PREFIX cg: <{CG}> PREFIX schema: <http://schema.org/> "
+                "PREFIX prov: <http://www.w3.org/ns/prov#> "
+                "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> " + query
+            )
             names = [v.value for v in res.variables]
             return [{n: row[n].value for n in names if row[n] is not None} for row in res]
     finally:
@@ -56,8 +58,11 @@ def select(store_dir: Path, query: str) -> list[dict[str, str]]:
 
 
 def claims_per_article(store_dir: Path) -> dict[str, int]:
-    rows = select(store_dir, """SELECT ?doc (COUNT(DISTINCT ?c) AS ?n) WHERE {
-        ?c a cg:Claim ; cg:evidence ?span . ?span cg:inFile ?f . ?f schema:encodesCreativeWork ?doc } GROUP BY ?doc""")
+    rows = select(
+        store_dir,
+        """SELECT ?doc (COUNT(DISTINCT ?c) AS ?n) WHERE {
+        ?c a cg:Claim ; cg:evidence ?span . ?span cg:inFile ?f . ?f schema:encodesCreativeWork ?doc } GROUP BY ?doc""",
+    )
     return {r["doc"]: int(r["n"]) for r in rows}
 
 
@@ -66,7 +71,9 @@ def reingest(store: Path, articles: Path, rng: random.Random) -> dict[str, Any]:
     target = rng.choice(sorted(articles.glob("*.claims.yaml")))
     reading = json.loads(target.read_text(encoding="utf-8"))
     if reading["claims"]:  # one more claim: a copy of the first under a new id
-        reading["claims"].append({**reading["claims"][0], "id": f"{reading['claims'][0]['id']}-bench{len(reading['claims'])}"})
+        reading["claims"].append(
+            {**reading["claims"][0], "id": f"{reading['claims'][0]['id']}-bench{len(reading['claims'])}"}
+        )
     target.write_text(json.dumps(reading, ensure_ascii=False, indent=1), encoding="utf-8")
     text = target.with_name(target.name.replace(".claims.yaml", ".txt"))
     wall, out = claimgraph("ingest", "--store", str(store), "--no-validate", str(text))
@@ -74,10 +81,17 @@ def reingest(store: Path, articles: Path, rng: random.Random) -> dict[str, Any]:
     after = claims_per_article(store)
     doc = f"{BASE}id/document/{text.stem}"
     others_same = all(after.get(d) == n for d, n in before.items() if d != doc)
-    return {"step": "reingest", "article": text.stem, "wall_s": round(wall, 3), "ingest_s": reported,
-            "claims_before": before.get(doc, 0), "claims_after": after.get(doc, 0),
-            "other_articles": len(before) - (1 if doc in before else 0), "others_unchanged": others_same,
-            "output": out.strip()}
+    return {
+        "step": "reingest",
+        "article": text.stem,
+        "wall_s": round(wall, 3),
+        "ingest_s": reported,
+        "claims_before": before.get(doc, 0),
+        "claims_after": after.get(doc, 0),
+        "other_articles": len(before) - (1 if doc in before else 0),
+        "others_unchanged": others_same,
+        "output": out.strip(),
+    }
 
 
 def validate_sample(articles: Path, workdir: Path, n: int, rng: random.Random) -> dict[str, Any]:
@@ -86,16 +100,37 @@ def validate_sample(articles: Path, workdir: Path, n: int, rng: random.Random) -
     scratch = workdir / "validate-sample"
     subprocess.run(["rm", "-rf", str(scratch)], check=True)
     started = time.monotonic()
-    res = subprocess.run([sys.executable, "-m", "claimgraph.cli", "ingest", "--store", str(scratch), "--validate",
-                          "--keep-going", *map(str, chosen)], capture_output=True, text=True)
-    return {"step": "validate-sample", "articles": len(chosen), "exit": res.returncode,
-            "seconds": round(time.monotonic() - started, 1), "output": res.stdout.strip(),
-            "failures": res.stderr.strip().splitlines()[:20]}
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "claimgraph.cli",
+            "ingest",
+            "--store",
+            str(scratch),
+            "--validate",
+            "--keep-going",
+            *map(str, chosen),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    return {
+        "step": "validate-sample",
+        "articles": len(chosen),
+        "exit": res.returncode,
+        "seconds": round(time.monotonic() - started, 1),
+        "output": res.stdout.strip(),
+        "failures": res.stderr.strip().splitlines()[:20],
+    }
 
 
 def merges(store: Path, sample: int, rng: random.Random, out: Path | None) -> dict[str, Any]:
-    rows = select(store, """SELECT ?d ?into ?rule ?label ?doc WHERE {
-        ?d a cg:MergeDecision ; cg:mergedInto ?into ; cg:mergeRule ?rule ; rdfs:label ?label ; prov:wasDerivedFrom ?doc }""")
+    rows = select(
+        store,
+        """SELECT ?d ?into ?rule ?label ?doc WHERE {
+        ?d a cg:MergeDecision ; cg:mergedInto ?into ; cg:mergeRule ?rule ; rdfs:label ?label ; prov:wasDerivedFrom ?doc }""",
+    )
     by_entity: dict[str, list[dict[str, str]]] = defaultdict(list)
     rules: dict[str, int] = defaultdict(int)
     for r in rows:
@@ -112,8 +147,16 @@ def merges(store: Path, sample: int, rng: random.Random, out: Path | None) -> di
         for d in ds[1:]:
             if d["doc"] == first["doc"]:
                 continue
-            merge_pairs.append((first["label"], d["label"], d["rule"].rsplit("#", 1)[-1], e.rsplit("/", 1)[-1],
-                                first["doc"].rsplit("/", 1)[-1], d["doc"].rsplit("/", 1)[-1]))
+            merge_pairs.append(
+                (
+                    first["label"],
+                    d["label"],
+                    d["rule"].rsplit("#", 1)[-1],
+                    e.rsplit("/", 1)[-1],
+                    first["doc"].rsplit("/", 1)[-1],
+                    d["doc"].rsplit("/", 1)[-1],
+                )
+            )
     # non-merges: pairs of different speakers whose names end in the same word (the hard cases),
     # then named speakers no other article shares
     label_of = {e: ds[0]["label"] for e, ds in by_entity.items() if e in speakers}
@@ -123,7 +166,7 @@ def merges(store: Path, sample: int, rng: random.Random, out: Path | None) -> di
     non_merges = []
     for _last, es in sorted(by_last.items()):
         for i, a in enumerate(es):
-            for b in es[i + 1:]:
+            for b in es[i + 1 :]:
                 non_merges.append((label_of[a], label_of[b], a.rsplit("/", 1)[-1], b.rsplit("/", 1)[-1]))
     singles = [e for e, ds in by_entity.items() if e in speakers and len({d["doc"] for d in ds}) == 1]
     same_name_pairs = len(non_merges)
@@ -135,16 +178,31 @@ def merges(store: Path, sample: int, rng: random.Random, out: Path | None) -> di
     sample_m = rng.sample(merge_pairs, min(sample, len(merge_pairs)))
     sample_n = rng.sample(non_merges, min(sample, len(non_merges)))
     if out is not None:
-        lines = ["| # | first mention | merged mention | rule | IRI | articles | verdict |", "|---|---|---|---|---|---|---|"]
-        lines += [f"| {i} | {a} | {b} | {rule} | {iri} | {d1}, {d2} |  |"
-                  for i, (a, b, rule, iri, d1, d2) in enumerate(sample_m, 1)]
-        lines += ["", "| # | speaker | other speaker with that last word | IRI | other IRI | verdict |",
-                  "|---|---|---|---|---|---|"]
+        lines = [
+            "| # | first mention | merged mention | rule | IRI | articles | verdict |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {i} | {a} | {b} | {rule} | {iri} | {d1}, {d2} |  |"
+            for i, (a, b, rule, iri, d1, d2) in enumerate(sample_m, 1)
+        ]
+        lines += [
+            "",
+            "| # | speaker | other speaker with that last word | IRI | other IRI | verdict |",
+            "|---|---|---|---|---|---|",
+        ]
         lines += [f"| {i} | {a} | {b} | {ia} | {ib} |  |" for i, (a, b, ia, ib) in enumerate(sample_n, 1)]
         out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return {"step": "merges", "decisions": len(rows), "by_rule": dict(rules), "speakers": len(speakers),
-            "speakers_in_several_articles": len(merged_speakers), "merge_pairs": len(merge_pairs),
-            "named_speakers_in_one_article": len(singles), "different_speakers_same_last_word": same_name_pairs}
+    return {
+        "step": "merges",
+        "decisions": len(rows),
+        "by_rule": dict(rules),
+        "speakers": len(speakers),
+        "speakers_in_several_articles": len(merged_speakers),
+        "merge_pairs": len(merge_pairs),
+        "named_speakers_in_one_article": len(singles),
+        "different_speakers_same_last_word": same_name_pairs,
+    }
 
 
 def main() -> None:

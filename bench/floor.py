@@ -38,20 +38,42 @@ def servers(workdir: Path, triples: int, workers: int, threads: int, variant: Pa
         if not folder.exists():
             raise SystemExit(f"{folder} is missing: run `python -m bench.run --triples {triples}` first")
     env = {"CLAIMGRAPH_CACHE_BYTES": "0", "CLAIMGRAPH_STORE": str(cg_dir)}
-    gunicorn = [str(run.BIN / "gunicorn"), "--worker-class", "gthread", "--workers", str(workers),
-                "--threads", str(threads), "--bind", "127.0.0.1:{port}", HELLO_APP]
+    gunicorn = [
+        str(run.BIN / "gunicorn"),
+        "--worker-class",
+        "gthread",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--bind",
+        "127.0.0.1:{port}",
+        HELLO_APP,
+    ]
     found = [
         run.oxigraph_server(ox_dir),
         run.Server("hello (gunicorn)", gunicorn, "/sparql"),
         run.Server("claimgraph (gunicorn)", run.claimgraph_command(cg_dir, workers, threads), "/sparql", env),
     ]
     if variant is not None:  # another claimgraph version installed in a virtual environment
-        found.append(run.Server("claimgraph variant (gunicorn)",
-                                run.claimgraph_command(cg_dir, workers, threads, variant), "/sparql", env))
+        found.append(
+            run.Server(
+                "claimgraph variant (gunicorn)",
+                run.claimgraph_command(cg_dir, workers, threads, variant),
+                "/sparql",
+                env,
+            )
+        )
     if (run.BIN / "granian").exists():  # optional: not a dependency of claimgraph
-        found += [run.Server("hello (granian)", run.granian_command(HELLO_APP, workers, threads), "/sparql"),
-                  run.Server("claimgraph (granian)", run.granian_command("claimgraph.server.wsgi:app", workers, threads),
-                             "/sparql", env)]
+        found += [
+            run.Server("hello (granian)", run.granian_command(HELLO_APP, workers, threads), "/sparql"),
+            run.Server(
+                "claimgraph (granian)",
+                run.granian_command("claimgraph.server.wsgi:app", workers, threads),
+                "/sparql",
+                env,
+            ),
+        ]
     return found
 
 
@@ -75,8 +97,12 @@ def measure(found: list[run.Server], texts: list[str], rounds: int, accept: str)
     out: dict[str, Any] = {}
     for name, ts in samples.items():
         ts.sort()
-        out[name] = {"median_ms": round(statistics.median(ts), 3), "p90_ms": round(ts[int(len(ts) * 0.9)], 3),
-                     "server_cpu_ms_per_request": round(cpu[name] / len(ts) * 1000, 3), "n": len(ts)}
+        out[name] = {
+            "median_ms": round(statistics.median(ts), 3),
+            "p90_ms": round(ts[int(len(ts) * 0.9)], 3),
+            "server_cpu_ms_per_request": round(cpu[name] / len(ts) * 1000, 3),
+            "n": len(ts),
+        }
     base = out["oxigraph"]["median_ms"]
     for entry in out.values():
         entry["ratio_to_oxigraph"] = round(entry["median_ms"] / base, 2)
@@ -84,12 +110,18 @@ def measure(found: list[run.Server], texts: list[str], rounds: int, accept: str)
 
 
 def markdown(result: dict[str, Any]) -> str:
-    lines = [f"Point look-up (`{result['query']}`), {result['requests']} sequential keep-alive requests per server "
-             f"in {result['rounds']} rotated rounds; load average at start {result['load_average_at_start']}.", "",
-             "| server | median ms | p90 ms | ratio | server CPU ms/request |", "|---|---|---|---|---|"]
+    lines = [
+        f"Point look-up (`{result['query']}`), {result['requests']} sequential keep-alive requests per server "
+        f"in {result['rounds']} rotated rounds; load average at start {result['load_average_at_start']}.",
+        "",
+        "| server | median ms | p90 ms | ratio | server CPU ms/request |",
+        "|---|---|---|---|---|",
+    ]
     for name, e in result["servers"].items():
-        lines.append(f"| {name} | {e['median_ms']} | {e['p90_ms']} | {e['ratio_to_oxigraph']}x | "
-                     f"{e['server_cpu_ms_per_request']} |")
+        lines.append(
+            f"| {name} | {e['median_ms']} | {e['p90_ms']} | {e['ratio_to_oxigraph']}x | "
+            f"{e['server_cpu_ms_per_request']} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -102,8 +134,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--json", type=Path, default=None)
-    p.add_argument("--cg-variant", type=Path, default=None,
-                   help="also measure the claimgraph installed in this virtual environment (a before/after)")
+    p.add_argument(
+        "--cg-variant",
+        type=Path,
+        default=None,
+        help="also measure the claimgraph installed in this virtual environment (a before/after)",
+    )
     args = p.parse_args(argv)
     manifest = json.loads((args.workdir / f"claims-{args.triples}.nq.json").read_text())
     query = MIX[0]
@@ -116,8 +152,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for s in found:
             s.start(logdir, 300)
-        result = {"query": query.name, "requests": args.requests, "rounds": args.rounds,
-                  "load_average_at_start": load, "servers": measure(found, texts, args.rounds, query.accept)}
+        result = {
+            "query": query.name,
+            "requests": args.requests,
+            "rounds": args.rounds,
+            "load_average_at_start": load,
+            "servers": measure(found, texts, args.rounds, query.accept),
+        }
     finally:
         for s in found:
             s.stop()

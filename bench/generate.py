@@ -78,7 +78,16 @@ VOCAB: dict[str, str] = {
     "startedAtTime": PROV + "startedAtTime",
     "used": PROV + "used",
     # relations inside propositions (named graphs)
-    "relations": CG + "accused_of|" + CG + "responsible_for|" + CG + "member_of|" + CG + "located_in|" + CG + "supplied",
+    "relations": CG
+    + "accused_of|"
+    + CG
+    + "responsible_for|"
+    + CG
+    + "member_of|"
+    + CG
+    + "located_in|"
+    + CG
+    + "supplied",
 }
 
 #: Words the quotes are made of; the full-text query searches for some of them.
@@ -220,7 +229,11 @@ def generate(out: IO[str], triples: int, base: str = "https://w3id.org/claimgrap
                     man.chained_claims.append(f"{ident}claim/c{c}")
             else:
                 spk = speaker_pick(range(plan.speakers), spk_weights)[0]
-                prop = min(int(rnd.paretovariate(1.2)) - 1, plan.propositions - 1) if rnd.random() < 0.2 else rnd.randrange(plan.propositions)
+                prop = (
+                    min(int(rnd.paretovariate(1.2)) - 1, plan.propositions - 1)
+                    if rnd.random() < 0.2
+                    else rnd.randrange(plan.propositions)
+                )
                 stance = v["denies"] if rnd.random() < 0.3 else v["asserts"]
             recent.append((c, spk, prop))
             if len(recent) > 500:

@@ -56,10 +56,10 @@ MIX: tuple[BenchQuery, ...] = (
         "claim_card",
         "Who said it, with what stance, in which words, where and when",
         f"""SELECT ?speaker ?name ?stance ?exact ?start ?end ?doc ?date ?lang WHERE {{
-  <$x> {_v('speaker')} ?speaker ; {_v('stance')} ?stance ; {_v('evidence')} ?span .
-  ?speaker {_v('label')} ?name .
-  ?span {_v('exact')} ?exact ; {_v('start')} ?start ; {_v('end')} ?end ; {_v('source')} ?doc .
-  ?doc {_v('datePublished')} ?date ; {_v('inLanguage')} ?lang .
+  <$x> {_v("speaker")} ?speaker ; {_v("stance")} ?stance ; {_v("evidence")} ?span .
+  ?speaker {_v("label")} ?name .
+  ?span {_v("exact")} ?exact ; {_v("start")} ?start ; {_v("end")} ?end ; {_v("source")} ?doc .
+  ?doc {_v("datePublished")} ?date ; {_v("inLanguage")} ?lang .
 }}""",
         param="claims_sample",
     ),
@@ -67,9 +67,9 @@ MIX: tuple[BenchQuery, ...] = (
         "provenance_chain",
         "The reporting chain of a claim back to its origin, with each step's outlet and document",
         f"""SELECT ?step ?outlet ?doc ?date WHERE {{
-  <$x> {_v('quotedFrom')}* ?step .
-  ?step {_v('reportedBy')} ?outlet ; {_v('evidence')}/{_v('source')} ?doc .
-  ?doc {_v('datePublished')} ?date .
+  <$x> {_v("quotedFrom")}* ?step .
+  ?step {_v("reportedBy")} ?outlet ; {_v("evidence")}/{_v("source")} ?doc .
+  ?doc {_v("datePublished")} ?date .
 }} ORDER BY ?date""",
         param="chained_claims",
     ),
@@ -77,8 +77,8 @@ MIX: tuple[BenchQuery, ...] = (
         "speaker_contradicted",
         "Propositions a speaker asserts that another speaker denies",
         f"""SELECT DISTINCT ?prop ?other WHERE {{
-  ?mine {_v('speaker')} <$x> ; {_v('stance')} {_v('asserts')} ; {_v('proposition')} ?prop .
-  ?theirs {_v('proposition')} ?prop ; {_v('stance')} {_v('denies')} ; {_v('speaker')} ?other .
+  ?mine {_v("speaker")} <$x> ; {_v("stance")} {_v("asserts")} ; {_v("proposition")} ?prop .
+  ?theirs {_v("proposition")} ?prop ; {_v("stance")} {_v("denies")} ; {_v("speaker")} ?other .
   FILTER(?other != <$x>)
 }} LIMIT 1000""",
         param="speakers_sample",
@@ -89,7 +89,7 @@ MIX: tuple[BenchQuery, ...] = (
         "What a proposition claims (its named graph) and who asserts or denies it",
         f"""SELECT ?s ?rel ?o ?claim ?speaker ?stance WHERE {{
   GRAPH <$x> {{ ?s ?rel ?o }}
-  ?claim {_v('proposition')} <$x> ; {_v('speaker')} ?speaker ; {_v('stance')} ?stance .
+  ?claim {_v("proposition")} <$x> ; {_v("speaker")} ?speaker ; {_v("stance")} ?stance .
 }}""",
         param="propositions_sample",
     ),
@@ -97,8 +97,8 @@ MIX: tuple[BenchQuery, ...] = (
         "document_claims",
         "Every claim in one article, in text order",
         f"""SELECT ?claim ?speaker ?start ?exact WHERE {{
-  ?span {_v('source')} <$x> ; {_v('start')} ?start ; {_v('exact')} ?exact .
-  ?claim {_v('evidence')} ?span ; {_v('speaker')} ?speaker .
+  ?span {_v("source")} <$x> ; {_v("start")} ?start ; {_v("exact")} ?exact .
+  ?claim {_v("evidence")} ?span ; {_v("speaker")} ?speaker .
 }} ORDER BY ?start""",
         param="documents_sample",
     ),
@@ -112,7 +112,7 @@ MIX: tuple[BenchQuery, ...] = (
         "construct_claim",
         "The claim and its evidence as Turtle (CONSTRUCT)",
         f"""CONSTRUCT {{ <$x> ?p ?o . ?span ?sp ?so }} WHERE {{
-  <$x> ?p ?o . OPTIONAL {{ <$x> {_v('evidence')} ?span . ?span ?sp ?so }}
+  <$x> ?p ?o . OPTIONAL {{ <$x> {_v("evidence")} ?span . ?span ?sp ?so }}
 }}""",
         param="claims_sample",
         accept="text/turtle",
@@ -121,16 +121,16 @@ MIX: tuple[BenchQuery, ...] = (
         "contradictions_top",
         "Most contested propositions: how many claims assert and deny each",
         f"""SELECT ?prop ?asserting ?denying WHERE {{
-  {{ SELECT ?prop (COUNT(?d) AS ?denying) WHERE {{ ?d {_v('proposition')} ?prop ; {_v('stance')} {_v('denies')} }} GROUP BY ?prop }}
-  {{ SELECT ?prop (COUNT(?a) AS ?asserting) WHERE {{ ?a {_v('proposition')} ?prop ; {_v('stance')} {_v('asserts')} }} GROUP BY ?prop }}
+  {{ SELECT ?prop (COUNT(?d) AS ?denying) WHERE {{ ?d {_v("proposition")} ?prop ; {_v("stance")} {_v("denies")} }} GROUP BY ?prop }}
+  {{ SELECT ?prop (COUNT(?a) AS ?asserting) WHERE {{ ?a {_v("proposition")} ?prop ; {_v("stance")} {_v("asserts")} }} GROUP BY ?prop }}
 }} ORDER BY DESC(?denying) DESC(?asserting) LIMIT 20""",
         light=False,
     ),
     BenchQuery(
         "claims_per_speaker",
         "Claims and denials per speaker (aggregate)",
-        f"""SELECT ?speaker (COUNT(?c) AS ?claims) (SUM(IF(?stance = {_v('denies')}, 1, 0)) AS ?denials) WHERE {{
-  ?c {_v('speaker')} ?speaker ; {_v('stance')} ?stance .
+        f"""SELECT ?speaker (COUNT(?c) AS ?claims) (SUM(IF(?stance = {_v("denies")}, 1, 0)) AS ?denials) WHERE {{
+  ?c {_v("speaker")} ?speaker ; {_v("stance")} ?stance .
 }} GROUP BY ?speaker ORDER BY DESC(?claims) LIMIT 50""",
         light=False,
     ),
@@ -138,7 +138,7 @@ MIX: tuple[BenchQuery, ...] = (
         "fulltext_filter",
         "Quotes containing a word (full-text-like FILTER over every span)",
         f"""SELECT ?claim ?exact WHERE {{
-  ?claim {_v('evidence')} ?span . ?span {_v('exact')} ?exact .
+  ?claim {_v("evidence")} ?span . ?span {_v("exact")} ?exact .
   FILTER(CONTAINS(LCASE(STR(?exact)), "$x"))
 }}""",
         param="words",
@@ -150,7 +150,7 @@ MIX: tuple[BenchQuery, ...] = (
 LARGE = BenchQuery(
     "large_result",
     "200 000 rows: claim statements for export",
-    f"""SELECT ?claim ?p ?o WHERE {{ ?claim a {_v('Claim')} ; ?p ?o }} LIMIT 200000""",
+    f"""SELECT ?claim ?p ?o WHERE {{ ?claim a {_v("Claim")} ; ?p ?o }} LIMIT 200000""",
     light=False,
 )
 

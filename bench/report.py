@@ -1,6 +1,6 @@
 """Render a benchmark result (the JSON of ``bench.run``) as the Markdown tables of docs/benchmarks.md.
 
-    python -m bench.report var/bench/1m.json
+python -m bench.report var/bench/1m.json
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
-
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
@@ -33,14 +32,18 @@ def markdown(r: dict[str, Any]) -> str:
     ]
     if "load" in r:
         ld = r["load"]
-        rows = [[name, ld[name].get("seconds"), ld[name].get("triples_per_s", ld[name].get("error"))]
-                for name in ("oxigraph load", "claimgraph load")]
+        rows = [
+            [name, ld[name].get("seconds"), ld[name].get("triples_per_s", ld[name].get("error"))]
+            for name in ("oxigraph load", "claimgraph load")
+        ]
         out += ["### Bulk load", ""] + _table(["command", "seconds", "triples/s"], rows)
         if "ratio_claimgraph_to_oxigraph" in ld:
             out += [f"claimgraph / oxigraph: {ld['ratio_claimgraph_to_oxigraph']}x", ""]
     if "start" in r:
         rows = [[n, d["median_s"], d["seconds"]] for n, d in r["start"].items()]
-        out += ["### Time to first answer after start (existing store)", ""] + _table(["server", "median s", "all"], rows)
+        out += ["### Time to first answer after start (existing store)", ""] + _table(
+            ["server", "median s", "all"], rows
+        )
     if "latency" in r:
         names = list(dict.fromkeys(n for q in r["latency"]["queries"].values() for n in q["servers"]))
         rows = []
@@ -57,7 +60,10 @@ def markdown(r: dict[str, Any]) -> str:
         out += ["### Latency per query, cold cache: median / p95 ms (ratio of medians to oxigraph)", ""]
         out += _table(["query", *names], rows)
         if r["latency"].get("timed_out"):
-            out += [f"Given up after {r['latency']['request_timeout_s']:g} s: {', '.join(r['latency']['timed_out'])}", ""]
+            out += [
+                f"Given up after {r['latency']['request_timeout_s']:g} s: {', '.join(r['latency']['timed_out'])}",
+                "",
+            ]
         if r["latency"]["mismatches"] or r["latency"]["errors"]:
             out += [f"Result mismatches: {r['latency']['mismatches']}; errors: {r['latency']['errors']}", ""]
             for where, said in r["latency"].get("error_samples", {}).items():
@@ -73,13 +79,29 @@ def markdown(r: dict[str, Any]) -> str:
         names = list(next(iter(tp["levels"].values()))["qps"])
         rows = []
         for level, e in tp["levels"].items():
-            rows.append([level] + [f"{e['qps'][n]} ({e.get('ratio_to_oxigraph', {}).get(n, '-')}x ox, "
-                                   f"{e.get('ratio_to_rdflib_endpoint', {}).get(n, '-')}x rdflib-ep)" for n in names])
+            rows.append(
+                [level]
+                + [
+                    f"{e['qps'][n]} ({e.get('ratio_to_oxigraph', {}).get(n, '-')}x ox, "
+                    f"{e.get('ratio_to_rdflib_endpoint', {}).get(n, '-')}x rdflib-ep)"
+                    for n in names
+                ]
+            )
         out += [f"### Throughput, light mix ({', '.join(tp['queries'])}): queries/s", ""]
         out += _table(["clients", *names], rows)
     if "large" in r:
-        rows = [[n, e.get("rows"), e.get("rows_per_s"), e.get("ratio_to_oxigraph"), e.get("rss_before_mb"),
-                 e.get("rss_peak_mb"), e.get("rss_growth_mb")] for n, e in r["large"].items()]
+        rows = [
+            [
+                n,
+                e.get("rows"),
+                e.get("rows_per_s"),
+                e.get("ratio_to_oxigraph"),
+                e.get("rss_before_mb"),
+                e.get("rss_peak_mb"),
+                e.get("rss_growth_mb"),
+            ]
+            for n, e in r["large"].items()
+        ]
         out += ["### Large result (200 000 rows, SPARQL JSON)", ""]
         out += _table(["server", "rows", "rows/s", "ratio", "RSS before MB", "peak MB", "growth MB"], rows)
     return "\n".join(out)
@@ -97,12 +119,22 @@ def targets(r: dict[str, Any], start_run: dict[str, Any] | None = None) -> str:
     ratios = {q: v for q, v in ratios.items() if v is not None}
     if ratios:
         over = [f"{q} {v}x" for q, v in ratios.items() if v > 1.25]
-        rows.append(["latency within 1.25x of oxigraph on every query, cold cache",
-                     f"worst {max(ratios.values())}x; over: {', '.join(over) or 'none'}", verdict(not over)])
+        rows.append(
+            [
+                "latency within 1.25x of oxigraph on every query, cold cache",
+                f"worst {max(ratios.values())}x; over: {', '.join(over) or 'none'}",
+                verdict(not over),
+            ]
+        )
     rep = r.get("repeated", {}).get("ratio_to_oxigraph", {})
     if "claimgraph+cache" in rep:
-        rows.append(["repeated mix faster than oxigraph with the cache", f"{rep['claimgraph+cache']}x",
-                     verdict(rep["claimgraph+cache"] < 1)])
+        rows.append(
+            [
+                "repeated mix faster than oxigraph with the cache",
+                f"{rep['claimgraph+cache']}x",
+                verdict(rep["claimgraph+cache"] < 1),
+            ]
+        )
     for level in ("8", "32"):
         e = r.get("throughput", {}).get("levels", {}).get(level)
         if not e:
@@ -110,26 +142,56 @@ def targets(r: dict[str, Any], start_run: dict[str, Any] | None = None) -> str:
         ox_ratio = e.get("ratio_to_oxigraph", {}).get("claimgraph")
         rd_ratio = e.get("ratio_to_rdflib_endpoint", {}).get("claimgraph")
         if ox_ratio is not None:
-            rows.append([f"throughput at {level} clients >= 0.8x oxigraph (cache off)", f"{ox_ratio}x", verdict(ox_ratio >= 0.8)])
+            rows.append(
+                [
+                    f"throughput at {level} clients >= 0.8x oxigraph (cache off)",
+                    f"{ox_ratio}x",
+                    verdict(ox_ratio >= 0.8),
+                ]
+            )
         cached = e.get("ratio_to_oxigraph", {}).get("claimgraph+cache")
         if cached is not None:
             rows.append(["  same, cache on", f"{cached}x", verdict(cached >= 0.8)])
         if rd_ratio is not None:
-            rows.append([f"throughput at {level} clients >= 3x rdflib-endpoint", f"{rd_ratio}x", verdict(rd_ratio >= 3)])
+            rows.append(
+                [f"throughput at {level} clients >= 3x rdflib-endpoint", f"{rd_ratio}x", verdict(rd_ratio >= 3)]
+            )
     lg = r.get("large", {}).get("claimgraph", {})
     if "ratio_to_oxigraph" in lg:
-        rows.append(["large result rows/s >= 0.8x oxigraph", f"{lg['ratio_to_oxigraph']}x", verdict(lg["ratio_to_oxigraph"] >= 0.8)])
-        rows.append(["server memory flat during the large result", f"+{lg['rss_growth_mb']} MB", verdict(lg["rss_growth_mb"] < 50)])
+        rows.append(
+            [
+                "large result rows/s >= 0.8x oxigraph",
+                f"{lg['ratio_to_oxigraph']}x",
+                verdict(lg["ratio_to_oxigraph"] >= 0.8),
+            ]
+        )
+        rows.append(
+            [
+                "server memory flat during the large result",
+                f"+{lg['rss_growth_mb']} MB",
+                verdict(lg["rss_growth_mb"] < 50),
+            ]
+        )
     big = start_run or r
     st = big.get("start", {}).get("claimgraph")
     if st:
-        rows.append([f"start on an existing {big['data']['quads']:,}-quad store < 3 s", f"{st['median_s']} s",
-                     verdict(st["median_s"] < 3)])
-    for run in ([r, start_run] if start_run else [r]):
+        rows.append(
+            [
+                f"start on an existing {big['data']['quads']:,}-quad store < 3 s",
+                f"{st['median_s']} s",
+                verdict(st["median_s"] < 3),
+            ]
+        )
+    for run in [r, start_run] if start_run else [r]:
         ld = run.get("load", {}) if run else {}
         if "ratio_claimgraph_to_oxigraph" in ld:
-            rows.append([f"bulk load >= 0.8x oxigraph load ({run['data']['quads']:,} quads)",
-                         f"{ld['ratio_claimgraph_to_oxigraph']}x", verdict(ld["ratio_claimgraph_to_oxigraph"] >= 0.8)])
+            rows.append(
+                [
+                    f"bulk load >= 0.8x oxigraph load ({run['data']['quads']:,} quads)",
+                    f"{ld['ratio_claimgraph_to_oxigraph']}x",
+                    verdict(ld["ratio_claimgraph_to_oxigraph"] >= 0.8),
+                ]
+            )
     return "\n".join(_table(["target", "measured", ""], rows))
 
 

@@ -137,7 +137,10 @@ class Server:
         started = time.monotonic()
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **self.env},
+                cmd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **self.env},
                 start_new_session=True,
             )
         client = Client("127.0.0.1", self.port, self.path)
@@ -217,22 +220,51 @@ def claimgraph_command(cg_dir: Path, workers: int, threads: int, venv: Path | No
     """``claimgraph serve`` on the port the Server picks; with ``venv``, that environment's version
     (``-P``: the current folder, this checkout, must not shadow the package installed there)."""
     python = [str(venv / "bin" / "python"), "-P"] if venv is not None else [str(BIN / "python")]
-    return [*python, "-m", "claimgraph.cli", "serve", "--store", str(cg_dir), "--host", "127.0.0.1",
-            "--port", "{port}", "--workers", str(workers), "--threads", str(threads)]
+    return [
+        *python,
+        "-m",
+        "claimgraph.cli",
+        "serve",
+        "--store",
+        str(cg_dir),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+    ]
 
 
 def granian_command(app: str, workers: int, threads: int) -> list[str]:
     """A WSGI app under granian (a Rust HTTP server), shaped like the gunicorn server."""
-    return [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", "{port}",
-            "--workers", str(workers), "--blocking-threads", str(threads), app]
+    return [
+        str(BIN / "granian"),
+        "--interface",
+        "wsgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        str(threads),
+        app,
+    ]
 
 
 def oxigraph_server(ox_dir: Path) -> Server:
-    return Server("oxigraph", [str(BIN / "oxigraph"), "serve", "--location", str(ox_dir),
-                               "--bind", "127.0.0.1:{port}"], "/query")
+    return Server(
+        "oxigraph", [str(BIN / "oxigraph"), "serve", "--location", str(ox_dir), "--bind", "127.0.0.1:{port}"], "/query"
+    )
 
 
-def make_servers(names: Sequence[str], data: Path, ox_dir: Path, cg_dir: Path, args: argparse.Namespace) -> list[Server]:
+def make_servers(
+    names: Sequence[str], data: Path, ox_dir: Path, cg_dir: Path, args: argparse.Namespace
+) -> list[Server]:
     cg = claimgraph_command(cg_dir, args.cg_workers, args.cg_threads)
     cg_env = {"CLAIMGRAPH_QUERY_TIMEOUT": str(REQUEST_TIMEOUT)}
     if args.cg_executors:
@@ -240,16 +272,33 @@ def make_servers(names: Sequence[str], data: Path, ox_dir: Path, cg_dir: Path, a
     table = {
         "oxigraph": oxigraph_server(ox_dir),
         "claimgraph": Server("claimgraph", cg, "/sparql", {**cg_env, "CLAIMGRAPH_CACHE_BYTES": "0"}),
-        "claimgraph+cache": Server("claimgraph+cache", cg, "/sparql",
-                                   {**cg_env, "CLAIMGRAPH_CACHE_BYTES": str(args.cache_mb * 1024 * 1024)}),
-        "rdflib-endpoint": Server("rdflib-endpoint", [str(BIN / "rdflib-endpoint"), "serve", "--store", "Oxigraph",
-                                                      "--host", "127.0.0.1", "--port", "{port}", str(data)], "/"),
+        "claimgraph+cache": Server(
+            "claimgraph+cache", cg, "/sparql", {**cg_env, "CLAIMGRAPH_CACHE_BYTES": str(args.cache_mb * 1024 * 1024)}
+        ),
+        "rdflib-endpoint": Server(
+            "rdflib-endpoint",
+            [
+                str(BIN / "rdflib-endpoint"),
+                "serve",
+                "--store",
+                "Oxigraph",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "{port}",
+                str(data),
+            ],
+            "/",
+        ),
     }
     # The same application under granian (a Rust HTTP server running the WSGI app): measures
     # what gunicorn's Python HTTP handling costs. Not run unless named in --servers.
     table["claimgraph-granian"] = Server(
-        "claimgraph-granian", granian_command("claimgraph.server.wsgi:app", args.cg_workers, args.cg_threads),
-        "/sparql", {**cg_env, "CLAIMGRAPH_CACHE_BYTES": "0", "CLAIMGRAPH_STORE": str(cg_dir)})
+        "claimgraph-granian",
+        granian_command("claimgraph.server.wsgi:app", args.cg_workers, args.cg_threads),
+        "/sparql",
+        {**cg_env, "CLAIMGRAPH_CACHE_BYTES": "0", "CLAIMGRAPH_STORE": str(cg_dir)},
+    )
     if args.cg_variant:
         # The same server from another version (a change being measured), cache off: either a
         # virtual environment (its bin/python runs it) or a folder put first on PYTHONPATH. An
@@ -257,11 +306,18 @@ def make_servers(names: Sequence[str], data: Path, ox_dir: Path, cg_dir: Path, a
         variant = Path(args.cg_variant).resolve()
         if (variant / "bin" / "python").exists():
             table["claimgraph-variant"] = Server(
-                "claimgraph-variant", claimgraph_command(cg_dir, args.cg_workers, args.cg_threads, variant),
-                "/sparql", {**cg_env, "CLAIMGRAPH_CACHE_BYTES": "0"})
+                "claimgraph-variant",
+                claimgraph_command(cg_dir, args.cg_workers, args.cg_threads, variant),
+                "/sparql",
+                {**cg_env, "CLAIMGRAPH_CACHE_BYTES": "0"},
+            )
         else:
-            table["claimgraph-variant"] = Server("claimgraph-variant", cg, "/sparql", {
-                **cg_env, "CLAIMGRAPH_CACHE_BYTES": "0", "PYTHONPATH": str(variant)})
+            table["claimgraph-variant"] = Server(
+                "claimgraph-variant",
+                cg,
+                "/sparql",
+                {**cg_env, "CLAIMGRAPH_CACHE_BYTES": "0", "PYTHONPATH": str(variant)},
+            )
         names = [*names, "claimgraph-variant"]
     return [table[n] for n in names]
 
@@ -287,8 +343,11 @@ def phase_load(data: Path, quads: int, ox_dir: Path, cg_dir: Path, log: Path) ->
     for name, target, cmd in (
         ("oxigraph load", ox_dir, [str(BIN / "oxigraph"), "load", "--location", str(ox_dir), "--file", str(data)]),
         # --no-validate: SHACL checks are for hand-made imports; oxigraph load checks nothing either.
-        ("claimgraph load", cg_dir, [str(BIN / "python"), "-m", "claimgraph.cli", "load", "--store", str(cg_dir),
-                                     "--no-validate", str(data)]),
+        (
+            "claimgraph load",
+            cg_dir,
+            [str(BIN / "python"), "-m", "claimgraph.cli", "load", "--store", str(cg_dir), "--no-validate", str(data)],
+        ),
     ):
         shutil.rmtree(target, ignore_errors=True)
         started = time.monotonic()
@@ -317,12 +376,15 @@ def phase_start(servers: list[Server], logdir: Path, repeats: int, timeout: floa
                 continue  # it re-parses its whole input on every start: once is enough
             s.stop()
             times[s.name].append(s.start(logdir, timeout))
-    return {name: {"seconds": [round(t, 3) for t in ts], "median_s": round(statistics.median(ts), 3)}
-            for name, ts in times.items()}
+    return {
+        name: {"seconds": [round(t, 3) for t in ts], "median_s": round(statistics.median(ts), 3)}
+        for name, ts in times.items()
+    }
 
 
-def phase_latency(servers: list[Server], manifest: dict[str, Any], iterations: int, seed: int,
-                  queries: Sequence[BenchQuery]) -> dict[str, Any]:
+def phase_latency(
+    servers: list[Server], manifest: dict[str, Any], iterations: int, seed: int, queries: Sequence[BenchQuery]
+) -> dict[str, Any]:
     """Every query of the mix on every server, fresh parameters per iteration, servers rotated."""
     rnd = random.Random(seed)
     clients = {s.name: s.client() for s in servers}
@@ -360,10 +422,14 @@ def phase_latency(servers: list[Server], manifest: dict[str, Any], iterations: i
                 mismatches.append(f"{q.name}: {counts}")
     for c in clients.values():
         c.close()
-    result: dict[str, Any] = {"queries": {}, "mismatches": mismatches, "errors": errors,
-                              "error_samples": error_samples,
-                              "timed_out": sorted(f"{s}/{q}" for s, q in too_slow),
-                              "request_timeout_s": REQUEST_TIMEOUT}
+    result: dict[str, Any] = {
+        "queries": {},
+        "mismatches": mismatches,
+        "errors": errors,
+        "error_samples": error_samples,
+        "timed_out": sorted(f"{s}/{q}" for s, q in too_slow),
+        "request_timeout_s": REQUEST_TIMEOUT,
+    }
     for q in queries:
         per = {name: summary(ts) for name, ts in samples[q.name].items() if ts}
         for name, _ in samples[q.name].items():
@@ -378,8 +444,9 @@ def phase_latency(servers: list[Server], manifest: dict[str, Any], iterations: i
     return result
 
 
-def phase_repeated(servers: list[Server], manifest: dict[str, Any], iterations: int, seed: int,
-                   queries: Sequence[BenchQuery]) -> dict[str, Any]:
+def phase_repeated(
+    servers: list[Server], manifest: dict[str, Any], iterations: int, seed: int, queries: Sequence[BenchQuery]
+) -> dict[str, Any]:
     """The same query texts again and again (after one warm-up pass): what a result cache is for."""
     rnd = random.Random(seed)
     texts = [(q, draw(q, manifest, rnd)) for q in queries]
@@ -404,8 +471,12 @@ def phase_latency_fixed(servers: list[Server], texts: list[tuple[BenchQuery, str
                     per_query[q.name][s.name].append(elapsed)
     for c in clients.values():
         c.close()
-    mix_total = {name: round(sum(statistics.median(per_query[q.name][name]) for q, _ in texts
-                                 if per_query[q.name][name]) * 1000, 3) for name in samples}
+    mix_total = {
+        name: round(
+            sum(statistics.median(per_query[q.name][name]) for q, _ in texts if per_query[q.name][name]) * 1000, 3
+        )
+        for name in samples
+    }
     base = mix_total.get("oxigraph")
     out: dict[str, Any] = {"mix_median_total_ms": mix_total, "queries": {}}
     if base:
@@ -446,8 +517,9 @@ def _hammer(server: Server, texts: list[tuple[BenchQuery, str]], clients: int, s
     return sum(done), sum(failed)
 
 
-def phase_throughput(servers: list[Server], manifest: dict[str, Any], levels: Sequence[int], seconds: float,
-                     rounds: int, seed: int) -> dict[str, Any]:
+def phase_throughput(
+    servers: list[Server], manifest: dict[str, Any], levels: Sequence[int], seconds: float, rounds: int, seed: int
+) -> dict[str, Any]:
     """Queries/s of the light mix (point look-ups, cards, chains, ASK, CONSTRUCT) per concurrency."""
     rnd = random.Random(seed)
     light = [q for q in MIX if q.light]
@@ -539,8 +611,19 @@ def environment() -> dict[str, Any]:
                 cpu = line.split(":", 1)[1].strip()
                 break
     versions = {}
-    for dist in ("pyoxigraph", "oxigraph", "rdflib", "oxrdflib", "rdflib-endpoint", "uvicorn", "fastapi",
-                 "flask", "gunicorn", "granian", "claimgraph"):
+    for dist in (
+        "pyoxigraph",
+        "oxigraph",
+        "rdflib",
+        "oxrdflib",
+        "rdflib-endpoint",
+        "uvicorn",
+        "fastapi",
+        "flask",
+        "gunicorn",
+        "granian",
+        "claimgraph",
+    ):
         with contextlib.suppress(metadata.PackageNotFoundError):
             versions[dist] = metadata.version(dist)
     return {
@@ -565,13 +648,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     ox_dir, cg_dir = workdir / f"oxigraph-{tag}", workdir / f"claimgraph-{tag}"
     logdir = workdir / f"logs-{tag}"
     logdir.mkdir(exist_ok=True)
-    results: dict[str, Any] = {"command": " ".join(sys.argv), "environment": environment(),
-                               "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}}
+    results: dict[str, Any] = {
+        "command": " ".join(sys.argv),
+        "environment": environment(),
+        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+    }
     t0 = time.monotonic()
     man = generate_file(data, args.triples, seed=args.seed)
     manifest = dict(man.__dict__)
-    results["data"] = {"file": str(data), "quads": man.quads, "claims": man.claims, "articles": man.plan["articles"],
-                       "generate_seconds": man.seconds}
+    results["data"] = {
+        "file": str(data),
+        "quads": man.quads,
+        "claims": man.claims,
+        "articles": man.plan["articles"],
+        "generate_seconds": man.seconds,
+    }
     phases = args.phases
     if "load" in phases or not (ox_dir.exists() and cg_dir.exists()):
         results["load"] = phase_load(data, man.quads, ox_dir, cg_dir, logdir / "load.log")
@@ -579,7 +670,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit(f"claimgraph load failed: {results['load']['claimgraph load']['error']}")
     servers = make_servers(args.servers, data, ox_dir, cg_dir, args)
     try:
-        results["start"] = phase_start(servers, logdir, args.start_repeats if "start" in phases else 1, args.start_timeout)
+        results["start"] = phase_start(
+            servers, logdir, args.start_repeats if "start" in phases else 1, args.start_timeout
+        )
         for s in servers:
             if s.process is None:
                 s.start(logdir, args.start_timeout)
@@ -587,11 +680,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if "latency" in phases:
             results["latency"] = phase_latency(cold, manifest, args.iterations, args.seed, MIX)
         if "repeated" in phases:
-            results["repeated"] = phase_repeated([s for s in servers if s.name != "rdflib-endpoint"], manifest,
-                                                 args.iterations, args.seed + 1, MIX)
+            results["repeated"] = phase_repeated(
+                [s for s in servers if s.name != "rdflib-endpoint"], manifest, args.iterations, args.seed + 1, MIX
+            )
         if "throughput" in phases:
-            results["throughput"] = phase_throughput(servers, manifest, args.clients, args.duration, args.rounds,
-                                                     args.seed + 2)
+            results["throughput"] = phase_throughput(
+                servers, manifest, args.clients, args.duration, args.rounds, args.seed + 2
+            )
         if "large" in phases:
             results["large"] = phase_large(cold, args.large_repeats)
     finally:
@@ -607,10 +702,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--triples", type=int, default=1_000_000, help="size of the generated graph")
     p.add_argument("--workdir", type=Path, default=Path("var/bench"), help="data, stores and logs go here")
     p.add_argument("--json", type=Path, default=None, help="write the results here (default: print)")
-    p.add_argument("--servers", type=lambda s: s.split(","), default=list(SERVERS),
-                   help="comma-separated subset of " + ",".join(SERVERS + OPTIONAL_SERVERS))
-    p.add_argument("--phases", type=lambda s: s.split(","), default=list(PHASES),
-                   help="comma-separated subset of " + ",".join(PHASES))
+    p.add_argument(
+        "--servers",
+        type=lambda s: s.split(","),
+        default=list(SERVERS),
+        help="comma-separated subset of " + ",".join(SERVERS + OPTIONAL_SERVERS),
+    )
+    p.add_argument(
+        "--phases",
+        type=lambda s: s.split(","),
+        default=list(PHASES),
+        help="comma-separated subset of " + ",".join(PHASES),
+    )
     p.add_argument("--iterations", type=int, default=20, help="rounds of the latency mixes")
     p.add_argument("--clients", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8, 32])
     p.add_argument("--duration", type=float, default=20.0, help="seconds per server and concurrency level")
@@ -622,12 +725,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--cg-threads", type=int, default=8, help="threads per gunicorn worker")
     p.add_argument("--cg-executors", type=int, default=0, help="query executors per worker (0: the default)")
     p.add_argument("--cache-mb", type=int, default=64, help="result cache of claimgraph+cache")
-    p.add_argument("--cg-variant", default=None,
-                   help="also run 'claimgraph-variant', cache off, to measure a change side by side: a virtual "
-                        "environment with that version installed (its bin/python runs it), or a folder to put "
-                        "first on PYTHONPATH")
-    p.add_argument("--request-timeout", type=float, default=120.0,
-                   help="seconds before a query is recorded as too slow (and not asked again of that server)")
+    p.add_argument(
+        "--cg-variant",
+        default=None,
+        help="also run 'claimgraph-variant', cache off, to measure a change side by side: a virtual "
+        "environment with that version installed (its bin/python runs it), or a folder to put "
+        "first on PYTHONPATH",
+    )
+    p.add_argument(
+        "--request-timeout",
+        type=float,
+        default=120.0,
+        help="seconds before a query is recorded as too slow (and not asked again of that server)",
+    )
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
     bad = set(args.servers) - set(SERVERS) - set(OPTIONAL_SERVERS) | set(args.phases) - set(PHASES)

@@ -120,8 +120,11 @@ def probe(port: int, timeout: float) -> float | None:
     started = time.monotonic()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": PROBE}),
-                     headers={"Accept": "application/sparql-results+json"})
+        conn.request(
+            "GET",
+            "/sparql?" + urllib.parse.urlencode({"query": PROBE}),
+            headers={"Accept": "application/sparql-results+json"},
+        )
         reply = conn.getresponse()
         reply.read()
         return time.monotonic() - started if reply.status == 200 else None
@@ -143,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--probe-timeout", type=float, default=15.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--venv", type=Path, help="serve another checkout's install (e.g. main's, for the figure before)")
+    parser.add_argument(
+        "--venv", type=Path, help="serve another checkout's install (e.g. main's, for the figure before)"
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
 
@@ -180,20 +185,29 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
     held = attacker.samples[5:] or attacker.samples
     result = {
-        "slow": args.slow, "idle": args.idle, "line_every_s": args.line_every, "seconds": args.seconds,
-        "workers": args.workers, "threads": args.threads,
-        "probes": len(latencies) + failed, "probes_failed": failed,
+        "slow": args.slow,
+        "idle": args.idle,
+        "line_every_s": args.line_every,
+        "seconds": args.seconds,
+        "workers": args.workers,
+        "threads": args.threads,
+        "probes": len(latencies) + failed,
+        "probes_failed": failed,
         "probes_over_1s": sum(1 for t in latencies if t > 1.0),
         "probe_median_ms": round(1000 * statistics.median(latencies), 1) if latencies else None,
-        "probe_p99_ms": round(1000 * statistics.quantiles(latencies, n=100, method="inclusive")[98], 1) if len(latencies) > 2 else None,
+        "probe_p99_ms": round(1000 * statistics.quantiles(latencies, n=100, method="inclusive")[98], 1)
+        if len(latencies) > 2
+        else None,
         "probe_max_ms": round(1000 * max(latencies), 1) if latencies else None,
         "probe_before_ms": [round(1000 * t, 1) if t else None for t in before],
         "slow_held_min": min(s for s, _ in held) if held else 0,
         "idle_held_min": min(i for _, i in held) if held else 0,
         "slow_held_median": statistics.median(s for s, _ in held) if held else 0,
         "idle_held_median": statistics.median(i for _, i in held) if held else 0,
-        "timeouts_408": attacker.timeouts_408, "reopened": attacker.reopened,
-        "connect_errors": attacker.connect_errors, "server_rss_mib": round(rss / 2**20, 1),
+        "timeouts_408": attacker.timeouts_408,
+        "reopened": attacker.reopened,
+        "connect_errors": attacker.connect_errors,
+        "server_rss_mib": round(rss / 2**20, 1),
     }
     print(json.dumps(result, indent=2))
     if args.json:

@@ -54,8 +54,14 @@ def _failed(key: str) -> bool:
     return not (status.isdigit() and int(status) in OK | {503})
 
 
-def request(port: int, method: str, path: str, body: bytes | None = None,
-            headers: dict[str, str] | None = None, timeout: float = 60) -> tuple[int, bytes]:
+def request(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request(method, path, body=body, headers=headers or {})
@@ -66,8 +72,13 @@ def request(port: int, method: str, path: str, body: bytes | None = None,
 
 
 def select(port: int, query: str, timeout: float = 60) -> tuple[int, bytes]:
-    return request(port, "GET", "/sparql?" + urllib.parse.urlencode({"query": query}),
-                   headers={"Accept": "application/sparql-results+json"}, timeout=timeout)
+    return request(
+        port,
+        "GET",
+        "/sparql?" + urllib.parse.urlencode({"query": query}),
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=timeout,
+    )
 
 
 class Tally:
@@ -104,19 +115,32 @@ def write(port: int, i: int) -> tuple[str, int | str, float]:
     started = time.monotonic()
     if i % 2 == 0:
         graph = f"http://example.org/soak/put/{i}"
-        body = b"".join(b"<http://example.org/soak/s%d> <http://example.org/soak/p> \"%d\" .\n" % (i, k)
-                        for k in range(50))
+        body = b"".join(
+            b'<http://example.org/soak/s%d> <http://example.org/soak/p> "%d" .\n' % (i, k) for k in range(50)
+        )
         try:
-            status, _ = request(port, "PUT", "/store?" + urllib.parse.urlencode({"graph": graph}), body,
-                                {**auth, "Content-Type": "application/n-triples"})
+            status, _ = request(
+                port,
+                "PUT",
+                "/store?" + urllib.parse.urlencode({"graph": graph}),
+                body,
+                {**auth, "Content-Type": "application/n-triples"},
+            )
         except OSError as exc:
             status = type(exc).__name__
     else:
         graph = f"http://example.org/soak/update/{i}"
-        update = f'INSERT DATA {{ GRAPH <{graph}> {{ <http://example.org/soak/s{i}> <http://example.org/soak/p> "{i}" }} }}'
+        update = (
+            f'INSERT DATA {{ GRAPH <{graph}> {{ <http://example.org/soak/s{i}> <http://example.org/soak/p> "{i}" }} }}'
+        )
         try:
-            status, _ = request(port, "POST", "/sparql", urllib.parse.urlencode({"update": update}).encode(),
-                                {**auth, "Content-Type": "application/x-www-form-urlencoded"})
+            status, _ = request(
+                port,
+                "POST",
+                "/sparql",
+                urllib.parse.urlencode({"update": update}).encode(),
+                {**auth, "Content-Type": "application/x-www-form-urlencoded"},
+            )
         except OSError as exc:
             status = type(exc).__name__
     return graph, status, time.monotonic() - started
@@ -149,16 +173,26 @@ def sample(server: Server) -> dict[str, float]:
     for p in procs:
         with contextlib.suppress(psutil.Error):
             fds += p.num_fds()
-    return {"t": round(time.monotonic(), 1), "rss_mib": round(server.rss() / 2**20, 1), "fds": fds,
-            "processes": len(procs), "workers": len(workers), "executors": len(executors)}
+    return {
+        "t": round(time.monotonic(), 1),
+        "rss_mib": round(server.rss() / 2**20, 1),
+        "fds": fds,
+        "processes": len(procs),
+        "workers": len(workers),
+        "executors": len(executors),
+    }
 
 
 def readable(port: int, graphs: list[str]) -> list[str]:
     """The acknowledged graphs that a query cannot find."""
     missing = []
     for graph in graphs:
-        status, body = request(port, "GET", "/sparql?" + urllib.parse.urlencode(
-            {"query": f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"}), headers={"Accept": "application/sparql-results+json"})
+        status, body = request(
+            port,
+            "GET",
+            "/sparql?" + urllib.parse.urlencode({"query": f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"}),
+            headers={"Accept": "application/sparql-results+json"},
+        )
         if status != 200 or not json.loads(body)["boolean"]:
             missing.append(graph)
     return missing
@@ -260,10 +294,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         subjects = subjects_of(server.port)
         stop = threading.Event()
-        threads = [threading.Thread(target=client_loop, args=(server.port, subjects, stop, tally, k), daemon=True)
-                   for k in range(args.clients)]
-        threads.append(threading.Thread(target=writer_loop, args=(server.port, stop, tally, acknowledged, 0),
-                                        daemon=True))
+        threads = [
+            threading.Thread(target=client_loop, args=(server.port, subjects, stop, tally, k), daemon=True)
+            for k in range(args.clients)
+        ]
+        threads.append(
+            threading.Thread(target=writer_loop, args=(server.port, stop, tally, acknowledged, 0), daemon=True)
+        )
         started = time.monotonic()
         for t in threads:
             t.start()
@@ -275,18 +312,20 @@ def main(argv: list[str] | None = None) -> int:
             t.join(120)
         samples.append(sample(server))
         warm = [s for s in samples if s["t"] - samples[0]["t"] >= args.warmup] or samples
-        result.update({
-            "statuses": dict(tally.statuses),
-            "failures": sum(n for k, n in tally.statuses.items() if _failed(k)),
-            "failure_examples": tally.bad,
-            "median_ms": {k: round(1000 * statistics.median(v), 1) for k, v in tally.latency.items() if v},
-            "queries_per_s": round(sum(len(tally.latency[k]) for k in QUERIES) / args.seconds, 1),
-            "rss_mib_after_warmup": [warm[0]["rss_mib"], max(s["rss_mib"] for s in warm), warm[-1]["rss_mib"]],
-            "fds_after_warmup": [warm[0]["fds"], max(s["fds"] for s in warm), warm[-1]["fds"]],
-            "executors": sorted({s["executors"] for s in samples}),
-            "acknowledged_writes": len(acknowledged),
-            "missing_after_soak": readable(server.port, acknowledged),
-        })
+        result.update(
+            {
+                "statuses": dict(tally.statuses),
+                "failures": sum(n for k, n in tally.statuses.items() if _failed(k)),
+                "failure_examples": tally.bad,
+                "median_ms": {k: round(1000 * statistics.median(v), 1) for k, v in tally.latency.items() if v},
+                "queries_per_s": round(sum(len(tally.latency[k]) for k in QUERIES) / args.seconds, 1),
+                "rss_mib_after_warmup": [warm[0]["rss_mib"], max(s["rss_mib"] for s in warm), warm[-1]["rss_mib"]],
+                "fds_after_warmup": [warm[0]["fds"], max(s["fds"] for s in warm), warm[-1]["fds"]],
+                "executors": sorted({s["executors"] for s in samples}),
+                "acknowledged_writes": len(acknowledged),
+                "missing_after_soak": readable(server.port, acknowledged),
+            }
+        )
         result["kills"] = kill_phase(server, tally, acknowledged)
     finally:
         server.stop()
@@ -301,8 +340,13 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({k: v for k, v in result.items() if k != "samples"}, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
-    ok = (result["failures"] == 0 and not result["missing_after_soak"] and not result["missing_after_restart"]
-          and result["kills"]["serves_after_kills"] and result["serves_after_restart"])
+    ok = (
+        result["failures"] == 0
+        and not result["missing_after_soak"]
+        and not result["missing_after_restart"]
+        and result["kills"]["serves_after_kills"]
+        and result["serves_after_restart"]
+    )
     return 0 if ok else 1
 
 

@@ -43,8 +43,9 @@ def dates(data: Path) -> dict[str, str]:
         return {row["id"]: row["date"] for row in csv.DictReader(f, delimiter="\t")}
 
 
-def draft_split(data: Path, split: str, limit: int | None, out: Path, merge: bool = True,
-                min_confidence: float = 0.4) -> tuple[int, float, int, Counter]:
+def draft_split(
+    data: Path, split: str, limit: int | None, out: Path, merge: bool = True, min_confidence: float = 0.4
+) -> tuple[int, float, int, Counter]:
     """Draft the split's articles into out/res, gold into out/ref; (articles, seconds spent loading the
     rules and drafting, peak resident memory of this process in bytes, drafted forms)."""
     files = sorted((data / split).glob("*.json"), key=lambda p: p.stem)
@@ -79,8 +80,9 @@ def score(data: Path, workdir: Path, python: str) -> dict[str, float]:
     """Run the official scorer on workdir/{ref,res}; the figures of its scores.txt (full track)."""
     evaldir = workdir / "eval"
     shutil.copytree(data / "eval", evaldir)
-    proc = subprocess.run([python, "score.py", str(workdir), str(workdir / "out")], cwd=evaldir,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [python, "score.py", str(workdir), str(workdir / "out")], cwd=evaldir, capture_output=True, text=True
+    )
     if proc.returncode != 0:
         raise SystemExit(f"eval/score.py failed (does {python} have numpy and scipy?):\n{proc.stderr}")
     text = (workdir / "out" / "scores.txt").read_text()
@@ -133,8 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="only the first N articles (by id)")
     ap.add_argument("--python", default=sys.executable, help="interpreter for eval/score.py (numpy, scipy)")
     ap.add_argument("--keep", type=Path, default=None, help="keep ref/res/out here (must not exist)")
-    ap.add_argument("--min-confidence", type=float, default=0.4,
-                    help="leave out drafted claims below this confidence (default 0.4: drops weak bare speech acts)")
+    ap.add_argument(
+        "--min-confidence",
+        type=float,
+        default=0.4,
+        help="leave out drafted claims below this confidence (default 0.4: drops weak bare speech acts)",
+    )
     ap.add_argument("--by-form", action="store_true", help="also score each Form on its own (5 more scorer runs)")
     ap.add_argument("--no-merge", action="store_true", help="keep Konjunktiv continuations as separate messages")
     args = ap.parse_args(argv)
@@ -142,26 +148,35 @@ def main(argv: list[str] | None = None) -> int:
     if args.keep:
         workdir.mkdir(parents=True)
     try:
-        n, seconds, peak, forms = draft_split(args.data, args.split, args.limit, workdir, merge=not args.no_merge,
-                                                min_confidence=args.min_confidence)
+        n, seconds, peak, forms = draft_split(
+            args.data, args.split, args.limit, workdir, merge=not args.no_merge, min_confidence=args.min_confidence
+        )
         figures = score(args.data, workdir, args.python)
-        print(f"SpkAtt-2023 {args.split}: {n} articles drafted in {seconds:.1f} s "
-              f"({n / seconds:.1f} articles/s; rules loaded once), peak RSS of the process {peak / 2**20:.0f} MiB")
+        print(
+            f"SpkAtt-2023 {args.split}: {n} articles drafted in {seconds:.1f} s "
+            f"({n / seconds:.1f} articles/s; rules loaded once), peak RSS of the process {peak / 2**20:.0f} MiB"
+        )
         for key in KEYS:
-            print(f"  {key:9s} F1 {figures.get(key + ' F1', 0):6.2f}   P {figures.get(key + ' P', 0):6.2f}"
-                  f"   R {figures.get(key + ' R', 0):6.2f}")
+            print(
+                f"  {key:9s} F1 {figures.get(key + ' F1', 0):6.2f}   P {figures.get(key + ' P', 0):6.2f}"
+                f"   R {figures.get(key + ' R', 0):6.2f}"
+            )
         print("  drafted forms:", dict(forms))
         print("  gold form: gold / overlapped by a draft / same form")
         for form, (g, hit, same) in by_form(workdir).items():
             print(f"    {form:21s} {g:5d} {hit:5d} ({100 * hit / g:5.1f}%) {same:5d}")
         if args.by_form:
-            print("  by Form (the scorer on that Form's gold and drafted annotations only): Messages / Roles / Joint F1")
+            print(
+                "  by Form (the scorer on that Form's gold and drafted annotations only): Messages / Roles / Joint F1"
+            )
             for form, fig in score_by_form(args.data, workdir, args.python).items():
                 if not fig:
                     print(f"    {form:21s} (the scorer fails on this subset)")
                     continue
-                print(f"    {form:21s} {fig.get('Messages F1', 0):6.2f} {fig.get('Roles F1', 0):6.2f} "
-                      f"{fig.get('Joint F1', 0):6.2f}")
+                print(
+                    f"    {form:21s} {fig.get('Messages F1', 0):6.2f} {fig.get('Roles F1', 0):6.2f} "
+                    f"{fig.get('Joint F1', 0):6.2f}"
+                )
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -78,13 +78,20 @@ def measure(claims: int, work: Path) -> dict[str, object]:
                 one = ox.NamedNode(BASE + "id/claim/peskow-fake-news")
                 _, row["verify_one_claim_s"] = timed(lambda: verify(bundles.store_select(snapshot), one, sources))
             # what the write hook costs: a Graph Store PUT of one proposition graph (recorded)
-            _, row["recorded_write_s"] = timed(lambda: store.put_graph(
-                BASE + "id/proposition/musk-putin-in-kontakt",
-                f"<{BASE}id/entity/elon-musk> <{bundles.CG}inContactWith> <{BASE}id/entity/reuters> .".encode(),
-                "application/n-triples"))
-            _, row["unrecorded_write_s"] = timed(lambda: store.put_graph(
-                "http://example.org/elsewhere", b"<http://example.org/a> <http://example.org/b> <http://example.org/c> .",
-                "application/n-triples"))
+            _, row["recorded_write_s"] = timed(
+                lambda: store.put_graph(
+                    BASE + "id/proposition/musk-putin-in-kontakt",
+                    f"<{BASE}id/entity/elon-musk> <{bundles.CG}inContactWith> <{BASE}id/entity/reuters> .".encode(),
+                    "application/n-triples",
+                )
+            )
+            _, row["unrecorded_write_s"] = timed(
+                lambda: store.put_graph(
+                    "http://example.org/elsewhere",
+                    b"<http://example.org/a> <http://example.org/b> <http://example.org/c> .",
+                    "application/n-triples",
+                )
+            )
         finally:
             store.close()
             shutil.rmtree(directory, ignore_errors=True)

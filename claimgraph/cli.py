@@ -92,10 +92,21 @@ def cli() -> None:
     help="Folder of seed articles (default: the seeds shipped with claimgraph).",
 )
 @click.option("--if-empty", is_flag=True, help="Do nothing when the store already holds data.")
-@click.option("--sign", "sign_key", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Ed25519 private key (PEM) to sign the dataset hash with; the signature and public key go into the build run.")
-def build(store_dir: Path | None, store_url: str | None, base_iri: str | None, seeds_dir: Path | None, if_empty: bool,
-          sign_key: Path | None) -> None:
+@click.option(
+    "--sign",
+    "sign_key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Ed25519 private key (PEM) to sign the dataset hash with; the signature and public key go into the build run.",
+)
+def build(
+    store_dir: Path | None,
+    store_url: str | None,
+    base_iri: str | None,
+    seeds_dir: Path | None,
+    if_empty: bool,
+    sign_key: Path | None,
+) -> None:
     """Compile the seed articles into the store (replaces what an earlier build wrote).
 
     Every claim gets the hash of its bundle and the build run the hash of the dataset
@@ -111,8 +122,12 @@ def build(store_dir: Path | None, store_url: str | None, base_iri: str | None, s
         started = time.monotonic()
         try:
             # Validated as the store holds it, inside the write (not the rdflib graph before it).
-            result = build_graph(seeds_dir or default_seeds_dir(), settings.base_iri, validate=False,
-                                 sign_key=sign_key.read_bytes() if sign_key else None)
+            result = build_graph(
+                seeds_dir or default_seeds_dir(),
+                settings.base_iri,
+                validate=False,
+                sign_key=sign_key.read_bytes() if sign_key else None,
+            )
             store.replace_dataset(result.dataset.serialize(format="nquads", encoding="utf-8"), validate=True)
         except (BuildError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
@@ -121,8 +136,10 @@ def build(store_dir: Path | None, store_url: str | None, base_iri: str | None, s
         f"{len(result.dataset)} quads into {where} in {time.monotonic() - started:.2f} s"
     )
     if result.seal is not None:
-        click.echo(f"dataset hash (RDFC-1.0, SHA-256) {result.seal.dataset_hash}"
-                   + (", signed" if result.seal.signature else ""))
+        click.echo(
+            f"dataset hash (RDFC-1.0, SHA-256) {result.seal.dataset_hash}"
+            + (", signed" if result.seal.signature else "")
+        )
 
 
 @cli.command()
@@ -132,8 +149,12 @@ def build(store_dir: Path | None, store_url: str | None, base_iri: str | None, s
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @option("update_token")
-@click.option("--workers", default=None, type=click.IntRange(1, 64),
-              help="gunicorn worker processes (default: one per core, as memory allows).")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="gunicorn worker processes (default: one per core, as memory allows).",
+)
 @click.option("--threads", default=None, type=click.IntRange(1, 256), help="Threads per worker (default: 8).")
 @option("query_workers")
 @option("query_timeout")
@@ -144,17 +165,39 @@ def build(store_dir: Path | None, store_url: str | None, base_iri: str | None, s
 @option("cors_origins")
 @option("proxies")
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
-def serve(store_dir: Path | None, store_url: str | None, base_iri: str | None, host: str, port: int,
-          update_token: str | None, workers: int | None, threads: int | None, query_workers: int | None,
-          query_timeout: float | None, query_memory_mb: int | None, max_body_bytes: int | None,
-          allow_service: bool | None, allow_load: bool | None, cors_origins: str | None,
-          proxies: int | None, dev: bool) -> None:
+def serve(
+    store_dir: Path | None,
+    store_url: str | None,
+    base_iri: str | None,
+    host: str,
+    port: int,
+    update_token: str | None,
+    workers: int | None,
+    threads: int | None,
+    query_workers: int | None,
+    query_timeout: float | None,
+    query_memory_mb: int | None,
+    max_body_bytes: int | None,
+    allow_service: bool | None,
+    allow_load: bool | None,
+    cors_origins: str | None,
+    proxies: int | None,
+    dev: bool,
+) -> None:
     """Serve the SPARQL endpoint (gunicorn unless --dev)."""
     settings = _settings(
-        store_dir=store_dir, store_url=store_url, base_iri=base_iri, update_token=update_token,
-        query_workers=query_workers, query_timeout=query_timeout, query_memory_mb=query_memory_mb,
-        max_body_bytes=max_body_bytes, allow_service=allow_service,
-        allow_load=allow_load, cors_origins=cors_origins, proxies=proxies,
+        store_dir=store_dir,
+        store_url=store_url,
+        base_iri=base_iri,
+        update_token=update_token,
+        query_workers=query_workers,
+        query_timeout=query_timeout,
+        query_memory_mb=query_memory_mb,
+        max_body_bytes=max_body_bytes,
+        allow_service=allow_service,
+        allow_load=allow_load,
+        cors_origins=cors_origins,
+        proxies=proxies,
     )
     if not settings.store_url and not (settings.store_dir / "oxigraph").exists():
         # Created here, once, before gunicorn forks workers that would race to create it; in a
@@ -179,8 +222,9 @@ def serve(store_dir: Path | None, store_url: str | None, base_iri: str | None, h
 
     # Counts given on the command line (or CLAIMGRAPH_QUERY_WORKERS) win; the rest follow the machine.
     chosen = plan(workers=workers)
-    chosen = dataclasses.replace(chosen, threads=threads or chosen.threads,
-                                 executors=settings.query_workers or chosen.executors)
+    chosen = dataclasses.replace(
+        chosen, threads=threads or chosen.threads, executors=settings.query_workers or chosen.executors
+    )
     settings = dataclasses.replace(settings, query_workers=chosen.executors)
     click.echo(f"serving with {chosen.describe()}")
     run(settings, host=host, port=port, workers=chosen.workers, threads=chosen.threads)
@@ -192,10 +236,19 @@ def serve(store_dir: Path | None, store_url: str | None, base_iri: str | None, h
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--graph", default=None, help="Load triples into this named graph (default graph otherwise).")
 @click.option("--base", "base_iri", default=None, help="Base IRI for relative IRIs (default: the graph IRI).")
-@click.option("--format", "media_type", default=None, help="Media type; guessed from the extension otherwise (.gz too).")
+@click.option(
+    "--format", "media_type", default=None, help="Media type; guessed from the extension otherwise (.gz too)."
+)
 @option("validate_imports")
-def load(store_dir: Path | None, store_url: str | None, files: tuple[Path, ...], graph: str | None,
-         base_iri: str | None, media_type: str | None, validate_imports: bool | None) -> None:
+def load(
+    store_dir: Path | None,
+    store_url: str | None,
+    files: tuple[Path, ...],
+    graph: str | None,
+    base_iri: str | None,
+    media_type: str | None,
+    validate_imports: bool | None,
+) -> None:
     """Bulk-load RDF files (gzip too) into the store, all of them or nothing.
 
     The files are written by pyoxigraph's bulk loader into a private copy of the store that
@@ -231,9 +284,11 @@ def load(store_dir: Path | None, store_url: str | None, files: tuple[Path, ...],
             sources.append(LoadSource(stream=stream, media_type=mt, name=str(path)))
         total_bytes = sum(p.stat().st_size for p in files)
         show_bar = sys.stderr.isatty()
-        bar = stack.enter_context(
-            click.progressbar(length=total_bytes, label="loading", file=sys.stderr, show_eta=True)
-        ) if show_bar else None
+        bar = (
+            stack.enter_context(click.progressbar(length=total_bytes, label="loading", file=sys.stderr, show_eta=True))
+            if show_bar
+            else None
+        )
         done = {"pos": 0}
 
         def progress() -> None:
@@ -244,8 +299,9 @@ def load(store_dir: Path | None, store_url: str | None, files: tuple[Path, ...],
             done["pos"] = max(pos, done["pos"])
 
         try:
-            summary = store.bulk_load(sources, graph=graph, base_iri=base_iri or graph,
-                                      progress=progress, validate=validate)
+            summary = store.bulk_load(
+                sources, graph=graph, base_iri=base_iri or graph, progress=progress, validate=validate
+            )
         except (StoreError, ValueError) as exc:
             raise click.ClickException(f"nothing was loaded: {exc}") from None
         if bar is not None:
@@ -268,9 +324,16 @@ def _is_gzip(fh: Any) -> bool:
 @store_option
 @store_url_option
 @click.argument("query")
-@click.option("--format", "fmt", default=None, help="Result format: json, xml, csv, tsv, ttl, nt, jsonld, ... (default: tsv / turtle).")
+@click.option(
+    "--format",
+    "fmt",
+    default=None,
+    help="Result format: json, xml, csv, tsv, ttl, nt, jsonld, ... (default: tsv / turtle).",
+)
 @option("query_timeout")
-def query(store_dir: Path | None, store_url: str | None, query: str, fmt: str | None, query_timeout: float | None) -> None:
+def query(
+    store_dir: Path | None, store_url: str | None, query: str, fmt: str | None, query_timeout: float | None
+) -> None:
     """Run a SPARQL query against the store and print the result."""
     from claimgraph.graph.store import QueryForm, QueryRequest
     from claimgraph.graph.store.formats import QUERY_OFFERS, find
@@ -281,7 +344,9 @@ def query(store_dir: Path | None, store_url: str | None, query: str, fmt: str | 
         default = "text/turtle" if prepared.form is QueryForm.GRAPH else "text/tab-separated-values"
         chosen = find(offer, fmt) if fmt else None
         if fmt and chosen is None:
-            raise click.ClickException(f"format {fmt} is not available for this query; use one of {', '.join(f.media_type for f in offer.formats)}")
+            raise click.ClickException(
+                f"format {fmt} is not available for this query; use one of {', '.join(f.media_type for f in offer.formats)}"
+            )
         media_type = chosen.media_type if chosen else default
         out = sys.stdout.buffer
         for chunk in prepared.stream(media_type):
@@ -296,7 +361,9 @@ def query(store_dir: Path | None, store_url: str | None, query: str, fmt: str | 
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Most claims to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON (as /search?format=json does).")
 @click.option("--timeout", "query_timeout", type=float, default=None, help="Time limit in seconds.")
-def search(store_dir: Path, store_url: str | None, text: str, limit: int, as_json: bool, query_timeout: float | None) -> None:
+def search(
+    store_dir: Path, store_url: str | None, text: str, limit: int, as_json: bool, query_timeout: float | None
+) -> None:
     """Full-text search over claims: "phrases", prefix*, OR, NOT, -word, speaker:name (docs/search.md)."""
     import json
 
@@ -304,7 +371,9 @@ def search(store_dir: Path, store_url: str | None, text: str, limit: int, as_jso
     with _opened_store(settings) as store:
         hits = store.search(text, limit)
     if as_json:
-        click.echo(json.dumps({"q": text, "limit": limit, "hits": [h.as_json() for h in hits]}, ensure_ascii=False, indent=1))
+        click.echo(
+            json.dumps({"q": text, "limit": limit, "hits": [h.as_json() for h in hits]}, ensure_ascii=False, indent=1)
+        )
         return
     if not hits:
         click.echo(f"no claim matches {text!r}", err=True)
@@ -319,11 +388,19 @@ def search(store_dir: Path, store_url: str | None, text: str, limit: int, as_jso
 @store_option
 @store_url_option
 @click.option("--format", "fmt", type=click.Choice(["nquads", "trig"]), default="nquads", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write (default: standard output); a name ending in .gz is compressed.")
-@click.option("--rdf12", is_flag=True,
-              help="The RDF 1.2 view instead (Turtle 1.2): the default graph, each claim reifying its proposition's "
-                   "triples as triple terms (<claim> rdf:reifies <<( s p o )>>); derived, not stored.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output); a name ending in .gz is compressed.",
+)
+@click.option(
+    "--rdf12",
+    is_flag=True,
+    help="The RDF 1.2 view instead (Turtle 1.2): the default graph, each claim reifying its proposition's "
+    "triples as triple terms (<claim> rdf:reifies <<( s p o )>>); derived, not stored.",
+)
 def dump(store_dir: Path | None, store_url: str | None, fmt: str, output: Path | None, rdf12: bool) -> None:
     """Write the whole dataset as N-Quads or TriG (one consistent version, streamed)."""
     import gzip
@@ -347,7 +424,7 @@ def dump(store_dir: Path | None, store_url: str | None, fmt: str, output: Path |
         # Written next to the target and renamed at the end: never a truncated dump file.
         tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
         try:
-            with (gzip.open(tmp, "wb") if output.suffix == ".gz" else open(tmp, "wb")) as fh:
+            with gzip.open(tmp, "wb") if output.suffix == ".gz" else open(tmp, "wb") as fh:
                 for chunk in chunks:
                     fh.write(chunk)
             os.replace(tmp, output)
@@ -359,8 +436,13 @@ def dump(store_dir: Path | None, store_url: str | None, fmt: str, output: Path |
 @store_option
 @base_option
 @click.option("--claim", default=None, help="One claim, by IRI or by slug (default: every claim).")
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for one SLUG.jsonld file per claim (default: standard output, one document per line).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for one SLUG.jsonld file per claim (default: standard output, one document per line).",
+)
 def claims(store_dir: Path | None, base_iri: str | None, claim: str | None, output: Path | None) -> None:
     """Write claims one by one as JSON-LD; each proposition stays in its own named graph."""
     import json
@@ -369,7 +451,9 @@ def claims(store_dir: Path | None, base_iri: str | None, claim: str | None, outp
 
     settings = _settings(store_dir=store_dir, base_iri=base_iri, query_workers=1)
     with _opened_store(settings) as store:
-        iris = claim_iris(store) if claim is None else [claim if ":" in claim else f"{settings.base_iri}id/claim/{claim}"]
+        iris = (
+            claim_iris(store) if claim is None else [claim if ":" in claim else f"{settings.base_iri}id/claim/{claim}"]
+        )
         if output is not None:
             output.mkdir(parents=True, exist_ok=True)
         for iri in iris:
@@ -389,16 +473,37 @@ def claims(store_dir: Path | None, base_iri: str | None, claim: str | None, outp
 @store_option
 @store_url_option
 @base_option
-@click.option("--endpoint", default=None,
-              help="A claimgraph SPARQL endpoint (…/sparql) to check over plain SPARQL instead of a store.")
+@click.option(
+    "--endpoint",
+    default=None,
+    help="A claimgraph SPARQL endpoint (…/sparql) to check over plain SPARQL instead of a store.",
+)
 @click.option("--claim", default=None, help="Check one claim (IRI or slug) and what it relies on.")
-@click.option("--sources", "sources_dirs", type=click.Path(exists=True, file_okay=False, path_type=Path), multiple=True,
-              help="Folder holding the source files the build read, repeatable (default: the seeds and ontology shipped with claimgraph).")
-@click.option("--key", "key_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="The publisher's Ed25519 public key (PEM): the build run's signature must be made with it.")
+@click.option(
+    "--sources",
+    "sources_dirs",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    multiple=True,
+    help="Folder holding the source files the build read, repeatable (default: the seeds and ontology shipped with claimgraph).",
+)
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The publisher's Ed25519 public key (PEM): the build run's signature must be made with it.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Write the report as JSON.")
-def verify(store_dir: Path, store_url: str | None, base_iri: str | None, endpoint: str | None, claim: str | None,
-           sources_dirs: tuple[Path, ...], key_file: Path | None, as_json: bool) -> None:
+def verify(
+    store_dir: Path,
+    store_url: str | None,
+    base_iri: str | None,
+    endpoint: str | None,
+    claim: str | None,
+    sources_dirs: tuple[Path, ...],
+    key_file: Path | None,
+    as_json: bool,
+) -> None:
     """Re-derive bundle hashes, spans, file hashes and the dataset hash; exit 0 only when all hold.
 
     Every mismatch is named: a changed bundle (with who, when and through which endpoint when
@@ -442,9 +547,16 @@ def verify(store_dir: Path, store_url: str | None, base_iri: str | None, endpoin
 @store_url_option
 @base_option
 @click.option("--claim", default=None, help="One claim, by IRI or by slug (default: every claim).")
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for one SLUG.nanopub.trig per claim (default: standard output).")
-def nanopub(store_dir: Path, store_url: str | None, base_iri: str | None, claim: str | None, output: Path | None) -> None:
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for one SLUG.nanopub.trig per claim (default: standard output).",
+)
+def nanopub(
+    store_dir: Path, store_url: str | None, base_iri: str | None, claim: str | None, output: Path | None
+) -> None:
     """Write claims as nanopublications (TriG) with trusty URIs (RA module).
 
     Assertion: the proposition's triples; provenance: the speaker, the act of claiming, its
@@ -456,8 +568,13 @@ def nanopub(store_dir: Path, store_url: str | None, base_iri: str | None, claim:
     settings = _settings(store_dir=store_dir, store_url=store_url, base_iri=base_iri, query_workers=1)
     with _reading(settings) as select:
         if claim is None:
-            iris = [row["claim"].value for row in select("PREFIX cg: <https://w3id.org/claimgraph/ontology#> "
-                                                         "SELECT ?claim WHERE { ?claim a cg:Claim } ORDER BY ?claim")]
+            iris = [
+                row["claim"].value
+                for row in select(
+                    "PREFIX cg: <https://w3id.org/claimgraph/ontology#> "
+                    "SELECT ?claim WHERE { ?claim a cg:Claim } ORDER BY ?claim"
+                )
+            ]
         else:
             iris = [claim if ":" in claim else f"{settings.base_iri}id/claim/{claim}"]
         if output is not None:
@@ -499,18 +616,39 @@ def backup(store_dir: Path | None, target: Path) -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--lang", default=None, help="Language of the texts (default: the NAME.meta.yaml's, else de).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="With one FILE the draft's file (default: standard output); with several a folder "
-                   "for one NAME.claims.yaml each.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="With one FILE the draft's file (default: standard output); with several a folder "
+    "for one NAME.claims.yaml each.",
+)
 @click.option("--own-voice", is_flag=True, help="Also draft the statements in the outlet's own voice.")
-@click.option("--model", type=click.Path(exists=True, path_type=Path), default=None,
-              help="A model trained with the drafter's training code (default: the rules alone).")
-@click.option("--compare", "curated", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Compare the draft of FILE (or FILE itself when it is a .claims.yaml) with this curated "
-                   "reading: claim by claim, then precision and recall.")
+@click.option(
+    "--model",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="A model trained with the drafter's training code (default: the rules alone).",
+)
+@click.option(
+    "--compare",
+    "curated",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Compare the draft of FILE (or FILE itself when it is a .claims.yaml) with this curated "
+    "reading: claim by claim, then precision and recall.",
+)
 @click.pass_context
-def draft(ctx: click.Context, files: tuple[Path, ...], lang: str | None, output: Path | None, own_voice: bool,
-          model: Path | None, curated: Path | None) -> None:
+def draft(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    lang: str | None,
+    output: Path | None,
+    own_voice: bool,
+    model: Path | None,
+    curated: Path | None,
+) -> None:
     """Draft the claims of news texts: per NAME.txt a NAME.claims.yaml (reading: extracted).
 
     Every span is checked against the text before anything is written. NAME.meta.yaml beside
@@ -562,13 +700,17 @@ def draft(ctx: click.Context, files: tuple[Path, ...], lang: str | None, output:
         items: Iterable[tuple[Path, str, dict[str, Any] | None, str]] = ready
         bar = None
         if len(ready) > 1 and sys.stderr.isatty():
-            bar = click.progressbar(ready, label="drafting", file=sys.stderr, item_show_func=lambda r: r[0].name if r else "")
+            bar = click.progressbar(
+                ready, label="drafting", file=sys.stderr, item_show_func=lambda r: r[0].name if r else ""
+            )
             items = bar.__enter__()
         try:
             for path, text, meta, file_lang in items:
                 if file_lang != run_lang:
-                    fail(f"{path}: its language is {file_lang!r}, this run drafts {run_lang!r}; "
-                         "draft each language in its own run (--lang)")
+                    fail(
+                        f"{path}: its language is {file_lang!r}, this run drafts {run_lang!r}; "
+                        "draft each language in its own run (--lang)"
+                    )
                     continue
                 try:
                     reading = drafter.draft(text, meta, own_voice=own_voice, doc_id=document_id(path, meta))
@@ -616,7 +758,9 @@ def _compare(curated_path: Path, file: Path, lang: str | None, own_voice: bool, 
     try:
         curated = yaml.safe_load(curated_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise click.ClickException(f"{curated_path}: cannot read the curated reading: {' '.join(str(exc).split())}") from None
+        raise click.ClickException(
+            f"{curated_path}: cannot read the curated reading: {' '.join(str(exc).split())}"
+        ) from None
     if not isinstance(curated, dict) or not isinstance(curated.get("claims"), list):
         raise click.ClickException(f"{curated_path}: not a reading (no list of claims)")
     curated_meta = read_meta(curated_path.with_name(curated_path.name.removesuffix(".claims.yaml") + ".txt"))
@@ -626,7 +770,9 @@ def _compare(curated_path: Path, file: Path, lang: str | None, own_voice: bool, 
         else:
             text, meta = read_text(file), read_meta(file)
             file_lang = lang or (meta or {}).get("language") or "de"
-            reading = _drafter(str(file_lang), model).draft(text, meta, own_voice=own_voice, doc_id=document_id(file, meta))
+            reading = _drafter(str(file_lang), model).draft(
+                text, meta, own_voice=own_voice, doc_id=document_id(file, meta)
+            )
             drafted = yaml.safe_load(finish(reading, text, file, str(file_lang), meta))
     except DraftInputError as exc:
         raise click.ClickException(str(exc)) from None
@@ -644,12 +790,15 @@ def _embedded(settings: Settings) -> Any:
     from claimgraph.graph.store import EmbeddedStore
 
     if settings.store_url:
-        raise click.ClickException("ingest, remove and import-spkatt work on an on-disk store (--store), not --store-url")
+        raise click.ClickException(
+            "ingest, remove and import-spkatt work on an on-disk store (--store), not --store-url"
+        )
     return EmbeddedStore(settings.store_dir, query_workers=1)
 
 
-def _run_ingest(settings: Settings, paths: tuple[Path, ...], keep_going: bool, validate: bool,
-                texts: list[Path] | None = None) -> None:
+def _run_ingest(
+    settings: Settings, paths: tuple[Path, ...], keep_going: bool, validate: bool, texts: list[Path] | None = None
+) -> None:
     from claimgraph.ingest import IngestFailed, ingest as ingest_articles
 
     store = _embedded(settings)
@@ -666,8 +815,9 @@ def _run_ingest(settings: Settings, paths: tuple[Path, ...], keep_going: bool, v
             bar["bar"].update(n)
 
     try:
-        summary = ingest_articles(store, paths, settings.base_iri, keep_going=keep_going, validate=validate,
-                                  progress=progress, texts=texts)
+        summary = ingest_articles(
+            store, paths, settings.base_iri, keep_going=keep_going, validate=validate, progress=progress, texts=texts
+        )
     except IngestFailed as exc:
         if bar.get("bar") is not None:
             bar["bar"].render_finish()
@@ -689,10 +839,20 @@ def _run_ingest(settings: Settings, paths: tuple[Path, ...], keep_going: bool, v
 @base_option
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--keep-going", is_flag=True, help="Ingest the articles that can be; exit non-zero if any failed.")
-@click.option("--validate/--no-validate", default=True, show_default=True,
-              help="Check each article's triples against the SHACL shapes (about 1-3 s an article).")
-def ingest(store_dir: Path, store_url: str | None, base_iri: str | None, paths: tuple[Path, ...],
-           keep_going: bool, validate: bool) -> None:
+@click.option(
+    "--validate/--no-validate",
+    default=True,
+    show_default=True,
+    help="Check each article's triples against the SHACL shapes (about 1-3 s an article).",
+)
+def ingest(
+    store_dir: Path,
+    store_url: str | None,
+    base_iri: str | None,
+    paths: tuple[Path, ...],
+    keep_going: bool,
+    validate: bool,
+) -> None:
     """Add or replace articles (NAME.txt with NAME.meta.yaml and NAME.claims.yaml, or folders of them).
 
     Each article's triples are replaced exactly, every other article stays as it was; an
@@ -728,14 +888,31 @@ def remove(store_dir: Path, store_url: str | None, base_iri: str | None, ids: tu
 @store_url_option
 @base_option
 @click.argument("data_dir", type=click.Path(path_type=Path))
-@click.option("--work", "work_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the converted articles (default: STORE/spkatt-articles; never inside the repository).")
+@click.option(
+    "--work",
+    "work_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the converted articles (default: STORE/spkatt-articles; never inside the repository).",
+)
 @click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N articles (by id).")
 @click.option("--keep-going", is_flag=True, help="Import the articles that can be; exit non-zero if any failed.")
-@click.option("--validate/--no-validate", default=False, show_default=True,
-              help="Check each article against the shapes while importing (slow: check the store afterwards instead).")
-def import_spkatt(store_dir: Path, store_url: str | None, base_iri: str | None, data_dir: Path,
-                  work_dir: Path | None, limit: int | None, keep_going: bool, validate: bool) -> None:
+@click.option(
+    "--validate/--no-validate",
+    default=False,
+    show_default=True,
+    help="Check each article against the shapes while importing (slow: check the store afterwards instead).",
+)
+def import_spkatt(
+    store_dir: Path,
+    store_url: str | None,
+    base_iri: str | None,
+    data_dir: Path,
+    work_dir: Path | None,
+    limit: int | None,
+    keep_going: bool,
+    validate: bool,
+) -> None:
     """Import the SpkAtt-2023 German Wikinews corpus (its human annotations) as curated readings.
 
     DATA_DIR is the SpkAtt-2023 Task 2 folder (index.tsv, train/, dev/). Its licence is
@@ -747,7 +924,8 @@ def import_spkatt(store_dir: Path, store_url: str | None, base_iri: str | None, 
         raise click.ClickException(
             f"{data_dir}: no SpkAtt-2023 data here (index.tsv missing). Get the Task 2 data from "
             "https://github.com/uhh-lt/news-speaker-attribution-2023 (CC BY-NC-SA 4.0) and lay it out "
-            "as described in docs/corpus.md")
+            "as described in docs/corpus.md"
+        )
     started = time.monotonic()
     work = work_dir or settings.store_dir.with_name(settings.store_dir.name + "-spkatt-articles")
     try:

@@ -42,8 +42,10 @@ def read_text(path: Path) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise DraftInputError(f"{path}: not UTF-8 (byte 0x{data[exc.start]:02x} at byte offset {exc.start}, "
-                              f"line {line}); convert it first, e.g. iconv -f latin1 -t utf-8") from None
+        raise DraftInputError(
+            f"{path}: not UTF-8 (byte 0x{data[exc.start]:02x} at byte offset {exc.start}, "
+            f"line {line}); convert it first, e.g. iconv -f latin1 -t utf-8"
+        ) from None
     if text.startswith("\ufeff"):
         raise DraftInputError(f"{path}: starts with a byte order mark; remove it so that offsets count from the text")
     return text
@@ -87,9 +89,14 @@ def finish(reading: dict[str, Any], text: str, path: Path, lang: str, meta: dict
     reading["reading"].setdefault("language", lang)
     entities = reading.setdefault("entities", {})
     for slug in sorted(outlets(meta)):
-        entities.setdefault(slug, {
-            "type": "NewsMediaOrganization", "label": {lang: slug},
-            "note": {"en": "The publisher named by the article's metadata; not found in the text."}})
+        entities.setdefault(
+            slug,
+            {
+                "type": "NewsMediaOrganization",
+                "label": {lang: slug},
+                "note": {"en": "The publisher named by the article's metadata; not found in the text."},
+            },
+        )
     name = Path(stem(path) + ".claims.yaml")
     try:
         read_annotation(reading, name, text, {})
@@ -97,8 +104,10 @@ def finish(reading: dict[str, Any], text: str, path: Path, lang: str, meta: dict
         raise DraftInputError(f"{path}: the draft does not fit the text, nothing written: {exc}") from None
     body = yaml.dump(reading, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
     by = reading["reading"].get("by", f"claimgraph {__version__}")
-    head = (f"# Drafted by {by} from {path.name}; not reviewed. Every span is {{quote, start}} in\n"
-            "# code points of the text; claimgraph build checks them. Format: seeds/README.md.\n")
+    head = (
+        f"# Drafted by {by} from {path.name}; not reviewed. Every span is {{quote, start}} in\n"
+        "# code points of the text; claimgraph build checks them. Format: seeds/README.md.\n"
+    )
     return head + body
 
 

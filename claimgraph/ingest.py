@@ -55,8 +55,10 @@ class Summary:
     seconds: float = 0.0
 
     def line(self) -> str:
-        return (f"{len(self.added)} added, {len(self.replaced)} replaced, {len(self.skipped)} skipped, "
-                f"{len(self.failed)} failed; {self.claims} claim(s) in {self.seconds:.2f} s")
+        return (
+            f"{len(self.added)} added, {len(self.replaced)} replaced, {len(self.skipped)} skipped, "
+            f"{len(self.failed)} failed; {self.claims} claim(s) in {self.seconds:.2f} s"
+        )
 
 
 class IngestFailed(Exception):
@@ -108,10 +110,17 @@ def _mapped(fn: Callable[[T], R], jobs: list[T], workers: int, tick: Callable[[]
             tick()
 
 
-def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_going: bool = False,
-           validate: bool = True, workers: int | None = None,
-           progress: Callable[[str, int], None] | None = None,
-           texts: list[Path] | None = None) -> Summary:
+def ingest(
+    store: EmbeddedStore,
+    paths: Iterable[Path],
+    base_iri: str,
+    *,
+    keep_going: bool = False,
+    validate: bool = True,
+    workers: int | None = None,
+    progress: Callable[[str, int], None] | None = None,
+    texts: list[Path] | None = None,
+) -> Summary:
     """Add or replace the articles under ``paths``; see the module docstring.
 
     ``progress(phase, total)`` is called once per phase ("reading", "compiling") with its
@@ -131,7 +140,9 @@ def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_g
         if isinstance(result, str):
             summary.failed.append(result)
         elif result.slug in seen:
-            summary.failed.append(f"{result.article.path}: article id {result.slug!r} is also the id of {seen[result.slug]}")
+            summary.failed.append(
+                f"{result.article.path}: article id {result.slug!r} is also the id of {seen[result.slug]}"
+            )
         else:
             seen[result.slug] = result.article.path
             reads.append(result)
@@ -165,8 +176,11 @@ def ingest(store: EmbeddedStore, paths: Iterable[Path], base_iri: str, *, keep_g
                 continue
             mine = ledger.own_subjects(r.slug)
             taken = batch_subjects.intersection(compiled.own_subjects)
-            problem = (f"{min(taken)} is also made by another article of this batch" if taken
-                       else ledger.conflicts(compiled, mine))
+            problem = (
+                f"{min(taken)} is also made by another article of this batch"
+                if taken
+                else ledger.conflicts(compiled, mine)
+            )
             if problem:
                 summary.failed.append(f"{r.article.path}: {problem}")
                 continue
@@ -214,4 +228,3 @@ def remove(store: EmbeddedStore, slugs: Iterable[str], base_iri: str) -> int:
         refresh_same_message(ox_store, IriMinter(base_iri), changed=gone)
         reseal(ox_store, [])  # the dataset changed: a stale dataset hash is dropped
     return claims
-

@@ -28,16 +28,29 @@ DEFAULT_BASE_IRI = "https://w3id.org/claimgraph/"
 MIB = 1024 * 1024
 
 
-def setting(default: Any, env: str, help: str, *, option: str | None = None,
-            bounds: tuple[float | None, float | None] | None = None, shown: str | None = None,
-            empty_is_value: bool = False) -> Any:
+def setting(
+    default: Any,
+    env: str,
+    help: str,
+    *,
+    option: str | None = None,
+    bounds: tuple[float | None, float | None] | None = None,
+    shown: str | None = None,
+    empty_is_value: bool = False,
+) -> Any:
     """A :class:`Settings` field with its row of the settings table.
 
     ``option``: the command-line option (None: environment only); ``bounds``: the range the
     option accepts; ``shown``: the default as the README writes it; ``empty_is_value``: an
     empty variable is the value "" rather than "use the default"."""
-    meta = {"env": env, "help": help, "option": option, "bounds": bounds, "shown": shown,
-            "empty_is_value": empty_is_value}
+    meta = {
+        "env": env,
+        "help": help,
+        "option": option,
+        "bounds": bounds,
+        "shown": shown,
+        "empty_is_value": empty_is_value,
+    }
     if isinstance(default, (list, dict, set)):
         raise TypeError("mutable defaults are not settings")
     return field(default=default, metadata=meta)
@@ -47,76 +60,164 @@ def setting(default: Any, env: str, help: str, *, option: str | None = None,
 class Settings:
     """Runtime configuration; build one with :func:`Settings.from_env` and override fields."""
 
-    store_dir: Path = setting(Path("var/store"), "CLAIMGRAPH_STORE", "directory of the on-disk Oxigraph store",
-                              option="--store", shown="`var/store`")
-    base_iri: str = setting(DEFAULT_BASE_IRI, "CLAIMGRAPH_BASE_IRI", "base under which claimgraph mints its IRIs",
-                            option="--base-iri")
-    update_token: str | None = setting(None, "CLAIMGRAPH_UPDATE_TOKEN",
-                                       "updates and Graph Store writes need `Authorization: Bearer TOKEN`",
-                                       option="--update-token")
-    query_timeout: float = setting(30.0, "CLAIMGRAPH_QUERY_TIMEOUT",
-                                   "a query running longer is stopped (its process is killed); the client gets 503",
-                                   option="--timeout", bounds=(0.1, None), shown="30 s")
-    query_workers: int = setting(0, "CLAIMGRAPH_QUERY_WORKERS",
-                                 "query executor processes per server worker (queries running at once; "
-                                 "0: from the machine's cores, see `claimgraph/sizing.py`)",
-                                 option="--query-workers", bounds=(0, 64), shown="0 (machine)")
-    max_body_bytes: int = setting(8 * MIB, "CLAIMGRAPH_MAX_BODY_BYTES", "larger request bodies get 413",
-                                  option="--max-body", bounds=(1024, None), shown="8 MiB")
-    allow_service: bool = setting(False, "CLAIMGRAPH_ALLOW_SERVICE",
-                                  "allow federated `SERVICE` queries (the server then fetches URLs clients name)",
-                                  option="--allow-service", shown="off")
-    allow_load: bool = setting(False, "CLAIMGRAPH_ALLOW_LOAD",
-                               "allow `LOAD <url>` in updates (the server then fetches URLs clients name)",
-                               option="--allow-load", shown="off")
-    cors_origins: str = setting("*", "CLAIMGRAPH_CORS_ORIGINS",
-                                "comma-separated origins browsers may call the endpoint from, `*` for any, '' for none",
-                                option="--cors-origins", shown="`*`", empty_is_value=True)
-    client_stall_timeout: float = setting(60.0, "CLAIMGRAPH_CLIENT_STALL_TIMEOUT",
-                                          "a client that stops reading its answer (or sending its body) this long "
-                                          "is dropped, its query stopped", shown="60 s")
-    header_timeout: float = setting(10.0, "CLAIMGRAPH_HEADER_TIMEOUT",
-                                    "a request whose head has not fully arrived this long after the connection "
-                                    "opened (or its first byte, on a kept-alive one) gets 408 and is closed",
-                                    bounds=(0.5, None), shown="10 s")
-    body_min_rate: float = setting(4096.0, "CLAIMGRAPH_BODY_MIN_RATE",
-                                   "a request body arriving slower than this many bytes per second (averaged, once the "
-                                   "head timeout has passed) gets 408 and is closed", bounds=(0.0, None), shown="4096 B/s")
-    query_memory_mb: int = setting(2048, "CLAIMGRAPH_QUERY_MEMORY_MB",
-                                   "MiB one query may use; past it the query fails with 500, nobody else does (0: no cap)",
-                                   option="--query-memory", bounds=(0, None), shown="2048 MiB")
-    query_max_depth: int = setting(MAX_DEPTH, "CLAIMGRAPH_QUERY_MAX_DEPTH",
-                                   "deeper nested queries get 400 (the engine's parser would overflow its stack)")
-    query_max_operators: int = setting(MAX_OPERATORS, "CLAIMGRAPH_QUERY_MAX_OPERATORS", "queries with more operators get 400")
-    data_license: str = setting("https://creativecommons.org/licenses/by/4.0/", "CLAIMGRAPH_DATA_LICENSE",
-                                "the licence the VoID description states for the dataset", shown="CC BY 4.0")
-    max_upload_bytes: int = setting(64 * MIB, "CLAIMGRAPH_MAX_UPLOAD_BYTES",
-                                    "larger Graph Store uploads get 413 (use `claimgraph load` for bulk imports)",
-                                    shown="64 MiB")
-    validate_imports: bool = setting(True, "CLAIMGRAPH_VALIDATE_IMPORTS",
-                                     "check data in claimgraph's vocabulary against the SHACL shapes on upload and load",
-                                     option="--validate/--no-validate", shown="on")
-    cache_bytes: int = setting(64 * MIB, "CLAIMGRAPH_CACHE_BYTES",
-                               "result cache for repeated read queries per server process (0: off)", shown="64 MiB")
-    proxies: int = setting(0, "CLAIMGRAPH_PROXIES",
-                           "reverse proxies in front whose `X-Forwarded-*` headers are trusted, so the endpoint's "
-                           "own URLs (base IRI, Graph Store locations, service description) are the public ones",
-                           option="--proxies", bounds=(0, 10))
+    store_dir: Path = setting(
+        Path("var/store"),
+        "CLAIMGRAPH_STORE",
+        "directory of the on-disk Oxigraph store",
+        option="--store",
+        shown="`var/store`",
+    )
+    base_iri: str = setting(
+        DEFAULT_BASE_IRI, "CLAIMGRAPH_BASE_IRI", "base under which claimgraph mints its IRIs", option="--base-iri"
+    )
+    update_token: str | None = setting(
+        None,
+        "CLAIMGRAPH_UPDATE_TOKEN",
+        "updates and Graph Store writes need `Authorization: Bearer TOKEN`",
+        option="--update-token",
+    )
+    query_timeout: float = setting(
+        30.0,
+        "CLAIMGRAPH_QUERY_TIMEOUT",
+        "a query running longer is stopped (its process is killed); the client gets 503",
+        option="--timeout",
+        bounds=(0.1, None),
+        shown="30 s",
+    )
+    query_workers: int = setting(
+        0,
+        "CLAIMGRAPH_QUERY_WORKERS",
+        "query executor processes per server worker (queries running at once; "
+        "0: from the machine's cores, see `claimgraph/sizing.py`)",
+        option="--query-workers",
+        bounds=(0, 64),
+        shown="0 (machine)",
+    )
+    max_body_bytes: int = setting(
+        8 * MIB,
+        "CLAIMGRAPH_MAX_BODY_BYTES",
+        "larger request bodies get 413",
+        option="--max-body",
+        bounds=(1024, None),
+        shown="8 MiB",
+    )
+    allow_service: bool = setting(
+        False,
+        "CLAIMGRAPH_ALLOW_SERVICE",
+        "allow federated `SERVICE` queries (the server then fetches URLs clients name)",
+        option="--allow-service",
+        shown="off",
+    )
+    allow_load: bool = setting(
+        False,
+        "CLAIMGRAPH_ALLOW_LOAD",
+        "allow `LOAD <url>` in updates (the server then fetches URLs clients name)",
+        option="--allow-load",
+        shown="off",
+    )
+    cors_origins: str = setting(
+        "*",
+        "CLAIMGRAPH_CORS_ORIGINS",
+        "comma-separated origins browsers may call the endpoint from, `*` for any, '' for none",
+        option="--cors-origins",
+        shown="`*`",
+        empty_is_value=True,
+    )
+    client_stall_timeout: float = setting(
+        60.0,
+        "CLAIMGRAPH_CLIENT_STALL_TIMEOUT",
+        "a client that stops reading its answer (or sending its body) this long is dropped, its query stopped",
+        shown="60 s",
+    )
+    header_timeout: float = setting(
+        10.0,
+        "CLAIMGRAPH_HEADER_TIMEOUT",
+        "a request whose head has not fully arrived this long after the connection "
+        "opened (or its first byte, on a kept-alive one) gets 408 and is closed",
+        bounds=(0.5, None),
+        shown="10 s",
+    )
+    body_min_rate: float = setting(
+        4096.0,
+        "CLAIMGRAPH_BODY_MIN_RATE",
+        "a request body arriving slower than this many bytes per second (averaged, once the "
+        "head timeout has passed) gets 408 and is closed",
+        bounds=(0.0, None),
+        shown="4096 B/s",
+    )
+    query_memory_mb: int = setting(
+        2048,
+        "CLAIMGRAPH_QUERY_MEMORY_MB",
+        "MiB one query may use; past it the query fails with 500, nobody else does (0: no cap)",
+        option="--query-memory",
+        bounds=(0, None),
+        shown="2048 MiB",
+    )
+    query_max_depth: int = setting(
+        MAX_DEPTH,
+        "CLAIMGRAPH_QUERY_MAX_DEPTH",
+        "deeper nested queries get 400 (the engine's parser would overflow its stack)",
+    )
+    query_max_operators: int = setting(
+        MAX_OPERATORS, "CLAIMGRAPH_QUERY_MAX_OPERATORS", "queries with more operators get 400"
+    )
+    data_license: str = setting(
+        "https://creativecommons.org/licenses/by/4.0/",
+        "CLAIMGRAPH_DATA_LICENSE",
+        "the licence the VoID description states for the dataset",
+        shown="CC BY 4.0",
+    )
+    max_upload_bytes: int = setting(
+        64 * MIB,
+        "CLAIMGRAPH_MAX_UPLOAD_BYTES",
+        "larger Graph Store uploads get 413 (use `claimgraph load` for bulk imports)",
+        shown="64 MiB",
+    )
+    validate_imports: bool = setting(
+        True,
+        "CLAIMGRAPH_VALIDATE_IMPORTS",
+        "check data in claimgraph's vocabulary against the SHACL shapes on upload and load",
+        option="--validate/--no-validate",
+        shown="on",
+    )
+    cache_bytes: int = setting(
+        64 * MIB,
+        "CLAIMGRAPH_CACHE_BYTES",
+        "result cache for repeated read queries per server process (0: off)",
+        shown="64 MiB",
+    )
+    proxies: int = setting(
+        0,
+        "CLAIMGRAPH_PROXIES",
+        "reverse proxies in front whose `X-Forwarded-*` headers are trusted, so the endpoint's "
+        "own URLs (base IRI, Graph Store locations, service description) are the public ones",
+        option="--proxies",
+        bounds=(0, 10),
+    )
     # An external SPARQL store instead of the embedded one (graph/store/remote.py); its
     # credentials are read from CLAIMGRAPH_STORE_USER/PASSWORD/TOKEN by the backend, never here.
-    store_url: str | None = setting(None, "CLAIMGRAPH_STORE_URL",
-                                    "query endpoint of an external SPARQL store to use instead of `--store` "
-                                    "(docs/deployment.md)", option="--store-url")
-    store_update_url: str | None = setting(None, "CLAIMGRAPH_STORE_UPDATE_URL",
-                                           "its update endpoint (default: the query URL)")
+    store_url: str | None = setting(
+        None,
+        "CLAIMGRAPH_STORE_URL",
+        "query endpoint of an external SPARQL store to use instead of `--store` (docs/deployment.md)",
+        option="--store-url",
+    )
+    store_update_url: str | None = setting(
+        None, "CLAIMGRAPH_STORE_UPDATE_URL", "its update endpoint (default: the query URL)"
+    )
     store_gsp_url: str | None = setting(None, "CLAIMGRAPH_STORE_GSP_URL", "its Graph Store Protocol endpoint")
-    store_default_graph: str | None = setting(None, "CLAIMGRAPH_STORE_DEFAULT_GRAPH",
-                                              "the named graph that holds claimgraph's default graph on a store "
-                                              "whose default graph is the union of all graphs")
-    store_system_graphs: tuple[str, ...] = setting((), "CLAIMGRAPH_STORE_SYSTEM_GRAPHS",
-                                                   "space-separated IRI prefixes of graphs the store keeps for itself")
-    store_convert_formats: tuple[str, ...] = setting((), "CLAIMGRAPH_STORE_CONVERT_FORMATS",
-                                                     "space-separated media types the store gets wrong")
+    store_default_graph: str | None = setting(
+        None,
+        "CLAIMGRAPH_STORE_DEFAULT_GRAPH",
+        "the named graph that holds claimgraph's default graph on a store "
+        "whose default graph is the union of all graphs",
+    )
+    store_system_graphs: tuple[str, ...] = setting(
+        (), "CLAIMGRAPH_STORE_SYSTEM_GRAPHS", "space-separated IRI prefixes of graphs the store keeps for itself"
+    )
+    store_convert_formats: tuple[str, ...] = setting(
+        (), "CLAIMGRAPH_STORE_CONVERT_FORMATS", "space-separated media types the store gets wrong"
+    )
 
     @classmethod
     def from_env(cls, environ: typing.Mapping[str, str] | None = None) -> "Settings":
@@ -175,7 +276,13 @@ def _shown(f: dataclasses.Field[Any]) -> str:
         return f.metadata["shown"]
     if f.default in (None, ()):
         return "none"
-    return f"`{f.default}`" if isinstance(f.default, str) else f"{f.default:g}" if isinstance(f.default, float) else str(f.default)
+    return (
+        f"`{f.default}`"
+        if isinstance(f.default, str)
+        else f"{f.default:g}"
+        if isinstance(f.default, float)
+        else str(f.default)
+    )
 
 
 def markdown_table() -> str:
@@ -197,8 +304,11 @@ def option(name: str, **overrides: Any) -> Callable[[Callable[..., Any]], Callab
     if decl is None:
         raise ValueError(f"setting {name} has no command-line option")
     kind = value_type(f)
-    kwargs: dict[str, Any] = {"default": None, "help": f"{f.metadata['help'][:1].upper()}{f.metadata['help'][1:]} "
-                              f"(env {f.metadata['env']}, default {_shown(f).strip('`')})."}
+    kwargs: dict[str, Any] = {
+        "default": None,
+        "help": f"{f.metadata['help'][:1].upper()}{f.metadata['help'][1:]} "
+        f"(env {f.metadata['env']}, default {_shown(f).strip('`')}).",
+    }
     if kind is bool and "/" not in decl:
         kwargs.update(is_flag=True, callback=lambda _ctx, _param, value: value or None)
     elif kind is Path:

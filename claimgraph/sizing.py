@@ -26,8 +26,10 @@ class Plan:
     executors: int  # query executor processes per worker
 
     def describe(self) -> str:
-        return (f"{self.workers} worker(s) x {self.threads} threads, {self.executors} query executor(s) "
-                f"per worker (machine: {self.cores} core(s), {self.available_mib} MiB available)")
+        return (
+            f"{self.workers} worker(s) x {self.threads} threads, {self.executors} query executor(s) "
+            f"per worker (machine: {self.cores} core(s), {self.available_mib} MiB available)"
+        )
 
 
 def cores() -> int:

@@ -62,8 +62,13 @@ class Report:
         self.checked[what] = self.checked.get(what, 0) + n
 
     def to_json(self) -> dict[str, object]:
-        return {"ok": self.ok, "checked": self.checked, "dataset_hash": self.dataset_hash,
-                "findings": [asdict(f) for f in self.findings], "notes": self.notes}
+        return {
+            "ok": self.ok,
+            "checked": self.checked,
+            "dataset_hash": self.dataset_hash,
+            "findings": [asdict(f) for f in self.findings],
+            "notes": self.notes,
+        }
 
     def lines(self) -> list[str]:
         out = [f"FAIL {f.kind} <{f.subject}>: {f.message}" for f in self.findings]
@@ -78,8 +83,9 @@ def _v(row: dict, key: str) -> str | None:
     return term.value if term is not None else None
 
 
-def verify(select: Select, claim: ox.NamedNode | None = None, sources: Sequence[Path] = (),
-           public_key: str | None = None) -> Report:
+def verify(
+    select: Select, claim: ox.NamedNode | None = None, sources: Sequence[Path] = (), public_key: str | None = None
+) -> Report:
     """Check everything (or one claim and what it relies on); see the module docstring."""
     report = Report()
     changes: dict[str, list[dict]] = {}
@@ -117,16 +123,25 @@ def _claims(select: Select, claim: ox.NamedNode | None, changes: dict[str, list[
         recorded = changes.get(iri)
         if recorded:
             last = recorded[-1]
-            report.add("changed-after-build", iri,
-                       f"changed since build, on {_v(last, 'time')} by {_v(last, 'who')} "
-                       f"through {_v(last, 'endpoint')} ({len(recorded)} recorded write(s)); "
-                       f"bundle hash at build {digest}, now {current}",
-                       stored=digest, now=current,
-                       changes=[{k: _v(r, k) for k in ("time", "who", "endpoint")} for r in recorded])
+            report.add(
+                "changed-after-build",
+                iri,
+                f"changed since build, on {_v(last, 'time')} by {_v(last, 'who')} "
+                f"through {_v(last, 'endpoint')} ({len(recorded)} recorded write(s)); "
+                f"bundle hash at build {digest}, now {current}",
+                stored=digest,
+                now=current,
+                changes=[{k: _v(r, k) for k in ("time", "who", "endpoint")} for r in recorded],
+            )
         else:
-            report.add("bundle-hash-mismatch", iri,
-                       f"the bundle was changed and no write after the build is recorded: "
-                       f"hash at build {digest}, now {current}", stored=digest, now=current)
+            report.add(
+                "bundle-hash-mismatch",
+                iri,
+                f"the bundle was changed and no write after the build is recorded: "
+                f"hash at build {digest}, now {current}",
+                stored=digest,
+                now=current,
+            )
 
 
 @dataclass(frozen=True)
@@ -148,17 +163,21 @@ def _files(select: Select, sources: Sequence[Path], report: Report) -> dict[str,
         report.count("files")
         actual = hashlib.sha256(data).hexdigest()
         if actual != recorded:
-            report.add("file-hash-mismatch", iri,
-                       f"{path}: SHA-256 is {actual}, the build recorded {recorded}", path=str(path),
-                       recorded=recorded, actual=actual)
+            report.add(
+                "file-hash-mismatch",
+                iri,
+                f"{path}: SHA-256 is {actual}, the build recorded {recorded}",
+                path=str(path),
+                recorded=recorded,
+                actual=actual,
+            )
         try:
             files[iri] = _File(iri, name, data.decode("utf-8"))
         except UnicodeDecodeError:
             files[iri] = _File(iri, name, None)
     missing = sorted(f.name or f.iri for f in files.values() if f.text is None)
     if missing:
-        report.notes.append(f"not at hand, not re-read: {', '.join(missing)}"
-                            + " (give their folder with --sources)")
+        report.notes.append(f"not at hand, not re-read: {', '.join(missing)}" + " (give their folder with --sources)")
     return files
 
 
@@ -169,9 +188,17 @@ def _spans(select: Select, claim: ox.NamedNode | None, files: dict[str, _File], 
         report.count("spans")
         start, end, exact, file = _v(row, "start"), _v(row, "end"), _v(row, "exact"), _v(row, "file")
         if start is None or end is None or exact is None or file is None:
-            absent = [k for k, v in (("oa:start", start), ("oa:end", end), ("oa:exact", exact), ("cg:inFile", file)) if v is None]
-            report.add("span-incomplete", span, f"the span has no {', '.join(absent)} (removed?)",
-                       claim=(claim or row["claim"]).value)
+            absent = [
+                k
+                for k, v in (("oa:start", start), ("oa:end", end), ("oa:exact", exact), ("cg:inFile", file))
+                if v is None
+            ]
+            report.add(
+                "span-incomplete",
+                span,
+                f"the span has no {', '.join(absent)} (removed?)",
+                claim=(claim or row["claim"]).value,
+            )
             continue
         try:
             s, e = int(start), int(end)
@@ -179,16 +206,28 @@ def _spans(select: Select, claim: ox.NamedNode | None, files: dict[str, _File], 
             report.add("span-offsets-invalid", span, f"offsets {start!r}-{end!r} are not integers")
             continue
         if e - s != len(exact):
-            report.add("span-offsets-mismatch", span,
-                       f"offsets {s}-{e} span {e - s} characters, oa:exact has {len(exact)}", start=s, end=e)
+            report.add(
+                "span-offsets-mismatch",
+                span,
+                f"offsets {s}-{e} span {e - s} characters, oa:exact has {len(exact)}",
+                start=s,
+                end=e,
+            )
         source = files.get(file)
         if source is None or source.text is None:
             continue
         found = source.text[s:e]
         if found != exact:
-            report.add("span-text-mismatch", span,
-                       f"{source.name} at {s}-{e} says {found!r}, oa:exact says {exact!r}",
-                       start=s, end=e, found=found, exact=exact, file=source.name)
+            report.add(
+                "span-text-mismatch",
+                span,
+                f"{source.name} at {s}-{e} says {found!r}, oa:exact says {exact!r}",
+                start=s,
+                end=e,
+                found=found,
+                exact=exact,
+                file=source.name,
+            )
 
 
 def _missing(select: Select, quads: list[ox.Quad]) -> list[ox.Quad]:
@@ -238,33 +277,56 @@ def _ingests(select: Select, report: Report) -> int:
         stated = _v(row, "hash")
         actual = bundles.record_hash(quads)
         if stated is None:
-            report.add("ingest-hash-missing", record, "the ingest record states no cg:contentHash "
-                       "(ingested before content hashes: ingest the article again)", now=actual)
+            report.add(
+                "ingest-hash-missing",
+                record,
+                "the ingest record states no cg:contentHash (ingested before content hashes: ingest the article again)",
+                now=actual,
+            )
         elif stated != actual:
-            report.add("ingest-hash-mismatch", record,
-                       f"the quads recorded for {_v(row, 'document')} are not those its ingest hashed: "
-                       f"stated {stated}, now {actual}", stored=stated, now=actual)
+            report.add(
+                "ingest-hash-mismatch",
+                record,
+                f"the quads recorded for {_v(row, 'document')} are not those its ingest hashed: "
+                f"stated {stated}, now {actual}",
+                stored=stated,
+                now=actual,
+            )
         # a store relabels blank nodes: quads with them are covered by the hash alone
-        plain = [q for q in quads if not any(isinstance(t, (ox.BlankNode, ox.Triple))
-                                             for t in (q.subject, q.object, q.graph_name))]
+        plain = [
+            q
+            for q in quads
+            if not any(isinstance(t, (ox.BlankNode, ox.Triple)) for t in (q.subject, q.object, q.graph_name))
+        ]
         report.count("ingested quads", len(plain))
         for quad in _missing(select, plain):
             subject = quad.subject.value if isinstance(quad.subject, ox.NamedNode) else str(quad.subject)
-            report.add("ingested-quad-missing", subject,
-                       f"{quad} . was written by the ingest of {_v(row, 'document')} and is not in the "
-                       f"store (removed or changed)", record=record, quad=str(quad))
+            report.add(
+                "ingested-quad-missing",
+                subject,
+                f"{quad} . was written by the ingest of {_v(row, 'document')} and is not in the "
+                f"store (removed or changed)",
+                record=record,
+                quad=str(quad),
+            )
     return len(rows)
 
 
 def _dataset(select: Select, public_key: str | None, report: Report, ingested: int = 0) -> None:
     runs = [r for r in select(load("build-runs")) if "hash" in r]
     if not runs and ingested:
-        report.notes.append(f"no dataset hash: incremental writes (ingest, remove) drop it; "
-                            f"{ingested} ingested article(s) checked against their records instead "
-                            "(docs/verify.md says what that does not prove)")
+        report.notes.append(
+            f"no dataset hash: incremental writes (ingest, remove) drop it; "
+            f"{ingested} ingested article(s) checked against their records instead "
+            "(docs/verify.md says what that does not prove)"
+        )
         if public_key is not None:
-            report.add("signature-missing", "", "a key was given but no build run carries a signature "
-                       "(an incremental write drops it: sign again with claimgraph build --sign)")
+            report.add(
+                "signature-missing",
+                "",
+                "a key was given but no build run carries a signature "
+                "(an incremental write drops it: sign again with claimgraph build --sign)",
+            )
         return
     current = bundles.dataset_hash(select)
     report.dataset_hash = current
@@ -275,9 +337,13 @@ def _dataset(select: Select, public_key: str | None, report: Report, ingested: i
     iri, stated = run["run"].value, run["hash"].value
     report.count("build runs")
     if stated != current:
-        report.add("dataset-hash-mismatch", iri,
-                   f"the dataset is not the one the build wrote: hash at build {stated}, now {current}",
-                   stored=stated, now=current)
+        report.add(
+            "dataset-hash-mismatch",
+            iri,
+            f"the dataset is not the one the build wrote: hash at build {stated}, now {current}",
+            stored=stated,
+            now=current,
+        )
     signature, key = _v(run, "signature"), _v(run, "publicKey")
     if public_key is not None:
         if signature is None:
@@ -289,5 +355,6 @@ def _dataset(select: Select, public_key: str | None, report: Report, ingested: i
         if not bundles.check_signature(stated, signature, key):
             report.add("signature-invalid", iri, "the signature does not match the stated dataset hash")
         elif public_key is None:
-            report.notes.append("the signature matches the key the run states; give the publisher's key "
-                                "with --key to check who signed")
+            report.notes.append(
+                "the signature matches the key the run states; give the publisher's key with --key to check who signed"
+            )

@@ -57,8 +57,17 @@ class _BufferUnreader(Unreader):
 class _Reading:
     """What the poller knows about one connection whose request is still arriving."""
 
-    __slots__ = ("buf", "started", "head_len", "body_started", "need", "chunked", "chunk_pos",
-                 "sent_continue", "scanned")
+    __slots__ = (
+        "buf",
+        "started",
+        "head_len",
+        "body_started",
+        "need",
+        "chunked",
+        "chunk_pos",
+        "sent_continue",
+        "scanned",
+    )
 
     def __init__(self, data: bytes, now: float) -> None:
         self.buf = bytearray(data)
@@ -92,8 +101,9 @@ class BufferingWorker(ThreadWorker):
         self._last_sweep = 0.0
         # The longest head gunicorn could accept: past it, its parser raises from the buffer.
         cfg = self.cfg
-        self.head_limit = (cfg.limit_request_line + 2
-                           + max(cfg.limit_request_fields, 1) * (cfg.limit_request_field_size + 2) + 2)
+        self.head_limit = (
+            cfg.limit_request_line + 2 + max(cfg.limit_request_fields, 1) * (cfg.limit_request_field_size + 2) + 2
+        )
 
     # -- connections arrive ---------------------------------------------------------------------
 
@@ -281,7 +291,8 @@ class BufferingWorker(ThreadWorker):
                 elapsed = now - state.body_started
                 received = len(state.buf) - state.head_len
                 if elapsed > self.body_timeout or (
-                        elapsed > self.body_grace and received < self.body_min_rate * elapsed):
+                    elapsed > self.body_grace and received < self.body_min_rate * elapsed
+                ):
                     self._drop(conn, _REQUEST_TIMEOUT)
 
     # -- threads --------------------------------------------------------------------------------
@@ -312,8 +323,14 @@ class BufferingWorker(ThreadWorker):
             keep = fs.result() if not fs.cancelled() else False
         except Exception:
             keep = False
-        if (keep is True and self.alive and not conn.is_http2 and conn.parser is not None
-                and self._buffers(conn) and conn.parser.unreader.buf.getvalue()):
+        if (
+            keep is True
+            and self.alive
+            and not conn.is_http2
+            and conn.parser is not None
+            and self._buffers(conn)
+            and conn.parser.unreader.buf.getvalue()
+        ):
             self._start_reading(conn, conn.parser.unreader.take_buffered())
             return
         super().finish_request(conn, fs)

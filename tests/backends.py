@@ -64,7 +64,8 @@ def start_oxigraph(workdir: Path) -> Backend:
     proc = subprocess.Popen(
         # --timeout-s: the server's own limit stops queries claimgraph has abandoned.
         [exe, "serve", "--location", str(workdir / "data"), "--bind", f"127.0.0.1:{port}", "--timeout-s", "5"],
-        stdout=open(log, "wb"), stderr=subprocess.STDOUT,
+        stdout=open(log, "wb"),
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     wait_for_http(base + "/query", proc, "oxigraph serve", log, 30, params={"query": "ASK {}"})
@@ -100,15 +101,23 @@ def ensure_virtuoso() -> str | None:
         policy.chmod(0o755)
         made_policy = True
     try:
-        install = ["apt-get", "install", "-y", "--no-install-recommends", "-o", "DPkg::Lock::Timeout=180",
-                   "virtuoso-opensource"]
+        install = [
+            "apt-get",
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "-o",
+            "DPkg::Lock::Timeout=180",
+            "virtuoso-opensource",
+        ]
         for attempt in range(2):
             done = subprocess.run(install, env=env, capture_output=True, text=True, timeout=600)
             if done.returncode == 0:
                 break
             if attempt == 0:
-                subprocess.run(["apt-get", "update", "-o", "DPkg::Lock::Timeout=180"], env=env,
-                               capture_output=True, timeout=300)
+                subprocess.run(
+                    ["apt-get", "update", "-o", "DPkg::Lock::Timeout=180"], env=env, capture_output=True, timeout=300
+                )
     finally:
         if made_policy:
             policy.unlink()
@@ -156,9 +165,16 @@ def start_virtuoso(workdir: Path, exe: str) -> Backend:
         proc.kill()
         raise RuntimeError("isql-vt (package virtuoso-opensource-7-bin) is missing")
     subprocess.run(
-        [isql, f"127.0.0.1:{sql_port}", "dba", "dba",
-         f"EXEC=USER_CHANGE_PASSWORD('dba', 'dba', '{VIRTUOSO_PASSWORD}');"],
-        check=True, capture_output=True, timeout=30,
+        [
+            isql,
+            f"127.0.0.1:{sql_port}",
+            "dba",
+            "dba",
+            f"EXEC=USER_CHANGE_PASSWORD('dba', 'dba', '{VIRTUOSO_PASSWORD}');",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
     )
     return Backend(
         name="virtuoso",

@@ -53,9 +53,22 @@ def start_server(store_dir: Path, *extra: str, env: dict[str, str] | None = None
     port = free_port()
     log = open(store_dir.parent / f"server-{port}.log", "wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "claimgraph.cli", "serve", "--store", str(store_dir),
-         "--host", "127.0.0.1", "--port", str(port), *extra],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+        [
+            sys.executable,
+            "-m",
+            "claimgraph.cli",
+            "serve",
+            "--store",
+            str(store_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *extra,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     wait_for_http(url + "/health", proc, "claimgraph serve", Path(log.name), 60)
@@ -63,7 +76,11 @@ def start_server(store_dir: Path, *extra: str, env: dict[str, str] | None = None
 
 
 def wait_for_http(
-    url: str, proc: subprocess.Popen[bytes], what: str, log: Path, seconds: float,
+    url: str,
+    proc: subprocess.Popen[bytes],
+    what: str,
+    log: Path,
+    seconds: float,
     params: dict[str, str] | None = None,
 ) -> None:
     """Wait until ``url`` answers 200; fail at once when ``proc`` exits, and after ``seconds``."""

@@ -14,36 +14,64 @@ BASE = "https://claimgraph.example.org/"
 CG = "https://w3id.org/claimgraph/ontology#"
 
 
-def write_article(folder: Path, slug: str, text: str, entities: dict[str, tuple[Any, ...]],
-                  claims: list[tuple[str, str, str]], curator: str = "test curator", **extra: Any) -> Path:
+def write_article(
+    folder: Path,
+    slug: str,
+    text: str,
+    entities: dict[str, tuple[Any, ...]],
+    claims: list[tuple[str, str, str]],
+    curator: str = "test curator",
+    **extra: Any,
+) -> Path:
     """``entities``: slug -> (type, German name, quotes mentioning it[, wikidata id]); ``claims``: (id, speaker
     slug, evidence quote). Every line is body text; the outlet ``test-zeitung`` relays each claim."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{slug}.txt").write_text(text, encoding="utf-8")
-    meta = {"id": slug, "file": f"{slug}.txt", "language": "de",
-            "label": {"de": f"Testartikel {slug}", "en": f"test article {slug}"}, **extra}
+    meta = {
+        "id": slug,
+        "file": f"{slug}.txt",
+        "language": "de",
+        "label": {"de": f"Testartikel {slug}", "en": f"test article {slug}"},
+        **extra,
+    }
     (folder / f"{slug}.meta.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
     ents: dict[str, Any] = {
         "test-zeitung": {"type": "NewsMediaOrganization", "label": {"de": "Testzeitung", "en": "Test paper"}},
     }
     for e_slug, (typ, name, quotes, *wikidata) in entities.items():
-        ents[e_slug] = {"type": typ, "label": {"de": name, "en": name},
-                        "mentions": [{"quote": q, "start": text.index(q)} for q in quotes]}
+        ents[e_slug] = {
+            "type": typ,
+            "label": {"de": name, "en": name},
+            "mentions": [{"quote": q, "start": text.index(q)} for q in quotes],
+        }
         if wikidata:
             ents[e_slug]["wikidata"] = wikidata[0]
     props, out = {}, []
     for cid, speaker, quote in claims:
         props[f"p-{cid}"] = {"label": {"de": quote, "en": f"claim {cid}"}, "triples": []}
-        out.append({"id": cid, "speaker": speaker, "stance": "asserts", "mode": "reported",
-                    "proposition": f"p-{cid}", "paraphrase": {"de": quote, "en": f"claim {cid}"},
-                    "evidence": {"quote": quote, "start": text.index(quote)},
-                    "chain": [speaker, {"by": "test-zeitung", "document": "translation", "language": "de"}]})
+        out.append(
+            {
+                "id": cid,
+                "speaker": speaker,
+                "stance": "asserts",
+                "mode": "reported",
+                "proposition": f"p-{cid}",
+                "paraphrase": {"de": quote, "en": f"claim {cid}"},
+                "evidence": {"quote": quote, "start": text.index(quote)},
+                "chain": [speaker, {"by": "test-zeitung", "document": "translation", "language": "de"}],
+            }
+        )
     lines = text.count("\n") + 1
-    reading = {"reading": {"method": "curated", "by": curator},
-               "segments": [{"lines": f"1-{lines}" if lines > 1 else 1, "kind": "bodyText"}],
-               "entities": ents, "propositions": props, "claims": out}
-    (folder / f"{slug}.claims.yaml").write_text(yaml.safe_dump(reading, allow_unicode=True, sort_keys=False),
-                                                encoding="utf-8")
+    reading = {
+        "reading": {"method": "curated", "by": curator},
+        "segments": [{"lines": f"1-{lines}" if lines > 1 else 1, "kind": "bodyText"}],
+        "entities": ents,
+        "propositions": props,
+        "claims": out,
+    }
+    (folder / f"{slug}.claims.yaml").write_text(
+        yaml.safe_dump(reading, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     return folder / f"{slug}.txt"
 
 
@@ -61,8 +89,10 @@ def select(store_dir: Path, query: str) -> list[dict[str, str]]:
     store = EmbeddedStore(store_dir, query_workers=1)
     try:
         with store.reader() as r:
-            res = r.query(f"PREFIX cg: <{CG}> PREFIX schema: <http://schema.org/> "
-                          "PREFIX prov: <http://www.w3.org/ns/prov#> " + query)
+            res = r.query(
+                f"PREFIX cg: <{CG}> PREFIX schema: <http://schema.org/> "
+                "PREFIX prov: <http://www.w3.org/ns/prov#> " + query
+            )
             names = [v.value for v in res.variables]
             return [{n: row[n].value for n in names if row[n] is not None} for row in res]
     finally:
@@ -71,10 +101,13 @@ def select(store_dir: Path, query: str) -> list[dict[str, str]]:
 
 def claims_per_article(store_dir: Path) -> dict[str, int]:
     """Claims in the graph per article document, found through their evidence's file."""
-    rows = select(store_dir, """
+    rows = select(
+        store_dir,
+        """
         SELECT ?doc (COUNT(DISTINCT ?c) AS ?n) WHERE {
           ?c a cg:Claim ; cg:evidence ?span . ?span cg:inFile ?f . ?f schema:encodesCreativeWork ?doc
-        } GROUP BY ?doc""")
+        } GROUP BY ?doc""",
+    )
     return {r["doc"].rsplit("/", 1)[-1]: int(r["n"]) for r in rows}
 
 

@@ -55,8 +55,9 @@ def main() -> None:
         data = work / "claims.nq"
         manifest = generate_file(data, args.triples, seed=args.seed).__dict__
         exe = Path(sys.executable).parent / "oxigraph"
-        subprocess.run([str(exe), "load", "--location", str(work / "data"), "--file", str(data)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [str(exe), "load", "--location", str(work / "data"), "--file", str(data)], check=True, capture_output=True
+        )
         backend = start_oxigraph(work)
         server = None
         try:
@@ -64,8 +65,10 @@ def main() -> None:
             direct, through = requests.Session(), requests.Session()
             rnd = random.Random(args.seed)
             plan = [(q, args.iterations) for q in MIX] + [(LARGE, args.large_iterations)]
-            print(f"{args.triples} triples; median of {args.iterations} runs per query "
-                  f"({args.large_iterations} for the large one), direct and through claimgraph interleaved")
+            print(
+                f"{args.triples} triples; median of {args.iterations} runs per query "
+                f"({args.large_iterations} for the large one), direct and through claimgraph interleaved"
+            )
             print(f"{'query':24} {'bytes':>10} {'oxigraph ms':>12} {'claimgraph ms':>14} {'ratio':>6} {'+ms':>7}")
             ratios, added = [], []
             for q, iterations in plan:
@@ -75,7 +78,7 @@ def main() -> None:
                 for i in range(iterations + 1):
                     text = draw(q, manifest, rnd)
                     order = [(direct, backend.direct_query_url, d), (through, server.sparql, t)]
-                    for session, url, samples in (order if i % 2 else order[::-1]):
+                    for session, url, samples in order if i % 2 else order[::-1]:
                         elapsed, size = _timed(session, url, text, q.accept)
                         if i:  # the first round warms both paths
                             samples.append(elapsed)
@@ -83,8 +86,10 @@ def main() -> None:
                 ratios.append(mt / md)
                 added.append(mt - md)
                 print(f"{q.name:24} {size:>10} {md:>12.2f} {mt:>14.2f} {mt / md:>6.2f} {mt - md:>7.2f}")
-            print(f"over the mix: median ratio {statistics.median(ratios):.2f}, "
-                  f"median added latency {statistics.median(added):.2f} ms")
+            print(
+                f"over the mix: median ratio {statistics.median(ratios):.2f}, "
+                f"median added latency {statistics.median(added):.2f} ms"
+            )
         finally:
             if server is not None:
                 stop_server(server)

@@ -64,12 +64,16 @@ def test_writes_without_the_right_token_are_401_and_write_nothing(srv, authoriza
 
 def test_the_right_token_writes(srv) -> None:
     before = dump(srv)
-    r = requests.put(srv.url + "/store?graph=http://example.org/ok", data=TTL,
-                     headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {UPDATE_TOKEN}"})
+    r = requests.put(
+        srv.url + "/store?graph=http://example.org/ok",
+        data=TTL,
+        headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {UPDATE_TOKEN}"},
+    )
     assert r.status_code == 201
     assert dump(srv) != before
-    r = requests.delete(srv.url + "/store?graph=http://example.org/ok",
-                        headers={"Authorization": f"bearer {UPDATE_TOKEN}"})  # the scheme is case-insensitive
+    r = requests.delete(
+        srv.url + "/store?graph=http://example.org/ok", headers={"Authorization": f"bearer {UPDATE_TOKEN}"}
+    )  # the scheme is case-insensitive
     assert r.status_code == 204
     assert dump(srv) == before
 

@@ -33,8 +33,10 @@ LEAK_ASK = f"ASK {{ ?s <{CG}inContactWith> ?o }}"
 CLAIMED_ASK = f"ASK {{ GRAPH ?g {{ ?s <{CG}inContactWith> ?o }} }}"
 #: A query that runs for hours on any engine: a six-way cross product of 200 triples (6.4e13 rows).
 SLOW_GRAPH = "urn:test:slow"
-SLOW_QUERY = ("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:test:slow> "
-              "{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o . ?p ?q ?r } }")
+SLOW_QUERY = (
+    "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:test:slow> "
+    "{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o . ?p ?q ?r } }"
+)
 
 
 @dataclass
@@ -55,10 +57,14 @@ class Deployment:
         return claimgraph(*args, "--store", str(self.store_dir), env=self.env, check=check)
 
     def get(self, query: str, accept: str = "application/sparql-results+json", **params: object) -> requests.Response:
-        return requests.get(self.server.sparql, params={"query": query, **params}, headers={"Accept": accept}, timeout=30)
+        return requests.get(
+            self.server.sparql, params={"query": query, **params}, headers={"Accept": accept}, timeout=30
+        )
 
     def post_update(self, text: str, auth: bool = True, **params: object) -> requests.Response:
-        return requests.post(self.server.sparql, data={"update": text, **params}, headers=AUTH if auth else {}, timeout=30)
+        return requests.post(
+            self.server.sparql, data={"update": text, **params}, headers=AUTH if auth else {}, timeout=30
+        )
 
 
 @pytest.fixture(scope="session")
@@ -123,9 +129,14 @@ def test_select_in_every_results_format(deployment: Deployment) -> None:
     ]
 
 
-@pytest.mark.parametrize("media_type", [
-    "application/sparql-results+json", "application/sparql-results+xml", "text/tab-separated-values",
-])
+@pytest.mark.parametrize(
+    "media_type",
+    [
+        "application/sparql-results+json",
+        "application/sparql-results+xml",
+        "text/tab-separated-values",
+    ],
+)
 def test_ask_true_and_false(deployment: Deployment, media_type: str) -> None:
     fmt = ox.QueryResultsFormat.from_media_type(media_type)
     yes = deployment.get(CLAIMED_ASK, accept=media_type)
@@ -140,10 +151,17 @@ def test_ask_as_csv(deployment: Deployment) -> None:
     assert r.status_code == 200 and r.text.strip() == "true"
 
 
-@pytest.mark.parametrize("media_type", [
-    "text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json",
-    "application/n-quads", "application/trig",
-])
+@pytest.mark.parametrize(
+    "media_type",
+    [
+        "text/turtle",
+        "application/n-triples",
+        "application/rdf+xml",
+        "application/ld+json",
+        "application/n-quads",
+        "application/trig",
+    ],
+)
 def test_construct_in_every_rdf_format(deployment: Deployment, media_type: str) -> None:
     reference = deployment.get(STANCE_CONSTRUCT, accept="application/n-triples")
     expected = set(ox.parse(reference.content, ox.RdfFormat.N_TRIPLES))
@@ -210,13 +228,18 @@ def test_update_needs_the_token_and_writes_named_graphs(deployment: Deployment) 
 
 def test_drop_graph_of_a_graph_with_triples(deployment: Deployment, request: pytest.FixtureRequest) -> None:
     if deployment.name == "virtuoso":
-        request.applymarker(pytest.mark.xfail(
-            strict=True,
-            reason="Virtuoso 7.2 refuses DROP GRAPH (without SILENT) of a graph not made by CREATE GRAPH; "
-            "see docs/deployment.md",
-        ))
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="Virtuoso 7.2 refuses DROP GRAPH (without SILENT) of a graph not made by CREATE GRAPH; "
+                "see docs/deployment.md",
+            )
+        )
     graph = f"urn:test:{deployment.name}:drop"
-    assert deployment.post_update(f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:test:s> <urn:test:p> 1 }} }}").status_code == 204
+    assert (
+        deployment.post_update(f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:test:s> <urn:test:p> 1 }} }}").status_code
+        == 204
+    )
     r = deployment.post_update(f"DROP GRAPH <{graph}>")
     deployment.post_update(f"DROP SILENT GRAPH <{graph}>")
     assert r.status_code == 204, r.text
@@ -230,7 +253,9 @@ def test_cli_load_query_and_dump(deployment: Deployment, tmp_path: Path) -> None
     out = deployment.cli("load", str(data), "--graph", graph, check=False)
     assert out.returncode == 0, out.stderr
     assert "loaded 2 triples into 1 graph(s)" in out.stdout
-    answer = deployment.cli("query", f"SELECT ?s WHERE {{ GRAPH <{graph}> {{ ?s <urn:test:n> 42 }} }}", "--format", "json")
+    answer = deployment.cli(
+        "query", f"SELECT ?s WHERE {{ GRAPH <{graph}> {{ ?s <urn:test:n> 42 }} }}", "--format", "json"
+    )
     rows = _solutions(answer.stdout.encode(), "application/sparql-results+json")
     assert rows == [{"s": f"<{resolved}>"}]
     bad = tmp_path / "bad.ttl"
@@ -240,14 +265,23 @@ def test_cli_load_query_and_dump(deployment: Deployment, tmp_path: Path) -> None
     assert failed.returncode != 0 and failed.stderr.startswith("Error: ") and "Traceback" not in failed.stderr
     assert deployment.cli("dump", "--format", "nquads").stdout == before
     quads = list(ox.parse(before.encode(), ox.RdfFormat.N_QUADS))
-    assert ox.Quad(ox.NamedNode(resolved), ox.NamedNode("urn:test:label"),
-                   ox.Literal("loaded", language="en"), ox.NamedNode(graph)) in quads
+    assert (
+        ox.Quad(
+            ox.NamedNode(resolved),
+            ox.NamedNode("urn:test:label"),
+            ox.Literal("loaded", language="en"),
+            ox.NamedNode(graph),
+        )
+        in quads
+    )
     in_default = [q for q in quads if isinstance(q.graph_name, ox.DefaultGraph)]
     assert in_default and not any(q.predicate.value == CG + "inContactWith" for q in in_default)
     assert any(q.graph_name == ox.NamedNode(ONTOLOGY_GRAPH) for q in quads)
     # Nothing but claimgraph's own data is dumped (no store system graphs).
     names = {q.graph_name.value for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)}
-    assert all(n.startswith(("https://w3id.org/claimgraph/", "urn:test:", "http://example.org/test/")) for n in names), names
+    assert all(
+        n.startswith(("https://w3id.org/claimgraph/", "urn:test:", "http://example.org/test/")) for n in names
+    ), names
     trig = deployment.cli("dump", "--format", "trig").stdout
     assert set(ox.parse(trig.encode(), ox.RdfFormat.TRIG)) == set(quads)
     over_http = requests.get(deployment.server.url + "/dump", timeout=60)  # streamed by the server
@@ -298,7 +332,7 @@ def test_graph_store_operations(deployment: Deployment, store) -> None:
     graph = f"urn:test:{deployment.name}:gsp"
     assert store.graph_exists(graph) is False
     assert store.put_graph(graph, b"<urn:test:a> <urn:test:p> 1 .", "text/turtle") is True
-    assert store.post_graph(graph, b"<urn:test:b> <urn:test:p> \"2\" .", "application/n-triples") is False
+    assert store.post_graph(graph, b'<urn:test:b> <urn:test:p> "2" .', "application/n-triples") is False
     got = b"".join(store.get_graph(graph, "application/n-triples"))
     assert len(set(ox.parse(got, ox.RdfFormat.N_TRIPLES))) == 2
     turtle = b"".join(store.get_graph(graph, "text/turtle"))
@@ -346,9 +380,15 @@ def test_credentials_never_appear_in_the_command_line_or_logs(deployment: Deploy
     if password is None:
         pytest.skip(f"the {deployment.name} backend is configured without credentials")
     # An update goes through the authenticated endpoint, so the credentials were used.
-    assert deployment.post_update("INSERT DATA { GRAPH <urn:test:cred> { <urn:test:a> <urn:test:b> 1 } }").status_code == 204
+    assert (
+        deployment.post_update("INSERT DATA { GRAPH <urn:test:cred> { <urn:test:a> <urn:test:b> 1 } }").status_code
+        == 204
+    )
     assert deployment.post_update("DROP SILENT GRAPH <urn:test:cred>").status_code == 204
-    procs = [psutil.Process(deployment.server.process.pid), *psutil.Process(deployment.server.process.pid).children(recursive=True)]
+    procs = [
+        psutil.Process(deployment.server.process.pid),
+        *psutil.Process(deployment.server.process.pid).children(recursive=True),
+    ]
     for proc in procs:
         assert password not in " ".join(proc.cmdline())
     for log in deployment.store_dir.parent.glob("server-*.log"):
@@ -357,8 +397,12 @@ def test_credentials_never_appear_in_the_command_line_or_logs(deployment: Deploy
     env = {**deployment.env, "CLAIMGRAPH_STORE_PASSWORD": "wrong-" + password}
     srv = start_server(deployment.store_dir, "--update-token", UPDATE_TOKEN, "--workers", "1", env=env)
     try:
-        r = requests.post(srv.sparql, data={"update": "INSERT DATA { GRAPH <urn:test:x> { <urn:test:a> <urn:test:b> 1 } }"},
-                          headers=AUTH, timeout=30)
+        r = requests.post(
+            srv.sparql,
+            data={"update": "INSERT DATA { GRAPH <urn:test:x> { <urn:test:a> <urn:test:b> 1 } }"},
+            headers=AUTH,
+            timeout=30,
+        )
         assert r.status_code == 502 and "refused access" in r.text and password not in r.text
     finally:
         stop_server(srv)
@@ -375,9 +419,23 @@ def start_server_unchecked(store_dir: Path, env: dict[str, str]) -> LiveServer:
     port = free_port()
     log = open(store_dir.parent / f"server-{port}.log", "wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "claimgraph.cli", "serve", "--store", str(store_dir), "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1"],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env},
+        [
+            sys.executable,
+            "-m",
+            "claimgraph.cli",
+            "serve",
+            "--store",
+            str(store_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **env},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -394,8 +452,12 @@ def start_server_unchecked(store_dir: Path, env: dict[str, str]) -> LiveServer:
 def test_answers_stream_through_untouched_where_the_store_speaks_the_format(deployment: Deployment) -> None:
     if deployment.backend.direct_query_url is None:
         pytest.skip("the embedded store has no backend of its own to compare with")
-    cases = [(SPEAKERS_QUERY, "application/sparql-results+json"), (SPEAKERS_QUERY, "application/sparql-results+xml"),
-             (STANCE_CONSTRUCT, "application/n-triples"), (STANCE_CONSTRUCT, "text/turtle")]
+    cases = [
+        (SPEAKERS_QUERY, "application/sparql-results+json"),
+        (SPEAKERS_QUERY, "application/sparql-results+xml"),
+        (STANCE_CONSTRUCT, "application/n-triples"),
+        (STANCE_CONSTRUCT, "text/turtle"),
+    ]
     converted = set(deployment.env.get("CLAIMGRAPH_STORE_CONVERT_FORMATS", "").split())
     default_graph = deployment.env.get("CLAIMGRAPH_STORE_DEFAULT_GRAPH")
     for query, media_type in cases:
@@ -404,7 +466,9 @@ def test_answers_stream_through_untouched_where_the_store_speaks_the_format(depl
         params = {"query": query}
         if default_graph:
             params["default-graph-uri"] = default_graph
-        direct = requests.post(deployment.backend.direct_query_url, data=params, headers={"Accept": media_type}, timeout=30)
+        direct = requests.post(
+            deployment.backend.direct_query_url, data=params, headers={"Accept": media_type}, timeout=30
+        )
         through = deployment.get(query, accept=media_type)
         assert through.status_code == direct.status_code == 200
         assert through.content == direct.content, media_type
@@ -443,8 +507,12 @@ def test_pages_on_every_backend(deployment: Deployment) -> None:
 def test_linked_data_and_provenance_on_every_backend(deployment: Deployment) -> None:
     from pages_helpers import BASE, PESKOW_CLAIM
 
-    r = requests.get(deployment.server.url + f"/id/{PESKOW_CLAIM}", headers={"Accept": "text/turtle"},
-                     allow_redirects=False, timeout=30)
+    r = requests.get(
+        deployment.server.url + f"/id/{PESKOW_CLAIM}",
+        headers={"Accept": "text/turtle"},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert r.status_code == 303
     described = _page(deployment, r.headers["Location"], accept="text/turtle")
     triples = list(ox.parse(described.content, ox.RdfFormat.TURTLE))
@@ -455,9 +523,15 @@ def test_provenance_export_on_every_backend(deployment: Deployment, request: pyt
     from pages_helpers import PESKOW_CLAIM
 
     if deployment.name == "virtuoso":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "Virtuoso 7.2 cannot run prov-trail.rq: its property path (…)* needs a constant start "
-            "(\"transitive start not given\"), and the bound value arrives as VALUES; see docs/deployment.md")))
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason=(
+                    "Virtuoso 7.2 cannot run prov-trail.rq: its property path (…)* needs a constant start "
+                    '("transitive start not given"), and the bound value arrives as VALUES; see docs/deployment.md'
+                ),
+            )
+        )
     prov = _page(deployment, f"/prov/{PESKOW_CLAIM}.ttl", accept="text/turtle")
     prov_triples = list(ox.parse(prov.content, ox.RdfFormat.TURTLE))
     assert any(t.predicate.value.startswith("http://www.w3.org/ns/prov#") for t in prov_triples)
@@ -500,13 +574,19 @@ def test_large_answers_stream_through_with_flat_memory(tmp_path: Path) -> None:
     try:
         rows = 200_000
         body = "".join(f'<http://example.org/s{i}> <http://example.org/v> "{i}" .\n' for i in range(rows)).encode()
-        r = requests.post(backend.env["CLAIMGRAPH_STORE_GSP_URL"], params={"default": ""}, data=body,
-                          headers={"Content-Type": "application/n-triples"}, timeout=120)
+        r = requests.post(
+            backend.env["CLAIMGRAPH_STORE_GSP_URL"],
+            params={"default": ""},
+            data=body,
+            headers={"Content-Type": "application/n-triples"},
+            timeout=120,
+        )
         assert r.status_code in (201, 204)
         del body
         store = RemoteStore(backend.env["CLAIMGRAPH_STORE_URL"], convert_formats=["text/tab-separated-values"])
         query = "SELECT ?s ?v WHERE { ?s <http://example.org/v> ?v }"
         for media_type in ("application/sparql-results+json", "text/tab-separated-values"):
+
             def consume() -> tuple[int, int, int]:
                 total = count = lines = 0
                 with store.prepare(QueryRequest(query=query)) as prepared:
@@ -515,6 +595,7 @@ def test_large_answers_stream_through_with_flat_memory(tmp_path: Path) -> None:
                         count += 1
                         lines += chunk.count(b"<http://example.org/s" if b"\t" in chunk else b'"http://example.org/s')
                 return total, count, lines
+
             growth, (total, chunks, lines) = _peak_rss_while(consume)
             print(f"{media_type}: {total / 1e6:.1f} MB in {chunks} chunks, peak RSS growth {growth / 1e6:.1f} MB")
             assert lines >= rows - chunks  # the whole answer arrived (a chunk boundary may split one)
@@ -541,7 +622,9 @@ VIRTUOSO_DROP_GRAPH = {"update_dataset_default_graphs", "update_dataset_named_gr
 @pytest.mark.parametrize("test", PROTOCOL_TESTS, ids=[t.id for t in PROTOCOL_TESTS])
 def test_w3c_protocol(deployment: Deployment, store, test, request: pytest.FixtureRequest) -> None:
     if deployment.name == "virtuoso" and test.id in VIRTUOSO_DROP_GRAPH:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="Virtuoso 7.2 refuses DROP GRAPH of a graph not made by CREATE GRAPH"))
+        request.applymarker(
+            pytest.mark.xfail(strict=True, reason="Virtuoso 7.2 refuses DROP GRAPH of a graph not made by CREATE GRAPH")
+        )
     for path, graph in test.graph_data:
         with open(path, "rb") as fh:
             store.load(fh, "application/n-triples", graph=graph)
@@ -567,7 +650,11 @@ def test_w3c_graph_store_protocol(deployment: Deployment, store, test) -> None:
 
 def _slow_data(store) -> None:
     if not store.graph_exists(SLOW_GRAPH):
-        store.load("".join(f"<urn:test:s{i}> <urn:test:p> {i} .\n" for i in range(200)).encode(), "text/turtle", graph=SLOW_GRAPH)
+        store.load(
+            "".join(f"<urn:test:s{i}> <urn:test:p> {i} .\n" for i in range(200)).encode(),
+            "text/turtle",
+            graph=SLOW_GRAPH,
+        )
 
 
 def test_timeout_stops_the_query_and_others_are_still_served(deployment: Deployment, store) -> None:
@@ -592,16 +679,24 @@ def test_timeout_stops_the_query_and_others_are_still_served(deployment: Deploym
     assert requests.get(deployment.server.url + "/health", timeout=10).status_code == 200
 
 
-def test_the_stores_own_time_limit_is_a_timeout_too(deployment: Deployment, store, request: pytest.FixtureRequest) -> None:
+def test_the_stores_own_time_limit_is_a_timeout_too(
+    deployment: Deployment, store, request: pytest.FixtureRequest
+) -> None:
     """The test stores stop queries after 5 s of their own; claimgraph waits up to 9 s here."""
     from claimgraph.graph.store import QueryRequest, QueryTimeout
 
     if deployment.backend.direct_query_url is None:
         pytest.skip("the embedded store has no time limit besides claimgraph's own (tested above)")
     if deployment.name == "oxigraph":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "oxigraph serve 0.5.13 --timeout-s does not stop this query: an abandoned query runs on "
-            "in the Oxigraph server (docs/deployment.md)")))
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason=(
+                    "oxigraph serve 0.5.13 --timeout-s does not stop this query: an abandoned query runs on "
+                    "in the Oxigraph server (docs/deployment.md)"
+                ),
+            )
+        )
     _slow_data(store)
     with pytest.raises(QueryTimeout, match="own time limit"):
         with store.prepare(QueryRequest(query=SLOW_QUERY, timeout=9)) as prepared:

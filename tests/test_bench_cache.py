@@ -120,9 +120,11 @@ def test_server_answers_from_fresh_data_after_http_update_and_cli_load(tmp_path:
     """One worker (so the second read meets the first one's cache), writes over HTTP and from the CLI."""
     store_dir = tmp_path / "store"
     EmbeddedStore(store_dir).close()
-    srv = start_server(store_dir, "--workers", "1", "--update-token", UPDATE_TOKEN,
-                       env={"CLAIMGRAPH_CACHE_BYTES": str(1024 * 1024)})
+    srv = start_server(
+        store_dir, "--workers", "1", "--update-token", UPDATE_TOKEN, env={"CLAIMGRAPH_CACHE_BYTES": str(1024 * 1024)}
+    )
     try:
+
         def count() -> int:
             r = requests.get(srv.sparql, params={"query": COUNT}, headers={"Accept": JSON}, timeout=30)
             assert r.status_code == 200, r.text
@@ -130,9 +132,12 @@ def test_server_answers_from_fresh_data_after_http_update_and_cli_load(tmp_path:
 
         assert count() == 0
         assert count() == 0
-        r = requests.post(srv.sparql, data=f"INSERT DATA {{ <{EX}a> <{EX}p> <{EX}b> }}".encode(),
-                          headers={"Content-Type": "application/sparql-update",
-                                   "Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=30)
+        r = requests.post(
+            srv.sparql,
+            data=f"INSERT DATA {{ <{EX}a> <{EX}p> <{EX}b> }}".encode(),
+            headers={"Content-Type": "application/sparql-update", "Authorization": f"Bearer {UPDATE_TOKEN}"},
+            timeout=30,
+        )
         assert r.status_code in (200, 204), r.text
         assert count() == 1
         data = tmp_path / "more.nt"
@@ -140,8 +145,12 @@ def test_server_answers_from_fresh_data_after_http_update_and_cli_load(tmp_path:
         claimgraph("load", "--store", str(store_dir), "--no-validate", str(data))
         assert count() == 3
         # A refused write (no token) changes nothing and the answer stays right.
-        r = requests.post(srv.sparql, data=f"INSERT DATA {{ <{EX}z> <{EX}p> <{EX}z> }}".encode(),
-                          headers={"Content-Type": "application/sparql-update"}, timeout=30)
+        r = requests.post(
+            srv.sparql,
+            data=f"INSERT DATA {{ <{EX}z> <{EX}p> <{EX}z> }}".encode(),
+            headers={"Content-Type": "application/sparql-update"},
+            timeout=30,
+        )
         assert r.status_code == 401
         assert count() == 3
     finally:

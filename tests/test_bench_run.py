@@ -56,10 +56,33 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
     work = tmp_path_factory.mktemp("bench")
     out = work / "tiny.json"
     done = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--triples", "3000", "--workdir", str(work), "--json", str(out),
-         "--iterations", "3", "--clients", "1,8,32", "--duration", "0.6", "--rounds", "2",
-         "--large-repeats", "1", "--start-repeats", "2"],
-        cwd=ROOT, capture_output=True, text=True, timeout=240,
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--triples",
+            "3000",
+            "--workdir",
+            str(work),
+            "--json",
+            str(out),
+            "--iterations",
+            "3",
+            "--clients",
+            "1,8,32",
+            "--duration",
+            "0.6",
+            "--rounds",
+            "2",
+            "--large-repeats",
+            "1",
+            "--start-repeats",
+            "2",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     data = json.loads(out.read_text())
@@ -134,8 +157,14 @@ def test_large_result_rows_and_memory(results: dict) -> None:
 
 def test_markdown_report_has_every_section(results: dict) -> None:
     text = results["_stdout"]
-    for heading in ("### Bulk load", "### Time to first answer", "### Latency per query", "### Repeated mix",
-                    "### Throughput", "### Large result"):
+    for heading in (
+        "### Bulk load",
+        "### Time to first answer",
+        "### Latency per query",
+        "### Repeated mix",
+        "### Throughput",
+        "### Large result",
+    ):
         assert heading in text
     assert "| point_claim |" in text
 
@@ -144,8 +173,16 @@ def test_targets_table_says_met_or_missed_for_each_target(results: dict) -> None
     from bench.report import targets
 
     table = targets(results)
-    for target in ("latency within 1.25x", "repeated mix", "throughput at 8 clients", "throughput at 32 clients",
-                   "large result rows/s", "memory flat", "start on an existing", "bulk load"):
+    for target in (
+        "latency within 1.25x",
+        "repeated mix",
+        "throughput at 8 clients",
+        "throughput at 32 clients",
+        "large result rows/s",
+        "memory flat",
+        "start on an existing",
+        "bulk load",
+    ):
         line = next((row for row in table.splitlines() if target in row), None)
         assert line is not None, target
         assert line.rstrip(" |").endswith(("met", "missed")), line
@@ -159,18 +196,37 @@ def test_a_server_that_times_out_is_restarted_and_measured_on(tmp_path: Path, mo
 
     man = generate_file(tmp_path / "g.nq", 2000, seed=3)
     ox_dir = tmp_path / "ox"
-    subprocess.run([str(Path(sys.executable).parent / "oxigraph"), "load", "--location", str(ox_dir),
-                    "--file", str(tmp_path / "g.nq")], check=True, capture_output=True)
-    server = run.Server("oxigraph", [str(Path(sys.executable).parent / "oxigraph"), "serve", "--location",
-                                     str(ox_dir), "--bind", "127.0.0.1:{port}"], "/query")
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "oxigraph"),
+            "load",
+            "--location",
+            str(ox_dir),
+            "--file",
+            str(tmp_path / "g.nq"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server = run.Server(
+        "oxigraph",
+        [
+            str(Path(sys.executable).parent / "oxigraph"),
+            "serve",
+            "--location",
+            str(ox_dir),
+            "--bind",
+            "127.0.0.1:{port}",
+        ],
+        "/query",
+    )
     server.start(tmp_path, 60)
     first_pid = server.process.pid
     # Millions of joined rows: far past a 50 ms limit even on 2 000 triples.
     cross = BenchQuery("cross", "a cross join", "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
     try:
         monkeypatch.setattr(run, "REQUEST_TIMEOUT", 0.05)
-        result = run.phase_latency([server], json.loads((tmp_path / "g.nq.json").read_text()), 2, 1,
-                                   [cross, MIX[0]])
+        result = run.phase_latency([server], json.loads((tmp_path / "g.nq.json").read_text()), 2, 1, [cross, MIX[0]])
         assert result["timed_out"] == ["oxigraph/cross"]
         assert server.process.pid != first_pid  # restarted...
         assert result["queries"]["point_claim"]["servers"]["oxigraph"]["n"] == 2  # ...and measured on
@@ -183,14 +239,35 @@ def test_floor_compares_claimgraph_with_the_bare_http_servers(results: dict, tmp
     """bench.floor on the stores bench.run left: every server measured, numbers in range."""
     out = tmp_path / "floor.json"
     done = subprocess.run(
-        [sys.executable, "-m", "bench.floor", "--workdir", results["_workdir"], "--triples", "3000",
-         "--requests", "40", "--rounds", "2", "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=240,
+        [
+            sys.executable,
+            "-m",
+            "bench.floor",
+            "--workdir",
+            results["_workdir"],
+            "--triples",
+            "3000",
+            "--requests",
+            "40",
+            "--rounds",
+            "2",
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     floor = json.loads(out.read_text())
-    assert list(floor["servers"]) == ["oxigraph", "hello (gunicorn)", "claimgraph (gunicorn)",
-                                      "hello (granian)", "claimgraph (granian)"]
+    assert list(floor["servers"]) == [
+        "oxigraph",
+        "hello (gunicorn)",
+        "claimgraph (gunicorn)",
+        "hello (granian)",
+        "claimgraph (granian)",
+    ]
     for name, entry in floor["servers"].items():
         assert entry["n"] == 80 and 0 < entry["median_ms"] <= entry["p90_ms"], name
         assert entry["server_cpu_ms_per_request"] >= 0, name

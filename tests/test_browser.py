@@ -30,7 +30,9 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 def _executable(path: str, name: str) -> str:
     found = path if Path(path).exists() else shutil.which(name)
     if not found:
-        pytest.fail(f"{name} is not installed: run `make chromium` (Debian packages chromium, chromium-driver)", pytrace=False)
+        pytest.fail(
+            f"{name} is not installed: run `make chromium` (Debian packages chromium, chromium-driver)", pytrace=False
+        )
     return found
 
 
@@ -38,9 +40,16 @@ def _executable(path: str, name: str) -> str:
 def browser() -> Iterator[webdriver.Chrome]:
     options = webdriver.ChromeOptions()
     options.binary_location = _executable(CHROMIUM, "chromium")
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
-                "--window-size=1280,1600"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1600",
+    ):
         options.add_argument(arg)
     driver = webdriver.Chrome(options=options, service=Service(_executable(CHROMEDRIVER, "chromedriver")))
     driver.set_page_load_timeout(30)
@@ -99,7 +108,9 @@ def test_index_to_a_claim_by_peskow(browser: webdriver.Chrome, server) -> None:
     assert peskov.is_displayed() and PESKOW_QUOTE.startswith(peskov.text)
     assert len(browser.find_elements(By.CSS_SELECTOR, "div.article-text a.marker")) >= 20
     chrome = browser.find_element(By.CSS_SELECTOR, "p.segment-pageChrome")
-    assert chrome.value_of_css_property("color") != browser.find_element(By.CSS_SELECTOR, "p.segment-bodyText").value_of_css_property("color")
+    assert chrome.value_of_css_property("color") != browser.find_element(
+        By.CSS_SELECTOR, "p.segment-bodyText"
+    ).value_of_css_property("color")
     _shot(browser, "05-article.png")
 
 
@@ -119,7 +130,9 @@ def test_example_query_shows_a_results_table(browser: webdriver.Chrome, server) 
     links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#yasgui .yasr table a")]
     local = [h for h in links if h and h.startswith(server.url + "/id/")]
     assert local, f"no result IRI links to this server: {links[:5]}"
-    assert not [h for h in links if h and h.startswith("https://w3id.org/claimgraph/")], "a dataset or ontology IRI links off-site"
+    assert not [h for h in links if h and h.startswith("https://w3id.org/claimgraph/")], (
+        "a dataset or ontology IRI links off-site"
+    )
     loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert loaded and all(u.startswith(server.url) for u in loaded), [u for u in loaded if not u.startswith(server.url)]
     _shot(browser, "04-query-results.png")
@@ -165,8 +178,16 @@ return problems;
 """
 
 
-@pytest.mark.parametrize("path", ["/", "/doc/claim/peskow-fake-news.html", "/doc/document/musk-putin-kontakt.html",
-                                  "/doc/entity/dmitri-peskow.html", "/query"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/doc/claim/peskow-fake-news.html",
+        "/doc/document/musk-putin-kontakt.html",
+        "/doc/entity/dmitri-peskow.html",
+        "/query",
+    ],
+)
 def test_pages_are_accessible_and_fit_a_phone(browser: webdriver.Chrome, server, path: str) -> None:
     """Headings, labels, a titled chain picture and WCAG AA text contrast; at 390 px wide
     (a phone) nothing needs scrolling sideways."""
@@ -177,7 +198,8 @@ def test_pages_are_accessible_and_fit_a_phone(browser: webdriver.Chrome, server,
     browser.get(server.url + path)
     WebDriverWait(browser, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
     overflow = browser.execute_script(
-        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
     assert overflow[0] <= overflow[1], f"{path} is {overflow[0]} px wide on a {overflow[1]} px screen"
     browser.set_window_size(1280, 1600)
 
@@ -185,8 +207,7 @@ def test_pages_are_accessible_and_fit_a_phone(browser: webdriver.Chrome, server,
 def _next_page_rows(driver, old_page):
     """The result rows of the page a click loads (waits for the old page to go, then the rows)."""
     WebDriverWait(driver, 20).until(EC.staleness_of(old_page))
-    WebDriverWait(driver, 20).until(
-        EC.presence_of_all_elements_located((By.CSS_SELECTOR, "table.results tbody tr")))
+    WebDriverWait(driver, 20).until(EC.presence_of_all_elements_located((By.CSS_SELECTOR, "table.results tbody tr")))
     return driver.find_elements(By.CSS_SELECTOR, "table.results tbody tr")
 
 
@@ -195,9 +216,17 @@ def test_everything_but_the_editor_works_without_javascript(server) -> None:
     query page's plain form runs an example on the server and shows its table."""
     options = webdriver.ChromeOptions()
     options.binary_location = _executable(CHROMIUM, "chromium")
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
-                "--window-size=1280,1600", "--blink-settings=scriptEnabled=false"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1600",
+        "--blink-settings=scriptEnabled=false",
+    ):
         options.add_argument(arg)
     driver = webdriver.Chrome(options=options, service=Service(_executable(CHROMEDRIVER, "chromedriver")))
     try:

@@ -33,7 +33,7 @@ def corrupted_seeds(tmp_path: Path, old: str, new: str) -> Path:
 
 
 def test_a_wrong_offset_names_the_annotation_what_it_expected_and_what_the_text_says(tmp_path: Path) -> None:
-    seeds = corrupted_seeds(tmp_path, "verbreitet wurden\", start: 1910}", "verbreitet wurden\", start: 1911}")
+    seeds = corrupted_seeds(tmp_path, 'verbreitet wurden", start: 1910}', 'verbreitet wurden", start: 1911}')
     with pytest.raises(BuildError) as err:
         build(seeds, "https://w3id.org/claimgraph/", validate=False)
     msg = str(err.value)
@@ -46,8 +46,11 @@ def test_a_wrong_offset_names_the_annotation_what_it_expected_and_what_the_text_
 
 def test_a_quote_that_is_not_in_the_text_is_refused(tmp_path: Path) -> None:
     seeds = corrupted_seeds(tmp_path, "Das ist völlig unwahr, es", "Das ist ganz und gar unwahr, es")
-    with pytest.raises(BuildError, match=r"claim peskow-fake-news: evidence: expected 'Das ist ganz und gar unwahr.*"
-                                         r"the quote does not occur anywhere in the text"):
+    with pytest.raises(
+        BuildError,
+        match=r"claim peskow-fake-news: evidence: expected 'Das ist ganz und gar unwahr.*"
+        r"the quote does not occur anywhere in the text",
+    ):
         build(seeds, "https://w3id.org/claimgraph/", validate=False)
 
 
@@ -58,20 +61,29 @@ def test_an_unknown_speaker_is_refused(tmp_path: Path) -> None:
 
 
 def test_an_unlisted_wikidata_link_is_refused(tmp_path: Path) -> None:
-    seeds = corrupted_seeds(tmp_path, "label: {de: Dmitri Peskow, en: Dmitry Peskov}",
-                            "label: {de: Dmitri Peskow, en: Dmitry Peskov}\n    wikidata: Q123456")
-    with pytest.raises(BuildError, match=r"entity dmitri-peskow: Wikidata id Q123456 is not in the checked reference list"):
+    seeds = corrupted_seeds(
+        tmp_path,
+        "label: {de: Dmitri Peskow, en: Dmitry Peskov}",
+        "label: {de: Dmitri Peskow, en: Dmitry Peskov}\n    wikidata: Q123456",
+    )
+    with pytest.raises(
+        BuildError, match=r"entity dmitri-peskow: Wikidata id Q123456 is not in the checked reference list"
+    ):
         build(seeds, "https://w3id.org/claimgraph/", validate=False)
 
 
 def test_a_relation_the_ontology_does_not_declare_is_refused(tmp_path: Path) -> None:
-    seeds = corrupted_seeds(tmp_path, "[elon-musk, inContactWith, wladimir-putin]", "[elon-musk, secretlyAlliedWith, wladimir-putin]")
-    with pytest.raises(BuildError, match=r"proposition musk-putin-in-kontakt: triple 1: relation 'secretlyAlliedWith' is not declared"):
+    seeds = corrupted_seeds(
+        tmp_path, "[elon-musk, inContactWith, wladimir-putin]", "[elon-musk, secretlyAlliedWith, wladimir-putin]"
+    )
+    with pytest.raises(
+        BuildError, match=r"proposition musk-putin-in-kontakt: triple 1: relation 'secretlyAlliedWith' is not declared"
+    ):
         build(seeds, "https://w3id.org/claimgraph/", validate=False)
 
 
 def test_a_misspelt_key_is_refused_rather_than_dropped(tmp_path: Path) -> None:
-    seeds = corrupted_seeds(tmp_path, "said: {date: \"2024-10-24\"", "said: {datum: \"2024-10-24\"")
+    seeds = corrupted_seeds(tmp_path, 'said: {date: "2024-10-24"', 'said: {datum: "2024-10-24"')
     with pytest.raises(BuildError, match=r"claim wsj-musk-putin-kontakt: said: unknown key\(s\) datum"):
         build(seeds, "https://w3id.org/claimgraph/", validate=False)
 
@@ -81,7 +93,7 @@ def test_a_failed_cli_build_leaves_the_existing_store_byte_identical(tmp_path: P
     claimgraph("backup", "--store", str(seed_store), str(store))  # a built store, without building again
     before = claimgraph("dump", "--store", str(store), "--format", "nquads").stdout
     assert "peskow-fake-news" in before
-    seeds = corrupted_seeds(tmp_path, "verbreitet wurden\", start: 1910}", "verbreitet wurden\", start: 1911}")
+    seeds = corrupted_seeds(tmp_path, 'verbreitet wurden", start: 1910}', 'verbreitet wurden", start: 1911}')
     failed = claimgraph("build", "--store", str(store), "--seeds", str(seeds), check=False)
     assert failed.returncode != 0
     assert "Traceback" not in failed.stderr
@@ -99,13 +111,19 @@ def test_the_iri_base_is_configurable() -> None:
 
 def _nquads_in_subprocess(hash_seed: str) -> bytes:
     """Build in a fresh interpreter (own hash seed) and return the sorted N-Quads."""
-    code = ("import sys; from pathlib import Path; from datetime import datetime, timezone; "
-            "from claimgraph.graph.build.dataset import build; "
-            "r = build(Path(sys.argv[1]), 'https://w3id.org/claimgraph/', "
-            "started=datetime(2026, 11, 25, 12, tzinfo=timezone.utc), validate=False); "
-            "sys.stdout.buffer.write(r.nquads())")
-    return subprocess.run([sys.executable, "-c", code, str(SEEDS)], capture_output=True, check=True,
-                          env={**os.environ, "PYTHONHASHSEED": hash_seed}).stdout
+    code = (
+        "import sys; from pathlib import Path; from datetime import datetime, timezone; "
+        "from claimgraph.graph.build.dataset import build; "
+        "r = build(Path(sys.argv[1]), 'https://w3id.org/claimgraph/', "
+        "started=datetime(2026, 11, 25, 12, tzinfo=timezone.utc), validate=False); "
+        "sys.stdout.buffer.write(r.nquads())"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, str(SEEDS)],
+        capture_output=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": hash_seed},
+    ).stdout
 
 
 def test_same_input_gives_the_same_bytes_in_different_processes() -> None:

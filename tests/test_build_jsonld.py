@@ -19,8 +19,10 @@ def test_one_claim_keeps_its_proposition_in_a_named_graph(seed_store: Path) -> N
     claim = ox.NamedNode(ID + "claim/peskow-fake-news")
     default = [q for q in quads if q.graph_name == ox.DefaultGraph()]
     assert ox.Quad(claim, ox.NamedNode(CG + "stance"), ox.NamedNode(CG + "denies"), ox.DefaultGraph()) in default
-    assert any(q.predicate.value == "http://www.w3.org/ns/oa#exact" and q.object.value.startswith("Das ist völlig unwahr")
-               for q in default)
+    assert any(
+        q.predicate.value == "http://www.w3.org/ns/oa#exact" and q.object.value.startswith("Das ist völlig unwahr")
+        for q in default
+    )
     claimed = [q for q in quads if q.predicate.value == CG + "inContactWith"]
     assert [q.graph_name for q in claimed] == [ox.NamedNode(ID + "proposition/musk-putin-in-kontakt")]
     steps = {q.subject for q in default if q.predicate.value == CG + "position"}

@@ -14,15 +14,18 @@ PLAIN = {"Accept-Encoding": "identity"}
 GZIP = {"Accept-Encoding": "gzip"}
 
 
-@pytest.mark.parametrize("path", ["/dump", "/dump?format=trig", "/doc/claim/peskow-fake-news.ttl",
-                                  "/doc/claim/peskow-fake-news.html"])
+@pytest.mark.parametrize(
+    "path", ["/dump", "/dump?format=trig", "/doc/claim/peskow-fake-news.ttl", "/doc/claim/peskow-fake-news.html"]
+)
 def test_etag_and_last_modified_answer_304(server: LiveServer, path: str) -> None:
     first = requests.get(server.url + path, headers=PLAIN, timeout=60)
     assert first.status_code == 200 and first.content
     assert first.headers.get("ETag") and first.headers.get("Last-Modified")
     again = requests.get(server.url + path, headers={**PLAIN, "If-None-Match": first.headers["ETag"]}, timeout=60)
     assert again.status_code == 304 and again.content == b""
-    since = requests.get(server.url + path, headers={**PLAIN, "If-Modified-Since": first.headers["Last-Modified"]}, timeout=60)
+    since = requests.get(
+        server.url + path, headers={**PLAIN, "If-Modified-Since": first.headers["Last-Modified"]}, timeout=60
+    )
     assert since.status_code == 304
     other = requests.get(server.url + path, headers={**PLAIN, "If-None-Match": '"something-else"'}, timeout=60)
     assert other.status_code == 200

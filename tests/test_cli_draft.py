@@ -24,9 +24,14 @@ def bad_inputs(folder: Path) -> dict[str, str]:
     (folder / "latin1.txt").write_bytes("Der Bürgermeister sagte: „Nein.“\n".encode("latin-1", "replace"))
     (folder / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     (folder / "folder.txt").mkdir()
-    return {"empty.txt": "the file is empty", "blank.txt": "the file is empty",
-            "latin1.txt": "not UTF-8 (byte 0xfc at byte offset 5, line 1)",
-            "binary.txt": "a binary file", "missing.txt": "no such file", "folder.txt": "is a directory"}
+    return {
+        "empty.txt": "the file is empty",
+        "blank.txt": "the file is empty",
+        "latin1.txt": "not UTF-8 (byte 0xfc at byte offset 5, line 1)",
+        "binary.txt": "a binary file",
+        "missing.txt": "no such file",
+        "folder.txt": "is a directory",
+    }
 
 
 def test_bad_inputs_each_get_one_line_and_nothing_is_written(tmp_path: Path) -> None:
@@ -77,8 +82,15 @@ def test_a_draft_to_stdout_is_a_reading_that_builds_and_conforms(tmp_path: Path)
 def test_several_files_into_a_folder_with_the_bad_ones_reported(tmp_path: Path) -> None:
     expected = bad_inputs(tmp_path)
     out = tmp_path / "drafts"
-    r = claimgraph("draft", str(SEED_TEXT), str(tmp_path / "latin1.txt"), str(DRAFTED / "neustadt-bad.txt"),
-                   "-o", str(out), check=False)
+    r = claimgraph(
+        "draft",
+        str(SEED_TEXT),
+        str(tmp_path / "latin1.txt"),
+        str(DRAFTED / "neustadt-bad.txt"),
+        "-o",
+        str(out),
+        check=False,
+    )
     assert r.returncode == 1
     assert sorted(p.name for p in out.iterdir()) == ["000_dade6e3c090f456c.claims.yaml", "neustadt-bad.claims.yaml"]
     assert expected["latin1.txt"] in r.stderr and "drafted 2 of 3 file(s)" in r.stderr
@@ -126,8 +138,12 @@ def test_a_5_mb_text_is_drafted_in_bounded_time(tmp_path: Path) -> None:
     import sys
 
     # a generous limit, not a measurement: it only catches a drafter that does not finish
-    r = subprocess.run([sys.executable, "-m", "claimgraph.cli", "draft", str(big), "-o", str(out)],
-                       capture_output=True, text=True, timeout=900)
+    r = subprocess.run(
+        [sys.executable, "-m", "claimgraph.cli", "draft", str(big), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr
     assert out.stat().st_size > 0
 
@@ -138,8 +154,16 @@ def test_a_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    args = [sys.executable, "-m", "claimgraph.cli", "draft", str(SEED_TEXT), str(DRAFTED / "neustadt-bad.txt"),
-            "-o", str(tmp_path / "drafts")]
+    args = [
+        sys.executable,
+        "-m",
+        "claimgraph.cli",
+        "draft",
+        str(SEED_TEXT),
+        str(DRAFTED / "neustadt-bad.txt"),
+        "-o",
+        str(tmp_path / "drafts"),
+    ]
     master, slave = pty.openpty()
     try:
         r = subprocess.run(args, stdout=subprocess.PIPE, stderr=slave, timeout=300)
@@ -166,10 +190,19 @@ def test_two_texts_with_one_name_and_yaml_files_are_refused_not_overwritten(tmp_
         (tmp_path / folder).mkdir()
         shutil.copy(DRAFTED / "neustadt-bad.txt", tmp_path / folder / "neustadt-bad.txt")
     out = tmp_path / "drafts"
-    r = claimgraph("draft", str(tmp_path / "a" / "neustadt-bad.txt"), str(tmp_path / "b" / "neustadt-bad.txt"),
-                   str(DRAFTED / "neustadt-bad.claims.yaml"), "-o", str(out), check=False)
+    r = claimgraph(
+        "draft",
+        str(tmp_path / "a" / "neustadt-bad.txt"),
+        str(tmp_path / "b" / "neustadt-bad.txt"),
+        str(DRAFTED / "neustadt-bad.claims.yaml"),
+        "-o",
+        str(out),
+        check=False,
+    )
     assert r.returncode == 1
-    assert f"{tmp_path / 'b' / 'neustadt-bad.txt'}: its draft neustadt-bad.claims.yaml would overwrite that of " \
-           f"{tmp_path / 'a' / 'neustadt-bad.txt'}" in r.stderr
+    assert (
+        f"{tmp_path / 'b' / 'neustadt-bad.txt'}: its draft neustadt-bad.claims.yaml would overwrite that of "
+        f"{tmp_path / 'a' / 'neustadt-bad.txt'}" in r.stderr
+    )
     assert "neustadt-bad.claims.yaml: a reading or metadata file, not a text to draft" in r.stderr
     assert [p.name for p in out.iterdir()] == ["neustadt-bad.claims.yaml"]

@@ -27,8 +27,10 @@ def as_draft(curated: dict[str, Any]) -> dict[str, Any]:
     each message shortened to its second half, chains of agents ending before the outlet."""
     steps = curated["steps"]
     slug = {s: f"e{i}" for i, s in enumerate(curated["entities"])}
-    entities = {slug[s]: {"type": e["type"], "label": {"de": e["label"]["de"]}, "mentions": e.get("mentions", [])}
-                for s, e in curated["entities"].items()}
+    entities = {
+        slug[s]: {"type": e["type"], "label": {"de": e["label"]["de"]}, "mentions": e.get("mentions", [])}
+        for s, e in curated["entities"].items()
+    }
     claims = []
     for n, c in enumerate(curated["claims"]):
         quote, start = c["evidence"]["quote"], c["evidence"]["start"]
@@ -38,8 +40,15 @@ def as_draft(curated: dict[str, Any]) -> dict[str, Any]:
             item = steps.get(item, {"by": item}) if isinstance(item, str) else item
             if item.get("by") and (item["by"] != "thanh-nien" or not agents):
                 agents.append(slug[item["by"]])
-        claims.append({"id": f"d{n}", "speaker": slug[c["speaker"]], "mode": c["mode"],
-                       "evidence": {"quote": quote[half:], "start": start + half}, "chain": agents})
+        claims.append(
+            {
+                "id": f"d{n}",
+                "speaker": slug[c["speaker"]],
+                "mode": c["mode"],
+                "evidence": {"quote": quote[half:], "start": start + half},
+                "chain": agents,
+            }
+        )
     return {"reading": {"method": "extracted", "by": "test"}, "entities": entities, "claims": claims}
 
 
@@ -88,9 +97,18 @@ def test_wrong_speaker_wrong_chain_missing_and_extra_claims_are_counted(curated:
 
 def test_messages_match_from_half_the_shorter_one() -> None:
     def reading(start: int, length: int) -> dict[str, Any]:
-        return {"entities": {"a": {"type": "Person", "label": {"de": "A"}}},
-                "claims": [{"id": "c", "speaker": "a", "mode": "direct", "chain": ["a"],
-                            "evidence": {"quote": "x" * length, "start": start}}]}
+        return {
+            "entities": {"a": {"type": "Person", "label": {"de": "A"}}},
+            "claims": [
+                {
+                    "id": "c",
+                    "speaker": "a",
+                    "mode": "direct",
+                    "chain": ["a"],
+                    "evidence": {"quote": "x" * length, "start": start},
+                }
+            ],
+        }
 
     curated = reading(0, 10)
     assert compare(curated, reading(6, 10)).matched == 0  # 4 of 10 characters shared

@@ -35,12 +35,12 @@ def check_spans(text: str, reading: dict) -> int:
     n = 0
     for e in reading["entities"].values():
         for m in e.get("mentions", []):
-            assert text[m["start"]:m["start"] + len(m["quote"])] == m["quote"]
+            assert text[m["start"] : m["start"] + len(m["quote"])] == m["quote"]
             n += 1
     for c in reading["claims"]:
         for key in ("evidence", "cue", "source", "addressee", "frame"):
             for sp in spans(c.get(key, [])):
-                assert text[sp["start"]:sp["start"] + len(sp["quote"])] == sp["quote"], (c["id"], key)
+                assert text[sp["start"] : sp["start"] + len(sp["quote"])] == sp["quote"], (c["id"], key)
                 n += 1
     return n
 
@@ -68,8 +68,9 @@ def test_quotation_with_cue_after_it(drafter: Drafter) -> None:
 
 
 def test_konjunktiv_and_continuation(drafter: Drafter) -> None:
-    text = ("Der Bürgermeister sagte, die Brücke sei seit Jahren baufällig. "
-            "Die Stadt habe kein Geld für eine Sanierung.\n")
+    text = (
+        "Der Bürgermeister sagte, die Brücke sei seit Jahren baufällig. Die Stadt habe kein Geld für eine Sanierung.\n"
+    )
     r = draft(drafter, text)
     first, second = r["claims"]
     assert first["mode"] == "indirect" and quote(first["evidence"]) == "die Brücke sei seit Jahren baufällig"
@@ -80,8 +81,10 @@ def test_konjunktiv_and_continuation(drafter: Drafter) -> None:
 
 
 def test_laut_and_zufolge(drafter: Drafter) -> None:
-    text = ("Laut Polizei wurden drei Menschen verletzt.\n"
-            "Dem Bericht der Staatsanwaltschaft zufolge war der Fahrer betrunken.\n")
+    text = (
+        "Laut Polizei wurden drei Menschen verletzt.\n"
+        "Dem Bericht der Staatsanwaltschaft zufolge war der Fahrer betrunken.\n"
+    )
     r = draft(drafter, text)
     laut, zufolge = r["claims"]
     assert quote(laut["cue"]) == "Laut" and quote(laut["source"]) == "Polizei"
@@ -107,8 +110,9 @@ def test_headline_colon(drafter: Drafter) -> None:
 
 
 def test_denial_and_rejection(drafter: Drafter) -> None:
-    text = ("Der Kreml bestritt, dass Präsident Putin Kontakt zu Musk unterhalte.\n"
-            "Musk hat die Vorwürfe zurückgewiesen.\n")
+    text = (
+        "Der Kreml bestritt, dass Präsident Putin Kontakt zu Musk unterhalte.\nMusk hat die Vorwürfe zurückgewiesen.\n"
+    )
     r = draft(drafter, text)
     denial, rejection = r["claims"]
     assert denial["stance"] == "denies" and quote(denial["cue"]) == "bestritt"
@@ -119,8 +123,10 @@ def test_denial_and_rejection(drafter: Drafter) -> None:
 
 
 def test_nested_report_and_inherited_chain(drafter: Drafter) -> None:
-    text = ("„Das ist völlig unwahr“, zitierte Reuters Kreml-Sprecher Dmitri Peskow.\n"
-            "Herr Peskow sagte, Putin habe nie mit Musk gesprochen.\n")
+    text = (
+        "„Das ist völlig unwahr“, zitierte Reuters Kreml-Sprecher Dmitri Peskow.\n"
+        "Herr Peskow sagte, Putin habe nie mit Musk gesprochen.\n"
+    )
     r = draft(drafter, text)
     quoted, later = r["claims"]
     assert quoted["mode"] == "direct" and quoted["stance"] == "denies"
@@ -132,9 +138,11 @@ def test_nested_report_and_inherited_chain(drafter: Drafter) -> None:
 
 
 def test_quote_continuation_and_pronoun(drafter: Drafter) -> None:
-    text = ("Die Ministerin sagte: „Wir haben alles versucht.“\n"
-            "„Jetzt müssen andere handeln, und zwar schnell.“\n"
-            "Sie betonte, die Zeit dränge.\n")
+    text = (
+        "Die Ministerin sagte: „Wir haben alles versucht.“\n"
+        "„Jetzt müssen andere handeln, und zwar schnell.“\n"
+        "Sie betonte, die Zeit dränge.\n"
+    )
     r = draft(drafter, text)
     first, cont, pron = r["claims"]
     assert first["mode"] == cont["mode"] == "direct"
@@ -152,9 +160,11 @@ def test_declines_to_comment(drafter: Drafter) -> None:
 
 
 def test_dates_against_publication(drafter: Drafter) -> None:
-    text = ("Heute (25. Oktober) bestritt der Kreml, dass es Kontakte gebe.\n"
-            "Die Zeitung hatte am 24. Oktober berichtet, dass es Kontakte gebe.\n"
-            "Vergangene Woche hatte der Minister gesagt, es gebe keine Kontakte.\n")
+    text = (
+        "Heute (25. Oktober) bestritt der Kreml, dass es Kontakte gebe.\n"
+        "Die Zeitung hatte am 24. Oktober berichtet, dass es Kontakte gebe.\n"
+        "Vergangene Woche hatte der Minister gesagt, es gebe keine Kontakte.\n"
+    )
     r = draft(drafter, text, meta={"original": {"date_published": "2024-10-25"}})
     said = [c.get("said") for c in r["claims"]]
     assert said[0] == {"date": "2024-10-25", "wording": "Heute (25. Oktober)"}
@@ -208,8 +218,10 @@ def test_seed_article_attributed_claims(drafter: Drafter) -> None:
 
 def test_long_text_is_linear(drafter: Drafter) -> None:
     """Memory grows with the text, not with its square (5x the text, well under 10x the peak)."""
-    para = ("Der Sprecher sagte, die Lage sei ernst. „Wir tun, was wir können“, sagte er. "
-            "Laut Polizei gab es keine Verletzten.\n")
+    para = (
+        "Der Sprecher sagte, die Lage sei ernst. „Wir tun, was wir können“, sagte er. "
+        "Laut Polizei gab es keine Verletzten.\n"
+    )
     peaks = []
     for n in (200, 1000):
         tracemalloc.start()
@@ -222,19 +234,26 @@ def test_long_text_is_linear(drafter: Drafter) -> None:
 
 @pytest.mark.slow
 def test_five_megabytes(drafter: Drafter) -> None:
-    para = ("Der Sprecher sagte, die Lage sei ernst. „Wir tun, was wir können“, sagte er. "
-            "Laut Polizei gab es keine Verletzten. Der Zug fuhr um acht Uhr ab.\n")
+    para = (
+        "Der Sprecher sagte, die Lage sei ernst. „Wir tun, was wir können“, sagte er. "
+        "Laut Polizei gab es keine Verletzten. Der Zug fuhr um acht Uhr ab.\n"
+    )
     text = para * (5_000_000 // len(para))
     r = drafter.draft(text)
     assert len(r["claims"]) == 3 * (5_000_000 // len(para))
     last = r["claims"][-1]
-    assert text[last["evidence"]["start"]:].startswith(last["evidence"]["quote"])
+    assert text[last["evidence"]["start"] :].startswith(last["evidence"]["quote"])
 
 
 def test_article_text_of_spkatt_tokens() -> None:
-    art = Article({"Sentences": [{"SentenceId": 0, "Tokens": ["Er", "sagte", ":", "„", "Ja", "“", "."]},
-                                 {"SentenceId": 1, "Tokens": ["Gut", "."]}]})
+    art = Article(
+        {
+            "Sentences": [
+                {"SentenceId": 0, "Tokens": ["Er", "sagte", ":", "„", "Ja", "“", "."]},
+                {"SentenceId": 1, "Tokens": ["Gut", "."]},
+            ]
+        }
+    )
     assert art.text == "Er sagte : „ Ja “ .\nGut ."
     assert art.positions({"quote": "sagte : „", "start": 3}) == ["0:1", "0:2", "0:3"]
-    assert art.spans(["0:3", "0:4", "0:5", "1:0"]) == [{"quote": "„ Ja “", "start": 11},
-                                                        {"quote": "Gut", "start": 20}]
+    assert art.spans(["0:3", "0:4", "0:5", "1:0"]) == [{"quote": "„ Ja “", "start": 11}, {"quote": "Gut", "start": 20}]

@@ -36,15 +36,45 @@ def article() -> dict:
         "„ Das war ein Fehler “ , sagte er .",
     ]
     anns = [
-        {"Addr": pos(0, 3, 5), "Cue": ["0:2"], "Form": "Indirect", "Frame": pos(0, 0, 6), "HasNested": False,
-         "IsNested": False, "Message": pos(0, 6, 10), "STWR": "Speech", "Source": pos(0, 0, 2)},
-        {"Addr": [], "Cue": [], "Form": "IndirectFreeIndirect", "Frame": [], "HasNested": False,
-         "IsNested": False, "Message": pos(1, 0, 6), "STWR": "Speech", "Source": pos(0, 0, 2)},
-        {"Addr": [], "Cue": ["2:7"], "Form": "Direct", "Frame": pos(2, 6, 9), "HasNested": False,
-         "IsNested": False, "Message": pos(2, 0, 6), "STWR": "Speech", "Source": ["2:8"]},
+        {
+            "Addr": pos(0, 3, 5),
+            "Cue": ["0:2"],
+            "Form": "Indirect",
+            "Frame": pos(0, 0, 6),
+            "HasNested": False,
+            "IsNested": False,
+            "Message": pos(0, 6, 10),
+            "STWR": "Speech",
+            "Source": pos(0, 0, 2),
+        },
+        {
+            "Addr": [],
+            "Cue": [],
+            "Form": "IndirectFreeIndirect",
+            "Frame": [],
+            "HasNested": False,
+            "IsNested": False,
+            "Message": pos(1, 0, 6),
+            "STWR": "Speech",
+            "Source": pos(0, 0, 2),
+        },
+        {
+            "Addr": [],
+            "Cue": ["2:7"],
+            "Form": "Direct",
+            "Frame": pos(2, 6, 9),
+            "HasNested": False,
+            "IsNested": False,
+            "Message": pos(2, 0, 6),
+            "STWR": "Speech",
+            "Source": ["2:8"],
+        },
     ]
-    return {"Annotations": anns, "DocumentName": "Test",
-            "Sentences": [{"SentenceId": i, "Tokens": toks(s)} for i, s in enumerate(sents)]}
+    return {
+        "Annotations": anns,
+        "DocumentName": "Test",
+        "Sentences": [{"SentenceId": i, "Tokens": toks(s)} for i, s in enumerate(sents)],
+    }
 
 
 def test_gold_to_claims_spans_match_the_text() -> None:
@@ -62,7 +92,7 @@ def test_gold_to_claims_spans_match_the_text() -> None:
     for c in reading["claims"]:
         for key in ("evidence", "cue", "source", "addressee", "frame"):
             for sp in c.get(key, []) if isinstance(c.get(key), list) else [c[key]] if key in c else []:
-                assert text[sp["start"]:sp["start"] + len(sp["quote"])] == sp["quote"]
+                assert text[sp["start"] : sp["start"] + len(sp["quote"])] == sp["quote"]
     yaml.safe_dump(reading, allow_unicode=True)
 
 
@@ -85,8 +115,12 @@ def test_discontinuous_roles_become_span_lists() -> None:
 def test_drafted_claims_follow_the_annotators_conventions() -> None:
     """Continuations: one message over consecutive sentences, final stop included, IndirectFreeIndirect;
     reported speech: the whole act with its stop, no cue; own voice: left out."""
-    sents = ["Der Minister sagte , die Reform sei gescheitert .", "Man habe zu spät gehandelt .",
-             "Es sei ein Fehler gewesen .", "Musk hat die Vorwürfe zurückgewiesen ."]
+    sents = [
+        "Der Minister sagte , die Reform sei gescheitert .",
+        "Man habe zu spät gehandelt .",
+        "Es sei ein Fehler gewesen .",
+        "Musk hat die Vorwürfe zurückgewiesen .",
+    ]
     doc = {"Annotations": [], "Sentences": [{"SentenceId": i, "Tokens": toks(s)} for i, s in enumerate(sents)]}
     art = Article(doc)
     reading = Drafter("de").draft(art.text, own_voice=True)
@@ -102,7 +136,9 @@ def _scorer_python() -> str | None:
     return sys.executable if importlib.util.find_spec("scipy") else None
 
 
-@pytest.mark.skipif(not (DATA / "train").is_dir(), reason="needs the SpkAtt-2023 data in /work/shared (not in the repo)")
+@pytest.mark.skipif(
+    not (DATA / "train").is_dir(), reason="needs the SpkAtt-2023 data in /work/shared (not in the repo)"
+)
 @pytest.mark.skipif(_scorer_python() is None, reason="the official scorer needs scipy (the bench extra)")
 def test_official_scorer_gives_one_on_gold_round_trip(tmp_path: Path) -> None:
     files = sorted((DATA / "train").glob("*.json"))[:8]
@@ -115,8 +151,12 @@ def test_official_scorer_gives_one_on_gold_round_trip(tmp_path: Path) -> None:
         (tmp_path / "res" / f.name).write_text(json.dumps(claims_to_spkatt(reading, doc)), encoding="utf-8")
         shutil.copyfile(f, tmp_path / "ref" / f.name)
     shutil.copytree(DATA / "eval", tmp_path / "eval")
-    subprocess.run([sys.executable, "score.py", str(tmp_path), str(tmp_path / "out")], cwd=tmp_path / "eval",
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "score.py", str(tmp_path), str(tmp_path / "out")],
+        cwd=tmp_path / "eval",
+        check=True,
+        capture_output=True,
+    )
     scores = (tmp_path / "out" / "scores.txt").read_text()
     for key in ("Messages(F1)", "Roles(F1)", "Joint(F1)", "Form(F1)", "STWR(F1)"):
         line = next(ln for ln in scores.splitlines() if ln.startswith(key))

@@ -53,11 +53,13 @@ def test_drafted_and_curated_articles_build_together_and_conform_to_the_shapes(d
 
 
 def test_one_filter_keeps_drafts_apart_and_each_carries_its_confidence(drafted: Dataset) -> None:
-    rows = list(drafted.query("""
+    rows = list(
+        drafted.query("""
         PREFIX cg: <https://w3id.org/claimgraph/ontology#>
         PREFIX prov: <http://www.w3.org/ns/prov#>
         SELECT ?c ?conf WHERE { ?c cg:readingMethod cg:extracted ; prov:qualifiedAttribution/cg:attributionConfidence ?conf }
-        ORDER BY ?c"""))
+        ORDER BY ?c""")
+    )
     assert [str(r.c).rsplit("/", 1)[1] for r in rows] == [f"neustadt-bad-{n}" for n in range(1, 8)]
     assert rows[1].conf == Literal("0.9", datatype=XSD.decimal)
 
@@ -66,9 +68,13 @@ def test_the_roles_are_text_spans_and_discontinuous_words_are_several(drafted: D
     g = drafted.default_graph
     text = (DRAFTED / "neustadt-bad.txt").read_text(encoding="utf-8")
     claim = URIRef(ID + "claim/neustadt-bad-2")
-    for prop, words in ((CG.cueSpan, "sagte"), (CG.sourceSpan, "Bürgermeisterin Anna Berger"),
-                        (CG.addresseeSpan, "der Lokalzeitung"), (CG.frameSpan, "am Montag"),
-                        (CG.evidence, "Wir bauen das neue Bad bis Ende 2026")):
+    for prop, words in (
+        (CG.cueSpan, "sagte"),
+        (CG.sourceSpan, "Bürgermeisterin Anna Berger"),
+        (CG.addresseeSpan, "der Lokalzeitung"),
+        (CG.frameSpan, "am Montag"),
+        (CG.evidence, "Wir bauen das neue Bad bis Ende 2026"),
+    ):
         span = g.value(claim, prop)
         assert span is not None, prop
         start, end = int(g.value(span, OA.start)), int(g.value(span, OA.end))
@@ -81,15 +87,19 @@ def test_the_roles_are_text_spans_and_discontinuous_words_are_several(drafted: D
     assert g.value(URIRef(ID + "claim/neustadt-bad-2"), CG.saidOn) is None
     # no paraphrase yet: generic clients see who and the words
     assert g.value(claim, URIRef("http://www.w3.org/2000/01/rdf-schema#label")) == Literal(
-        "Anna Berger: Wir bauen das neue Bad bis Ende 2026", lang="de")
-    assert g.value(URIRef(ID + "claim/neustadt-bad-6"), URIRef("http://www.w3.org/2000/01/rdf-schema#label")) == Literal(
-        "Anna Berger: die Finanzierung … sei gesichert", lang="de")
+        "Anna Berger: Wir bauen das neue Bad bis Ende 2026", lang="de"
+    )
+    assert g.value(
+        URIRef(ID + "claim/neustadt-bad-6"), URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+    ) == Literal("Anna Berger: die Finanzierung … sei gesichert", lang="de")
 
 
 def test_a_drafted_chain_ends_with_the_article_itself(drafted: Dataset) -> None:
     g = drafted.default_graph
     article = URIRef(ID + "document/neustadt-bad")
-    steps = {int(g.value(s, CG.position)): s for s in g.objects(URIRef(ID + "claim/neustadt-bad-6"), CG.reportedThrough)}
+    steps = {
+        int(g.value(s, CG.position)): s for s in g.objects(URIRef(ID + "claim/neustadt-bad-6"), CG.reportedThrough)
+    }
     assert sorted(steps) == [1, 2, 3]
     parts = sorted(str(g.value(s, OA.exact)) for s in g.objects(URIRef(ID + "claim/neustadt-bad-6"), CG.evidence))
     assert parts == ["die Finanzierung", "sei gesichert"]
@@ -103,7 +113,9 @@ def test_a_drafted_chain_ends_with_the_article_itself(drafted: Dataset) -> None:
     assert int(g.value(URIRef(ID + "claim/neustadt-bad-6"), CG.minTranslations)) == 0
     # the document of an article without metadata: id from the file name, language from the reading
     assert str(g.value(article, URIRef("http://schema.org/inLanguage"))) == "de"
-    assert str(g.value(article, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))).startswith("Bürgermeisterin: Neues")
+    assert str(g.value(article, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))).startswith(
+        "Bürgermeisterin: Neues"
+    )
 
 
 def test_drafted_propositions_are_labelled_with_the_message_and_have_no_triples(drafted: Dataset) -> None:
@@ -124,8 +136,11 @@ def test_a_cue_that_does_not_match_the_text_fails_the_build_naming_file_and_clai
 
 def test_a_wrong_part_of_a_discontinuous_cue_names_the_part(tmp_path: Path) -> None:
     seeds = seeds_with_drafts(tmp_path, "quote: zurück\n", "quote: zurueck\n")
-    with pytest.raises(BuildError, match=r"claim neustadt-bad-4: cue 2: expected 'zurueck' at offset \d+.*"
-                                         r"the quote does not occur anywhere in the text"):
+    with pytest.raises(
+        BuildError,
+        match=r"claim neustadt-bad-4: cue 2: expected 'zurueck' at offset \d+.*"
+        r"the quote does not occur anywhere in the text",
+    ):
         build(seeds, BASE, validate=False)
 
 
@@ -137,17 +152,24 @@ def test_a_drafted_reading_without_metadata_needs_its_language(tmp_path: Path) -
 
 def test_a_curated_reading_still_needs_its_metadata_paraphrase_and_chain_end(tmp_path: Path) -> None:
     seeds = seeds_with_drafts(tmp_path, "method: extracted", "method: curated")
-    with pytest.raises(BuildError, match=r"only a drafted reading \(reading: \{method: extracted\}\) may come without metadata"):
+    with pytest.raises(
+        BuildError, match=r"only a drafted reading \(reading: \{method: extracted\}\) may come without metadata"
+    ):
         build(seeds, BASE, validate=False)
-    (seeds / "neustadt-bad.meta.yaml").write_text("id: neustadt-bad\nfile: neustadt-bad.txt\nlanguage: de\n", encoding="utf-8")
+    (seeds / "neustadt-bad.meta.yaml").write_text(
+        "id: neustadt-bad\nfile: neustadt-bad.txt\nlanguage: de\n", encoding="utf-8"
+    )
     with pytest.raises(BuildError, match=r"neustadt-bad.claims.yaml: entity anna-berger: label: missing the en text"):
         build(seeds, BASE, validate=False)
 
 
 def test_an_unknown_mode_is_refused_with_the_modes_it_knows(tmp_path: Path) -> None:
     seeds = seeds_with_drafts(tmp_path, "mode: free-indirect", "mode: free-direct")
-    with pytest.raises(BuildError, match=r"claim neustadt-bad-3: unknown mode 'free-direct'; use one of direct, "
-                                         r"indirect, free-indirect, reported, own-voice"):
+    with pytest.raises(
+        BuildError,
+        match=r"claim neustadt-bad-3: unknown mode 'free-direct'; use one of direct, "
+        r"indirect, free-indirect, reported, own-voice",
+    ):
         build(seeds, BASE, validate=False)
 
 

@@ -37,7 +37,10 @@ def _html(client, path: str) -> str:
 
 
 def _marks(page: str) -> list[tuple[str, str]]:
-    return [(role, unescape(text)) for role, text in re.findall(r'<mark class="role role-(\w+)" title="\w+">(.*?)</mark>', page, re.S)]
+    return [
+        (role, unescape(text))
+        for role, text in re.findall(r'<mark class="role role-(\w+)" title="\w+">(.*?)</mark>', page, re.S)
+    ]
 
 
 def test_a_drafted_claim_says_it_was_drafted_and_not_reviewed(client) -> None:
@@ -60,7 +63,10 @@ def test_message_cue_source_addressee_and_frame_are_marked_in_the_sentence(clien
     ]
     quote = re.search(r'<blockquote class="source-text roles".*?</blockquote>', page, re.S).group(0)
     sentence = unescape(re.sub(r"<[^>]+>", "", quote))
-    assert "„Wir bauen das neue Bad bis Ende 2026“, sagte Bürgermeisterin Anna Berger am Montag der Lokalzeitung." in sentence
+    assert (
+        "„Wir bauen das neue Bad bis Ende 2026“, sagte Bürgermeisterin Anna Berger am Montag der Lokalzeitung."
+        in sentence
+    )
     assert "the text there differs" not in page
 
 
@@ -68,7 +74,9 @@ def test_a_discontinuous_cue_is_marked_in_both_places_and_the_rule_is_shown(clie
     page = _html(client, "/doc/claim/neustadt-bad-4.html")
     assert _marks(page) == [("source", "Die Opposition"), ("cue", "wies"), ("message", "die Pläne"), ("cue", "zurück")]
     assert "The rule that drafted it" in page
-    assert "rule: &#39;wies ... zurück&#39; with its subject" in page or "rule: 'wies ... zurück' with its subject" in page
+    assert (
+        "rule: &#39;wies ... zurück&#39; with its subject" in page or "rule: 'wies ... zurück' with its subject" in page
+    )
 
 
 def test_a_curated_claim_is_not_called_a_draft(client) -> None:
@@ -81,4 +89,7 @@ def test_a_message_in_parts_is_one_claim_on_the_article_page_and_marked_twice_on
     article = _html(client, "/doc/document/neustadt-bad.html")
     assert re.search(r"<dt>Claims</dt><dd>7</dd>", article)
     page = _html(client, "/doc/claim/neustadt-bad-6.html")
-    assert [m for m in _marks(page) if m[0] == "message"] == [("message", "die Finanzierung"), ("message", "sei gesichert")]
+    assert [m for m in _marks(page) if m[0] == "message"] == [
+        ("message", "die Finanzierung"),
+        ("message", "sei gesichert"),
+    ]

@@ -14,7 +14,21 @@ import requests
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
-from SPARQLWrapper import CSV, GET, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, URLENCODED, XML, SPARQLWrapper
+from SPARQLWrapper import (
+    CSV,
+    GET,
+    JSON,
+    JSONLD,
+    N3,
+    POST,
+    POSTDIRECTLY,
+    RDFXML,
+    TSV,
+    TURTLE,
+    URLENCODED,
+    XML,
+    SPARQLWrapper,
+)
 
 CG = "https://w3id.org/claimgraph/ontology#"
 SELECT = f"SELECT ?claim ?speaker WHERE {{ ?claim <{CG}speaker> ?speaker }} ORDER BY ?claim ?speaker"
@@ -49,7 +63,9 @@ def _wrapper(server, query: str, fmt: str, method: str = GET, request_method: st
 
 
 @pytest.mark.parametrize(
-    "method,request_method", [(GET, URLENCODED), (POST, URLENCODED), (POST, POSTDIRECTLY)], ids=["get", "post-form", "post-direct"]
+    "method,request_method",
+    [(GET, URLENCODED), (POST, URLENCODED), (POST, POSTDIRECTLY)],
+    ids=["get", "post-form", "post-direct"],
 )
 @pytest.mark.parametrize("fmt", [JSON, XML, CSV, TSV])
 def test_sparqlwrapper_select_in_every_results_format(server, expected_rows, fmt, method, request_method) -> None:
@@ -63,7 +79,9 @@ def test_sparqlwrapper_select_in_every_results_format(server, expected_rows, fmt
         for res in body.getElementsByTagNameNS(ns[1:-1], "result"):
             values = {}
             for binding in res.getElementsByTagNameNS(ns[1:-1], "binding"):
-                values[binding.getAttribute("name")] = binding.getElementsByTagNameNS(ns[1:-1], "uri")[0].firstChild.data
+                values[binding.getAttribute("name")] = binding.getElementsByTagNameNS(ns[1:-1], "uri")[
+                    0
+                ].firstChild.data
             rows.append((values["claim"], values["speaker"]))
     elif fmt == CSV:
         reader = list(csv.reader(io.StringIO(body.decode())))
@@ -162,7 +180,12 @@ def test_select_negotiation_with_q_values_and_wildcards(server, accept, expected
 def test_nothing_acceptable_is_406_listing_the_offered_types(server) -> None:
     r = requests.get(server.sparql, params={"query": SELECT}, headers={"Accept": "image/png"})
     assert r.status_code == 406
-    for media_type in ("application/sparql-results+json", "application/sparql-results+xml", "text/csv", "text/tab-separated-values"):
+    for media_type in (
+        "application/sparql-results+json",
+        "application/sparql-results+xml",
+        "text/csv",
+        "text/tab-separated-values",
+    ):
         assert media_type in r.text
     r = requests.get(server.sparql, params={"query": CONSTRUCT}, headers={"Accept": "text/csv"})
     assert r.status_code == 406
@@ -171,9 +194,19 @@ def test_nothing_acceptable_is_406_listing_the_offered_types(server) -> None:
     assert requests.get(server.sparql, params={"query": ASK}).json()["boolean"] is True
 
 
-@pytest.mark.parametrize("fmt,expected", [("csv", "text/csv"), ("tsv", "text/tab-separated-values"), ("xml", "application/sparql-results+xml"), ("json", "application/sparql-results+json")])
+@pytest.mark.parametrize(
+    "fmt,expected",
+    [
+        ("csv", "text/csv"),
+        ("tsv", "text/tab-separated-values"),
+        ("xml", "application/sparql-results+xml"),
+        ("json", "application/sparql-results+json"),
+    ],
+)
 def test_format_parameter_overrides_accept(server, fmt, expected) -> None:
-    r = requests.get(server.sparql, params={"query": SELECT, "format": fmt}, headers={"Accept": "application/sparql-results+json"})
+    r = requests.get(
+        server.sparql, params={"query": SELECT, "format": fmt}, headers={"Accept": "application/sparql-results+json"}
+    )
     assert r.status_code == 200
     assert r.headers["Content-Type"].split(";")[0] == expected
 

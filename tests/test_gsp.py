@@ -30,7 +30,11 @@ def srv(tmp_path_factory: pytest.TempPathFactory):
     store_dir = tmp_path_factory.mktemp("gsp") / "store"
     EmbeddedStore(store_dir)  # an empty store to serve
     server = start_server(
-        store_dir, "--update-token", UPDATE_TOKEN, "--workers", "2",
+        store_dir,
+        "--update-token",
+        UPDATE_TOKEN,
+        "--workers",
+        "2",
         env={"CLAIMGRAPH_MAX_UPLOAD_BYTES": str(256 * 1024)},
     )
     yield server
@@ -46,8 +50,13 @@ def store_url(srv, graph: str | None = None) -> str:
 
 
 def put(srv, graph: str, body: bytes | str, ctype: str = "text/turtle", headers: dict | None = None):
-    return requests.put(srv.url + "/store", params={"graph": graph}, data=body,
-                        headers={"Content-Type": ctype, **AUTH, **(headers or {})}, timeout=30)
+    return requests.put(
+        srv.url + "/store",
+        params={"graph": graph},
+        data=body,
+        headers={"Content-Type": ctype, **AUTH, **(headers or {})},
+        timeout=30,
+    )
 
 
 def get(srv, graph: str, accept: str = "text/turtle"):
@@ -78,8 +87,12 @@ def test_every_rdf_format_uploads_and_reads_back(srv, fmt: str, ctype: str) -> N
     g = graph_iri()
     body = expected_graph().serialize(format=fmt)
     assert put(srv, g, body, ctype).status_code == 201
-    for accept, parser in [("text/turtle", "turtle"), ("application/n-triples", "nt"),
-                           ("application/rdf+xml", "xml"), ("application/ld+json", "json-ld")]:
+    for accept, parser in [
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/rdf+xml", "xml"),
+        ("application/ld+json", "json-ld"),
+    ]:
         r = get(srv, g, accept)
         assert r.status_code == 200
         assert r.headers["Content-Type"].split(";")[0] == accept
@@ -90,18 +103,29 @@ def test_relative_iris_resolve_against_the_graph_iri(srv) -> None:
     g = "http://example.org/docs/folder/graph"
     assert put(srv, g, "<item> <#p> <../other> .").status_code == 201
     got = Graph().parse(data=get(srv, g, "application/n-triples").content, format="nt")
-    assert (URIRef("http://example.org/docs/folder/item"), URIRef(g + "#p"),
-            URIRef("http://example.org/docs/other")) in got
+    assert (
+        URIRef("http://example.org/docs/folder/item"),
+        URIRef(g + "#p"),
+        URIRef("http://example.org/docs/other"),
+    ) in got
 
 
 def test_blank_nodes_of_two_posts_stay_apart(srv) -> None:
     g = graph_iri()
     body = '_:x <http://example.org/p> "one" .'
-    assert requests.post(srv.url + "/store", params={"graph": g}, data=body,
-                         headers={"Content-Type": "text/turtle", **AUTH}).status_code == 201
+    assert (
+        requests.post(
+            srv.url + "/store", params={"graph": g}, data=body, headers={"Content-Type": "text/turtle", **AUTH}
+        ).status_code
+        == 201
+    )
     body = '_:x <http://example.org/p> "two" .'
-    assert requests.post(srv.url + "/store", params={"graph": g}, data=body,
-                         headers={"Content-Type": "text/turtle", **AUTH}).status_code == 204
+    assert (
+        requests.post(
+            srv.url + "/store", params={"graph": g}, data=body, headers={"Content-Type": "text/turtle", **AUTH}
+        ).status_code
+        == 204
+    )
     got = Graph().parse(data=get(srv, g, "application/n-triples").content, format="nt")
     assert len(set(got.subjects())) == 2
 
@@ -157,8 +181,13 @@ def test_malformed_turtle_is_a_400_with_line_and_changes_nothing(srv) -> None:
     lines = [f"<http://example.org/s{i}> <http://example.org/p> {i} ." for i in range(2000)]
     lines.append('<http://example.org/broken> <http://example.org/p> "no end .')
     for method in ("PUT", "POST"):
-        r = requests.request(method, srv.url + "/store", params={"graph": g}, data="\n".join(lines),
-                             headers={"Content-Type": "text/turtle", **AUTH})
+        r = requests.request(
+            method,
+            srv.url + "/store",
+            params={"graph": g},
+            data="\n".join(lines),
+            headers={"Content-Type": "text/turtle", **AUTH},
+        )
         assert r.status_code == 400
         assert "line 2001" in r.text, r.text
     assert dump(srv) == before
@@ -215,8 +244,10 @@ def test_dump_endpoint_streams_the_dataset_as_an_attachment(srv) -> None:
 
 
 def test_default_graph_put_get_and_post_of_quads(srv) -> None:
-    assert requests.put(srv.url + "/store?default", data=TTL,
-                        headers={"Content-Type": "text/turtle", **AUTH}).status_code == 204
+    assert (
+        requests.put(srv.url + "/store?default", data=TTL, headers={"Content-Type": "text/turtle", **AUTH}).status_code
+        == 204
+    )
     r = requests.get(srv.url + "/store?default", headers={"Accept": "text/turtle"})
     assert isomorphic(Graph().parse(data=r.content, format="turtle"), expected_graph())
     g = graph_iri()
@@ -229,16 +260,25 @@ def test_default_graph_put_get_and_post_of_quads(srv) -> None:
 def test_update_with_using_graph_uri(srv) -> None:
     src, dst = graph_iri(), graph_iri()
     assert put(srv, src, "<http://example.org/doc> a <http://example.org/Doc> .").status_code == 201
-    update = f"INSERT {{ GRAPH <{dst}> {{ ?s a <http://example.org/Copied> }} }} WHERE {{ ?s a <http://example.org/Doc> }}"
-    r = requests.post(srv.sparql, params={"using-graph-uri": src}, data=update,
-                      headers={"Content-Type": "application/sparql-update", **AUTH})
+    update = (
+        f"INSERT {{ GRAPH <{dst}> {{ ?s a <http://example.org/Copied> }} }} WHERE {{ ?s a <http://example.org/Doc> }}"
+    )
+    r = requests.post(
+        srv.sparql,
+        params={"using-graph-uri": src},
+        data=update,
+        headers={"Content-Type": "application/sparql-update", **AUTH},
+    )
     assert r.status_code == 204, r.text
     got = Graph().parse(data=get(srv, dst, "application/n-triples").content, format="nt")
     assert len(got) == 1
     # DELETE WHERE honours the protocol's dataset too
-    r = requests.post(srv.sparql, params={"using-named-graph-uri": dst},
-                      data=f"DELETE WHERE {{ GRAPH <{dst}> {{ ?s ?p ?o }} }}",
-                      headers={"Content-Type": "application/sparql-update", **AUTH})
+    r = requests.post(
+        srv.sparql,
+        params={"using-named-graph-uri": dst},
+        data=f"DELETE WHERE {{ GRAPH <{dst}> {{ ?s ?p ?o }} }}",
+        headers={"Content-Type": "application/sparql-update", **AUTH},
+    )
     assert r.status_code == 204, r.text
     assert get(srv, dst).status_code in (200, 404)
     q = f"ASK {{ GRAPH <{dst}> {{ ?s ?p ?o }} }}"
@@ -247,8 +287,9 @@ def test_update_with_using_graph_uri(srv) -> None:
 
 def test_update_load_is_refused(srv) -> None:
     before = dump(srv)
-    r = requests.post(srv.sparql, data=f"LOAD <{srv.url}/dump>",
-                      headers={"Content-Type": "application/sparql-update", **AUTH})
+    r = requests.post(
+        srv.sparql, data=f"LOAD <{srv.url}/dump>", headers={"Content-Type": "application/sparql-update", **AUTH}
+    )
     assert r.status_code == 400 and "LOAD" in r.text
     assert dump(srv) == before
 
@@ -265,5 +306,7 @@ def test_json_ld_without_graphs_posted_to_the_store_makes_a_new_graph(srv) -> No
     doc = {"@id": "http://example.org/j2", "http://example.org/p": "v"}
     r = requests.post(srv.url + "/store", data=json.dumps(doc), headers={"Content-Type": "application/ld+json", **AUTH})
     assert r.status_code == 201
-    got = Graph().parse(data=requests.get(r.headers["Location"], headers={"Accept": "application/n-triples"}).content, format="nt")
+    got = Graph().parse(
+        data=requests.get(r.headers["Location"], headers={"Accept": "application/n-triples"}).content, format="nt"
+    )
     assert len(got) == 1

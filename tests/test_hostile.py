@@ -26,8 +26,9 @@ QUICK = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"
 def guarded(seed_store):
     # The token lets the update tests reach the checks; every update sent here is refused,
     # so the shared seed store is never written (a test checks that too).
-    srv = start_server(seed_store, "--timeout", str(TIMEOUT), "--query-workers", "2", "--workers", "1",
-                       "--update-token", UPDATE_TOKEN)
+    srv = start_server(
+        seed_store, "--timeout", str(TIMEOUT), "--query-workers", "2", "--workers", "1", "--update-token", UPDATE_TOKEN
+    )
     yield srv
     stop_server(srv)
 
@@ -145,9 +146,16 @@ def test_service_to_a_local_address_is_refused_and_never_contacted(guarded) -> N
 )
 def test_malformed_utf8_is_a_400(guarded, how) -> None:
     if how == "direct-body":
-        r = requests.post(guarded.sparql, data=b"ASK { \xff\xfe }", headers={"Content-Type": "application/sparql-query"}, timeout=10)
+        r = requests.post(
+            guarded.sparql, data=b"ASK { \xff\xfe }", headers={"Content-Type": "application/sparql-query"}, timeout=10
+        )
     elif how == "form-body":
-        r = requests.post(guarded.sparql, data=b"query=ASK%20%7B%C3%28%7D", headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
+        r = requests.post(
+            guarded.sparql,
+            data=b"query=ASK%20%7B%C3%28%7D",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=10,
+        )
     else:
         r = requests.get(guarded.sparql + "?query=ASK%20%7B%20%22%FF%22%20%7D", timeout=10)
     assert r.status_code == 400
@@ -184,7 +192,9 @@ def test_a_query_nested_5000_levels_deep_is_refused_and_the_server_keeps_serving
 )
 def test_dangerous_updates_are_refused_and_write_nothing(guarded, update, message) -> None:
     version = (guarded.store_dir / "generation").read_text() if (guarded.store_dir / "generation").exists() else None
-    r = requests.post(guarded.sparql, data={"update": update}, headers={"Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=30)
+    r = requests.post(
+        guarded.sparql, data={"update": update}, headers={"Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=30
+    )
     assert r.status_code == 400, r.text
     assert message in r.text
     _plain_error(r)
@@ -218,7 +228,13 @@ def fragile(seed_store):
     """The guard lifted (so that a query reaches the engine and overflows its stack) and a
     small memory cap per query."""
     srv = start_server(
-        seed_store, "--query-workers", "1", "--workers", "1", "--query-memory", "200",
+        seed_store,
+        "--query-workers",
+        "1",
+        "--workers",
+        "1",
+        "--query-memory",
+        "200",
         env={"CLAIMGRAPH_QUERY_MAX_DEPTH": "10000000", "CLAIMGRAPH_QUERY_MAX_OPERATORS": "10000000"},
     )
     yield srv

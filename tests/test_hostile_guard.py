@@ -78,9 +78,35 @@ def test_the_character_count_shortcut_never_lets_through_what_the_tokenizer_refu
     from claimgraph.graph.store.sparqltext.guard import _surely_small
 
     limits = Limits(max_depth=6, max_operators=8)
-    pieces = ["{", "}", "(", ")", "[", "]", "+", "-", "&&", "||", "!=", "<=", "<http://e/a>", "'{('",
-              '"[+"', "# {{{\n", " UNION ", " union ", " OPTIONAL ", " MINUS ", " SERVICE ", " service ",
-              "?x", " ex:p ", " 1.5 ", "@de", " ſervice "]
+    pieces = [
+        "{",
+        "}",
+        "(",
+        ")",
+        "[",
+        "]",
+        "+",
+        "-",
+        "&&",
+        "||",
+        "!=",
+        "<=",
+        "<http://e/a>",
+        "'{('",
+        '"[+"',
+        "# {{{\n",
+        " UNION ",
+        " union ",
+        " OPTIONAL ",
+        " MINUS ",
+        " SERVICE ",
+        " service ",
+        "?x",
+        " ex:p ",
+        " 1.5 ",
+        "@de",
+        " ſervice ",
+    ]
     rnd = random.Random(7)
     checked = 0
     for _ in range(20_000):

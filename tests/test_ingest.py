@@ -22,16 +22,30 @@ def cli(store: Path, *args: str, check: bool = True):
 
 def three_articles(folder: Path) -> list[Path]:
     return [
-        write_article(folder, "artikel-a", "Anna Muster sagte, der Zug sei pünktlich.\nSie lobte die Bahn.",
-                      {"anna-muster": ("Person", "Anna Muster", ["Anna Muster"])},
-                      [("a-zug", "anna-muster", "der Zug sei pünktlich"), ("a-lob", "anna-muster", "Sie lobte die Bahn")]),
-        write_article(folder, "artikel-b", "Bernd Beispiel erklärte, es regne morgen.",
-                      {"bernd-beispiel": ("Person", "Bernd Beispiel", ["Bernd Beispiel"])},
-                      [("b-regen", "bernd-beispiel", "es regne morgen")]),
-        write_article(folder, "artikel-c", "Laut Anna Muster steigen die Preise. Bernd Beispiel widersprach.",
-                      {"anna": ("Person", "Anna Muster", ["Anna Muster"]),
-                       "bernd": ("Person", "Bernd Beispiel", ["Bernd Beispiel"])},
-                      [("c-preise", "anna", "steigen die Preise"), ("c-widerspruch", "bernd", "widersprach")]),
+        write_article(
+            folder,
+            "artikel-a",
+            "Anna Muster sagte, der Zug sei pünktlich.\nSie lobte die Bahn.",
+            {"anna-muster": ("Person", "Anna Muster", ["Anna Muster"])},
+            [("a-zug", "anna-muster", "der Zug sei pünktlich"), ("a-lob", "anna-muster", "Sie lobte die Bahn")],
+        ),
+        write_article(
+            folder,
+            "artikel-b",
+            "Bernd Beispiel erklärte, es regne morgen.",
+            {"bernd-beispiel": ("Person", "Bernd Beispiel", ["Bernd Beispiel"])},
+            [("b-regen", "bernd-beispiel", "es regne morgen")],
+        ),
+        write_article(
+            folder,
+            "artikel-c",
+            "Laut Anna Muster steigen die Preise. Bernd Beispiel widersprach.",
+            {
+                "anna": ("Person", "Anna Muster", ["Anna Muster"]),
+                "bernd": ("Person", "Bernd Beispiel", ["Bernd Beispiel"]),
+            },
+            [("c-preise", "anna", "steigen die Preise"), ("c-widerspruch", "bernd", "widersprach")],
+        ),
     ]
 
 
@@ -49,21 +63,29 @@ def test_add_skip_replace_remove_with_counts(tmp_path: Path) -> None:
     assert all_quads(store) == before
 
     # a changed reading of one article replaces exactly that article
-    write_article(src, "artikel-b", "Bernd Beispiel erklärte, es regne morgen. Er warnte vor Sturm.",
-                  {"bernd-beispiel": ("Person", "Bernd Beispiel", ["Bernd Beispiel"])},
-                  [("b-regen", "bernd-beispiel", "es regne morgen"), ("b-sturm", "bernd-beispiel", "warnte vor Sturm")])
+    write_article(
+        src,
+        "artikel-b",
+        "Bernd Beispiel erklärte, es regne morgen. Er warnte vor Sturm.",
+        {"bernd-beispiel": ("Person", "Bernd Beispiel", ["Bernd Beispiel"])},
+        [("b-regen", "bernd-beispiel", "es regne morgen"), ("b-sturm", "bernd-beispiel", "warnte vor Sturm")],
+    )
     out = cli(store, "ingest", str(src / "artikel-b.txt")).stdout
     assert "0 added, 1 replaced, 0 skipped, 0 failed; 2 claim(s)" in out
     assert claims_per_article(store) == {"artikel-a": 2, "artikel-b": 2, "artikel-c": 2}
     # nothing of the old text survives: one source file, with the new hash
-    rows = select(store, f"SELECT ?h WHERE {{ <{BASE}id/document/artikel-b> ^schema:encodesCreativeWork/cg:sha256 ?h }}")
+    rows = select(
+        store, f"SELECT ?h WHERE {{ <{BASE}id/document/artikel-b> ^schema:encodesCreativeWork/cg:sha256 ?h }}"
+    )
     assert len(rows) == 1
 
     # remove takes the article out, and the merged speakers stay for the articles that have them
     out = cli(store, "remove", "artikel-b").stdout
     assert "removed 1 article(s) with 2 claim(s)" in out
     assert claims_per_article(store) == {"artikel-a": 2, "artikel-c": 2}
-    bernd = select(store, f"SELECT ?l WHERE {{ <{BASE}id/entity/bernd-beispiel> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}")
+    bernd = select(
+        store, f"SELECT ?l WHERE {{ <{BASE}id/entity/bernd-beispiel> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}"
+    )
     assert bernd and {r["l"] for r in bernd} == {"Bernd Beispiel"}  # still spoken by artikel-c
     assert not select(store, f"SELECT ?p WHERE {{ <{BASE}id/claim/b-regen> ?p ?o }}")
 
@@ -95,11 +117,14 @@ def test_the_seed_article_ingests_and_reingests(tmp_path: Path) -> None:
     assert "1 skipped" in cli(store, "ingest", str(SEED)).stdout
 
 
-@pytest.mark.parametrize("breakage, expected", [
-    ("span", "expected 'der Zug ist pünktlich' at offset"),
-    ("yaml", "cannot read annotation"),
-    ("utf8", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "breakage, expected",
+    [
+        ("span", "expected 'der Zug ist pünktlich' at offset"),
+        ("yaml", "cannot read annotation"),
+        ("utf8", "not UTF-8"),
+    ],
+)
 def test_a_failing_article_names_the_file_and_changes_nothing(tmp_path: Path, breakage: str, expected: str) -> None:
     store, src = tmp_path / "store", tmp_path / "src"
     three_articles(src)
@@ -108,8 +133,10 @@ def test_a_failing_article_names_the_file_and_changes_nothing(tmp_path: Path, br
     generation = (store / "generation").read_text()
     bad = src / "artikel-a.claims.yaml"
     if breakage == "span":
-        bad.write_text(bad.read_text(encoding="utf-8").replace("quote: der Zug sei pünktlich", "quote: der Zug ist pünktlich"),
-                       encoding="utf-8")
+        bad.write_text(
+            bad.read_text(encoding="utf-8").replace("quote: der Zug sei pünktlich", "quote: der Zug ist pünktlich"),
+            encoding="utf-8",
+        )
     elif breakage == "yaml":
         bad.write_text("reading: {method: curated\nclaims: [", encoding="utf-8")
     else:
@@ -144,8 +171,13 @@ def test_claim_ids_of_another_article_are_refused(tmp_path: Path) -> None:
     store, src = tmp_path / "store", tmp_path / "src"
     three_articles(src)
     cli(store, "ingest", str(src))
-    write_article(tmp_path / "other", "artikel-d", "Dora sagte, der Zug sei pünktlich.",
-                  {"dora": ("Person", "Dora Dorn", ["Dora"])}, [("a-zug", "dora", "der Zug sei pünktlich")])
+    write_article(
+        tmp_path / "other",
+        "artikel-d",
+        "Dora sagte, der Zug sei pünktlich.",
+        {"dora": ("Person", "Dora Dorn", ["Dora"])},
+        [("a-zug", "dora", "der Zug sei pünktlich")],
+    )
     res = cli(store, "ingest", str(tmp_path / "other"), check=False)
     assert res.returncode != 0 and "id/claim/a-zug is already in the store" in res.stderr
     assert claims_per_article(store)["artikel-a"] == 2
@@ -197,10 +229,18 @@ def test_a_killed_ingest_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     cli(store, "ingest", str(a))
     before = all_quads(store)
     for i in range(8):
-        write_article(src, f"viele-{i}", f"Vera Viel{i} sagte, es gebe {i} Gründe.",
-                      {"vera": ("Person", f"Vera Viel{i}", [f"Vera Viel{i}"])}, [(f"viele-{i}-gruende", "vera", f"es gebe {i} Gründe")])
-    proc = subprocess.Popen([sys.executable, "-m", "claimgraph.cli", "ingest", "--store", str(store),
-                             "--base-iri", BASE, str(src)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        write_article(
+            src,
+            f"viele-{i}",
+            f"Vera Viel{i} sagte, es gebe {i} Gründe.",
+            {"vera": ("Person", f"Vera Viel{i}", [f"Vera Viel{i}"])},
+            [(f"viele-{i}-gruende", "vera", f"es gebe {i} Gründe")],
+        )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "claimgraph.cli", "ingest", "--store", str(store), "--base-iri", BASE, str(src)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     staging = store / "versions"
     while time.monotonic() < deadline and proc.poll() is None:

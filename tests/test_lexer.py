@@ -9,16 +9,19 @@ from claimgraph.graph.store import QueryForm, QueryRejected
 from claimgraph.graph.store.sparqltext.lexer import bind_values, graph_names, names_dataset, query_form
 
 
-@pytest.mark.parametrize("text, form", [
-    ("SELECT * WHERE { ?s ?p ?o }", QueryForm.SOLUTIONS),
-    ("  # a comment with ASK in it\nPREFIX ask: <http://x/ASK#>\nBASE <http://b/>\nask { }", QueryForm.BOOLEAN),
-    ("PREFIX : <http://x/> CONSTRUCT WHERE { ?s :p ?o }", QueryForm.GRAPH),
-    ("DESCRIBE <http://x/a>", QueryForm.GRAPH),
-    ("prefix select: <http://s/> select ?x {}", QueryForm.SOLUTIONS),
-    ("INSERT DATA { <a> <b> <c> }", None),
-    ("", None),
-    ("SELEKT * {}", None),
-])
+@pytest.mark.parametrize(
+    "text, form",
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", QueryForm.SOLUTIONS),
+        ("  # a comment with ASK in it\nPREFIX ask: <http://x/ASK#>\nBASE <http://b/>\nask { }", QueryForm.BOOLEAN),
+        ("PREFIX : <http://x/> CONSTRUCT WHERE { ?s :p ?o }", QueryForm.GRAPH),
+        ("DESCRIBE <http://x/a>", QueryForm.GRAPH),
+        ("prefix select: <http://s/> select ?x {}", QueryForm.SOLUTIONS),
+        ("INSERT DATA { <a> <b> <c> }", None),
+        ("", None),
+        ("SELEKT * {}", None),
+    ],
+)
 def test_query_form(text: str, form: QueryForm | None) -> None:
     assert query_form(text) is form
 
@@ -33,10 +36,12 @@ def test_names_dataset_ignores_strings_iris_and_nested_groups() -> None:
 
 def test_bind_values_opens_the_where_group_and_results_match_substitution() -> None:
     store = ox.Store()
-    store.extend([
-        ox.Quad(ox.NamedNode("http://x/a"), ox.NamedNode("http://x/p"), ox.Literal("1")),
-        ox.Quad(ox.NamedNode("http://x/b"), ox.NamedNode("http://x/p"), ox.Literal("2")),
-    ])
+    store.extend(
+        [
+            ox.Quad(ox.NamedNode("http://x/a"), ox.NamedNode("http://x/p"), ox.Literal("1")),
+            ox.Quad(ox.NamedNode("http://x/b"), ox.NamedNode("http://x/p"), ox.Literal("2")),
+        ]
+    )
     queries = [
         "SELECT ?s ?o WHERE { ?s <http://x/p> ?o }",
         "SELECT ?s (COUNT(*) AS ?n) WHERE { ?s <http://x/p> ?o } GROUP BY ?s",
@@ -70,7 +75,9 @@ def test_bind_values_refuses_blank_nodes_and_queries_without_where() -> None:
 
 def test_graph_names() -> None:
     assert graph_names("PREFIX g: <http://x/> SELECT * { GRAPH g:a { ?s ?p ?o } GRAPH <http://y> {} }") == (
-        ["http://x/a", "http://y"], False)
+        ["http://x/a", "http://y"],
+        False,
+    )
     assert graph_names('SELECT * { GRAPH ?g { ?s ?p "GRAPH <no>" } }') == ([], True)
 
 

@@ -20,8 +20,18 @@ RDF_TYPES = {
     "application/trig": ("trig", "trig"),
     "application/n-quads": ("nq", "nquads"),
 }
-RESOURCES = [PESKOW_CLAIM, PESKOW, DOCUMENT, FILE, PROPOSITION, ENTITY, "span/peskow-fake-news",
-             "step/peskow-fake-news-2", "role/kreml-sprecher", "attribution/peskow-fake-news"]
+RESOURCES = [
+    PESKOW_CLAIM,
+    PESKOW,
+    DOCUMENT,
+    FILE,
+    PROPOSITION,
+    ENTITY,
+    "span/peskow-fake-news",
+    "step/peskow-fake-news-2",
+    "role/kreml-sprecher",
+    "attribution/peskow-fake-news",
+]
 CLAIMED = URIRef("https://w3id.org/claimgraph/ontology#inContactWith")
 
 
@@ -65,7 +75,7 @@ def test_browsers_get_html(server, kind_slug: str) -> None:
 
 def test_run_and_anything_else_dereference(server) -> None:
     run = _run_iri(server)
-    path = run[len(BASE) - 1:]  # /id/run/build-...
+    path = run[len(BASE) - 1 :]  # /id/run/build-...
     r = requests.get(server.url + path, headers={"Accept": "text/turtle"})
     assert r.status_code == 200
     g = Graph().parse(data=r.text, format="turtle")
@@ -122,8 +132,17 @@ def test_claimed_triples_stay_in_their_named_graph(server) -> None:
         assert graphs == {URIRef(BASE + "id/" + PROPOSITION)}, f"{ext}: {graphs}"
 
 
-@pytest.mark.parametrize("path", ["/id/claim/no-such-claim", "/doc/claim/no-such-claim.ttl", "/doc/claim/no-such-claim",
-                                  "/id/nothing", "/id/", "/prov/claim/no-such-claim.ttl"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/claim/no-such-claim",
+        "/doc/claim/no-such-claim.ttl",
+        "/doc/claim/no-such-claim",
+        "/id/nothing",
+        "/id/",
+        "/prov/claim/no-such-claim.ttl",
+    ],
+)
 def test_unknown_iris_are_404(server, path: str) -> None:
     r = requests.get(server.url + path, headers={"Accept": "text/turtle"}, allow_redirects=False)
     assert r.status_code == 404
@@ -150,8 +169,11 @@ HOSTILE = [
 def test_hostile_iris_cannot_change_the_query(server, rest: str) -> None:
     for prefix in ("/id/", "/doc/", "/prov/"):
         suffix = ".ttl" if prefix != "/id/" else ""
-        r = requests.get(server.url + prefix + requests.utils.quote(rest) + suffix,
-                         headers={"Accept": "text/turtle"}, allow_redirects=False)
+        r = requests.get(
+            server.url + prefix + requests.utils.quote(rest) + suffix,
+            headers={"Accept": "text/turtle"},
+            allow_redirects=False,
+        )
         assert r.status_code == 404, (prefix, rest, r.status_code, r.text[:200])
     assert requests.get(server.url + "/health").json()["status"] == "ok"
 
@@ -186,8 +208,14 @@ def test_vocabulary_links_on_pages_dereference(server) -> None:
     page = requests.get(f"{server.url}/doc/{PESKOW_CLAIM}.html").text
     terms = set(re.findall(r'href="/ontology#([A-Za-z]+)"', page))
     assert {"Claim", "denies", "speaker", "directSpeech"} <= terms
-    ontology = Graph().parse(data=requests.get(f"{server.url}/ontology", headers={"Accept": "text/turtle"}).text, format="turtle")
-    defined = {str(s).split("#", 1)[1] for s in ontology.subjects() if str(s).startswith("https://w3id.org/claimgraph/ontology#")}
+    ontology = Graph().parse(
+        data=requests.get(f"{server.url}/ontology", headers={"Accept": "text/turtle"}).text, format="turtle"
+    )
+    defined = {
+        str(s).split("#", 1)[1]
+        for s in ontology.subjects()
+        if str(s).startswith("https://w3id.org/claimgraph/ontology#")
+    }
     assert terms <= defined, terms - defined
 
 
@@ -211,8 +239,11 @@ def test_claim_documents_carry_their_parts_and_keep_the_proposition_apart(server
     span = URIRef(BASE + "id/span/peskow-fake-news")
     oa = "http://www.w3.org/ns/oa#"
     assert {str(o) for o in ds.objects(span, URIRef(oa + "start"))} == {"1910"}
-    assert (URIRef(BASE + "id/step/peskow-fake-news-2"), URIRef("https://w3id.org/claimgraph/ontology#relayedBy"),
-            URIRef(BASE + "id/entity/reuters")) in ds
+    assert (
+        URIRef(BASE + "id/step/peskow-fake-news-2"),
+        URIRef("https://w3id.org/claimgraph/ontology#relayedBy"),
+        URIRef(BASE + "id/entity/reuters"),
+    ) in ds
     assert {q[3] for q in ds.quads((None, CLAIMED, None, None))} == {URIRef(BASE + "id/" + PROPOSITION)}
     turtle = Graph().parse(data=requests.get(f"{server.url}/doc/{PESKOW_CLAIM}.ttl").text, format="turtle")
     assert (None, CLAIMED, None) not in turtle and (span, None, None) in turtle

@@ -47,8 +47,12 @@ def test_base_option_and_dataset_files_keep_their_graphs(tmp_path: Path) -> None
     out = claimgraph("load", "--store", str(store_dir), "--base", "http://example.org/", str(src))
     assert "loaded 2 triples into 2 graph(s)" in out.stdout
     ex = "http://example.org/"
-    assert ox.Quad(ox.NamedNode(ex + "c"), ox.NamedNode(ex + "p"), ox.NamedNode(ex + "d"), ox.NamedNode(ex + "g1")) in quads(store_dir)
-    assert ox.Quad(ox.NamedNode(ex + "a"), ox.NamedNode(ex + "p"), ox.NamedNode(ex + "b"), ox.DefaultGraph()) in quads(store_dir)
+    assert ox.Quad(
+        ox.NamedNode(ex + "c"), ox.NamedNode(ex + "p"), ox.NamedNode(ex + "d"), ox.NamedNode(ex + "g1")
+    ) in quads(store_dir)
+    assert ox.Quad(ox.NamedNode(ex + "a"), ox.NamedNode(ex + "p"), ox.NamedNode(ex + "b"), ox.DefaultGraph()) in quads(
+        store_dir
+    )
 
 
 def test_unknown_format_and_shape_violations_are_refused(tmp_path: Path) -> None:
@@ -69,12 +73,15 @@ def test_unknown_format_and_shape_violations_are_refused(tmp_path: Path) -> None
 
 def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     src = tmp_path / "data.nt"
-    src.write_text("".join(f"<http://example.org/s{i}> <http://example.org/p> \"{i}\" .\n" for i in range(120_000)))
+    src.write_text("".join(f'<http://example.org/s{i}> <http://example.org/p> "{i}" .\n' for i in range(120_000)))
     master, slave = os.openpty()
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "claimgraph.cli", "load", "--store", str(tmp_path / "store"), str(src)],
-            stdout=subprocess.PIPE, stderr=slave, text=True, timeout=120,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            text=True,
+            timeout=120,
         )
         os.close(slave)
         output = b""
@@ -96,7 +103,9 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
 def test_dump_cli_and_http_dump_agree_and_backup_is_independent(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     src = tmp_path / "a.nq"
-    src.write_text('<http://example.org/s> <http://example.org/p> "o" <http://example.org/g> .\n_:b <http://example.org/p> "x" .\n')
+    src.write_text(
+        '<http://example.org/s> <http://example.org/p> "o" <http://example.org/g> .\n_:b <http://example.org/p> "x" .\n'
+    )
     claimgraph("load", "--store", str(store_dir), str(src))
     cli_dump = claimgraph("dump", "--store", str(store_dir)).stdout.encode()
     claimgraph("dump", "--store", str(store_dir), "-o", str(tmp_path / "out.nq.gz"))
@@ -129,8 +138,10 @@ def test_dump_cli_and_http_dump_agree_and_backup_is_independent(tmp_path: Path) 
 def test_dump_round_trips_through_load(tmp_path: Path, fmt: str, ext: str) -> None:
     store_dir = tmp_path / "store"
     src = tmp_path / "a.trig"
-    src.write_text('<http://example.org/g> { <http://example.org/s> <http://example.org/p> [ <http://example.org/q> "v" ] . }\n'
-                   '<http://example.org/d> <http://example.org/p> "default" .\n')
+    src.write_text(
+        '<http://example.org/g> { <http://example.org/s> <http://example.org/p> [ <http://example.org/q> "v" ] . }\n'
+        '<http://example.org/d> <http://example.org/p> "default" .\n'
+    )
     claimgraph("load", "--store", str(store_dir), str(src))
     out = tmp_path / f"dump.{ext}"
     claimgraph("dump", "--store", str(store_dir), "--format", fmt, "-o", str(out))

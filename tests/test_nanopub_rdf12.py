@@ -36,22 +36,32 @@ def independent_ra(trig: bytes, code: str) -> str:
         if not isinstance(o, ox.Literal):
             return norm(o)
         value = o.value.replace("\\", "\\\\").replace("\n", "\\n")
-        return f"@{o.language.lower()} {value}" if o.language else f"^{o.datatype.value if o.datatype else string} {value}"
+        return (
+            f"@{o.language.lower()} {value}" if o.language else f"^{o.datatype.value if o.datatype else string} {value}"
+        )
 
     def compare(a, b) -> int:
-        for x, y in ((not isinstance(a.graph_name, ox.DefaultGraph), not isinstance(b.graph_name, ox.DefaultGraph)),
-                     (norm(a.graph_name), norm(b.graph_name)), (norm(a.subject), norm(b.subject)),
-                     (norm(a.predicate), norm(b.predicate)),
-                     (isinstance(a.object, ox.Literal), isinstance(b.object, ox.Literal))):
+        for x, y in (
+            (not isinstance(a.graph_name, ox.DefaultGraph), not isinstance(b.graph_name, ox.DefaultGraph)),
+            (norm(a.graph_name), norm(b.graph_name)),
+            (norm(a.subject), norm(b.subject)),
+            (norm(a.predicate), norm(b.predicate)),
+            (isinstance(a.object, ox.Literal), isinstance(b.object, ox.Literal)),
+        ):
             if x != y:
                 return -1 if x < y else 1
         if not isinstance(a.object, ox.Literal):
             x, y = norm(a.object), norm(b.object)
             return (x > y) - (x < y)
-        for x, y in ((a.object.value, b.object.value),
-                     (a.object.language is None, b.object.language is None),
-                     ((a.object.datatype.value if not a.object.language else ""), (b.object.datatype.value if not b.object.language else "")),
-                     (a.object.language or "", b.object.language or "")):
+        for x, y in (
+            (a.object.value, b.object.value),
+            (a.object.language is None, b.object.language is None),
+            (
+                (a.object.datatype.value if not a.object.language else ""),
+                (b.object.datatype.value if not b.object.language else ""),
+            ),
+            (a.object.language or "", b.object.language or ""),
+        ):
             if x != y:
                 return -1 if x < y else 1
         return 0
@@ -71,8 +81,13 @@ def nanopubs(seed_store: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     result = claimgraph("nanopub", "--store", str(seed_store), "-o", str(out))
     uris = result.stdout.split()
     assert len(uris) == 22
-    return {u.rsplit("/", 1)[-1].split(".")[0]: (u, (out / f"{u.rsplit('/', 1)[-1].split('.')[0]}.nanopub.trig").read_bytes())
-            for u in uris}
+    return {
+        u.rsplit("/", 1)[-1].split(".")[0]: (
+            u,
+            (out / f"{u.rsplit('/', 1)[-1].split('.')[0]}.nanopub.trig").read_bytes(),
+        )
+        for u in uris
+    }
 
 
 def test_every_nanopub_has_a_trusty_uri_that_independent_code_recomputes(nanopubs) -> None:
@@ -108,10 +123,17 @@ def test_nanopub_shape_and_round_trip_through_pyoxigraph(nanopubs) -> None:
     store.load(trig, format=ox.RdfFormat.TRIG)
     graphs = {g.value for g in store.named_graphs()}
     assert graphs == {f"{uri}#{n}" for n in ("Head", "assertion", "provenance", "pubinfo")}
-    assertion = {(q.subject.value, q.predicate.value, q.object.value)
-                 for q in store.quads_for_pattern(None, None, None, ox.NamedNode(uri + "#assertion"))}
-    assert assertion == {(BASE + "id/entity/elon-musk", "https://w3id.org/claimgraph/ontology#inContactWith",
-                          BASE + "id/entity/wladimir-putin")}
+    assertion = {
+        (q.subject.value, q.predicate.value, q.object.value)
+        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(uri + "#assertion"))
+    }
+    assert assertion == {
+        (
+            BASE + "id/entity/elon-musk",
+            "https://w3id.org/claimgraph/ontology#inContactWith",
+            BASE + "id/entity/wladimir-putin",
+        )
+    }
     ask = store.query(f"""PREFIX np: <{NP}> PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX dct: <http://purl.org/dc/terms/>
         ASK {{ GRAPH ?h {{ <{uri}> a np:Nanopublication ; np:hasAssertion ?a ; np:hasProvenance ?p ; np:hasPublicationInfo ?i }}
               GRAPH ?p {{ ?a prov:wasAttributedTo <{BASE}id/entity/dmitri-peskow> ; prov:wasDerivedFrom <{CLAIM}> .
@@ -141,9 +163,16 @@ def test_rdf12_dump_reifies_without_asserting_and_loads_back(seed_store: Path) -
             t = q.object
             reified.setdefault(q.subject.value, set()).add((t.subject.value, t.predicate.value, t.object.value))
     assert len(reified) == 22
-    assert reified[CLAIM] == {(BASE + "id/entity/elon-musk", "https://w3id.org/claimgraph/ontology#inContactWith",
-                               BASE + "id/entity/wladimir-putin")}
-    asserted = {(q.subject.value, q.predicate.value, q.object.value) for q in default if not isinstance(q.object, ox.Triple)}
+    assert reified[CLAIM] == {
+        (
+            BASE + "id/entity/elon-musk",
+            "https://w3id.org/claimgraph/ontology#inContactWith",
+            BASE + "id/entity/wladimir-putin",
+        )
+    }
+    asserted = {
+        (q.subject.value, q.predicate.value, q.object.value) for q in default if not isinstance(q.object, ox.Triple)
+    }
     assert not any(t in asserted for ts in reified.values() for t in ts), "a claimed triple became a fact"
     # the same claims as the named-graph layout: each claim reifies exactly its proposition's graph
     from claimgraph.graph.store import EmbeddedStore
@@ -152,8 +181,18 @@ def test_rdf12_dump_reifies_without_asserting_and_loads_back(seed_store: Path) -
     try:
         with original.reader() as r:
             for claim, triples in reified.items():
-                [prop] = list(r.quads_for_pattern(ox.NamedNode(claim), ox.NamedNode("https://w3id.org/claimgraph/ontology#proposition"), None, None))
-                graph = {(q.subject.value, q.predicate.value, q.object.value) for q in r.quads_for_pattern(None, None, None, prop.object)}
+                [prop] = list(
+                    r.quads_for_pattern(
+                        ox.NamedNode(claim),
+                        ox.NamedNode("https://w3id.org/claimgraph/ontology#proposition"),
+                        None,
+                        None,
+                    )
+                )
+                graph = {
+                    (q.subject.value, q.predicate.value, q.object.value)
+                    for q in r.quads_for_pattern(None, None, None, prop.object)
+                }
                 assert graph == triples, claim
     finally:
         original.close()
@@ -179,11 +218,19 @@ def test_served_views_of_a_claim(server) -> None:
 def test_the_annotation_syntax_would_assert_what_is_claimed() -> None:
     """Why the RDF 1.2 view writes triple terms and not Turtle 1.2 annotations (ontology/README.md)."""
     s, p, o, claim = "<http://e/musk>", "<http://e/inContactWith>", "<http://e/putin>", "<http://e/claim>"
-    annotated = list(ox.parse(f"{s} {p} {o} ~ {claim} {{| <http://e/stance> <http://e/denies> |}} .".encode(),
-                              format=ox.RdfFormat.TURTLE))
-    reified = list(ox.parse(f"<< {s} {p} {o} ~ {claim} >> <http://e/stance> <http://e/denies> .".encode(),
-                            format=ox.RdfFormat.TURTLE))
-    claimed = ox.Quad(ox.NamedNode("http://e/musk"), ox.NamedNode("http://e/inContactWith"), ox.NamedNode("http://e/putin"))
+    annotated = list(
+        ox.parse(
+            f"{s} {p} {o} ~ {claim} {{| <http://e/stance> <http://e/denies> |}} .".encode(), format=ox.RdfFormat.TURTLE
+        )
+    )
+    reified = list(
+        ox.parse(
+            f"<< {s} {p} {o} ~ {claim} >> <http://e/stance> <http://e/denies> .".encode(), format=ox.RdfFormat.TURTLE
+        )
+    )
+    claimed = ox.Quad(
+        ox.NamedNode("http://e/musk"), ox.NamedNode("http://e/inContactWith"), ox.NamedNode("http://e/putin")
+    )
     assert claimed in annotated and len(annotated) == 3
     assert claimed not in reified and len(reified) == 2
     assert any(q.predicate.value == REIFIES for q in reified)

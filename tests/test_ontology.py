@@ -19,9 +19,25 @@ from conftest import ROOT
 ONT = URIRef(ONTOLOGY_IRI)
 VANN = "http://purl.org/vocab/vann/"
 #: Web Annotation terms claimgraph uses, as defined in the W3C vocabulary (www.w3.org/ns/oa).
-OA_TERMS = {"TextPositionSelector", "TextQuoteSelector", "start", "end", "exact", "prefix", "suffix",
-            "Annotation", "SpecificResource", "Motivation", "hasBody", "hasTarget", "hasSource", "hasSelector",
-            "motivatedBy", "identifying", "classifying"}
+OA_TERMS = {
+    "TextPositionSelector",
+    "TextQuoteSelector",
+    "start",
+    "end",
+    "exact",
+    "prefix",
+    "suffix",
+    "Annotation",
+    "SpecificResource",
+    "Motivation",
+    "hasBody",
+    "hasTarget",
+    "hasSource",
+    "hasSelector",
+    "motivatedBy",
+    "identifying",
+    "classifying",
+}
 #: rdflib ships the term lists of these vocabularies (generated from their own files).
 CLOSED = {str(PROV): PROV, str(SCHEMA): SDO, str(DCTERMS): DCTERMS, str(DCAT): DCAT, str(SKOS): SKOS}
 CLAIM = URIRef("https://w3id.org/claimgraph/id/claim/peskow-fake-news")
@@ -78,9 +94,9 @@ def test_every_borrowed_term_exists_in_its_own_vocabulary(ontology: Graph, datas
         for ns, closed in CLOSED.items():
             if term.startswith(ns):
                 names = set(closed.__annotations__) | set(getattr(closed, "_extras", ()))
-                assert term[len(ns):] in names, f"{term} is not defined by {ns}"
+                assert term[len(ns) :] in names, f"{term} is not defined by {ns}"
         if term.startswith(str(OA)):
-            assert term[len(str(OA)):] in OA_TERMS, term
+            assert term[len(str(OA)) :] in OA_TERMS, term
 
 
 def test_propositions_are_only_in_their_own_named_graphs(ontology: Graph, dataset: Dataset) -> None:
@@ -163,7 +179,9 @@ def test_a_sparql_constraint_is_parsed_once_and_checks_each_focus_node_with_its_
     after = _prepared.cache_info()
     assert not report.conforms
     step_rule = "every reporting step after the first needs its previous step"
-    assert [m for m in report.messages if step_rule in m] == [f"{second}: {step_rule} (cg:previousStep), one position lower"]
+    assert [m for m in report.messages if step_rule in m] == [
+        f"{second}: {step_rule} (cg:previousStep), one position lower"
+    ]
     assert after.hits > before.hits  # the same text again for the next focus node: not parsed again
     assert validate(dataset.default_graph).conforms  # a cached query does not carry a binding over
 

@@ -21,13 +21,18 @@ def source() -> Graph:
     return Graph().parse(ontology_file(), format="turtle")
 
 
-@pytest.mark.parametrize(("accept", "fmt", "parser"), [
-    ("text/turtle", "turtle", "turtle"),
-    ("application/ld+json", "json-ld", "json-ld"),
-    ("application/rdf+xml", "xml", "xml"),
-    ("application/n-triples", "nt", "nt"),
-])
-def test_rdf_formats_by_accept_header_carry_the_whole_ontology(server, source: Graph, accept: str, fmt: str, parser: str) -> None:
+@pytest.mark.parametrize(
+    ("accept", "fmt", "parser"),
+    [
+        ("text/turtle", "turtle", "turtle"),
+        ("application/ld+json", "json-ld", "json-ld"),
+        ("application/rdf+xml", "xml", "xml"),
+        ("application/n-triples", "nt", "nt"),
+    ],
+)
+def test_rdf_formats_by_accept_header_carry_the_whole_ontology(
+    server, source: Graph, accept: str, fmt: str, parser: str
+) -> None:
     r = requests.get(server.url + "/ontology", headers={"Accept": accept})
     assert r.status_code == 200
     assert r.headers["Content-Type"].startswith(accept)
@@ -41,7 +46,9 @@ def test_rdf_formats_by_accept_header_carry_the_whole_ontology(server, source: G
 def test_browsers_get_the_documentation_page_in_their_language(server) -> None:
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     en = requests.get(server.url + "/ontology", headers={"Accept": browser, "Accept-Language": "en-GB,en;q=0.9"})
-    de = requests.get(server.url + "/ontology", headers={"Accept": browser, "Accept-Language": "de-DE,de;q=0.9,en;q=0.5"})
+    de = requests.get(
+        server.url + "/ontology", headers={"Accept": browser, "Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
+    )
     assert en.status_code == de.status_code == 200
     assert en.headers["Content-Type"].startswith("text/html") and en.headers["Content-Language"] == "en"
     assert "<title>claimgraph ontology" in en.text
@@ -71,7 +78,9 @@ def test_version_iri_shapes_and_errors(server, source: Graph) -> None:
 
 def test_conditional_get_answers_304(server) -> None:
     first = requests.get(server.url + "/ontology", headers={"Accept": "text/turtle"})
-    again = requests.get(server.url + "/ontology", headers={"Accept": "text/turtle", "If-None-Match": first.headers["ETag"]})
+    again = requests.get(
+        server.url + "/ontology", headers={"Accept": "text/turtle", "If-None-Match": first.headers["ETag"]}
+    )
     assert again.status_code == 304
 
 
@@ -86,5 +95,7 @@ def test_documentation_pages_are_current_with_the_turtle(source: Graph, lang: st
     assert len(terms) > 50
     for term in terms:
         label = next(str(o) for o in source.objects(term, RDFS.label) if o.language == lang)
-        assert label in page, f"{term} ({label!r}) is not in {page_path(lang).name}: run python -m claimgraph.ontology.docs"
+        assert label in page, (
+            f"{term} ({label!r}) is not in {page_path(lang).name}: run python -m claimgraph.ontology.docs"
+        )
         assert str(term).removeprefix(str(CG)) in page

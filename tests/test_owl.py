@@ -22,11 +22,16 @@ from claimgraph.ontology import CG, ONTOLOGY_IRI, ontology_file
 from conftest import LiveServer
 
 KINDS = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
-BUILT_IN = ("http://www.w3.org/2002/07/owl#", "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-            "http://www.w3.org/2000/01/rdf-schema#", "http://www.w3.org/2001/XMLSchema#")
+BUILT_IN = (
+    "http://www.w3.org/2002/07/owl#",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "http://www.w3.org/2000/01/rdf-schema#",
+    "http://www.w3.org/2001/XMLSchema#",
+)
 OUTSIDE_OWL2_DATATYPES = {XSD.date, XSD.gYear, XSD.gYearMonth}
-needs_java = pytest.mark.skipif(shutil.which("java") is None,
-                                reason="HermiT needs Java: run `make java` (make test does) or install a JRE")
+needs_java = pytest.mark.skipif(
+    shutil.which("java") is None, reason="HermiT needs Java: run `make java` (make test does) or install a JRE"
+)
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +128,7 @@ def test_the_ontology_has_no_blank_nodes(ontology: Graph) -> None:
     # what owl:AllDifferent said, pairwise: the five stances are distinct
     stances = [CG.asserts, CG.denies, CG.accuses, CG.rejects, CG.declinesToComment]
     for i, a in enumerate(stances):
-        for b in stances[i + 1:]:
+        for b in stances[i + 1 :]:
             assert (a, OWL.differentFrom, b) in ontology
 
 
@@ -133,8 +138,11 @@ def test_the_proposition_relations_form_a_hierarchy_with_domains(ontology: Graph
     for group in (CG.attitudeTowards, CG.supplyRelation, CG.useRelation, CG.communicationRelation):
         assert (group, RDFS.subPropertyOf, CG.propositionRelation) in ontology
         assert len(list(ontology.subjects(RDFS.subPropertyOf, group))) >= 2, group
-    leaves = [p for p in ontology.transitive_subjects(RDFS.subPropertyOf, CG.propositionRelation)
-              if not list(ontology.subjects(RDFS.subPropertyOf, p))]
+    leaves = [
+        p
+        for p in ontology.transitive_subjects(RDFS.subPropertyOf, CG.propositionRelation)
+        if not list(ontology.subjects(RDFS.subPropertyOf, p))
+    ]
     assert len(leaves) >= 14
     for p in leaves:
         assert list(ontology.objects(p, RDFS.domain)) or list(ontology.objects(p, RDFS.range)), p
@@ -144,10 +152,13 @@ def test_the_dump_and_the_ontology_page_hold_the_same_axioms(server: LiveServer,
     page = requests.get(f"{server.url}/ontology", headers={"Accept": "text/turtle"}, timeout=30)
     assert page.status_code == 200
     served = Graph().parse(data=page.text, format="turtle")
-    stored = requests.get(f"{server.url}/store", params={"graph": ONTOLOGY_IRI},
-                          headers={"Accept": "application/n-triples"}, timeout=30)
+    stored = requests.get(
+        f"{server.url}/store", params={"graph": ONTOLOGY_IRI}, headers={"Accept": "application/n-triples"}, timeout=30
+    )
     assert stored.status_code == 200
     in_store = Graph().parse(data=stored.text, format="nt")
     assert isomorphic(served, ontology)
     assert isomorphic(in_store, ontology)
-    assert len(list(in_store.subject_objects(OWL.differentFrom))) == len(list(ontology.subject_objects(OWL.differentFrom)))
+    assert len(list(in_store.subject_objects(OWL.differentFrom))) == len(
+        list(ontology.subject_objects(OWL.differentFrom))
+    )

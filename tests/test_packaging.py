@@ -14,9 +14,21 @@ from conftest import ROOT
 def test_wheel_carries_package_data_and_builds_the_seed_outside_the_source_tree(tmp_path: Path) -> None:
     wheel_dir = tmp_path / "wheel"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "-w", str(wheel_dir), str(ROOT)],
-        check=True, capture_output=True, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(wheel_dir),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
     )
     (wheel,) = wheel_dir.glob("claimgraph-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -41,17 +53,26 @@ def test_wheel_carries_package_data_and_builds_the_seed_outside_the_source_tree(
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
     store = tmp_path / "store"
     out = subprocess.run(
         [sys.executable, "-m", "claimgraph.cli", "build", "--store", str(store)],
-        check=True, capture_output=True, text=True, env=env, cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
     assert "claim(s)" in out.stdout
     probe = subprocess.run(
         [sys.executable, "-c", "import claimgraph.ontology as o; print(o.__file__)"],
-        check=True, capture_output=True, text=True, env=env, cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
     assert probe.stdout.startswith(str(target))

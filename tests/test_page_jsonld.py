@@ -45,11 +45,14 @@ def _head(server: LiveServer, path: str) -> tuple[str, _Head]:
     return r.text, parser
 
 
-@pytest.mark.parametrize("path, iri, cls", [
-    ("/doc/claim/peskow-fake-news.html", f"{BASE}claim/peskow-fake-news", CG.Claim),
-    ("/doc/entity/elon-musk.html", f"{BASE}entity/elon-musk", SCHEMA.Person),
-    ("/doc/span/peskow-fake-news.html", f"{BASE}span/peskow-fake-news", CG.TextSpan),
-])
+@pytest.mark.parametrize(
+    "path, iri, cls",
+    [
+        ("/doc/claim/peskow-fake-news.html", f"{BASE}claim/peskow-fake-news", CG.Claim),
+        ("/doc/entity/elon-musk.html", f"{BASE}entity/elon-musk", SCHEMA.Person),
+        ("/doc/span/peskow-fake-news.html", f"{BASE}span/peskow-fake-news", CG.TextSpan),
+    ],
+)
 def test_a_page_embeds_its_description_as_json_ld(server: LiveServer, path: str, iri: str, cls: URIRef) -> None:
     html, head = _head(server, path)
     assert len(head.scripts) == 1
@@ -58,7 +61,9 @@ def test_a_page_embeds_its_description_as_json_ld(server: LiveServer, path: str,
     assert (URIRef(iri), RDF.type, cls) in g
     # the article's text cannot end the script element early
     assert "</" not in script
-    served = Graph().parse(data=requests.get(server.url + path.replace(".html", ".ttl"), timeout=30).text, format="turtle")
+    served = Graph().parse(
+        data=requests.get(server.url + path.replace(".html", ".ttl"), timeout=30).text, format="turtle"
+    )
     assert len(g) == len(served)
 
 

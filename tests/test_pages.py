@@ -13,8 +13,19 @@ import pytest
 from claimgraph.server.pages.queries import load, names
 from claimgraph.graph.store import EmbeddedStore, UpdateRequest
 
-from pages_helpers import (BASE, DOCUMENT, ENTITY, FILE, PESKOW, PESKOW_CLAIM, PESKOW_QUOTE, PROPOSITION,
-                           SEED_SHA256, app_on, count_claims)
+from pages_helpers import (
+    BASE,
+    DOCUMENT,
+    ENTITY,
+    FILE,
+    PESKOW,
+    PESKOW_CLAIM,
+    PESKOW_QUOTE,
+    PROPOSITION,
+    SEED_SHA256,
+    app_on,
+    count_claims,
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +49,16 @@ def test_index_says_what_the_dataset_holds_and_where_to_go(client, seed_store) -
     page = _html(client, "/")
     assert re.search(rf"<strong>{count_claims(seed_store)}</strong> claims", page)
     assert len(re.findall(r'class="claim-link" href="/id/claim/', page)) == count_claims(seed_store)
-    for href in ("/query", "/ontology", "/dump", "/.well-known/void", "/sparql", f"/id/{DOCUMENT}", f"/id/{PESKOW_CLAIM}", f"/id/{PESKOW}"):
+    for href in (
+        "/query",
+        "/ontology",
+        "/dump",
+        "/.well-known/void",
+        "/sparql",
+        f"/id/{DOCUMENT}",
+        f"/id/{PESKOW_CLAIM}",
+        f"/id/{PESKOW}",
+    ):
         assert f'href="{href}"' in page, href
     assert page.count("<h1>") == 1 and '<html lang="en">' in page and 'name="viewport"' in page
     named = page.split('id="entities-h"')[1].split("</section>")[0]
@@ -79,7 +99,14 @@ def test_claim_page_draws_the_chain_from_speaker_to_build_run(client) -> None:
     assert kinds == ["SPEAKER", "REPORTED BY", "OUTLET", "TRANSLATION", "THIS FILE", "BUILD RUN"]
     labels = re.findall(r'font-weight="bold" fill="#112">(.*?)</text>', svg)
     assert labels[:3] == ["Dmitry Peskov", "Reuters", "Thanh Niên"] and labels[4] == "000_dade6e3c090f456c.txt"
-    for href in (f"/id/{PESKOW}", "/id/entity/reuters", "/id/entity/thanh-nien", f"/id/{DOCUMENT}", f"/id/{FILE}", "/id/run/"):
+    for href in (
+        f"/id/{PESKOW}",
+        "/id/entity/reuters",
+        "/id/entity/thanh-nien",
+        f"/id/{DOCUMENT}",
+        f"/id/{FILE}",
+        "/id/run/",
+    ):
         assert f'href="{href}' in svg, href
     assert 'role="img"' in svg and "<title" in svg
 
@@ -150,8 +177,15 @@ def test_page_queries_are_shipped_files_with_bound_values(seed_store) -> None:
 
         store.prepare = recording_prepare
         c = app.test_client()
-        for path in (f"/doc/{PESKOW_CLAIM}.html", f"/doc/{DOCUMENT}.html", f"/doc/{PESKOW}.ttl",
-                     f"/doc/{ENTITY}.html", f"/prov/{PESKOW_CLAIM}.provn", "/", "/id/" + quote(hostile)):
+        for path in (
+            f"/doc/{PESKOW_CLAIM}.html",
+            f"/doc/{DOCUMENT}.html",
+            f"/doc/{PESKOW}.ttl",
+            f"/doc/{ENTITY}.html",
+            f"/prov/{PESKOW_CLAIM}.provn",
+            "/",
+            "/id/" + quote(hostile),
+        ):
             assert c.get(path).status_code in (200, 404)
         assert c.get("/id/" + quote(hostile)).status_code == 404
     assert seen
@@ -178,14 +212,18 @@ def tampered_store(seed_store, tmp_path):
     store_dir = tmp_path / "store"
     shutil.copytree(seed_store, store_dir)  # nobody writes the seed store: its files are a consistent copy
     store = EmbeddedStore(store_dir)
-    store.update(UpdateRequest(update=f"""
+    store.update(
+        UpdateRequest(
+            update=f"""
         PREFIX oa: <http://www.w3.org/ns/oa#>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
         DELETE {{ ?span oa:start ?s }} INSERT {{ ?span oa:start 1911 }}
         WHERE {{ BIND(<{BASE}id/span/peskow-fake-news> AS ?span) ?span oa:start ?s }};
         DELETE {{ ?sp rdfs:label ?l }} INSERT {{ ?sp rdfs:label "<script>alert(1)</script> Peskow" }}
         WHERE {{ BIND(<{BASE}id/{PESKOW}> AS ?sp) ?sp rdfs:label ?l }}
-    """))
+    """
+        )
+    )
     store.close()
     return store_dir
 
@@ -221,10 +259,16 @@ def test_query_page_other_forms_and_errors(client) -> None:
     assert bad.status_code == 400 and 'role="alert"' in bad.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("query, message", [
-    ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE (federated queries) is disabled"),
-    ("SELECT * WHERE " + "{ " * 400 + "?s ?p ?o" + " }" * 400, "levels deep"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        (
+            "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+            "SERVICE (federated queries) is disabled",
+        ),
+        ("SELECT * WHERE " + "{ " * 400 + "?s ?p ?o" + " }" * 400, "levels deep"),
+    ],
+)
 def test_query_page_runs_the_endpoint_guard(client, query: str, message: str) -> None:
     r = client.get("/query?query=" + quote(query))
     assert r.status_code == 400 and message in r.get_data(as_text=True)

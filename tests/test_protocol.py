@@ -19,7 +19,15 @@ def _count(server, query: str) -> int:
     return int(r.json()["results"]["bindings"][0]["n"]["value"])
 
 
-@pytest.mark.parametrize("accept,parser", [("text/turtle", "turtle"), ("application/ld+json", "json-ld"), ("application/rdf+xml", "xml"), ("application/n-triples", "nt")])
+@pytest.mark.parametrize(
+    "accept,parser",
+    [
+        ("text/turtle", "turtle"),
+        ("application/ld+json", "json-ld"),
+        ("application/rdf+xml", "xml"),
+        ("application/n-triples", "nt"),
+    ],
+)
 def test_service_description_at_the_endpoint(server, accept, parser) -> None:
     r = requests.get(server.sparql, headers={"Accept": accept})
     assert r.status_code == 200
@@ -32,9 +40,18 @@ def test_service_description_at_the_endpoint(server, accept, parser) -> None:
     assert (svc, SD.supportedLanguage, SD.SPARQL11Update) not in g
     assert (svc, SD.feature, SD.BasicFederatedQuery) not in g
     formats = set(g.objects(svc, SD.resultFormat))
-    assert {FORMATS.SPARQL_Results_JSON, FORMATS.SPARQL_Results_XML, FORMATS.SPARQL_Results_CSV,
-            FORMATS.SPARQL_Results_TSV, FORMATS.Turtle, FORMATS["JSON-LD"], FORMATS.RDF_XML} <= formats
-    assert URIRef(server.url + "/.well-known/void") in set(g.objects(svc, URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso")))
+    assert {
+        FORMATS.SPARQL_Results_JSON,
+        FORMATS.SPARQL_Results_XML,
+        FORMATS.SPARQL_Results_CSV,
+        FORMATS.SPARQL_Results_TSV,
+        FORMATS.Turtle,
+        FORMATS["JSON-LD"],
+        FORMATS.RDF_XML,
+    } <= formats
+    assert URIRef(server.url + "/.well-known/void") in set(
+        g.objects(svc, URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso"))
+    )
 
 
 def test_service_description_defaults_and_format_parameter(server) -> None:
@@ -70,8 +87,11 @@ def test_void_description_counts_match_the_store(server) -> None:
     default_classes = _count(server, "SELECT (COUNT(DISTINCT ?c) AS ?n) { ?s a ?c }")
     partitions = {g.value(p, VOID["class"]) for p in g.objects(asserted, VOID.classPartition)}
     assert URIRef("https://w3id.org/claimgraph/ontology#Claim") in partitions and len(partitions) == default_classes
-    links = _count(server, 'SELECT (COUNT(*) AS ?n) { ?s ?p ?o FILTER(isIRI(?o) && (STRSTARTS(STR(?o), "http://www.wikidata.org/entity/") '
-                           '|| STRSTARTS(STR(?o), "http://dbpedia.org/resource/"))) }')
+    links = _count(
+        server,
+        'SELECT (COUNT(*) AS ?n) { ?s ?p ?o FILTER(isIRI(?o) && (STRSTARTS(STR(?o), "http://www.wikidata.org/entity/") '
+        '|| STRSTARTS(STR(?o), "http://dbpedia.org/resource/"))) }',
+    )
     linksets = list(g.subjects(RDF.type, VOID.Linkset))
     assert sum(int(g.value(ls, VOID.triples)) for ls in linksets) == links
 
@@ -128,12 +148,27 @@ def test_updates_on_a_read_only_server_are_refused(server) -> None:
     [
         ({"params": {"update": "CLEAR ALL"}, "method": "GET"}, 400, "POST"),
         ({"data": {"query": "ASK {}", "update": "CLEAR ALL"}}, 400, "not both"),
-        ({"data": b"ASK {}", "headers": {"Content-Type": "application/sparql-query; charset=ISO-8859-1"}}, 415, "UTF-8"),
+        (
+            {"data": b"ASK {}", "headers": {"Content-Type": "application/sparql-query; charset=ISO-8859-1"}},
+            415,
+            "UTF-8",
+        ),
         ({"data": b"ASK {}", "headers": {"Content-Type": "application/json"}}, 415, "application/sparql-query"),
         ({"data": {"nothing": "here"}}, 400, "neither"),
-        ({"data": b"ASK {}", "params": {"query": "ASK {}"}, "headers": {"Content-Type": "application/sparql-query"}}, 400, "body"),
+        (
+            {"data": b"ASK {}", "params": {"query": "ASK {}"}, "headers": {"Content-Type": "application/sparql-query"}},
+            400,
+            "body",
+        ),
     ],
-    ids=["update-by-get", "query-and-update", "latin1-charset", "json-content-type", "no-operation", "query-in-url-and-body"],
+    ids=[
+        "update-by-get",
+        "query-and-update",
+        "latin1-charset",
+        "json-content-type",
+        "no-operation",
+        "query-in-url-and-body",
+    ],
 )
 def test_protocol_errors(server, kwargs, status, message) -> None:
     method = kwargs.pop("method", "POST")
@@ -152,6 +187,9 @@ def test_service_description_lists_every_upload_format_and_the_graphs_held(serve
     assert inputs == {URIRef(f.w3c) for f in UPLOAD_FORMATS}
     assert {FORMATS["RDF_XML"], FORMATS["JSON-LD"], FORMATS["N-Quads"], FORMATS.TriG, FORMATS.N3} <= inputs
     listed = {str(g.value(n, SD.name)) for n in g.objects(None, SD.namedGraph)}
-    held = requests.get(server.sparql, params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"},
-                        headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+    held = requests.get(
+        server.sparql,
+        params={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"},
+        headers={"Accept": "application/sparql-results+json"},
+    ).json()["results"]["bindings"]
     assert listed and listed == {b["g"]["value"] for b in held}  # the seed store holds fewer than 200

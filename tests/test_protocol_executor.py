@@ -34,12 +34,14 @@ def test_bound_values_of_every_kind_reach_the_executor(store) -> None:
         lang=ox.Literal("Kreml", language="de"),
         typed=ox.Literal("42", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
     )
-    assert rows == [{
-        "iri": ox.NamedNode("https://example.org/x"),
-        "plain": ox.Literal("a > b } ;"),
-        "lang": ox.Literal("Kreml", language="de"),
-        "typed": ox.Literal("42", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
-    }]
+    assert rows == [
+        {
+            "iri": ox.NamedNode("https://example.org/x"),
+            "plain": ox.Literal("a > b } ;"),
+            "lang": ox.Literal("Kreml", language="de"),
+            "typed": ox.Literal("42", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        }
+    ]
     # A bound value is a value, never query text.
     assert store.ask(f"ASK {{ ?c <{CG}speaker> ?who }}", who=ox.Literal("x } UNION { ?a ?b ?c")) is False
 
@@ -75,7 +77,8 @@ def test_a_timeout_kills_only_that_query(store) -> None:
 def test_executors_end_when_their_server_process_is_killed(seed_store, tmp_path) -> None:
     """A worker killed with SIGKILL cannot stop its executors; they notice and exit."""
     script = tmp_path / "owner.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
         from claimgraph.graph.store import EmbeddedStore, QueryRequest
@@ -88,7 +91,8 @@ def test_executors_end_when_their_server_process_is_killed(seed_store, tmp_path)
             with store.prepare(QueryRequest(endless)) as prepared:
                 for chunk in prepared.stream("application/sparql-results+json"):
                     pass
-    """))
+    """)
+    )
     owner = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     try:
         pids = [int(p) for p in owner.stdout.readline().split()]
@@ -97,7 +101,9 @@ def test_executors_end_when_their_server_process_is_killed(seed_store, tmp_path)
         owner.kill()
         owner.wait(timeout=10)
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in pids):
+        while time.monotonic() < deadline and any(
+            psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in pids
+        ):
             time.sleep(0.2)
         alive = [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
         assert alive == []

@@ -20,7 +20,9 @@ MARK = "ASK { <http://example.org/workers-test> <http://example.org/p> 1 }"
 def multi(seed_store, tmp_path_factory):
     store_dir = tmp_path_factory.mktemp("workers") / "store"
     shutil.copytree(seed_store, store_dir)
-    srv = start_server(store_dir, "--workers", "3", "--threads", "4", "--query-workers", "2", "--update-token", UPDATE_TOKEN)
+    srv = start_server(
+        store_dir, "--workers", "3", "--threads", "4", "--query-workers", "2", "--update-token", UPDATE_TOKEN
+    )
     yield srv
     stop_server(srv)
 
@@ -75,7 +77,9 @@ def test_void_counts_follow_writes(multi) -> None:
     void = Namespace("http://rdfs.org/ns/void#")
 
     def triples() -> int:
-        g = Graph().parse(data=requests.get(multi.url + "/.well-known/void", headers={"Connection": "close"}).text, format="turtle")
+        g = Graph().parse(
+            data=requests.get(multi.url + "/.well-known/void", headers={"Connection": "close"}).text, format="turtle"
+        )
         ds = next(s for s in g.subjects(RDF.type, void.Dataset) if (s, void.sparqlEndpoint, None) in g)
         return int(g.value(ds, void.triples))
 
@@ -83,7 +87,9 @@ def test_void_counts_follow_writes(multi) -> None:
     assert len(before) == 1
     r = requests.post(
         multi.sparql,
-        data={"update": "INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/p> 1, 2 } }"},
+        data={
+            "update": "INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/p> 1, 2 } }"
+        },
         headers={"Authorization": f"Bearer {UPDATE_TOKEN}"},
     )
     assert r.status_code in (200, 204), r.text

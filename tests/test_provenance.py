@@ -44,8 +44,10 @@ def test_prov_o_trail_of_a_claim(claim_trail: Graph) -> None:
     for n in (2, 3, 4):
         assert (URIRef(f"{STEP}{n}"), P.wasQuotedFrom, URIRef(f"{STEP}{n - 1}")) in g
     assert (URIRef(f"{STEP}2"), P.wasAttributedTo, URIRef(BASE + "id/entity/reuters")) in g
-    assert all(str(p).startswith(str(P)) or p in (RDF.type, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
-               for p in g.predicates()), "only PROV-O terms (and labels) in the PROV-O export"
+    assert all(
+        str(p).startswith(str(P)) or p in (RDF.type, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
+        for p in g.predicates()
+    ), "only PROV-O terms (and labels) in the PROV-O export"
     assert "inContactWith" not in g.serialize(format="nt")
 
 
@@ -58,8 +60,10 @@ def test_jsonld_says_the_same_as_turtle(server, claim_trail: Graph) -> None:
 def test_prov_n_and_prov_json_come_from_the_same_trail(server, claim_trail: Graph) -> None:
     provn = requests.get(f"{server.url}/prov/{PESKOW_CLAIM}.provn")
     assert provn.status_code == 200 and provn.text.startswith("document")
-    assert ("wasAttributedTo(cgid:attribution/peskow-fake-news; cgid:claim/peskow-fake-news, "
-            "cgid:entity/dmitri-peskow, [prov:role='cgid:role/kreml-sprecher'])") in provn.text
+    assert (
+        "wasAttributedTo(cgid:attribution/peskow-fake-news; cgid:claim/peskow-fake-news, "
+        "cgid:entity/dmitri-peskow, [prov:role='cgid:role/kreml-sprecher'])"
+    ) in provn.text
     assert f"wasDerivedFrom(cgid:{DOCUMENT}, cgid:{ORIGINAL}" in provn.text
     assert "agent(cgid:entity/reuters" in provn.text
     provjson = requests.get(f"{server.url}/prov/{PESKOW_CLAIM}.json")

@@ -23,7 +23,9 @@ def test_trusted_proxy_headers_give_the_public_urls(tmp_path) -> None:
         assert sd.status_code == 200
         assert _endpoints(sd.text) == {"https://data.example.org/sparql"}
         created = requests.post(
-            server.url + "/store", data=b"<urn:x:a> <urn:x:p> 1 .", timeout=30,
+            server.url + "/store",
+            data=b"<urn:x:a> <urn:x:p> 1 .",
+            timeout=30,
             headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {UPDATE_TOKEN}", **FORWARDED},
         )
         assert created.status_code == 201, created.text
@@ -52,11 +54,17 @@ def test_every_url_keeps_the_proxy_path_prefix(seed_store) -> None:
     VOID = Namespace("http://rdfs.org/ns/void#")
     server = start_server(seed_store, "--proxies", "1", "--workers", "1")
     try:
-        thing = requests.get(server.url + "/id/claim/peskow-fake-news", allow_redirects=False,
-                             headers={"Accept": "text/turtle", **PREFIXED}, timeout=30)
+        thing = requests.get(
+            server.url + "/id/claim/peskow-fake-news",
+            allow_redirects=False,
+            headers={"Accept": "text/turtle", **PREFIXED},
+            timeout=30,
+        )
         assert thing.status_code == 303
-        assert thing.headers["Location"] in (f"{PUBLIC}/doc/claim/peskow-fake-news.ttl",
-                                             "/claims/doc/claim/peskow-fake-news.ttl")
+        assert thing.headers["Location"] in (
+            f"{PUBLIC}/doc/claim/peskow-fake-news.ttl",
+            "/claims/doc/claim/peskow-fake-news.ttl",
+        )
         page = requests.get(server.url + "/doc/claim/peskow-fake-news.html", headers=PREFIXED, timeout=30)
         assert page.status_code == 200
         links = [part.split(";")[0].strip(" <>") for part in page.headers["Link"].split(",")]

@@ -20,28 +20,204 @@ T = "(translator)"
 
 # claim: speaker, stance, mode, chain of relayers (speaker first), said on, holds during, evidence starts with
 READING = {
-    "wsj-musk-putin-kontakt": ("wall-street-journal", "asserts", "reportedSpeech", ["wall-street-journal", "thanh-nien", T], "2024-10-24", "2022-10/..", "Das Wall Street Journal berichtete am 24. Oktober"),
-    "thanh-nien-kreml-hat-reagiert": ("thanh-nien", "asserts", "ownVoice", ["thanh-nien", T], "2024-10-25", None, "und der Kreml offiziell reagiert habe"),
-    "us-geheimdienste-kontakt-seit-kriegsbeginn": ("us-geheimdienstquellen", "asserts", "reportedSpeech", ["us-geheimdienstquellen", "wall-street-journal", "thanh-nien", T], None, "2022-02-24/..", "Das Wall Street Journal zitierte US-Geheimdienstquellen"),
-    "thanh-nien-musk-reichster-mensch": ("thanh-nien", "asserts", "ownVoice", ["thanh-nien", T], "2024-10-25", "2024-10-25", "derzeit der reichste Mensch der Welt"),
-    "wsj-kontakt-in-diesem-jahr": ("wall-street-journal", "asserts", "reportedSpeech", ["wall-street-journal", "thanh-nien", T], None, "2024", "Die beiden Männer hätten in diesem Jahr"),
-    "wsj-musk-kritik-us-militaerhilfe": ("wall-street-journal", "asserts", "reportedSpeech", ["wall-street-journal", "thanh-nien", T], None, None, "nachdem Musk seine Kritik"),
-    "wsj-musk-unterstuetzt-trump": ("wall-street-journal", "asserts", "reportedSpeech", ["wall-street-journal", "thanh-nien", T], None, None, "den Wahlkampf des ehemaligen Präsidenten"),
-    "thanh-nien-trump-ehemaliger-praesident": ("thanh-nien", "asserts", "ownVoice", ["thanh-nien", T], "2024-10-25", None, "des ehemaligen Präsidenten Donald Trump"),
-    "thanh-nien-starlink-kostenlos": ("thanh-nien", "asserts", "ownVoice", ["thanh-nien", T], "2024-10-25", "2022", "In der Anfangsphase des Krieges"),
-    "thanh-nien-starlink-wichtiges-instrument": ("thanh-nien", "asserts", "ownVoice", ["thanh-nien", T], "2024-10-25", "2022", "Das Starlink-Internet galt als"),
-    "thanh-nien-verhaeltnis-abgekuehlt": ("thanh-nien", "asserts", "ownVoice", ["thanh-nien", T], "2024-10-25", None, "Allerdings hat sich das Verhältnis"),
-    "thanh-nien-musk-lieferung-eingestellt": ("thanh-nien", "asserts", "ownVoice", ["thanh-nien", T], "2024-10-25", None, "Der amerikanische Milliardär hat nicht nur"),
-    "thanh-nien-musk-drohnen-untersagt": ("thanh-nien", "asserts", "ownVoice", ["thanh-nien", T], "2024-10-25", None, "sondern der Kiewer Regierung"),
-    "hur-russland-nutzt-starlink": ("ukrainischer-militaergeheimdienst", "accuses", "reportedSpeech", ["ukrainischer-militaergeheimdienst", "thanh-nien", T], "2024", None, "Anfang 2024 beschuldigte"),
-    "musk-weist-vorwuerfe-zurueck": ("elon-musk", "rejects", "reportedSpeech", ["elon-musk", "thanh-nien", T], None, None, "Musk hat die Vorwürfe zurückgewiesen"),
-    "musk-keine-stellungnahme": ("elon-musk", "declinesToComment", "reportedSpeech", ["elon-musk", "thanh-nien", T], None, None, "aber auf eine Bitte um Stellungnahme"),
-    "kreml-bestreitet-kontakt": ("kreml", "denies", "reportedSpeech", ["kreml", "thanh-nien", T], "2024-10-25", None, "Heute (25. Oktober) bestritt der Kreml"),
-    "peskow-fake-news": ("dmitri-peskow", "denies", "directSpeech", ["dmitri-peskow", "reuters", "thanh-nien", T], "2024-10-25", None, "Das ist völlig unwahr"),
-    "peskow-zeitung-verbreitet-fake-news": ("dmitri-peskow", "accuses", "directSpeech", ["dmitri-peskow", "reuters", "thanh-nien", T], "2024-10-25", None, "es handelt sich tatsächlich um Fake News"),
-    "peskow-kontakt-vor-2022": ("dmitri-peskow", "asserts", "reportedSpeech", ["dmitri-peskow", "reuters", "thanh-nien", T], "2024-10-25", "../2021", "Herr Peskow sagte"),
-    "peskow-telefonat-technologien": ("dmitri-peskow", "asserts", "reportedSpeech", ["dmitri-peskow", "reuters", "thanh-nien", T], "2024-10-25", "../2021", "Sie hätten telefoniert"),
-    "peskow-danach-nie-wieder": ("dmitri-peskow", "denies", "reportedSpeech", ["dmitri-peskow", "reuters", "thanh-nien", T], "2024-10-25", None, "Danach hätten die beiden Seiten"),
+    "wsj-musk-putin-kontakt": (
+        "wall-street-journal",
+        "asserts",
+        "reportedSpeech",
+        ["wall-street-journal", "thanh-nien", T],
+        "2024-10-24",
+        "2022-10/..",
+        "Das Wall Street Journal berichtete am 24. Oktober",
+    ),
+    "thanh-nien-kreml-hat-reagiert": (
+        "thanh-nien",
+        "asserts",
+        "ownVoice",
+        ["thanh-nien", T],
+        "2024-10-25",
+        None,
+        "und der Kreml offiziell reagiert habe",
+    ),
+    "us-geheimdienste-kontakt-seit-kriegsbeginn": (
+        "us-geheimdienstquellen",
+        "asserts",
+        "reportedSpeech",
+        ["us-geheimdienstquellen", "wall-street-journal", "thanh-nien", T],
+        None,
+        "2022-02-24/..",
+        "Das Wall Street Journal zitierte US-Geheimdienstquellen",
+    ),
+    "thanh-nien-musk-reichster-mensch": (
+        "thanh-nien",
+        "asserts",
+        "ownVoice",
+        ["thanh-nien", T],
+        "2024-10-25",
+        "2024-10-25",
+        "derzeit der reichste Mensch der Welt",
+    ),
+    "wsj-kontakt-in-diesem-jahr": (
+        "wall-street-journal",
+        "asserts",
+        "reportedSpeech",
+        ["wall-street-journal", "thanh-nien", T],
+        None,
+        "2024",
+        "Die beiden Männer hätten in diesem Jahr",
+    ),
+    "wsj-musk-kritik-us-militaerhilfe": (
+        "wall-street-journal",
+        "asserts",
+        "reportedSpeech",
+        ["wall-street-journal", "thanh-nien", T],
+        None,
+        None,
+        "nachdem Musk seine Kritik",
+    ),
+    "wsj-musk-unterstuetzt-trump": (
+        "wall-street-journal",
+        "asserts",
+        "reportedSpeech",
+        ["wall-street-journal", "thanh-nien", T],
+        None,
+        None,
+        "den Wahlkampf des ehemaligen Präsidenten",
+    ),
+    "thanh-nien-trump-ehemaliger-praesident": (
+        "thanh-nien",
+        "asserts",
+        "ownVoice",
+        ["thanh-nien", T],
+        "2024-10-25",
+        None,
+        "des ehemaligen Präsidenten Donald Trump",
+    ),
+    "thanh-nien-starlink-kostenlos": (
+        "thanh-nien",
+        "asserts",
+        "ownVoice",
+        ["thanh-nien", T],
+        "2024-10-25",
+        "2022",
+        "In der Anfangsphase des Krieges",
+    ),
+    "thanh-nien-starlink-wichtiges-instrument": (
+        "thanh-nien",
+        "asserts",
+        "ownVoice",
+        ["thanh-nien", T],
+        "2024-10-25",
+        "2022",
+        "Das Starlink-Internet galt als",
+    ),
+    "thanh-nien-verhaeltnis-abgekuehlt": (
+        "thanh-nien",
+        "asserts",
+        "ownVoice",
+        ["thanh-nien", T],
+        "2024-10-25",
+        None,
+        "Allerdings hat sich das Verhältnis",
+    ),
+    "thanh-nien-musk-lieferung-eingestellt": (
+        "thanh-nien",
+        "asserts",
+        "ownVoice",
+        ["thanh-nien", T],
+        "2024-10-25",
+        None,
+        "Der amerikanische Milliardär hat nicht nur",
+    ),
+    "thanh-nien-musk-drohnen-untersagt": (
+        "thanh-nien",
+        "asserts",
+        "ownVoice",
+        ["thanh-nien", T],
+        "2024-10-25",
+        None,
+        "sondern der Kiewer Regierung",
+    ),
+    "hur-russland-nutzt-starlink": (
+        "ukrainischer-militaergeheimdienst",
+        "accuses",
+        "reportedSpeech",
+        ["ukrainischer-militaergeheimdienst", "thanh-nien", T],
+        "2024",
+        None,
+        "Anfang 2024 beschuldigte",
+    ),
+    "musk-weist-vorwuerfe-zurueck": (
+        "elon-musk",
+        "rejects",
+        "reportedSpeech",
+        ["elon-musk", "thanh-nien", T],
+        None,
+        None,
+        "Musk hat die Vorwürfe zurückgewiesen",
+    ),
+    "musk-keine-stellungnahme": (
+        "elon-musk",
+        "declinesToComment",
+        "reportedSpeech",
+        ["elon-musk", "thanh-nien", T],
+        None,
+        None,
+        "aber auf eine Bitte um Stellungnahme",
+    ),
+    "kreml-bestreitet-kontakt": (
+        "kreml",
+        "denies",
+        "reportedSpeech",
+        ["kreml", "thanh-nien", T],
+        "2024-10-25",
+        None,
+        "Heute (25. Oktober) bestritt der Kreml",
+    ),
+    "peskow-fake-news": (
+        "dmitri-peskow",
+        "denies",
+        "directSpeech",
+        ["dmitri-peskow", "reuters", "thanh-nien", T],
+        "2024-10-25",
+        None,
+        "Das ist völlig unwahr",
+    ),
+    "peskow-zeitung-verbreitet-fake-news": (
+        "dmitri-peskow",
+        "accuses",
+        "directSpeech",
+        ["dmitri-peskow", "reuters", "thanh-nien", T],
+        "2024-10-25",
+        None,
+        "es handelt sich tatsächlich um Fake News",
+    ),
+    "peskow-kontakt-vor-2022": (
+        "dmitri-peskow",
+        "asserts",
+        "reportedSpeech",
+        ["dmitri-peskow", "reuters", "thanh-nien", T],
+        "2024-10-25",
+        "../2021",
+        "Herr Peskow sagte",
+    ),
+    "peskow-telefonat-technologien": (
+        "dmitri-peskow",
+        "asserts",
+        "reportedSpeech",
+        ["dmitri-peskow", "reuters", "thanh-nien", T],
+        "2024-10-25",
+        "../2021",
+        "Sie hätten telefoniert",
+    ),
+    "peskow-danach-nie-wieder": (
+        "dmitri-peskow",
+        "denies",
+        "reportedSpeech",
+        ["dmitri-peskow", "reuters", "thanh-nien", T],
+        "2024-10-25",
+        None,
+        "Danach hätten die beiden Seiten",
+    ),
 }
 
 
@@ -99,14 +275,23 @@ def test_the_denials_contradict_the_journal_and_musk_rejects_the_accusation(ds: 
     wsj = URIRef(ID + "claim/wsj-musk-putin-kontakt")
     for denial in ("kreml-bestreitet-kontakt", "peskow-fake-news"):
         assert (URIRef(ID + "claim/" + denial), CG.deniesClaim, wsj) in g
-    assert (URIRef(ID + "claim/musk-weist-vorwuerfe-zurueck"), CG.deniesClaim, URIRef(ID + "claim/hur-russland-nutzt-starlink")) in g
+    assert (
+        URIRef(ID + "claim/musk-weist-vorwuerfe-zurueck"),
+        CG.deniesClaim,
+        URIRef(ID + "claim/hur-russland-nutzt-starlink"),
+    ) in g
 
 
 def test_every_sentence_of_the_article_is_covered_by_a_claim(ds: Dataset) -> None:
     g = ds.default_graph
-    spans = [(int(g.value(s, OA.start)), int(g.value(s, OA.end))) for c in g.subjects(RDF.type, CG.Claim)
-             for s in g.objects(c, CG.evidence)]
-    content = [seg for seg in g.subjects(CG.segmentKind, None) if g.value(seg, CG.segmentKind) in (CG.lead, CG.bodyText)]
+    spans = [
+        (int(g.value(s, OA.start)), int(g.value(s, OA.end)))
+        for c in g.subjects(RDF.type, CG.Claim)
+        for s in g.objects(c, CG.evidence)
+    ]
+    content = [
+        seg for seg in g.subjects(CG.segmentKind, None) if g.value(seg, CG.segmentKind) in (CG.lead, CG.bodyText)
+    ]
     assert len(content) == 9
     for seg in content:
         base = int(g.value(seg, OA.start))
@@ -121,4 +306,4 @@ def test_every_span_and_mention_matches_the_file(ds: Dataset) -> None:
     spans = set(g.subjects(OA.start, None))
     assert len(spans) > 80
     for s in spans:
-        assert TEXT[int(g.value(s, OA.start)):int(g.value(s, OA.end))] == str(g.value(s, OA.exact))
+        assert TEXT[int(g.value(s, OA.start)) : int(g.value(s, OA.end))] == str(g.value(s, OA.exact))

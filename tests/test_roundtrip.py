@@ -71,8 +71,9 @@ def test_a_dump_with_a_broken_span_is_refused_and_the_store_keeps_what_it_had(du
     lines = dump.read_text(encoding="utf-8").splitlines()
     start = "<http://www.w3.org/ns/oa#start>"
     victim = next(i for i, line in enumerate(lines) if start in line)
-    lines[victim] = lines[victim].replace('"^^<http://www.w3.org/2001/XMLSchema#integer>',
-                                          '1"^^<http://www.w3.org/2001/XMLSchema#integer>')
+    lines[victim] = lines[victim].replace(
+        '"^^<http://www.w3.org/2001/XMLSchema#integer>', '1"^^<http://www.w3.org/2001/XMLSchema#integer>'
+    )
     broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
     r = claimgraph("load", "--store", str(good), "--validate", str(broken), check=False)
     assert r.returncode != 0
@@ -85,8 +86,9 @@ def test_a_dump_with_a_broken_span_is_refused_and_the_store_keeps_what_it_had(du
 def test_every_graph_read_back_through_the_graph_store_protocol_validates(server: LiveServer, dump: Path) -> None:
     ds = Dataset()
     ds.parse(dump, format="nquads")
-    names = sorted({str(c.identifier) for c in ds.contexts() if isinstance(c.identifier, URIRef)}
-                   - {"urn:x-rdflib:default"})
+    names = sorted(
+        {str(c.identifier) for c in ds.contexts() if isinstance(c.identifier, URIRef)} - {"urn:x-rdflib:default"}
+    )
     assert ONTOLOGY_IRI in names and len(names) > 10
     merged = Graph()
     r = requests.get(f"{server.url}/store", params={"default": ""}, headers={"Accept": "text/turtle"}, timeout=30)

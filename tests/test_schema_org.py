@@ -42,7 +42,9 @@ def _rows(store: ox.Store, query: str) -> list[dict[str, str]]:
 
 
 def test_claims_join_with_wikidata_style_schema_org_data(store: ox.Store) -> None:
-    rows = _rows(store, """
+    rows = _rows(
+        store,
+        """
         PREFIX schema: <http://schema.org/>
         PREFIX owl: <http://www.w3.org/2002/07/owl#>
         SELECT DISTINCT ?claim ?name WHERE {
@@ -50,26 +52,34 @@ def test_claims_join_with_wikidata_style_schema_org_data(store: ox.Store) -> Non
           ?entity owl:sameAs ?wd .
           GRAPH <http://example.org/wikidata> { ?wd schema:name ?name }
           FILTER (?claim = <%sclaim/peskow-telefonat-technologien>)
-        } ORDER BY ?name""" % BASE)
+        } ORDER BY ?name"""
+        % BASE,
+    )
     assert [r["name"] for r in rows] == ["Elon Musk", "Vladimir Putin"]
 
 
 def test_the_https_namespace_is_not_used_so_no_join_fails_silently(store: ox.Store) -> None:
-    rows = _rows(store, "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } "
-                        "FILTER (STRSTARTS(STR(?p), 'https://schema.org/') || STRSTARTS(STR(?o), 'https://schema.org/')) }")
+    rows = _rows(
+        store,
+        "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } "
+        "FILTER (STRSTARTS(STR(?p), 'https://schema.org/') || STRSTARTS(STR(?o), 'https://schema.org/')) }",
+    )
     assert rows == [{"n": "0"}]
 
 
 def test_a_claim_carries_what_schema_org_readers_expect(store: ox.Store) -> None:
     claim = f"<{BASE}claim/peskow-fake-news>"
-    rows = _rows(store, f"""
+    rows = _rows(
+        store,
+        f"""
         PREFIX schema: <http://schema.org/>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
         SELECT ?text ?author ?first ?label (COUNT(DISTINCT ?doc) AS ?appearances) (COUNT(DISTINCT ?about) AS ?abouts) WHERE {{
           {claim} schema:text ?text ; schema:author ?author ; schema:firstAppearance ?first ;
                   schema:appearance ?doc ; schema:about ?about ; rdfs:label ?label .
           FILTER (lang(?label) = "en")
-        }} GROUP BY ?text ?author ?first ?label""")
+        }} GROUP BY ?text ?author ?first ?label""",
+    )
     assert len(rows) == 1
     row = rows[0]
     assert row["text"].startswith("Das ist völlig unwahr")
@@ -80,7 +90,9 @@ def test_a_claim_carries_what_schema_org_readers_expect(store: ox.Store) -> None
 
 
 def test_every_span_is_the_selector_of_an_annotation_on_its_file(store: ox.Store) -> None:
-    rows = _rows(store, """
+    rows = _rows(
+        store,
+        """
         PREFIX cg: <https://w3id.org/claimgraph/ontology#>
         PREFIX oa: <http://www.w3.org/ns/oa#>
         SELECT (COUNT(DISTINCT ?span) AS ?spans) (COUNT(DISTINCT ?annotated) AS ?annotated) WHERE {
@@ -90,10 +102,14 @@ def test_every_span_is_the_selector_of_an_annotation_on_its_file(store: ox.Store
             ?target a oa:SpecificResource ; oa:hasSource ?file ; oa:hasSelector ?span .
             BIND (?span AS ?annotated)
           }
-        }""")
+        }""",
+    )
     assert int(rows[0]["spans"]) > 80
     assert rows[0]["annotated"] == rows[0]["spans"]
-    body = _rows(store, f"""
+    body = _rows(
+        store,
+        f"""
         PREFIX oa: <http://www.w3.org/ns/oa#>
-        SELECT ?body WHERE {{ ?a oa:hasTarget/oa:hasSelector <{BASE}span/peskow-fake-news> ; oa:hasBody ?body }}""")
+        SELECT ?body WHERE {{ ?a oa:hasTarget/oa:hasSelector <{BASE}span/peskow-fake-news> ; oa:hasBody ?body }}""",
+    )
     assert body == [{"body": f"{BASE}claim/peskow-fake-news"}]

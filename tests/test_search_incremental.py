@@ -126,8 +126,12 @@ def test_a_changed_speaker_label_reindexes_that_speakers_claims(tmp_path: Path, 
     assert store.search("Zwiebelkuchen") == []
     label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
     with store.writer() as ox_store:  # a label of a speaker (not a claim) changes
-        speaker = next(q.object for q in ox_store.quads_for_pattern(
-            ox.NamedNode(ID + "claim/zweit-schaeuble-debatte"), ox.NamedNode(BASE + "ontology#speaker"), None))
+        speaker = next(
+            q.object
+            for q in ox_store.quads_for_pattern(
+                ox.NamedNode(ID + "claim/zweit-schaeuble-debatte"), ox.NamedNode(BASE + "ontology#speaker"), None
+            )
+        )
         ox_store.add(ox.Quad(speaker, label, ox.Literal("Zwiebelkuchen", language="de")))
     _assert_index_is_whole(store)
     assert ID + "claim/zweit-schaeuble-debatte" in [h.claim for h in store.search("Zwiebelkuchen")]
@@ -146,8 +150,12 @@ def test_writes_the_writer_cannot_follow_index_everything(
     assert written == ["whole"]
     _assert_index_is_whole(store)
     assert ID + "claim/zweit-schaeuble-debatte" not in [h.claim for h in store.search("Schaeuble")]
-    store.update(UpdateRequest(update='INSERT DATA { <%sclaim/zweit-peskow-unwahr> '
-                               '<http://www.w3.org/2000/01/rdf-schema#label> "Kohlrabi"@de }' % ID))
+    store.update(
+        UpdateRequest(
+            update="INSERT DATA { <%sclaim/zweit-peskow-unwahr> "
+            '<http://www.w3.org/2000/01/rdf-schema#label> "Kohlrabi"@de }' % ID
+        )
+    )
     _assert_index_is_whole(store)
 
 
@@ -160,8 +168,9 @@ def test_graph_store_writes_and_loads_keep_an_index_equal_to_a_rebuild(
     ingest(store, [seed, second], BASE)
     claim = ID + "claim/zweit-schaeuble-debatte"
     with open_snapshot(store.db_path) as snap:
-        speaker = next(iter(snap.store.quads_for_pattern(
-            ox.NamedNode(claim), ox.NamedNode(BASE + "ontology#speaker"), None))).object.value
+        speaker = next(
+            iter(snap.store.quads_for_pattern(ox.NamedNode(claim), ox.NamedNode(BASE + "ontology#speaker"), None))
+        ).object.value
     label = "<http://www.w3.org/2000/01/rdf-schema#label>"
     # POST to the default graph: a new label for a speaker shared by claims
     written.clear()

@@ -59,8 +59,9 @@ def _read_response(sock: socket.socket, timeout: float = 10.0) -> bytes:
 
 def _probe(server: LiveServer) -> int:
     """A fresh client asking a real query; fails (raises) if not answered within a few seconds."""
-    reply = requests.get(server.sparql, params={"query": ASK},
-                         headers={"Accept": "application/sparql-results+json"}, timeout=4)
+    reply = requests.get(
+        server.sparql, params={"query": ASK}, headers={"Accept": "application/sparql-results+json"}, timeout=4
+    )
     return reply.status_code
 
 
@@ -138,8 +139,10 @@ def test_a_trickling_body_gets_408(slow_server: LiveServer) -> None:
     sock = _connect(slow_server)
     body = ("query=" + ASK).encode()
     try:
-        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                     b"Content-Length: %d\r\n\r\n" % len(body))
+        sock.sendall(
+            b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body)
+        )
         sock.settimeout(0.5)
         answer = b""
         for byte in body:  # one byte every half second: far below the minimum rate
@@ -169,8 +172,10 @@ def test_a_truncated_body_then_half_close_is_answered_as_before(slow_server: Liv
     """The client sends part of a chunked body and closes its side: it still gets a 4xx."""
     sock = _connect(slow_server)
     try:
-        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
-                     b"Transfer-Encoding: chunked\r\n\r\n1c\r\nSELECT * WHERE { ?s ?p ?o }\r\n")
+        sock.sendall(
+            b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n1c\r\nSELECT * WHERE { ?s ?p ?o }\r\n"
+        )
         sock.shutdown(socket.SHUT_WR)
         answer = _read_response(sock)
     finally:
@@ -181,14 +186,16 @@ def test_a_truncated_body_then_half_close_is_answered_as_before(slow_server: Liv
 def test_requests_in_pieces_are_served_as_before(slow_server: LiveServer) -> None:
     """Head and a chunked body in small pieces with pauses: one request, one right answer."""
     body = ("query=" + requests.utils.quote(ASK)).encode()
-    chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 7]), body[i:i + 7]) for i in range(0, len(body), 7))
-    message = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nAccept: application/sparql-results+json\r\n"
-               b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n"
-               b"Connection: close\r\n\r\n" + chunks + b"0\r\n\r\n")
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i : i + 7]), body[i : i + 7]) for i in range(0, len(body), 7))
+    message = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nAccept: application/sparql-results+json\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n"
+        b"Connection: close\r\n\r\n" + chunks + b"0\r\n\r\n"
+    )
     sock = _connect(slow_server)
     try:
         for i in range(0, len(message), 40):
-            sock.sendall(message[i:i + 40])
+            sock.sendall(message[i : i + 40])
             time.sleep(0.02)
         answer = _read_response(sock)
     finally:
@@ -214,9 +221,11 @@ def test_expect_100_continue_gets_one_interim_response(slow_server: LiveServer) 
     body = ("query=" + requests.utils.quote(ASK)).encode()
     sock = _connect(slow_server)
     try:
-        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nAccept: application/sparql-results+json\r\n"
-                     b"Content-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\n"
-                     b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body))
+        sock.sendall(
+            b"POST /sparql HTTP/1.1\r\nHost: x\r\nAccept: application/sparql-results+json\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\n"
+            b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body)
+        )
         sock.settimeout(5)
         interim = sock.recv(65536)  # the client waits for it before sending its body
         assert interim.startswith(b"HTTP/1.1 100"), interim

@@ -19,19 +19,74 @@ DATA = ROOT.parent / "shared" / "data" / "spkatt-2023"
 DOC = {
     "DocumentName": "4711 - Test (2009-05-01)",
     "Sentences": [
-        {"SentenceId": 0, "Tokens": ["Kreml-Sprecher", "Dmitri", "Peskow", "sagte", ",", "das", "sei", "„", "völlig", "unwahr", "“", "."]},
-        {"SentenceId": 1, "Tokens": ["Die", "Polizei", "teilte", "mit", ",", "es", "gebe", "(", "keine", ")", "Verletzten", "."]},
+        {
+            "SentenceId": 0,
+            "Tokens": [
+                "Kreml-Sprecher",
+                "Dmitri",
+                "Peskow",
+                "sagte",
+                ",",
+                "das",
+                "sei",
+                "„",
+                "völlig",
+                "unwahr",
+                "“",
+                ".",
+            ],
+        },
+        {
+            "SentenceId": 1,
+            "Tokens": ["Die", "Polizei", "teilte", "mit", ",", "es", "gebe", "(", "keine", ")", "Verletzten", "."],
+        },
         {"SentenceId": 2, "Tokens": ["Peskow", "fügte", "hinzu", ":", "„", "Nein", "“", "."]},
     ],
     "Annotations": [
-        {"Source": ["0:0", "0:1", "0:2"], "Cue": ["0:3"], "Message": ["0:5", "0:6", "0:7", "0:8", "0:9", "0:10"],
-         "Form": "Indirect", "STWR": "Speech", "Addr": [], "Frame": [], "IsNested": False, "HasNested": False},
-        {"Source": ["1:0", "1:1"], "Cue": ["1:2", "1:3"], "Message": ["1:5", "1:6", "1:7", "1:8", "1:9", "1:10"],
-         "Form": "Indirect", "STWR": "Speech", "Addr": [], "Frame": [], "IsNested": False, "HasNested": False},
-        {"Source": ["2:0"], "Cue": ["2:1", "2:2"], "Message": ["2:4", "2:5", "2:6"],
-         "Form": "Direct", "STWR": "Speech", "Addr": [], "Frame": [], "IsNested": False, "HasNested": False},
-        {"Source": [], "Cue": [], "Message": ["2:5"],
-         "Form": "FreeIndirect", "STWR": "Thought", "Addr": [], "Frame": [], "IsNested": False, "HasNested": False},
+        {
+            "Source": ["0:0", "0:1", "0:2"],
+            "Cue": ["0:3"],
+            "Message": ["0:5", "0:6", "0:7", "0:8", "0:9", "0:10"],
+            "Form": "Indirect",
+            "STWR": "Speech",
+            "Addr": [],
+            "Frame": [],
+            "IsNested": False,
+            "HasNested": False,
+        },
+        {
+            "Source": ["1:0", "1:1"],
+            "Cue": ["1:2", "1:3"],
+            "Message": ["1:5", "1:6", "1:7", "1:8", "1:9", "1:10"],
+            "Form": "Indirect",
+            "STWR": "Speech",
+            "Addr": [],
+            "Frame": [],
+            "IsNested": False,
+            "HasNested": False,
+        },
+        {
+            "Source": ["2:0"],
+            "Cue": ["2:1", "2:2"],
+            "Message": ["2:4", "2:5", "2:6"],
+            "Form": "Direct",
+            "STWR": "Speech",
+            "Addr": [],
+            "Frame": [],
+            "IsNested": False,
+            "HasNested": False,
+        },
+        {
+            "Source": [],
+            "Cue": [],
+            "Message": ["2:5"],
+            "Form": "FreeIndirect",
+            "STWR": "Thought",
+            "Addr": [],
+            "Frame": [],
+            "IsNested": False,
+            "HasNested": False,
+        },
     ],
 }
 ENTRY = IndexEntry("4711", "train", "2009-05-01", "Test")
@@ -63,7 +118,7 @@ def test_a_document_becomes_a_curated_reading_with_wikinews_provenance() -> None
     assert ents[claims[3]["speaker"]]["label"]["de"] == "ungenannte Quelle"
     for c in claims:
         ev = c["evidence"]
-        assert text[ev["start"]:ev["start"] + len(ev["quote"])] == ev["quote"]
+        assert text[ev["start"] : ev["start"] + len(ev["quote"])] == ev["quote"]
 
 
 def test_without_the_data_it_says_where_to_get_it(tmp_path: Path) -> None:
@@ -83,20 +138,31 @@ def test_a_made_up_corpus_imports_and_reimports_as_skipped(tmp_path: Path) -> No
     out = claimgraph(*args).stdout
     assert "1 added" in out and "4 claim(s)" in out
     assert claims_per_article(store) == {"wikinews-4711": 4}
-    rows = select(store, f"""SELECT ?url ?lic ?date WHERE {{ <{BASE}id/document/wikinews-4711> prov:wasDerivedFrom ?page .
-        ?page schema:url ?url ; schema:license ?lic ; schema:datePublished ?date }}""")
-    assert rows == [{"url": "https://de.wikinews.org/wiki/?curid=4711", "lic": "https://creativecommons.org/licenses/by/2.5/",
-                     "date": "2009-05-01"}]
+    rows = select(
+        store,
+        f"""SELECT ?url ?lic ?date WHERE {{ <{BASE}id/document/wikinews-4711> prov:wasDerivedFrom ?page .
+        ?page schema:url ?url ; schema:license ?lic ; schema:datePublished ?date }}""",
+    )
+    assert rows == [
+        {
+            "url": "https://de.wikinews.org/wiki/?curid=4711",
+            "lic": "https://creativecommons.org/licenses/by/2.5/",
+            "date": "2009-05-01",
+        }
+    ]
     assert "1 skipped" in claimgraph(*args).stdout
 
 
 @pytest.mark.skipif(not DATA.exists(), reason=f"SpkAtt-2023 data not at {DATA} (not part of the repository)")
 def test_real_spkatt_articles_import_and_conform_to_the_shapes(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    out = claimgraph("import-spkatt", "--store", str(store), "--base-iri", BASE, "--limit", "3", "--validate",
-                     str(DATA)).stdout
+    out = claimgraph(
+        "import-spkatt", "--store", str(store), "--base-iri", BASE, "--limit", "3", "--validate", str(DATA)
+    ).stdout
     assert "3 added" in out and "0 failed" in out
-    files = sorted((p for split in ("train", "dev") for p in (DATA / split).glob("*.json")), key=lambda p: int(p.stem))[:3]
+    files = sorted((p for split in ("train", "dev") for p in (DATA / split).glob("*.json")), key=lambda p: int(p.stem))[
+        :3
+    ]
     expected = {f"wikinews-{p.stem}": len(json.loads(p.read_text(encoding="utf-8"))["Annotations"]) for p in files}
     assert claims_per_article(store) == {k: v for k, v in expected.items() if v}
 
@@ -104,8 +170,12 @@ def test_real_spkatt_articles_import_and_conform_to_the_shapes(tmp_path: Path) -
 def test_make_corpus_without_the_data_says_where_to_get_it(tmp_path: Path) -> None:
     import subprocess
 
-    res = subprocess.run(["make", "--no-print-directory", "corpus", f"SPKATT={tmp_path / 'none'}",
-                          f"CORPUS={tmp_path / 'corpus'}"], cwd=ROOT, capture_output=True, text=True)
+    res = subprocess.run(
+        ["make", "--no-print-directory", "corpus", f"SPKATT={tmp_path / 'none'}", f"CORPUS={tmp_path / 'corpus'}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode != 0
     assert "github.com/uhh-lt/news-speaker-attribution-2023" in res.stderr
     assert not (tmp_path / "corpus").exists()

@@ -76,7 +76,11 @@ def test_a_million_rows_stream_with_flat_memory(stream_server, record_property) 
     sampler.start()
     started = time.monotonic()
     with requests.post(
-        stream_server.sparql, data={"query": MILLION}, headers={"Accept": "application/sparql-results+json"}, stream=True, timeout=120
+        stream_server.sparql,
+        data={"query": MILLION},
+        headers={"Accept": "application/sparql-results+json"},
+        stream=True,
+        timeout=120,
     ) as r:
         assert r.status_code == 200
         assert r.headers.get("Transfer-Encoding") == "chunked"  # no Content-Length: it streams
@@ -144,7 +148,13 @@ def test_a_client_that_goes_away_mid_stream_stops_the_query(stream_server) -> No
 def test_a_client_that_stops_reading_is_dropped_and_its_query_stopped(seed_store) -> None:
     # One executor, a 5 s query budget, and clients may stall for 1 s.
     srv = start_server(
-        seed_store, "--workers", "1", "--query-workers", "1", "--timeout", "5",
+        seed_store,
+        "--workers",
+        "1",
+        "--query-workers",
+        "1",
+        "--timeout",
+        "5",
         env={"CLAIMGRAPH_CLIENT_STALL_TIMEOUT": "1"},
     )
     try:
@@ -172,17 +182,25 @@ def test_a_client_that_stops_reading_is_dropped_and_its_query_stopped(seed_store
 def test_a_small_answer_is_sent_whole_with_a_length_and_a_large_one_chunked(stream_server) -> None:
     """A small result arrives in one message from its executor and goes out with a
     Content-Length; one above a chunk streams with chunked transfer encoding."""
-    small = requests.get(stream_server.url + "/sparql", params={"query": "SELECT ?x WHERE { VALUES ?x { 1 2 } }"},
-                         headers={"Accept": "text/csv"}, timeout=30)
+    small = requests.get(
+        stream_server.url + "/sparql",
+        params={"query": "SELECT ?x WHERE { VALUES ?x { 1 2 } }"},
+        headers={"Accept": "text/csv"},
+        timeout=30,
+    )
     assert small.status_code == 200 and small.content == b"x\r\n1\r\n2\r\n"
     assert small.headers["Content-Length"] == str(len(small.content))
     assert "Transfer-Encoding" not in small.headers
-    large = requests.get(stream_server.url + "/sparql", params={"query": MILLION.replace("?c WHERE", "WHERE")
-                                                                  .replace(f" VALUES ?c {{ {HUNDRED} }}", "")},
-                         headers={"Accept": "text/csv"}, timeout=60)
+    large = requests.get(
+        stream_server.url + "/sparql",
+        params={"query": MILLION.replace("?c WHERE", "WHERE").replace(f" VALUES ?c {{ {HUNDRED} }}", "")},
+        headers={"Accept": "text/csv"},
+        timeout=60,
+    )
     assert large.status_code == 200 and large.headers.get("Transfer-Encoding") == "chunked"
     assert "Content-Length" not in large.headers
     assert len(large.content.splitlines()) == 1 + 100 * 100
-    page = requests.get(stream_server.url + "/sparql", params={"query": "ASK {}"},
-                        headers={"Accept": "text/html"}, timeout=30)
+    page = requests.get(
+        stream_server.url + "/sparql", params={"query": "ASK {}"}, headers={"Accept": "text/html"}, timeout=30
+    )
     assert page.status_code == 200 and "<strong>true</strong>" in page.text

@@ -131,9 +131,13 @@ def test_hashes_are_identical_across_builds_processes_and_working_dirs(built: Pa
     other = tmp_path / "elsewhere"
     other.mkdir()
     # another process, another working directory, another hash seed and locale
-    subprocess.run([sys.executable, "-m", "claimgraph.cli", "build", "--store", str(other / "store")],
-                   cwd=other, check=True, capture_output=True,
-                   env={**os.environ, **EPOCH, "PYTHONHASHSEED": "12345", "LC_ALL": "C"})
+    subprocess.run(
+        [sys.executable, "-m", "claimgraph.cli", "build", "--store", str(other / "store")],
+        cwd=other,
+        check=True,
+        capture_output=True,
+        env={**os.environ, **EPOCH, "PYTHONHASHSEED": "12345", "LC_ALL": "C"},
+    )
     first, second = _hashes(built), _hashes(other / "store")
     assert first == second
     # and in this process, without SOURCE_DATE_EPOCH: bundle hashes do not depend on the time
@@ -155,9 +159,13 @@ def test_each_triple_of_a_bundle_changes_its_hash(built: Path) -> None:
     assert bundles.hash_quads(list(reversed(bundle)) + bundle[:3]) == reference
     seen = {reference}
     for i, q in enumerate(bundle):
-        dropped = bundles.hash_quads(bundle[:i] + bundle[i + 1:])
-        changed_object = ox.Literal("tampered") if not isinstance(q.object, ox.Literal) else ox.Literal(q.object.value + " ")
-        edited = bundles.hash_quads(bundle[:i] + [ox.Quad(q.subject, q.predicate, changed_object, q.graph_name)] + bundle[i + 1:])
+        dropped = bundles.hash_quads(bundle[:i] + bundle[i + 1 :])
+        changed_object = (
+            ox.Literal("tampered") if not isinstance(q.object, ox.Literal) else ox.Literal(q.object.value + " ")
+        )
+        edited = bundles.hash_quads(
+            bundle[:i] + [ox.Quad(q.subject, q.predicate, changed_object, q.graph_name)] + bundle[i + 1 :]
+        )
         assert dropped not in seen and edited not in seen, q
         seen |= {dropped, edited}
 
@@ -205,8 +213,15 @@ def test_an_added_statement_is_named(copy: Path) -> None:
     assert code == 1 and found["bundle-hash-mismatch"] == {CLAIM}
     assert "dataset-hash-mismatch" in found
     # an added statement outside every bundle is caught by the dataset hash alone
-    tamper(copy, remove=[ox.Quad(ox.NamedNode(CLAIM), ox.NamedNode(CG + "stance"), ox.NamedNode(CG + "asserts"))],
-           add=[ox.Quad(ox.NamedNode(BASE + "id/entity/elon-musk"), ox.NamedNode(CG + "stance"), ox.NamedNode(CG + "asserts"))])
+    tamper(
+        copy,
+        remove=[ox.Quad(ox.NamedNode(CLAIM), ox.NamedNode(CG + "stance"), ox.NamedNode(CG + "asserts"))],
+        add=[
+            ox.Quad(
+                ox.NamedNode(BASE + "id/entity/elon-musk"), ox.NamedNode(CG + "stance"), ox.NamedNode(CG + "asserts")
+            )
+        ],
+    )
     code, report = verify("--store", str(copy))
     assert code == 1 and set(kinds(report)) == {"dataset-hash-mismatch"}
 
@@ -249,20 +264,30 @@ def test_writes_through_the_server_are_recorded_and_named_over_sparql(copy: Path
         assert code == 0, report["findings"]
 
         # a read-only write that touches nothing: nothing recorded
-        r = requests.put(server.url + "/store", params={"graph": "http://example.org/unrelated"},
-                         data="<http://example.org/a> <http://example.org/b> <http://example.org/c> .",
-                         headers={"Content-Type": "text/turtle", **AUTH}, timeout=60)
+        r = requests.put(
+            server.url + "/store",
+            params={"graph": "http://example.org/unrelated"},
+            data="<http://example.org/a> <http://example.org/b> <http://example.org/c> .",
+            headers={"Content-Type": "text/turtle", **AUTH},
+            timeout=60,
+        )
         assert r.status_code == 201
         code, report = verify("--endpoint", endpoint)
         assert set(kinds(report)) == {"dataset-hash-mismatch"}  # the dataset did change
 
         # an edited triple of a proposition, through the Graph Store
-        r = requests.put(server.url + "/store", params={"graph": PROPOSITION},
-                         data=f"<{BASE}id/entity/elon-musk> <{CG}inContactWith> <{BASE}id/entity/reuters> .",
-                         headers={"Content-Type": "text/turtle", "User-Agent": "auditor-test/1", **AUTH}, timeout=60)
+        r = requests.put(
+            server.url + "/store",
+            params={"graph": PROPOSITION},
+            data=f"<{BASE}id/entity/elon-musk> <{CG}inContactWith> <{BASE}id/entity/reuters> .",
+            headers={"Content-Type": "text/turtle", "User-Agent": "auditor-test/1", **AUTH},
+            timeout=60,
+        )
         assert r.status_code == 204
         # a removed span, through SPARQL Update
-        r = requests.post(endpoint, data={"update": f"DELETE WHERE {{ <{SPAN}> <{OA}exact> ?x }}"}, headers=AUTH, timeout=60)
+        r = requests.post(
+            endpoint, data={"update": f"DELETE WHERE {{ <{SPAN}> <{OA}exact> ?x }}"}, headers=AUTH, timeout=60
+        )
         assert r.status_code == 204
         code, report = verify("--endpoint", endpoint)
         found = kinds(report)
@@ -292,10 +317,12 @@ def _keypair(path: Path) -> tuple[Path, Path]:
 
     key = Ed25519PrivateKey.generate()
     private, public = path.with_suffix(".key"), path.with_suffix(".pub")
-    private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
-    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
+    private.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    public.write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     return private, public
 
 
@@ -331,8 +358,10 @@ def test_an_unsigned_build_fails_a_key_check_and_bad_keys_are_refused(built: Pat
     assert code == 1 and set(kinds(report)) == {"signature-missing"}
     junk = tmp_path / "junk.pem"
     junk.write_text("not a key")
-    for command in (("verify", "--store", str(built), "--key", str(junk)),
-                    ("build", "--store", str(tmp_path / "s"), "--sign", str(junk))):
+    for command in (
+        ("verify", "--store", str(built), "--key", str(junk)),
+        ("build", "--store", str(tmp_path / "s"), "--sign", str(junk)),
+    ):
         result = claimgraph(*command, check=False)
         assert result.returncode == 1 and "Traceback" not in result.stderr and "key" in result.stderr
 

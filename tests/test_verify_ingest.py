@@ -56,9 +56,13 @@ def test_verify_passes_after_ingest_replace_and_remove(tmp_path: Path) -> None:
     assert report["checked"]["claims"] == 5
     assert any("incremental writes" in n for n in report["notes"])
 
-    write_article(src, "artikel-b", "Bernd Beispiel erklärte, es regne morgen. Er warnte vor Sturm.",
-                  {"bernd-beispiel": ("Person", "Bernd Beispiel", ["Bernd Beispiel"])},
-                  [("b-regen", "bernd-beispiel", "es regne morgen"), ("b-sturm", "bernd-beispiel", "warnte vor Sturm")])
+    write_article(
+        src,
+        "artikel-b",
+        "Bernd Beispiel erklärte, es regne morgen. Er warnte vor Sturm.",
+        {"bernd-beispiel": ("Person", "Bernd Beispiel", ["Bernd Beispiel"])},
+        [("b-regen", "bernd-beispiel", "es regne morgen"), ("b-sturm", "bernd-beispiel", "warnte vor Sturm")],
+    )
     cli(store, "ingest", str(src / "artikel-b.txt"))
     code, report = verify(store)
     assert code == 0, report["findings"]
@@ -77,11 +81,17 @@ def test_a_tampered_ingested_quad_is_named(tmp_path: Path) -> None:
     # the document's label is in no claim's bundle: only the ingest record covers it
     doc = ox.NamedNode(BASE + "id/document/artikel-a")
     st = raw(store)
-    label = next(q for q in st.quads_for_pattern(doc, None, None, ox.DefaultGraph())
-                 if isinstance(q.object, ox.Literal) and q.object.value == "Testartikel artikel-a")
+    label = next(
+        q
+        for q in st.quads_for_pattern(doc, None, None, ox.DefaultGraph())
+        if isinstance(q.object, ox.Literal) and q.object.value == "Testartikel artikel-a"
+    )
     st.remove(label)
-    st.add(ox.Quad(doc, label.predicate, ox.Literal("Gefälschter Titel", language=label.object.language),
-                   ox.DefaultGraph()))
+    st.add(
+        ox.Quad(
+            doc, label.predicate, ox.Literal("Gefälschter Titel", language=label.object.language), ox.DefaultGraph()
+        )
+    )
     close(st)
     code, report = verify(store)
     assert code == 1
@@ -104,8 +114,12 @@ def test_a_forged_record_is_named(tmp_path: Path) -> None:
     st = raw(store)
     (packed,) = st.quads_for_pattern(record, own, None, graph)
     quads = unpack_quads(packed.object)
-    forged = [ox.Quad(q.subject, q.predicate, ox.Literal("Gefälscht", language="de"), q.graph_name)
-              if isinstance(q.object, ox.Literal) and q.object.value == "Testartikel artikel-b" else q for q in quads]
+    forged = [
+        ox.Quad(q.subject, q.predicate, ox.Literal("Gefälscht", language="de"), q.graph_name)
+        if isinstance(q.object, ox.Literal) and q.object.value == "Testartikel artikel-b"
+        else q
+        for q in quads
+    ]
     assert forged != quads
     for old, new in zip(quads, forged):
         if old != new:
@@ -113,10 +127,17 @@ def test_a_forged_record_is_named(tmp_path: Path) -> None:
             st.add(new)
     import base64
     import zlib
+
     data = "".join(f"{q} .\n" for q in forged).encode()
     st.remove(packed)
-    st.add(ox.Quad(record, own, ox.Literal(base64.b64encode(zlib.compress(data)).decode(),
-                                           datatype=packed.object.datatype), graph))
+    st.add(
+        ox.Quad(
+            record,
+            own,
+            ox.Literal(base64.b64encode(zlib.compress(data)).decode(), datatype=packed.object.datatype),
+            graph,
+        )
+    )
     close(st)
     code, report = verify(store)
     assert code == 1
@@ -129,8 +150,12 @@ def test_ingest_into_a_built_store_drops_the_seal_and_keeps_checking(tmp_path: P
     key = tmp_path / "publisher.key"
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    key.write_bytes(Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+
+    key.write_bytes(
+        Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     claimgraph("build", "--store", str(store), "--base-iri", BASE, "--sign", str(key), env=EPOCH)
     code, report = verify(store)
     assert code == 0 and report["dataset_hash"]
@@ -161,9 +186,15 @@ def test_over_sparql_an_ingested_store_verifies_and_a_change_is_named(tmp_path: 
         assert result.returncode == 0, report["findings"]
         assert report["checked"]["ingested articles"] == 3
         doc = BASE + "id/document/artikel-c"
-        r = requests.post(endpoint, headers={"Authorization": f"Bearer {UPDATE_TOKEN}"}, timeout=60, data={
-            "update": f'DELETE {{ <{doc}> ?p ?o }} INSERT {{ <{doc}> ?p "Anders"@de }} '
-                      f'WHERE {{ <{doc}> ?p ?o FILTER(STR(?o) = "Testartikel artikel-c") }}'})
+        r = requests.post(
+            endpoint,
+            headers={"Authorization": f"Bearer {UPDATE_TOKEN}"},
+            timeout=60,
+            data={
+                "update": f'DELETE {{ <{doc}> ?p ?o }} INSERT {{ <{doc}> ?p "Anders"@de }} '
+                f'WHERE {{ <{doc}> ?p ?o FILTER(STR(?o) = "Testartikel artikel-c") }}'
+            },
+        )
         assert r.status_code in (200, 204), r.text
         result = claimgraph("verify", "--json", "--endpoint", endpoint, check=False)
         report = json.loads(result.stdout)
@@ -180,8 +211,13 @@ def test_same_message_links_stay_out_of_the_bundle_on_both_hashing_paths(tmp_pat
     store, src = tmp_path / "store", tmp_path / "src"
     words = "die Regierung werde die Steuern im kommenden Jahr deutlich senken"
     for slug, name in (("artikel-x", "Xaver Muster"), ("artikel-y", "Yvonne Muster")):
-        write_article(src, slug, f"{name} sagte, {words}.", {"sprecher": ("Person", name, [name])},
-                      [(f"{slug}-steuern", "sprecher", words)])
+        write_article(
+            src,
+            slug,
+            f"{name} sagte, {words}.",
+            {"sprecher": ("Person", name, [name])},
+            [(f"{slug}-steuern", "sprecher", words)],
+        )
     cli(store, "ingest", str(src))
     st = raw(store)
     links = list(st.quads_for_pattern(None, ox.NamedNode(CG + "sameMessageAs"), None, ox.DefaultGraph()))

@@ -30,10 +30,12 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 def write_ntriples(path: Path, n: int, prefix: str = "big", last_line: str | None = None) -> Path:
     with open(path, "w") as f:
         for i in range(0, n, 10_000):
-            f.write("".join(
-                f'<http://example.org/{prefix}/s{j // 7}> <http://example.org/p{j % 7}> "value {j}" .\n'
-                for j in range(i, min(i + 10_000, n))
-            ))
+            f.write(
+                "".join(
+                    f'<http://example.org/{prefix}/s{j // 7}> <http://example.org/p{j % 7}> "value {j}" .\n'
+                    for j in range(i, min(i + 10_000, n))
+                )
+            )
         if last_line is not None:
             f.write(last_line + "\n")
     return path
@@ -73,7 +75,8 @@ def test_a_load_killed_halfway_leaves_the_store_as_it_was(small_store: Path, tmp
     big = write_ntriples(tmp_path / "big.nt", 300_000)
     proc = subprocess.Popen(
         [sys.executable, "-m", "claimgraph.cli", "load", "--store", str(small_store), "--no-validate", str(big)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     # Wait until the bulk loader has really written index files of the new data (the part of
     # a load that is not transactional in pyoxigraph), then kill it without warning.
@@ -142,9 +145,20 @@ def test_readers_see_before_or_after_a_large_write_never_half(small_store: Path,
             t.start()
         started = time.monotonic()
         load = subprocess.run(
-            [sys.executable, "-m", "claimgraph.cli", "load", "--store", str(small_store),
-             "--graph", "http://example.org/big", "--no-validate", str(big)],
-            capture_output=True, text=True,
+            [
+                sys.executable,
+                "-m",
+                "claimgraph.cli",
+                "load",
+                "--store",
+                str(small_store),
+                "--graph",
+                "http://example.org/big",
+                "--no-validate",
+                str(big),
+            ],
+            capture_output=True,
+            text=True,
         )
         finished = time.monotonic()
         assert load.returncode == 0, load.stderr
@@ -203,13 +217,16 @@ def test_runaway_updates_are_stopped_and_writers_never_hang(small_store: Path) -
 
     before = dump_bytes(small_store)
     # --timeout 0.5: queries get 0.5 s, updates (and waits for the write lock) four times that
-    server = start_server(small_store, "--workers", "1", "--timeout", "0.5",
-                          env={"CLAIMGRAPH_UPDATE_TOKEN": UPDATE_TOKEN})
+    server = start_server(
+        small_store, "--workers", "1", "--timeout", "0.5", env={"CLAIMGRAPH_UPDATE_TOKEN": UPDATE_TOKEN}
+    )
     auth = {"Authorization": f"Bearer {UPDATE_TOKEN}", "Content-Type": "application/sparql-update"}
     ttl = {"Authorization": f"Bearer {UPDATE_TOKEN}", "Content-Type": "text/turtle"}
     try:
-        endless = ("INSERT { GRAPH <http://example.org/out> { ?a <http://example.org/q> ?i } } "
-                   "WHERE { GRAPH ?g { ?a ?b ?c . ?d ?e ?f . ?h ?i ?j } }")  # 10^9 rows
+        endless = (
+            "INSERT { GRAPH <http://example.org/out> { ?a <http://example.org/q> ?i } } "
+            "WHERE { GRAPH ?g { ?a ?b ?c . ?d ?e ?f . ?h ?i ?j } }"
+        )  # 10^9 rows
         started = time.monotonic()
         r = requests.post(server.sparql, data=endless, headers=auth, timeout=60)
         assert r.status_code == 503, r.text
@@ -219,15 +236,23 @@ def test_runaway_updates_are_stopped_and_writers_never_hang(small_store: Path) -
 
         with open(small_store / "write.lock", "a+") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # as a long 'claimgraph load' would
-            r = requests.put(server.url + "/store?graph=http://example.org/w",
-                             data="<http://a> <http://b> <http://c> .", headers=ttl, timeout=60)
+            r = requests.put(
+                server.url + "/store?graph=http://example.org/w",
+                data="<http://a> <http://b> <http://c> .",
+                headers=ttl,
+                timeout=60,
+            )
             assert r.status_code == 503 and "try again later" in r.text
             fcntl.flock(lock, fcntl.LOCK_UN)
         assert requests.get(server.url + "/dump", timeout=30).content == before
 
         # the write lock is free again and writes work
-        r = requests.post(server.sparql, data='INSERT DATA { <http://example.org/x> <http://example.org/p> "y" }',
-                          headers=auth, timeout=30)
+        r = requests.post(
+            server.sparql,
+            data='INSERT DATA { <http://example.org/x> <http://example.org/p> "y" }',
+            headers=auth,
+            timeout=30,
+        )
         assert r.status_code == 204
     finally:
         stop_server(server)

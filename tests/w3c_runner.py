@@ -122,7 +122,7 @@ def prefix_rewriter(mapping: Mapping[str, str]) -> Rewrite:
     def rewrite(path: str) -> str:
         for old, new in ordered:
             if path.startswith(old):
-                return new + path[len(old):]
+                return new + path[len(old) :]
         return path
 
     return rewrite
@@ -175,7 +175,9 @@ def _request(g: Graph, node: Node) -> HttpRequest:
         expected = ExpectedResponse(
             statuses=_status_names(g, resp),
             format=_text(g, resp, MF.expectedFormat),
-            boolean=(_text(g, resp, MF.expectedBoolean) == "true") if g.value(resp, MF.expectedBoolean) is not None else None,
+            boolean=(_text(g, resp, MF.expectedBoolean) == "true")
+            if g.value(resp, MF.expectedBoolean) is not None
+            else None,
             headers=_headers(g, g.value(resp, HT.headers)),
             body=_text(g, g.value(resp, HT.body), CNT.chars),
             location_variable=_text(g, resp, MF.expectedLocation),
@@ -232,9 +234,7 @@ def _explain(req: HttpRequest, url: str, response: requests.Response, problem: s
 
 
 def _status_ok(expected: list[str], status: int) -> bool:
-    return not expected or any(
-        (e.endswith("xx") and str(status)[0] == e[0]) or e == str(status) for e in expected
-    )
+    return not expected or any((e.endswith("xx") and str(status)[0] == e[0]) or e == str(status) for e in expected)
 
 
 def _check_results(req: HttpRequest, url: str, response: requests.Response) -> None:
@@ -329,4 +329,3 @@ def run_test(test: ManifestTest, target: Target) -> list[requests.Response]:
             assert location, _explain(req, url, response, "expected a Location header")
             variables[req.expected.location_variable] = location
     return responses
-

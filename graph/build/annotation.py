@@ -31,21 +31,40 @@ class AnnotationError(ValueError):
 
 
 STANCES = ("asserts", "denies", "accuses", "rejects", "declinesToComment")
-MODES = {"direct": "directSpeech", "indirect": "indirectSpeech", "free-indirect": "freeIndirectSpeech",
-         "reported": "reportedSpeech", "own-voice": "ownVoice"}
+MODES = {
+    "direct": "directSpeech",
+    "indirect": "indirectSpeech",
+    "free-indirect": "freeIndirectSpeech",
+    "reported": "reportedSpeech",
+    "own-voice": "ownVoice",
+}
 CERTAINTIES = ("certain", "probable", "possible")
 SEGMENT_KINDS = ("lead", "bodyText", "imageCaption", "pageChrome", "sourceLine")
-RELATIONS = {"contradicts": "contradicts", "denies": "deniesClaim", "supports": "supports",
-             "responds_to": "respondsTo"}
+RELATIONS = {"contradicts": "contradicts", "denies": "deniesClaim", "supports": "supports", "responds_to": "respondsTo"}
 #: schema.org types an entity may have; the first group are agents (they may speak).
-AGENT_TYPES = ("Person", "Organization", "NewsMediaOrganization", "GovernmentOrganization",
-               "AnonymousGroup")
+AGENT_TYPES = ("Person", "Organization", "NewsMediaOrganization", "GovernmentOrganization", "AnonymousGroup")
 THING_TYPES = ("Country", "Event", "Service", "Thing", "Place")
 #: the spans of a claim beside its evidence (the message): the roles of the SpkAtt guidelines.
 SPAN_ROLES = ("cue", "source", "addressee", "frame")
-CLAIM_KEYS = ("id", "speaker", "role", "stance", "mode", "certainty", "confidence", "proposition",
-              "paraphrase", "evidence", *SPAN_ROLES, "chain", "said", "holds", "time_anchor", "note",
-              *RELATIONS)
+CLAIM_KEYS = (
+    "id",
+    "speaker",
+    "role",
+    "stance",
+    "mode",
+    "certainty",
+    "confidence",
+    "proposition",
+    "paraphrase",
+    "evidence",
+    *SPAN_ROLES,
+    "chain",
+    "said",
+    "holds",
+    "time_anchor",
+    "note",
+    *RELATIONS,
+)
 #: the name of the document that was read, in a chain step: ``translation`` is the older name
 #: (the seed is a translation); ``article`` says the same for an article read as it was written.
 READ_DOCUMENT_NAMES = ("translation", "article")
@@ -226,8 +245,11 @@ class _Reader:
         found = self.text[start : start + len(quote)]
         if found != quote:
             elsewhere = locate(self.text, quote)
-            hint = (f"; the quote occurs at offset(s) {', '.join(map(str, elsewhere))}" if elsewhere
-                    else "; the quote does not occur anywhere in the text")
+            hint = (
+                f"; the quote occurs at offset(s) {', '.join(map(str, elsewhere))}"
+                if elsewhere
+                else "; the quote does not occur anywhere in the text"
+            )
             raise self.fail(where, f"expected {quote!r} at offset {start}, the text says {found!r}{hint}")
         return Span(start, start + len(quote), quote)
 
@@ -269,8 +291,7 @@ def load_annotation(path: Path, text: str, links: dict[str, tuple[str, str]], da
     """Read and check ``path`` (or ``data``, its bytes already read) against the article ``text``;
     raise :class:`AnnotationError`."""
     try:
-        raw = yaml.load(data.decode("utf-8") if data is not None else path.read_text(encoding="utf-8"),
-                        Loader=_LOADER)  # noqa: S506 (a safe loader)
+        raw = yaml.load(data.decode("utf-8") if data is not None else path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 (a safe loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise AnnotationError(f"{path.name}: cannot read annotation: {exc}") from exc
     return read_annotation(raw, path, text, links)
@@ -291,15 +312,28 @@ def read_annotation(raw: Any, path: Path, text: str, links: dict[str, tuple[str,
     r.extracted = method == "extracted"
 
     entities = _entities(r, raw)
-    roles = {r.slug(k, "roles"): r.languages(r.need(v, "label", f"role {k}"), f"role {k}: label")
-             for k, v in (raw.get("roles") or {}).items()}
+    roles = {
+        r.slug(k, "roles"): r.languages(r.need(v, "label", f"role {k}"), f"role {k}: label")
+        for k, v in (raw.get("roles") or {}).items()
+    }
     documents = _documents(r, raw, entities)
     propositions = _propositions(r, raw, {**entities, **documents})
     claims = _claims(r, raw, entities, roles, documents, propositions)
     segments = _segments(r, raw)
     language = reading.get("language")
-    return Annotation(path, method, curator, entities, roles, documents, propositions, claims, segments, links,
-                      str(language) if language else None)
+    return Annotation(
+        path,
+        method,
+        curator,
+        entities,
+        roles,
+        documents,
+        propositions,
+        claims,
+        segments,
+        links,
+        str(language) if language else None,
+    )
 
 
 def _entities(r: _Reader, raw: dict[str, Any]) -> dict[str, Entity]:
@@ -318,15 +352,29 @@ def _entities(r: _Reader, raw: dict[str, Any]) -> dict[str, Entity]:
             raise r.fail(where, "a DBpedia link needs the Wikidata id it was checked with")
         if wikidata:
             if wikidata not in r.links:
-                raise r.fail(where, f"Wikidata id {wikidata} is not in the checked reference list; "
-                                    "an entity that is not listed gets no external link")
+                raise r.fail(
+                    where,
+                    f"Wikidata id {wikidata} is not in the checked reference list; "
+                    "an entity that is not listed gets no external link",
+                )
             if dbpedia and dbpedia != r.links[wikidata][1]:
-                raise r.fail(where, f"DBpedia link {dbpedia} does not match the reference list "
-                                    f"({r.links[wikidata][1] or 'none listed'})")
-        mentions = tuple(s for i, m in enumerate(info.get("mentions") or [])
-                         for s in r.spans(m, f"{where}: mention {i + 1}"))
-        out[slug] = Entity(slug, types, r.labels(r.need(info, "label", where), f"{where}: label"),
-                           wikidata, dbpedia, mentions, r.languages(info.get("note") or {}, f"{where}: note", ()))
+                raise r.fail(
+                    where,
+                    f"DBpedia link {dbpedia} does not match the reference list "
+                    f"({r.links[wikidata][1] or 'none listed'})",
+                )
+        mentions = tuple(
+            s for i, m in enumerate(info.get("mentions") or []) for s in r.spans(m, f"{where}: mention {i + 1}")
+        )
+        out[slug] = Entity(
+            slug,
+            types,
+            r.labels(r.need(info, "label", where), f"{where}: label"),
+            wikidata,
+            dbpedia,
+            mentions,
+            r.languages(info.get("note") or {}, f"{where}: note", ()),
+        )
     return out
 
 
@@ -341,9 +389,15 @@ def _documents(r: _Reader, raw: dict[str, Any], entities: dict[str, Entity]) -> 
             raise r.fail(where, f"unknown publisher {publisher!r} (declare it under entities)")
         published = info.get("date_published")
         mentions = tuple(r.span(m, f"{where}: mention {i + 1}") for i, m in enumerate(info.get("mentions") or []))
-        out[slug] = Document(slug, publisher, r.languages(r.need(info, "label", where), f"{where}: label"),
-                             r.date_value(published, where) if published else None,
-                             info.get("date_wording"), info.get("language"), mentions)
+        out[slug] = Document(
+            slug,
+            publisher,
+            r.languages(r.need(info, "label", where), f"{where}: label"),
+            r.date_value(published, where) if published else None,
+            info.get("date_wording"),
+            info.get("language"),
+            mentions,
+        )
     return out
 
 
@@ -364,8 +418,11 @@ def _propositions(r: _Reader, raw: dict[str, Any], entities: dict[str, Any]) -> 
             if s not in entities:
                 raise r.fail(tw, f"unknown entity {s!r} (declare it under entities or documents)")
             if isinstance(o, str) and o not in entities:
-                raise r.fail(tw, f"unknown entity {o!r} (declare it under entities or documents, "
-                                 "or write a literal as {de: ..., en: ...})")
+                raise r.fail(
+                    tw,
+                    f"unknown entity {o!r} (declare it under entities or documents, "
+                    "or write a literal as {de: ..., en: ...})",
+                )
             if isinstance(o, dict):
                 o = r.languages(o, tw, ())
             triples.append((s, str(p), o))
@@ -373,8 +430,15 @@ def _propositions(r: _Reader, raw: dict[str, Any], entities: dict[str, Any]) -> 
     return out
 
 
-def _chain(r: _Reader, c: dict[str, Any], where: str, speaker: str, presets: dict[str, Any],
-           entities: dict[str, Entity], documents: dict[str, Document]) -> tuple[Step, ...]:
+def _chain(
+    r: _Reader,
+    c: dict[str, Any],
+    where: str,
+    speaker: str,
+    presets: dict[str, Any],
+    entities: dict[str, Entity],
+    documents: dict[str, Document],
+) -> tuple[Step, ...]:
     steps = []
     for i, item in enumerate(r.need(c, "chain", where)):
         sw = f"{where}: chain step {i + 1}"
@@ -401,8 +465,14 @@ def _chain(r: _Reader, c: dict[str, Any], where: str, speaker: str, presets: dic
     return tuple(steps)
 
 
-def _claims(r: _Reader, raw: dict[str, Any], entities: dict[str, Entity], roles: dict[str, Any],
-            documents: dict[str, Document], propositions: dict[str, Proposition]) -> tuple[Claim, ...]:
+def _claims(
+    r: _Reader,
+    raw: dict[str, Any],
+    entities: dict[str, Entity],
+    roles: dict[str, Any],
+    documents: dict[str, Document],
+    propositions: dict[str, Proposition],
+) -> tuple[Claim, ...]:
     presets = raw.get("steps") or {}
     seen: set[str] = set()
     claims = []
@@ -417,7 +487,9 @@ def _claims(r: _Reader, raw: dict[str, Any], entities: dict[str, Entity], roles:
         seen.add(cid)
         speaker = r.need(c, "speaker", where)
         if speaker not in entities or not entities[speaker].is_agent:
-            raise r.fail(where, f"unknown speaker {speaker!r} (declare it under entities as a person, organisation or group)")
+            raise r.fail(
+                where, f"unknown speaker {speaker!r} (declare it under entities as a person, organisation or group)"
+            )
         role = c.get("role")
         if role is not None and role not in roles:
             raise r.fail(where, f"unknown role {role!r} (declare it under roles)")
@@ -457,21 +529,33 @@ def _claims(r: _Reader, raw: dict[str, Any], entities: dict[str, Entity], roles:
                 if t == cid:
                     raise r.fail(where, f"{key}: a claim cannot relate to itself")
             relations[key] = targets
-        claims.append(Claim(
-            id=cid, speaker=speaker, role=role, stance=stance, mode=mode, certainty=certainty,
-            confidence=confidence, proposition=prop,
-            paraphrase=(r.languages(c.get("paraphrase") or {}, f"{where}: paraphrase", ()) if r.extracted
-                        else r.languages(r.need(c, "paraphrase", where), f"{where}: paraphrase")),
-            evidence=r.spans(r.need(c, "evidence", where), f"{where}: evidence"),
-            chain=_chain(r, c, where, speaker, presets, entities, documents),
-            said_on=r.date_value(said["date"], f"{where}: said") if said.get("date") else None,
-            said_wording=said.get("wording"),
-            holds_during=r.interval(holds["during"], f"{where}: holds") if holds.get("during") else None,
-            holds_wording=holds.get("wording"),
-            time_anchor=anchor, relations=relations,
-            note=r.languages(note, f"{where}: note", ()),
-            roles={key: r.spans(c[key], f"{where}: {key}") for key in SPAN_ROLES if c.get(key)},
-        ))
+        claims.append(
+            Claim(
+                id=cid,
+                speaker=speaker,
+                role=role,
+                stance=stance,
+                mode=mode,
+                certainty=certainty,
+                confidence=confidence,
+                proposition=prop,
+                paraphrase=(
+                    r.languages(c.get("paraphrase") or {}, f"{where}: paraphrase", ())
+                    if r.extracted
+                    else r.languages(r.need(c, "paraphrase", where), f"{where}: paraphrase")
+                ),
+                evidence=r.spans(r.need(c, "evidence", where), f"{where}: evidence"),
+                chain=_chain(r, c, where, speaker, presets, entities, documents),
+                said_on=r.date_value(said["date"], f"{where}: said") if said.get("date") else None,
+                said_wording=said.get("wording"),
+                holds_during=r.interval(holds["during"], f"{where}: holds") if holds.get("during") else None,
+                holds_wording=holds.get("wording"),
+                time_anchor=anchor,
+                relations=relations,
+                note=r.languages(note, f"{where}: note", ()),
+                roles={key: r.spans(c[key], f"{where}: {key}") for key in SPAN_ROLES if c.get(key)},
+            )
+        )
     return tuple(claims)
 
 

@@ -80,12 +80,15 @@ def load_drafted_article(claims_path: Path) -> Article:
     except (OSError, yaml.YAMLError, AttributeError) as exc:
         raise ArticleError(f"{claims_path}: cannot read annotation: {exc}") from exc
     if not isinstance(reading, dict) or reading.get("method") != "extracted":
-        raise ArticleError(f"{claims_path}: no {stem}.meta.yaml beside it; only a drafted reading "
-                           "(reading: {method: extracted}) may come without metadata")
+        raise ArticleError(
+            f"{claims_path}: no {stem}.meta.yaml beside it; only a drafted reading "
+            "(reading: {method: extracted}) may come without metadata"
+        )
     language = reading.get("language")
     if not language:
-        raise ArticleError(f"{claims_path}: no {stem}.meta.yaml and the reading gives no language "
-                           "(reading: {language: de})")
+        raise ArticleError(
+            f"{claims_path}: no {stem}.meta.yaml and the reading gives no language (reading: {{language: de}})"
+        )
     text_path = claims_path.with_name(stem + ".txt")
     try:
         data = text_path.read_bytes()
@@ -96,8 +99,12 @@ def load_drafted_article(claims_path: Path) -> Article:
         raise ArticleError(f"{text_path}: not UTF-8: {exc}") from exc
     first = next((line.strip() for line in text.splitlines() if line.strip()), text_path.name)
     label = first if len(first) <= 120 else first[:119].rstrip() + "…"
-    meta = {"id": slug_of_stem(stem), "file": text_path.name, "language": str(language),
-            "label": {str(language): label}}
+    meta = {
+        "id": slug_of_stem(stem),
+        "file": text_path.name,
+        "language": str(language),
+        "label": {str(language): label},
+    }
     return Article(path=text_path, data=data, meta=meta)
 
 
@@ -107,5 +114,6 @@ def find_articles(seeds_dir: Path) -> list[Article]:
     found = {p.name.removesuffix(".meta.yaml"): p for p in seeds_dir.glob("*.meta.yaml")}
     for p in seeds_dir.glob("*.claims.yaml"):
         found.setdefault(p.name.removesuffix(".claims.yaml"), p)
-    return [load_article(p) if p.name.endswith(".meta.yaml") else load_drafted_article(p)
-            for _, p in sorted(found.items())]
+    return [
+        load_article(p) if p.name.endswith(".meta.yaml") else load_drafted_article(p) for _, p in sorted(found.items())
+    ]

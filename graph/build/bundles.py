@@ -93,8 +93,7 @@ def _dataset_lines(store: ox.Store, changes: set[Term]) -> list[bytes] | None:
     (fast); None when blank nodes make a real canonicalization necessary."""
     seal = {f"<{p.value}>".encode() for p in (DATASET_HASH, SIGNATURE, PUBLIC_KEY, SIGNATURE_ALGORITHM)}
     default = store.dump(format=ox.RdfFormat.N_QUADS, from_graph=ox.DefaultGraph()) or b""  # None only with output=
-    lines = [line for line in default.splitlines()
-             if line.split(b" ", 2)[1] not in seal]
+    lines = [line for line in default.splitlines() if line.split(b" ", 2)[1] not in seal]
     for graph in store.named_graphs():
         if graph in changes:
             continue
@@ -140,11 +139,11 @@ def bundle_lines(store: ox.Store, claim: ox.NamedNode | None = None) -> dict[str
     found: dict[str, set[str]] = defaultdict(set)
     for line in text.decode("utf-8").splitlines():
         if (cut := line.find(_QUAD)) > 0:
-            found[line[1:cut]].add(line[cut + len(_QUAD):-len(" )>> .")] + " .\n")
+            found[line[1:cut]].add(line[cut + len(_QUAD) : -len(" )>> .")] + " .\n")
         elif (cut := line.find(_QUAD_IN)) > 0:
-            rest = line[cut + len(_QUAD_IN):]
-            graph = rest[:rest.index("> ") + 1]
-            inner = rest[rest.index("<<( ") + 4:-len(" )>> )>> .")]
+            rest = line[cut + len(_QUAD_IN) :]
+            graph = rest[: rest.index("> ") + 1]
+            inner = rest[rest.index("<<( ") + 4 : -len(" )>> )>> .")]
             found[line[1:cut]].add(f"{inner} {graph} .\n")
     # a claim with no bundle quads gets an empty entry, a non-claim none (rows are read: a
     # pyoxigraph solution sequence is true even when empty)
@@ -174,8 +173,10 @@ def stored_hashes(select: Select, claim: ox.NamedNode | None = None) -> dict[str
     out = {}
     for row in rows:
         iri = (claim or row["claim"]).value
-        out[iri] = (row["hash"].value if "hash" in row else None,
-                    row["algorithm"].value if "algorithm" in row else None)
+        out[iri] = (
+            row["hash"].value if "hash" in row else None,
+            row["algorithm"].value if "algorithm" in row else None,
+        )
     return out
 
 
@@ -229,8 +230,9 @@ def seal_claims(store: ox.Store, claims: Iterable[ox.NamedNode] | None = None) -
     return hashes
 
 
-def seal_build(store: ox.Store, run: ox.NamedNode, private_key: bytes | None = None,
-               claims: Iterable[ox.NamedNode] | None = None) -> Seal:
+def seal_build(
+    store: ox.Store, run: ox.NamedNode, private_key: bytes | None = None, claims: Iterable[ox.NamedNode] | None = None
+) -> Seal:
     """Hash every claim's bundle (or only ``claims``: those an incremental ingest wrote), then
     the dataset, and state both (the latter on ``run``).
 
@@ -264,8 +266,10 @@ def reseal(store: ox.Store, claims: Iterable[ox.NamedNode]) -> list[ox.NamedNode
     ``claimgraph verify`` checks against the record and the store (docs/verify.md says what
     that proves and what it no longer proves)."""
     seal_claims(store, claims)
-    holders = sorted({q.subject for q in store.quads_for_pattern(None, DATASET_HASH, None, ox.DefaultGraph())},
-                     key=lambda n: n.value if isinstance(n, ox.NamedNode) else str(n))
+    holders = sorted(
+        {q.subject for q in store.quads_for_pattern(None, DATASET_HASH, None, ox.DefaultGraph())},
+        key=lambda n: n.value if isinstance(n, ox.NamedNode) else str(n),
+    )
     for holder in holders:
         for pred in (DATASET_HASH, HASH_ALGORITHM, SIGNATURE, PUBLIC_KEY, SIGNATURE_ALGORITHM):
             for q in list(store.quads_for_pattern(holder, pred, None, ox.DefaultGraph())):

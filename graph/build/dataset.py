@@ -67,11 +67,11 @@ SEAL_PREDICATES = (BUNDLE_HASH, HASH_ALGORITHM, DATASET_HASH, SIGNATURE, PUBLIC_
 #: The source text is a third party's work: claimgraph's data licence does not cover it.
 SOURCE_RIGHTS = {
     "en": "This text is the work of its publisher (and translator), not of claimgraph: the licence of the "
-          "claimgraph data does not apply to it. It is kept, with its quoted spans, so that every claim "
-          "can be checked against its source; reuse it only under its own terms.",
+    "claimgraph data does not apply to it. It is kept, with its quoted spans, so that every claim "
+    "can be checked against its source; reuse it only under its own terms.",
     "de": "Dieser Text ist das Werk seines Herausgebers (und Übersetzers), nicht von claimgraph: die Lizenz "
-          "der claimgraph-Daten gilt für ihn nicht. Er wird mit seinen zitierten Stellen aufbewahrt, damit "
-          "jede Behauptung an ihrer Quelle geprüft werden kann; nutzen Sie ihn nur zu seinen eigenen Bedingungen.",
+    "der claimgraph-Daten gilt für ihn nicht. Er wird mit seinen zitierten Stellen aufbewahrt, damit "
+    "jede Behauptung an ihrer Quelle geprüft werden kann; nutzen Sie ihn nur zu seinen eigenen Bedingungen.",
 }
 
 
@@ -101,8 +101,13 @@ def default_seeds_dir() -> Path:
     return Path(str(files("claimgraph.seeds")))
 
 
-def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, validate: bool = True,
-          sign_key: bytes | None = None) -> BuildResult:
+def build(
+    seeds_dir: Path,
+    base_iri: str,
+    started: datetime | None = None,
+    validate: bool = True,
+    sign_key: bytes | None = None,
+) -> BuildResult:
     """Compile every article in ``seeds_dir``; raise :class:`BuildError` on any inconsistency.
 
     The result is sealed (:mod:`bundles`): every claim carries its bundle hash and the run the
@@ -136,8 +141,11 @@ def build(seeds_dir: Path, base_iri: str, started: datetime | None = None, valid
         inputs.append((seed_node, seed))
         meta_path = article.path.with_name(article.path.stem + ".meta.yaml")
         # the metadata as read by load_article; a drafted article may come without a file
-        meta = InputFile(meta_path, article.meta_data) if article.meta_data else (
-            read_input(meta_path) if meta_path.exists() else None)
+        meta = (
+            InputFile(meta_path, article.meta_data)
+            if article.meta_data
+            else (read_input(meta_path) if meta_path.exists() else None)
+        )
         if meta is not None:
             inputs.append((add_file(g, mint, meta, "application/yaml"), meta))
         ann_path = article.path.with_name(article.path.stem + ".claims.yaml")
@@ -221,12 +229,16 @@ def _materialize_alignments(g: Graph, ontology: Graph) -> None:
     cg: terms used, so that clients without a reasoner (most SPARQL users) see a cg:Claim as a
     prov:Entity and schema:Claim, cg:speaker as prov:wasAttributedTo, and so on. Only terms of
     other vocabularies are added; the cg: hierarchy stays implicit."""
+
     def supers(term: URIRef, link: URIRef) -> set[URIRef]:
         found = set(ontology.transitive_objects(term, link)) - {term}
         return {t for t in found if isinstance(t, URIRef) and not t.startswith(str(CG))}
 
-    class_supers = {c: supers(c, RDFS.subClassOf) for c in set(g.objects(None, RDF.type))
-                    if isinstance(c, URIRef) and c.startswith(str(CG))}
+    class_supers = {
+        c: supers(c, RDFS.subClassOf)
+        for c in set(g.objects(None, RDF.type))
+        if isinstance(c, URIRef) and c.startswith(str(CG))
+    }
     for cls, extra in class_supers.items():
         for node in list(g.subjects(RDF.type, cls)):
             for sup in extra:
@@ -256,14 +268,21 @@ def _validate(g: Graph, ontology: Graph | None = None, shapes: Graph | None = No
 class _Compiler:
     """Turns one checked annotation into triples; holds the IRIs shared by its parts."""
 
-    def __init__(self, ds: Dataset, mint: IriMinter, article: Article, ann: Annotation,
-                 seed_node: URIRef, run: URIRef) -> None:
+    def __init__(
+        self, ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, seed_node: URIRef, run: URIRef
+    ) -> None:
         self.ds, self.g, self.mint = ds, ds.default_graph, mint
         self.article, self.ann, self.seed_node, self.run = article, ann, seed_node, run
         self.text = article.text
 
-    def span(self, node: URIRef, span: Span, cls: URIRef = CG.TextSpan,
-             body: URIRef | None = None, motivation: URIRef = OA.identifying) -> URIRef:
+    def span(
+        self,
+        node: URIRef,
+        span: Span,
+        cls: URIRef = CG.TextSpan,
+        body: URIRef | None = None,
+        motivation: URIRef = OA.identifying,
+    ) -> URIRef:
         """The span ``node`` (its offsets and exact text select part of the seed file) and, with
         a ``body``, its Web Annotation: ``<span#annotation> a oa:Annotation ; oa:hasBody body ;
         oa:hasTarget <span#target>``, the target an ``oa:SpecificResource`` with the file as its
@@ -296,8 +315,15 @@ class _Compiler:
             self.g.add((node, prop, Literal(text, lang=lang)))
 
 
-def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, seed_node: URIRef,
-             run: URIRef, relations: set[URIRef]) -> int:
+def _compile(
+    ds: Dataset,
+    mint: IriMinter,
+    article: Article,
+    ann: Annotation,
+    seed_node: URIRef,
+    run: URIRef,
+    relations: set[URIRef],
+) -> int:
     c = _Compiler(ds, mint, article, ann, seed_node, run)
     g = c.g
     lang = article.meta["language"]
@@ -305,16 +331,23 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
     # what each line of the file is; the source line must name the original's URL
     source_line = None
     for seg in ann.segments:
-        node = c.span(mint("segment", f"{article.slug}-line-{seg.line}"), seg.span, CG.Segment,
-                      body=CG[seg.kind], motivation=OA.classifying)
+        node = c.span(
+            mint("segment", f"{article.slug}-line-{seg.line}"),
+            seg.span,
+            CG.Segment,
+            body=CG[seg.kind],
+            motivation=OA.classifying,
+        )
         g.add((node, CG.segmentKind, CG[seg.kind]))
         if seg.kind == "sourceLine":
             source_line = node
             url = (article.meta.get("original") or {}).get("url")
             stated = seg.span.exact.removeprefix("Quelle:").strip()
             if url and stated != url:
-                raise BuildError(f"{ann.path.name}: segment line {seg.line}: the source line names {stated!r}, "
-                                 f"the metadata says the original is {url!r}")
+                raise BuildError(
+                    f"{ann.path.name}: segment line {seg.line}: the source line names {stated!r}, "
+                    f"the metadata says the original is {url!r}"
+                )
 
     # entities, speakers and the documents of the chain
     iri: dict[str, URIRef] = {}
@@ -326,8 +359,17 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
         for t in e.types:
             g.add((node, RDF.type, CG.AnonymousGroup if t == "AnonymousGroup" else SCHEMA[t]))
         if e.is_agent:
-            g.add((node, RDF.type, PROV.Person if "Person" in e.types else
-                   PROV.Organization if "AnonymousGroup" not in e.types else PROV.Agent))
+            g.add(
+                (
+                    node,
+                    RDF.type,
+                    PROV.Person
+                    if "Person" in e.types
+                    else PROV.Organization
+                    if "AnonymousGroup" not in e.types
+                    else PROV.Agent,
+                )
+            )
         c.labels(node, e.labels)
         c.labels(node, e.note, SKOS.note)
         same_as(g, node, e.wikidata, e.dbpedia)
@@ -336,8 +378,10 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
             g.add((mention, CG.mentions, node))
     publisher = (article.meta.get("original") or {}).get("publisher")
     if publisher and publisher not in ann.entities:
-        raise BuildError(f"{ann.path.name}: the metadata names the publisher {publisher!r}, which the reading "
-                         "does not declare (add it under entities)")
+        raise BuildError(
+            f"{ann.path.name}: the metadata names the publisher {publisher!r}, which the reading "
+            "does not declare (add it under entities)"
+        )
     docs = add_documents(g, mint, article, seed_node, iri, source_line)
     for d in ann.documents.values():
         node = iri[d.slug] = docs[d.slug] = mint("document", d.slug)
@@ -352,10 +396,25 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
         if d.date_published:
             g.add((node, SCHEMA.datePublished, Literal(d.date_published, datatype=_date_type(d.date_published))))
         if d.date_wording and "original" in docs:
-            g.add((node, CG.datePublishedEvidence, Literal(
-                f"The text says \"{d.date_wording}\"; the year is that of the article reporting it.", lang="en")))
-            g.add((node, CG.datePublishedEvidence, Literal(
-                f"Der Text sagt „{d.date_wording}“; das Jahr ist das des Artikels, der darüber berichtet.", lang="de")))
+            g.add(
+                (
+                    node,
+                    CG.datePublishedEvidence,
+                    Literal(
+                        f'The text says "{d.date_wording}"; the year is that of the article reporting it.', lang="en"
+                    ),
+                )
+            )
+            g.add(
+                (
+                    node,
+                    CG.datePublishedEvidence,
+                    Literal(
+                        f"Der Text sagt „{d.date_wording}“; das Jahr ist das des Artikels, der darüber berichtet.",
+                        lang="de",
+                    ),
+                )
+            )
         for m in d.mentions:
             mention = c.span(mint("mention", f"{article.slug}-{m.start}-{m.end}-{d.slug}"), m, CG.Mention, body=node)
             g.add((mention, CG.mentions, node))
@@ -384,9 +443,11 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
         pg = ds.graph(node)
         for i, (s, pred, o) in enumerate(p.triples):
             if CG[pred] not in relations:
-                raise BuildError(f"{ann.path.name}: proposition {p.slug}: triple {i + 1}: "
-                                 f"relation {pred!r} is not declared in the ontology as a subproperty of "
-                                 "cg:propositionRelation or cg:propositionAttribute")
+                raise BuildError(
+                    f"{ann.path.name}: proposition {p.slug}: triple {i + 1}: "
+                    f"relation {pred!r} is not declared in the ontology as a subproperty of "
+                    "cg:propositionRelation or cg:propositionAttribute"
+                )
             about.setdefault(p.slug, set()).add(iri[s])
             if isinstance(o, dict):
                 for olang, text in sorted(o.items()):
@@ -402,24 +463,34 @@ def _compile(ds: Dataset, mint: IriMinter, article: Article, ann: Annotation, se
 
 
 #: the property that links a claim to each of its role spans (cue, source, addressee, frame)
-ROLE_PROPERTIES = {"cue": CG.cueSpan, "source": CG.sourceSpan, "addressee": CG.addresseeSpan,
-                   "frame": CG.frameSpan}
+ROLE_PROPERTIES = {"cue": CG.cueSpan, "source": CG.sourceSpan, "addressee": CG.addresseeSpan, "frame": CG.frameSpan}
 
 
-def _spans(c: _Compiler, claim_id: str, suffix: str, spans: tuple[Span, ...],
-           body: URIRef | None = None) -> list[URIRef]:
+def _spans(
+    c: _Compiler, claim_id: str, suffix: str, spans: tuple[Span, ...], body: URIRef | None = None
+) -> list[URIRef]:
     """Text span nodes ``span/CLAIM{suffix}``; further parts of discontinuous words get ``-part-2``...
     With ``body``, each span is annotated with it (see :meth:`_Compiler.span`)."""
-    return [c.span(c.mint("span", f"{claim_id}{suffix}" + (f"-part-{k}" if k > 1 else "")), span, body=body)
-            for k, span in enumerate(spans, start=1)]
+    return [
+        c.span(c.mint("span", f"{claim_id}{suffix}" + (f"-part-{k}" if k > 1 else "")), span, body=body)
+        for k, span in enumerate(spans, start=1)
+    ]
 
 
 def _date_type(value: str) -> URIRef:
     return {4: XSD.gYear, 7: XSD.gYearMonth}.get(len(value), XSD.date)
 
 
-def _claim(c: _Compiler, claim: Claim, iri: dict[str, URIRef], docs: dict[str, URIRef],
-           roles: dict[str, URIRef], ann_node: URIRef, lang: str, about: set[URIRef]) -> None:
+def _claim(
+    c: _Compiler,
+    claim: Claim,
+    iri: dict[str, URIRef],
+    docs: dict[str, URIRef],
+    roles: dict[str, URIRef],
+    ann_node: URIRef,
+    lang: str,
+    about: set[URIRef],
+) -> None:
     g, mint = c.g, c.mint
     node = mint("claim", claim.id)
     speaker = iri[claim.speaker]

@@ -39,8 +39,14 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from claimgraph.graph.build.annotation import Annotation, AnnotationError, load_annotation, load_links, read_annotation
 from claimgraph.graph.build.article import Article
 from claimgraph.graph.build.bundles import record_hash
-from claimgraph.graph.build.dataset import (LINKS_FILE, _compile, _materialize_alignments, _validate, default_seeds_dir,
-                                            proposition_relations)
+from claimgraph.graph.build.dataset import (
+    LINKS_FILE,
+    _compile,
+    _materialize_alignments,
+    _validate,
+    default_seeds_dir,
+    proposition_relations,
+)
 from claimgraph.graph.build.iris import IriMinter
 from claimgraph.graph.build.merge import Decision, Known, Registry
 from claimgraph.graph.build.names import slugify
@@ -52,8 +58,13 @@ class IngestError(ValueError):
     """One article cannot be ingested; the message names the file and the problem."""
 
 
-RULE_TERMS = {"byWikidataId": CG.byWikidataId, "byName": CG.byName, "bySurname": CG.bySurname,
-              "keptApart": CG.keptApart, "new": CG.firstSeen}
+RULE_TERMS = {
+    "byWikidataId": CG.byWikidataId,
+    "byName": CG.byName,
+    "bySurname": CG.bySurname,
+    "keptApart": CG.keptApart,
+    "new": CG.firstSeen,
+}
 _NQ = ox.RdfFormat.N_QUADS
 _MERGE_KEYS = Path(__file__).with_name("queries") / "merge_keys.rq"
 
@@ -90,8 +101,11 @@ def find_texts(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def read_article(text_path: Path, links: dict[str, tuple[str, str]],
-                 draft: Callable[[str, dict[str, Any], str], dict[str, Any]] | None = None) -> ReadArticle:
+def read_article(
+    text_path: Path,
+    links: dict[str, tuple[str, str]],
+    draft: Callable[[str, dict[str, Any], str], dict[str, Any]] | None = None,
+) -> ReadArticle:
     """Read ``NAME.txt`` with its optional ``NAME.meta.yaml`` and its ``NAME.claims.yaml``;
     without a reading, ``draft(text, meta, id)`` (the drafter, given by the caller) reads it."""
     try:
@@ -107,7 +121,9 @@ def read_article(text_path: Path, links: dict[str, tuple[str, str]],
     inputs = [InputFile(text_path, data)]
     if meta_path.exists():
         try:
-            meta = yaml.load(meta_path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+            meta = yaml.load(
+                meta_path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            )  # noqa: S506
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise IngestError(f"{meta_path}: cannot read metadata: {exc}") from None
         if not isinstance(meta, dict):
@@ -115,8 +131,7 @@ def read_article(text_path: Path, links: dict[str, tuple[str, str]],
         inputs.append(read_input(meta_path))
     else:
         first = next((line.strip() for line in text.splitlines() if line.strip()), stem)
-        meta = {"id": slugify(stem), "file": text_path.name, "language": "de",
-                "label": {"de": first[:200]}}
+        meta = {"id": slugify(stem), "file": text_path.name, "language": "de", "label": {"de": first[:200]}}
     for key in ("id", "language"):
         if key not in meta:
             raise IngestError(f"{meta_path}: metadata has no '{key}'")
@@ -131,7 +146,8 @@ def read_article(text_path: Path, links: dict[str, tuple[str, str]],
     if not claims_path.exists() and draft is None:
         raise IngestError(
             f"{text_path}: no reading ({claims_path.name}) and no drafter to read it "
-            "(claimgraph.graph.draft is not installed); write a curated reading or install the drafter")
+            "(claimgraph.graph.draft is not installed); write a curated reading or install the drafter"
+        )
     if not claims_path.exists():
         assert draft is not None
         drafted_path = text_path.with_name(stem + ".drafted.yaml")  # not written: its bytes are hashed
@@ -176,8 +192,9 @@ class Contribution:
     claim_ids: tuple[str, ...]
 
 
-def compile_article(read: ReadArticle, decisions: dict[str, Decision], base_iri: str, started: datetime,
-                    validate: bool = True) -> Contribution:
+def compile_article(
+    read: ReadArticle, decisions: dict[str, Decision], base_iri: str, started: datetime, validate: bool = True
+) -> Contribution:
     """Compile one article with its entities named by the merge ``decisions``."""
     mint = IriMinter(base_iri)
     ds = Dataset()
@@ -185,8 +202,9 @@ def compile_article(read: ReadArticle, decisions: dict[str, Decision], base_iri:
     article, ann = read.article, read.annotation
     ontology = _ontology()
     relations = proposition_relations(ontology)
-    nodes = [(add_file(g, mint, f, "text/plain" if f.path.suffix == ".txt" else "application/yaml"), f)
-             for f in read.inputs]
+    nodes = [
+        (add_file(g, mint, f, "text/plain" if f.path.suffix == ".txt" else "application/yaml"), f) for f in read.inputs
+    ]
     run = add_run(g, mint, nodes, started)
     try:
         claims = _compile(ds, mint, article, ann, nodes[0][0], run, relations)
@@ -249,13 +267,20 @@ def compile_article(read: ReadArticle, decisions: dict[str, Decision], base_iri:
             glob.append(q)
         else:
             own.append(q)
-    own_subjects = sorted({_v(q.subject) for q in own if isinstance(q.graph_name, ox.DefaultGraph)}
-                          | {_v(q.graph_name) for q in own if isinstance(q.graph_name, ox.NamedNode)})
+    own_subjects = sorted(
+        {_v(q.subject) for q in own if isinstance(q.graph_name, ox.DefaultGraph)}
+        | {_v(q.graph_name) for q in own if isinstance(q.graph_name, ox.NamedNode)}
+    )
     return Contribution(
-        slug=article.slug, sha256=article.sha256, reading_sha256=read.reading_sha256, claims=claims,
-        own=ox.serialize(own, format=_NQ) or b"", shared=ox.serialize(shared, format=_NQ) or b"",
+        slug=article.slug,
+        sha256=article.sha256,
+        reading_sha256=read.reading_sha256,
+        claims=claims,
+        own=ox.serialize(own, format=_NQ) or b"",
+        shared=ox.serialize(shared, format=_NQ) or b"",
         common=ox.serialize(glob, format=_NQ) or b"",
-        shared_nodes=tuple(sorted(shared_nodes)), own_subjects=tuple(own_subjects),
+        shared_nodes=tuple(sorted(shared_nodes)),
+        own_subjects=tuple(own_subjects),
         claim_ids=tuple(c.id for c in ann.claims),
     )
 
@@ -331,8 +356,9 @@ def _ontology() -> Graph:
 
 
 def _pack(data: bytes) -> ox.Literal:
-    return ox.Literal(base64.b64encode(zlib.compress(data, 1)).decode("ascii"),
-                      datatype=ox.NamedNode(str(XSD.base64Binary)))
+    return ox.Literal(
+        base64.b64encode(zlib.compress(data, 1)).decode("ascii"), datatype=ox.NamedNode(str(XSD.base64Binary))
+    )
 
 
 def _unpack(lit: ox.Literal) -> list[ox.Quad]:
@@ -390,8 +416,10 @@ class Ledger:
 
     def slugs(self) -> list[str]:
         prefix = str(self.mint("ingest", "x"))[:-1]
-        return sorted(_v(q.subject)[len(prefix):] for q in self.store.quads_for_pattern(
-            None, _n(RDF.type), _n(CG.IngestRecord), self.graph))
+        return sorted(
+            _v(q.subject)[len(prefix) :]
+            for q in self.store.quads_for_pattern(None, _n(RDF.type), _n(CG.IngestRecord), self.graph)
+        )
 
     def known_entities(self, excluding: set[str]) -> Registry:
         """The merge registry: keys of every decision not made by the articles ``excluding``."""
@@ -404,9 +432,9 @@ class Ledger:
         assert isinstance(rows, ox.QuerySolutions)
         for row in rows:
             into, key, doc, rule = (_v(row[i]) for i in range(4))
-            if doc[len(doc_prefix):] in excluding or rule == kept_apart:
+            if doc[len(doc_prefix) :] in excluding or rule == kept_apart:
                 continue
-            known.append(Known(into[len(prefix):], key))
+            known.append(Known(into[len(prefix) :], key))
         reg = Registry.from_known(known)
 
         def exists(slug: str) -> bool:
@@ -462,8 +490,9 @@ class Ledger:
         if own is None:
             return set()
         quads = _unpack(own)
-        return ({_v(q.subject) for q in quads if isinstance(q.graph_name, ox.DefaultGraph)}
-                | {_v(q.graph_name) for q in quads if isinstance(q.graph_name, ox.NamedNode)})
+        return {_v(q.subject) for q in quads if isinstance(q.graph_name, ox.DefaultGraph)} | {
+            _v(q.graph_name) for q in quads if isinstance(q.graph_name, ox.NamedNode)
+        }
 
     def conflicts(self, c: Contribution, mine: set[str]) -> str | None:
         """Why ``c`` cannot be added (an IRI another article already owns), or None; ``mine``
@@ -472,8 +501,9 @@ class Ledger:
             if subject in mine:
                 continue
             node = ox.NamedNode(subject)
-            if next(iter(self.store.quads_for_pattern(node, None, None, ox.DefaultGraph())), None) is not None \
-                    or self.store.contains_named_graph(node):
+            if next(
+                iter(self.store.quads_for_pattern(node, None, None, ox.DefaultGraph())), None
+            ) is not None or self.store.contains_named_graph(node):
                 return f"{subject} is already in the store (another article, or a 'claimgraph build', made it)"
         return None
 
@@ -485,15 +515,17 @@ class Ledger:
         g = self.graph
         lit = ox.Literal
         xsd_int = ox.NamedNode(str(XSD.integer))  # as stores keep it
-        quads = [ox.Quad(rec, _n(RDF.type), _n(CG.IngestRecord), g),
-                 ox.Quad(rec, _n(CG.recordOf), _n(self.mint("document", c.slug)), g),
-                 ox.Quad(rec, _n(CG.sha256), lit(c.sha256), g),
-                 ox.Quad(rec, _n(CG.readingSha256), lit(c.reading_sha256), g),
-                 ox.Quad(rec, _n(CG.claimCount), lit(str(c.claims), datatype=xsd_int), g),
-                 ox.Quad(rec, _n(CG.ownQuads), _pack(c.own), g),
-                 ox.Quad(rec, _n(CG.sharedQuads), _pack(c.shared), g),
-                 # what verify checks after incremental writes (docs/verify.md): small, so cheap
-                 ox.Quad(rec, _n(CG.contentHash), lit(record_hash(ox.parse(c.own + c.shared, _NQ))), g)]
+        quads = [
+            ox.Quad(rec, _n(RDF.type), _n(CG.IngestRecord), g),
+            ox.Quad(rec, _n(CG.recordOf), _n(self.mint("document", c.slug)), g),
+            ox.Quad(rec, _n(CG.sha256), lit(c.sha256), g),
+            ox.Quad(rec, _n(CG.readingSha256), lit(c.reading_sha256), g),
+            ox.Quad(rec, _n(CG.claimCount), lit(str(c.claims), datatype=xsd_int), g),
+            ox.Quad(rec, _n(CG.ownQuads), _pack(c.own), g),
+            ox.Quad(rec, _n(CG.sharedQuads), _pack(c.shared), g),
+            # what verify checks after incremental writes (docs/verify.md): small, so cheap
+            ox.Quad(rec, _n(CG.contentHash), lit(record_hash(ox.parse(c.own + c.shared, _NQ))), g),
+        ]
         quads += [ox.Quad(rec, _n(CG.sharesNode), ox.NamedNode(n), g) for n in c.shared_nodes]
         return c.common + c.own + c.shared, quads
 

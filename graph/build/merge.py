@@ -89,8 +89,11 @@ class Registry:
 
     def full_names_with_surname(self, word: str) -> list[str]:
         """IRI slugs of persons of several words whose last word is ``word``."""
-        found = {iri for key, iri in self.by_key.items()
-                 if key.startswith("person:") and surname_only(key[7:]) is None and surname(key) == word}
+        found = {
+            iri
+            for key, iri in self.by_key.items()
+            if key.startswith("person:") and surname_only(key[7:]) is None and surname(key) == word
+        }
         return sorted(found)
 
     def mint(self, base: str) -> str:
@@ -127,8 +130,9 @@ def resolve(articles: list[tuple[str, str, dict[str, Entity]]], registry: Regist
         if len(candidates) == 1:
             out[article][e.slug] = Decision(e.slug, candidates[0], "bySurname", f"{k}:{key}", ())
         elif len(candidates) > 1:
-            out[article][e.slug] = Decision(e.slug, registry.mint(f"{article}-{e.slug}"), "keptApart",
-                                            f"{k}:{key}", (), tuple(candidates))
+            out[article][e.slug] = Decision(
+                e.slug, registry.mint(f"{article}-{e.slug}"), "keptApart", f"{k}:{key}", (), tuple(candidates)
+            )
         else:
             out[article][e.slug] = _by_id_or_name(registry, e, f"{k}:{key}")
     return out

@@ -15,7 +15,8 @@ import unicodedata
 #: Words that precede a name and say what the person is, not who: stripped before comparing.
 #: Titles, offices and functions frequent in German news; compounds ending in these are
 #: stripped too ("Kreml-Sprecher", "Bundesaußenminister", "Ex-Präsident").
-ROLE_WORDS = frozenset("""
+ROLE_WORDS = frozenset(
+    """
 herr herrn frau dr prof professor sir lord lady dame mr mrs ms
 präsident präsidentin kanzler kanzlerin minister ministerin sprecher sprecherin chef chefin
 vorsitzender vorsitzende generalsekretär generalsekretärin senator senatorin gouverneur gouverneurin
@@ -26,35 +27,121 @@ botschafterin kommissar kommissarin trainer trainerin kandidat kandidatin partei
 ministerpräsident ministerpräsidentin außenminister außenministerin innenminister innenministerin
 finanzminister finanzministerin bundeskanzler bundeskanzlerin bundespräsident bundespräsidentin
 us-präsident ex-präsident altkanzler schauspieler schauspielerin sänger sängerin autor autorin
-""".split())
+""".split()
+)
 
 #: Endings of compounds that are roles ("Kreml-Sprecher", "Polizeisprecher", "SPD-Chef").
-ROLE_ENDINGS = ("sprecher", "sprecherin", "minister", "ministerin", "präsident", "präsidentin",
-                "kanzler", "kanzlerin", "chef", "chefin", "vorsitzender", "vorsitzende", "direktor",
-                "direktorin", "koordinator", "koordinatorin", "kommissar", "kommissarin", "leiter",
-                "leiterin", "sekretär", "sekretärin", "beauftragter", "beauftragte", "experte", "expertin",
-                "abgeordneter", "abgeordnete", "botschafter", "botschafterin", "trainer", "trainerin",
-                "richter", "richterin", "führer", "führerin", "vertreter", "vertreterin", "präsidenten",
-                "ministers", "sprechers", "spieler", "spielerin", "star", "vorstand", "stürmer")
+ROLE_ENDINGS = (
+    "sprecher",
+    "sprecherin",
+    "minister",
+    "ministerin",
+    "präsident",
+    "präsidentin",
+    "kanzler",
+    "kanzlerin",
+    "chef",
+    "chefin",
+    "vorsitzender",
+    "vorsitzende",
+    "direktor",
+    "direktorin",
+    "koordinator",
+    "koordinatorin",
+    "kommissar",
+    "kommissarin",
+    "leiter",
+    "leiterin",
+    "sekretär",
+    "sekretärin",
+    "beauftragter",
+    "beauftragte",
+    "experte",
+    "expertin",
+    "abgeordneter",
+    "abgeordnete",
+    "botschafter",
+    "botschafterin",
+    "trainer",
+    "trainerin",
+    "richter",
+    "richterin",
+    "führer",
+    "führerin",
+    "vertreter",
+    "vertreterin",
+    "präsidenten",
+    "ministers",
+    "sprechers",
+    "spieler",
+    "spielerin",
+    "star",
+    "vorstand",
+    "stürmer",
+)
 
 #: Name particles: "zu Guttenberg" alone is a surname, as "Guttenberg" is.
 PARTICLES = frozenset("von van de der den zu di da del bin al el le la du ter ten".split())
 
 #: Endings of German common nouns that often stand alone as a source ("Medienberichten zufolge",
 #: "laut Behördenangaben"): never a name.
-NOUN_ENDINGS = ("ung", "ungen", "angabe", "angaben", "bericht", "berichte", "berichten", "aussage",
-                "aussagen", "meldung", "meldungen", "meinung", "seite", "kennern", "vorhersage",
-                "vorhersagen", "umfrage", "umfragen", "information", "informationen", "quelle", "quellen",
-                "kreise", "kreisen", "experten", "beobachter", "zeugen", "analysten", "kritiker",
-                "ermittler", "schätzung", "schätzungen", "studie", "studien", "zeitung", "agentur",
-                "behörde", "behörden", "polizei", "regierung", "ministerium", "gericht", "kampagne",
-                "politiker", "politikern", "sicht", "schützer")
+NOUN_ENDINGS = (
+    "ung",
+    "ungen",
+    "angabe",
+    "angaben",
+    "bericht",
+    "berichte",
+    "berichten",
+    "aussage",
+    "aussagen",
+    "meldung",
+    "meldungen",
+    "meinung",
+    "seite",
+    "kennern",
+    "vorhersage",
+    "vorhersagen",
+    "umfrage",
+    "umfragen",
+    "information",
+    "informationen",
+    "quelle",
+    "quellen",
+    "kreise",
+    "kreisen",
+    "experten",
+    "beobachter",
+    "zeugen",
+    "analysten",
+    "kritiker",
+    "ermittler",
+    "schätzung",
+    "schätzungen",
+    "studie",
+    "studien",
+    "zeitung",
+    "agentur",
+    "behörde",
+    "behörden",
+    "polizei",
+    "regierung",
+    "ministerium",
+    "gericht",
+    "kampagne",
+    "politiker",
+    "politikern",
+    "sicht",
+    "schützer",
+)
 
 #: Determiners and pronouns: a source that starts with one is a description, not a name.
-DETERMINERS = frozenset("""
+DETERMINERS = frozenset(
+    """
 der die das den dem des ein eine einer eines einem einen kein keine
 er sie es ihr ihm ihn ihnen wir ich man dieser diese dieses jener jene sein seine ihre
-""".split())
+""".split()
+)
 
 _SPACE = re.compile(r"\s+")
 _STRIP = re.compile(r"^[\W_]+|[\W_]+$")

@@ -26,9 +26,17 @@ PROV = "http://www.w3.org/ns/prov#"
 DCT = "http://purl.org/dc/terms/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 CG = bundles.CG
-PREFIXES = {"np": NP, "prov": PROV, "dct": DCT, "cg": CG, "oa": "http://www.w3.org/ns/oa#",
-            "schema": "http://schema.org/", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-            "xsd": "http://www.w3.org/2001/XMLSchema#", "skos": "http://www.w3.org/2004/02/skos/core#"}
+PREFIXES = {
+    "np": NP,
+    "prov": PROV,
+    "dct": DCT,
+    "cg": CG,
+    "oa": "http://www.w3.org/ns/oa#",
+    "schema": "http://schema.org/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+}
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 
 
@@ -44,7 +52,9 @@ def nanopub_quads(select: Select, claim: ox.NamedNode, license_iri: str = DEFAUL
     slug = claim.value.rstrip("/").rsplit("/", 1)[-1]
     base = claim.value.split("id/claim/", 1)[0] if "id/claim/" in claim.value else claim.value.rsplit("/", 1)[0] + "/"
     np_iri = f"{base}np/{slug}.{trusty.PLACEHOLDER}"
-    head, assertion, provenance, pubinfo = (ox.NamedNode(f"{np_iri}#{n}") for n in ("Head", "assertion", "provenance", "pubinfo"))
+    head, assertion, provenance, pubinfo = (
+        ox.NamedNode(f"{np_iri}#{n}") for n in ("Head", "assertion", "provenance", "pubinfo")
+    )
     np_node = ox.NamedNode(np_iri)
 
     def n(iri: str) -> ox.NamedNode:
@@ -57,14 +67,21 @@ def nanopub_quads(select: Select, claim: ox.NamedNode, license_iri: str = DEFAUL
         ox.Quad(np_node, n(NP + "hasPublicationInfo"), pubinfo, head),
     ]
     described = [q for q in found if isinstance(q.graph_name, ox.DefaultGraph)]
-    quads += [ox.Quad(q.subject, q.predicate, q.object, assertion) for q in found if not isinstance(q.graph_name, ox.DefaultGraph)]
+    quads += [
+        ox.Quad(q.subject, q.predicate, q.object, assertion)
+        for q in found
+        if not isinstance(q.graph_name, ox.DefaultGraph)
+    ]
     quads += [ox.Quad(q.subject, q.predicate, q.object, provenance) for q in described]
     quads.append(ox.Quad(assertion, n(PROV + "wasDerivedFrom"), claim, provenance))
     for q in described:
         if q.subject == claim and q.predicate.value == CG + "speaker":
             quads.append(ox.Quad(assertion, n(PROV + "wasAttributedTo"), q.object, provenance))
-    runs = {q.object for q in described if q.subject == claim and q.predicate.value == PROV + "wasGeneratedBy"
-            and isinstance(q.object, ox.NamedNode)}
+    runs = {
+        q.object
+        for q in described
+        if q.subject == claim and q.predicate.value == PROV + "wasGeneratedBy" and isinstance(q.object, ox.NamedNode)
+    }
     started = {row["run"].value: row.get("started") for row in select(load("build-runs"))}
     for run in sorted(runs, key=lambda r: r.value):
         quads.append(ox.Quad(np_node, n(PROV + "wasGeneratedBy"), run, pubinfo))
@@ -81,7 +98,14 @@ def nanopub_trig(select: Select, claim: ox.NamedNode, license_iri: str = DEFAULT
     quads, iri = nanopub_quads(select, claim, license_iri)
     graphs = "Head assertion provenance pubinfo".split()
     # every quad is in one of the four named graphs (<{iri}#Head> ...)
-    ordered = sorted(quads, key=lambda q: (graphs.index(str(q.graph_name)[1:-1].rsplit("#", 1)[1]),
-                                           str(q.subject), str(q.predicate), str(q.object)))
+    ordered = sorted(
+        quads,
+        key=lambda q: (
+            graphs.index(str(q.graph_name)[1:-1].rsplit("#", 1)[1]),
+            str(q.subject),
+            str(q.predicate),
+            str(q.object),
+        ),
+    )
     trig = ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes={**PREFIXES, "this": iri + "#"})
     return trig or b"", iri

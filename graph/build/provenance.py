@@ -67,9 +67,7 @@ def add_file(g: Graph, mint: IriMinter, f: InputFile, media_type: str) -> URIRef
 
 def add_run(g: Graph, mint: IriMinter, inputs: list[tuple[URIRef, InputFile]], started: datetime) -> URIRef:
     """The build run; its IRI is a digest of the version and the input hashes (same input, same IRI)."""
-    digest = hashlib.sha256(
-        "\n".join([__version__, *sorted(f.sha256 for _, f in inputs)]).encode()
-    ).hexdigest()[:16]
+    digest = hashlib.sha256("\n".join([__version__, *sorted(f.sha256 for _, f in inputs)]).encode()).hexdigest()[:16]
     run = mint("run", f"build-{digest}")
     software = mint("software", "claimgraph-" + __version__.replace(".", "-"))
     g.add((software, RDF.type, PROV.SoftwareAgent))
@@ -87,8 +85,14 @@ def add_run(g: Graph, mint: IriMinter, inputs: list[tuple[URIRef, InputFile]], s
     return run
 
 
-def add_documents(g: Graph, mint: IriMinter, article: Article, seed_file: URIRef,
-                  agent_iri: dict[str, URIRef], source_line: URIRef | None) -> dict[str, URIRef]:
+def add_documents(
+    g: Graph,
+    mint: IriMinter,
+    article: Article,
+    seed_file: URIRef,
+    agent_iri: dict[str, URIRef],
+    source_line: URIRef | None,
+) -> dict[str, URIRef]:
     """Original page -> translation -> seed file. Returns the document IRIs by annotation name."""
     meta = article.meta
     docs: dict[str, URIRef] = {}
@@ -124,8 +128,24 @@ def add_documents(g: Graph, mint: IriMinter, article: Article, seed_file: URIRef
         activity = mint("activity", f"{article.slug}-translation")
         derivation = mint("derivation", f"{article.slug}-translation")
         g.add((activity, RDF.type, CG.Translation))
-        g.add((activity, RDFS.label, Literal(f"translation {meta['translation'].get('from_language', '?')} -> {meta['language']}", lang="en")))
-        g.add((activity, RDFS.label, Literal(f"Übersetzung {meta['translation'].get('from_language', '?')} -> {meta['language']}", lang="de")))
+        g.add(
+            (
+                activity,
+                RDFS.label,
+                Literal(
+                    f"translation {meta['translation'].get('from_language', '?')} -> {meta['language']}", lang="en"
+                ),
+            )
+        )
+        g.add(
+            (
+                activity,
+                RDFS.label,
+                Literal(
+                    f"Übersetzung {meta['translation'].get('from_language', '?')} -> {meta['language']}", lang="de"
+                ),
+            )
+        )
         g.add((activity, PROV.used, original))
         g.add((translation, PROV.wasGeneratedBy, activity))
         g.add((translation, SCHEMA.translationOfWork, original))
@@ -134,8 +154,20 @@ def add_documents(g: Graph, mint: IriMinter, article: Article, seed_file: URIRef
         g.add((derivation, RDF.type, PROV.Derivation))
         g.add((derivation, PROV.entity, original))
         g.add((derivation, PROV.hadActivity, activity))
-        g.add((translation, SKOS.note, Literal("Who translated the original, and when, is not recorded in the file.", lang="en")))
-        g.add((translation, SKOS.note, Literal("Wer das Original wann übersetzt hat, ist in der Datei nicht festgehalten.", lang="de")))
+        g.add(
+            (
+                translation,
+                SKOS.note,
+                Literal("Who translated the original, and when, is not recorded in the file.", lang="en"),
+            )
+        )
+        g.add(
+            (
+                translation,
+                SKOS.note,
+                Literal("Wer das Original wann übersetzt hat, ist in der Datei nicht festgehalten.", lang="de"),
+            )
+        )
         if source_line is not None:
             g.add((derivation, CG.evidence, source_line))
     return docs

@@ -18,10 +18,17 @@ from claimgraph.graph.build.bundles import Select, Term
 from claimgraph.graph.build.queries import load
 
 RDF_REIFIES = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#reifies")
-PREFIXES = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "cg": bundles.CG, "prov": bundles.PROV,
-            "oa": "http://www.w3.org/ns/oa#", "schema": "http://schema.org/",
-            "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "xsd": "http://www.w3.org/2001/XMLSchema#",
-            "skos": "http://www.w3.org/2004/02/skos/core#", "dct": "http://purl.org/dc/terms/"}
+PREFIXES = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "cg": bundles.CG,
+    "prov": bundles.PROV,
+    "oa": "http://www.w3.org/ns/oa#",
+    "schema": "http://schema.org/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dct": "http://purl.org/dc/terms/",
+}
 
 
 def _reifications(rows: list[dict[str, Term]], claim: ox.NamedNode | None = None) -> list[ox.Quad]:
@@ -49,5 +56,5 @@ def dataset_rdf12(select: Select, batch: int = 20_000) -> Iterator[bytes]:
     rows += _reifications(select(load("reifications")))
     for i in range(0, len(rows), batch):
         # prefixes declared by the first chunk hold for the rest (which writes full IRIs)
-        chunk = rows[i:i + batch]
+        chunk = rows[i : i + batch]
         yield ox.serialize(chunk, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES if i == 0 else None) or b""

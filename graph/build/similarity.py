@@ -181,12 +181,17 @@ def refresh_same_message(
     unchanged claims stay. Without it, every match is recomputed."""
     old = [ox.Quad(r["s"], r["p"], r["o"]) for r in _solutions(store, _STORE_OLD_MATCHES)]
     if changed is not None:
+
         def named(term: object) -> str | None:  # the claims are IRIs
             return term.value if isinstance(term, ox.NamedNode) else None
 
         match_nodes = {q.subject for q in old if q.predicate.value == CG_MATCHED and named(q.object) in changed}
-        old = [q for q in old if q.subject in match_nodes
-               or (q.predicate.value == CG_SAME and (named(q.subject) in changed or named(q.object) in changed))]
+        old = [
+            q
+            for q in old
+            if q.subject in match_nodes
+            or (q.predicate.value == CG_SAME and (named(q.subject) in changed or named(q.object) in changed))
+        ]
     for quad in old:
         store.remove(quad)
     messages = [

@@ -30,8 +30,9 @@ from claimgraph.graph.build.names import DETERMINERS, ROLE_WORDS, _is_role, is_c
 TEXT_LICENSE = "https://creativecommons.org/licenses/by/2.5/"
 DATA_LICENSE = "https://creativecommons.org/licenses/by-nc-sa/4.0/"
 CURATOR = "SpkAtt-2023 annotators"
-DATA_CITATION = ("SpkAtt-2023 Task 2 data, Rehbein et al., GermEval 2023 / KONVENS 2023, "
-                 "uhh-lt/news-speaker-attribution-2023")
+DATA_CITATION = (
+    "SpkAtt-2023 Task 2 data, Rehbein et al., GermEval 2023 / KONVENS 2023, uhh-lt/news-speaker-attribution-2023"
+)
 
 _NO_SPACE_BEFORE = {".", ",", ";", ":", "!", "?", ")", "]", "“", "%", "…", "''", "'"}
 _NO_SPACE_AFTER = {"(", "[", "„"}
@@ -100,13 +101,23 @@ class Vocabulary:
                 for i, t in enumerate(toks):
                     if t[:1].islower():
                         self.lower.add(t)
-                    if i and toks[i - 1].casefold() in DETERMINERS and toks[i - 1].casefold() not in ("er", "sie", "es"):
+                    if (
+                        i
+                        and toks[i - 1].casefold() in DETERMINERS
+                        and toks[i - 1].casefold() not in ("er", "sie", "es")
+                    ):
                         self.after_article.add(t)
 
     def is_name_word(self, word: str) -> bool:
-        return (word[:1].isupper() and word.casefold() not in self.lower and word not in self.after_article
-                and word.casefold() not in ROLE_WORDS and not _is_role(word) and not is_common_noun(word)
-                and any(c.isalpha() for c in word))
+        return (
+            word[:1].isupper()
+            and word.casefold() not in self.lower
+            and word not in self.after_article
+            and word.casefold() not in ROLE_WORDS
+            and not _is_role(word)
+            and not is_common_noun(word)
+            and any(c.isalpha() for c in word)
+        )
 
 
 def _kind(words: list[str], vocab: Vocabulary) -> tuple[str, list[str], list[str]]:
@@ -124,8 +135,11 @@ def _kind(words: list[str], vocab: Vocabulary) -> tuple[str, list[str], list[str
         roles.append(rest.pop(0))
     if len(rest) == 1 and rest[0].isupper() and len(rest[0]) > 1 and rest[0].isalpha():
         return "Organization", roles, rest
-    if 1 <= len(rest) <= 4 and all(vocab.is_name_word(w) or (w.casefold() in _PARTICLES and i < len(rest) - 1)
-                                   for i, w in enumerate(rest)) and vocab.is_name_word(rest[-1]):
+    if (
+        1 <= len(rest) <= 4
+        and all(vocab.is_name_word(w) or (w.casefold() in _PARTICLES and i < len(rest) - 1) for i, w in enumerate(rest))
+        and vocab.is_name_word(rest[-1])
+    ):
         return "Person", roles, rest
     return "AnonymousGroup", [], words
 
@@ -219,7 +233,8 @@ def convert(doc: dict[str, Any], entry: IndexEntry, vocab: Vocabulary) -> tuple[
             if kind == "AnonymousGroup":
                 entities[ent]["note"] = {
                     "en": "The annotation names this source only by a pronoun or a description; not resolved to a person.",
-                    "de": "Die Annotation nennt diese Quelle nur mit einem Pronomen oder einer Beschreibung; nicht aufgelöst."}
+                    "de": "Die Annotation nennt diese Quelle nur mit einem Pronomen oder einer Beschreibung; nicht aufgelöst.",
+                }
         elif kind == "Person" and len(name_words) > 1 and " " not in entities[ent]["label"]["de"]:
             entities[ent]["label"] = {"de": label, "en": label}
         mentions = entities[ent]["mentions"]
@@ -237,22 +252,32 @@ def convert(doc: dict[str, Any], entry: IndexEntry, vocab: Vocabulary) -> tuple[
         ev = span(min(a for a, _ in msg_runs), max(b for _, b in msg_runs))
         message = " ".join(text[a:b] for a, b in msg_runs)
         propositions[f"p-{cid}"] = {
-            "label": {"de": message[:500],
-                      "en": f"What claim {n} of Wikinews article {entry.page_id} attributes (German text only, not translated)"},
+            "label": {
+                "de": message[:500],
+                "en": f"What claim {n} of Wikinews article {entry.page_id} attributes (German text only, not translated)",
+            },
             "triples": [],
         }
         claim: dict[str, Any] = {
-            "id": cid, "speaker": ent, "stance": "asserts",
-            "mode": _MODES.get(ann.get("Form"), "reported"), "certainty": "certain", "confidence": 1.0,
+            "id": cid,
+            "speaker": ent,
+            "stance": "asserts",
+            "mode": _MODES.get(ann.get("Form"), "reported"),
+            "certainty": "certain",
+            "confidence": 1.0,
             "proposition": f"p-{cid}",
-            "paraphrase": {"de": message[:500],
-                           "en": f"Claim {n} of Wikinews article {entry.page_id} (German text only, not translated)"},
+            "paraphrase": {
+                "de": message[:500],
+                "en": f"Claim {n} of Wikinews article {entry.page_id} (German text only, not translated)",
+            },
             "evidence": ev,
             "chain": [ent, {"by": "wikinews", "document": "translation", "language": "de"}],
-            "note": {"en": f"SpkAtt-2023 annotation {n}: Form {ann.get('Form')}, STWR {ann.get('STWR')}; "
-                           "stance not annotated (asserts by default).",
-                     "de": f"SpkAtt-2023-Annotation {n}: Form {ann.get('Form')}, STWR {ann.get('STWR')}; "
-                           "Haltung nicht annotiert (standardmäßig asserts)."},
+            "note": {
+                "en": f"SpkAtt-2023 annotation {n}: Form {ann.get('Form')}, STWR {ann.get('STWR')}; "
+                "stance not annotated (asserts by default).",
+                "de": f"SpkAtt-2023-Annotation {n}: Form {ann.get('Form')}, STWR {ann.get('STWR')}; "
+                "Haltung nicht annotiert (standardmäßig asserts).",
+            },
         }
         if role:
             claim["role"] = role
@@ -264,27 +289,39 @@ def convert(doc: dict[str, Any], entry: IndexEntry, vocab: Vocabulary) -> tuple[
     reading = {
         "reading": {"method": "curated", "by": CURATOR},
         "segments": [{"lines": f"1-{lines}" if lines > 1 else 1, "kind": "bodyText"}],
-        "entities": entities, "roles": roles, "propositions": propositions, "claims": claims,
+        "entities": entities,
+        "roles": roles,
+        "propositions": propositions,
+        "claims": claims,
     }
     url = f"https://de.wikinews.org/wiki/?curid={entry.page_id}"
     meta = {
-        "id": slug, "file": f"{slug}.txt", "language": "de",
-        "label": {"de": f"{entry.title} (Text aus den SpkAtt-2023-Tokens)",
-                  "en": f"{entry.title} (text rebuilt from the SpkAtt-2023 tokens)"},
+        "id": slug,
+        "file": f"{slug}.txt",
+        "language": "de",
+        "label": {
+            "de": f"{entry.title} (Text aus den SpkAtt-2023-Tokens)",
+            "en": f"{entry.title} (text rebuilt from the SpkAtt-2023 tokens)",
+        },
         "description": {
             "en": "Text reconstructed from the tokens of the SpkAtt-2023 data: one sentence a line, spaces "
-                  "between tokens except around punctuation; the page's own whitespace, paragraphs and title are "
-                  f"not in the data. Text: German Wikinews, CC BY 2.5. Annotations: {DATA_CITATION}, CC BY-NC-SA 4.0.",
+            "between tokens except around punctuation; the page's own whitespace, paragraphs and title are "
+            f"not in the data. Text: German Wikinews, CC BY 2.5. Annotations: {DATA_CITATION}, CC BY-NC-SA 4.0.",
             "de": "Text aus den Tokens der SpkAtt-2023-Daten rekonstruiert: ein Satz je Zeile, Leerzeichen zwischen "
-                  "den Tokens außer bei Satzzeichen; Leerraum, Absätze und Titel der Seite sind nicht in den Daten. "
-                  f"Text: deutsche Wikinews, CC BY 2.5. Annotationen: {DATA_CITATION}, CC BY-NC-SA 4.0."},
+            "den Tokens außer bei Satzzeichen; Leerraum, Absätze und Titel der Seite sind nicht in den Daten. "
+            f"Text: deutsche Wikinews, CC BY 2.5. Annotationen: {DATA_CITATION}, CC BY-NC-SA 4.0.",
+        },
         "license": TEXT_LICENSE,
         "reading_license": DATA_LICENSE,
         "original": {
             "id": f"wikinews-page-{entry.page_id}",
             "label": {"de": entry.title, "en": f"{entry.title} (German Wikinews)"},
-            "url": url, "publisher": "wikinews", "language": "de", "date_published": entry.date,
-            "page_id": entry.page_id, "license": TEXT_LICENSE,
+            "url": url,
+            "publisher": "wikinews",
+            "language": "de",
+            "date_published": entry.date,
+            "page_id": entry.page_id,
+            "license": TEXT_LICENSE,
         },
     }
     return text, meta, reading
@@ -293,8 +330,10 @@ def convert(doc: dict[str, Any], entry: IndexEntry, vocab: Vocabulary) -> tuple[
 def convert_corpus(data_dir: Path, out_dir: Path, limit: int | None = None) -> list[Path]:
     """Write every article of ``data_dir`` into ``out_dir``; returns the text files, by page id."""
     index = read_index(data_dir)
-    files = sorted((p for split in ("train", "dev") for p in (data_dir / split).glob("*.json")),
-                   key=lambda p: int(p.stem) if p.stem.isdigit() else 0)
+    files = sorted(
+        (p for split in ("train", "dev") for p in (data_dir / split).glob("*.json")),
+        key=lambda p: int(p.stem) if p.stem.isdigit() else 0,
+    )
     if not files:
         raise SpkAttError(f"{data_dir}: no train/*.json or dev/*.json files")
     docs = []
@@ -333,4 +372,3 @@ def _write_if_changed(path: Path, content: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(data)
     tmp.replace(path)
-

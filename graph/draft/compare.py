@@ -63,8 +63,11 @@ class Comparison:
 def _spans(value: Any) -> list[tuple[int, int]]:
     """``{quote, start}`` or a list of them, as ``(start, end)`` pairs."""
     items = value if isinstance(value, list) else [value] if value else []
-    return [(int(s["start"]), int(s["start"]) + len(str(s["quote"]))) for s in items
-            if isinstance(s, dict) and "start" in s and "quote" in s]
+    return [
+        (int(s["start"]), int(s["start"]) + len(str(s["quote"])))
+        for s in items
+        if isinstance(s, dict) and "start" in s and "quote" in s
+    ]
 
 
 def _covered(spans: Iterable[tuple[int, int]]) -> set[int]:
@@ -88,10 +91,15 @@ def _agents(claim: dict[str, Any], steps: dict[str, Any]) -> list[str]:
 
 def entity_map(drafted: dict[str, Any], curated: dict[str, Any]) -> dict[str, str]:
     """Drafted entity slug -> the curated entity it stands for (mention overlap, then label)."""
-    cur = {slug: _covered(s for m in (info.get("mentions") or []) for s in _spans(m))
-           for slug, info in (curated.get("entities") or {}).items()}
-    labels = {str(v).casefold(): slug for slug, info in (curated.get("entities") or {}).items()
-              for v in ((info.get("label") or {}).values())}
+    cur = {
+        slug: _covered(s for m in (info.get("mentions") or []) for s in _spans(m))
+        for slug, info in (curated.get("entities") or {}).items()
+    }
+    labels = {
+        str(v).casefold(): slug
+        for slug, info in (curated.get("entities") or {}).items()
+        for v in ((info.get("label") or {}).values())
+    }
     out = {}
     for slug, info in (drafted.get("entities") or {}).items():
         mine = _covered(s for m in (info.get("mentions") or []) for s in _spans(m))
@@ -106,13 +114,15 @@ def entity_map(drafted: dict[str, Any], curated: dict[str, Any]) -> dict[str, st
     return out
 
 
-def compare(curated: dict[str, Any], drafted: dict[str, Any], *, own_voice: bool = False,
-            outlets: Iterable[str] = ()) -> Comparison:
+def compare(
+    curated: dict[str, Any], drafted: dict[str, Any], *, own_voice: bool = False, outlets: Iterable[str] = ()
+) -> Comparison:
     """Match the claims of ``drafted`` against those of ``curated`` (both reading dicts).
 
     ``outlets`` are the curated slugs of the article's own outlet(s), left off the end of
     chains; by default the agents of the curated own-voice claims.
     """
+
     def attributed(c: dict[str, Any]) -> bool:
         return own_voice or c.get("mode") != "own-voice"
 
@@ -149,8 +159,17 @@ def compare(curated: dict[str, Any], drafted: dict[str, Any], *, own_voice: bool
         d = dr_claims[j]
         speaker = emap.get(str(d.get("speaker")), str(d.get("speaker")))
         dr_chain = chain([emap.get(a, a) for a in _agents(d, dr_steps)])
-        rows.append(Row(str(c["id"]), str(d["id"]), score, speaker == c.get("speaker"),
-                        dr_chain == chain(_agents(c, cur_steps)), str(c.get("speaker")), speaker))
+        rows.append(
+            Row(
+                str(c["id"]),
+                str(d["id"]),
+                score,
+                speaker == c.get("speaker"),
+                dr_chain == chain(_agents(c, cur_steps)),
+                str(c.get("speaker")),
+                speaker,
+            )
+        )
     for j, d in enumerate(dr_claims):
         if j not in used_d:
             speaker = emap.get(str(d.get("speaker")), str(d.get("speaker")))
@@ -161,11 +180,18 @@ def compare(curated: dict[str, Any], drafted: dict[str, Any], *, own_voice: bool
 def table(result: Comparison) -> str:
     """The claim-by-claim table and the totals, as plain text."""
     head = ("curated claim", "drafted claim", "overlap", "speaker", "chain")
-    lines = [(r.curated or "-", r.drafted or "-", f"{r.overlap:.2f}" if r.curated and r.drafted else "-",
-              ("ok" if r.speaker_ok else f"{r.drafted_speaker} (curated: {r.curated_speaker})")
-              if r.curated and r.drafted else "-",
-              ("ok" if r.chain_ok else "differs") if r.curated and r.drafted else "-")
-             for r in result.rows]
+    lines = [
+        (
+            r.curated or "-",
+            r.drafted or "-",
+            f"{r.overlap:.2f}" if r.curated and r.drafted else "-",
+            ("ok" if r.speaker_ok else f"{r.drafted_speaker} (curated: {r.curated_speaker})")
+            if r.curated and r.drafted
+            else "-",
+            ("ok" if r.chain_ok else "differs") if r.curated and r.drafted else "-",
+        )
+        for r in result.rows
+    ]
     widths = [max(len(x[k]) for x in [head, *lines]) for k in range(len(head))]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     out = [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
@@ -173,8 +199,7 @@ def table(result: Comparison) -> str:
     out += [
         "",
         f"curated claims compared: {result.curated}; drafted claims: {result.drafted}",
-        f"messages matched: {result.matched} "
-        f"(precision {result.precision():.2f}, recall {result.recall():.2f})",
+        f"messages matched: {result.matched} (precision {result.precision():.2f}, recall {result.recall():.2f})",
         f"with the right speaker and chain: {result.correct} of {result.curated} curated "
         f"(precision {result.precision(True):.2f}, recall {result.recall(True):.2f})",
     ]

@@ -40,7 +40,9 @@ class DateReader:
             if m.group("rd") and published:
                 when = self._day_month(int(m.group("rd")), m.group("rm"), None, published)
             elif published:
-                when = (published + timedelta(days=self.relative[m.group("rel").split()[0].split("(")[0].strip().lower()])).isoformat()
+                when = (
+                    published + timedelta(days=self.relative[m.group("rel").split()[0].split("(")[0].strip().lower()])
+                ).isoformat()
         elif m.group("wd") and published:
             target = self.weekdays.index(m.group("day").lower())
             back = (published.weekday() - target) % 7

@@ -41,9 +41,7 @@ class Drafter:
 
     def __init__(self, lang: str = "de", model: str | Path | None = None):
         if model is not None:
-            raise ValueError(
-                f"--model {model}: no learned layer ships with claimgraph yet; draft without --model"
-            )
+            raise ValueError(f"--model {model}: no learned layer ships with claimgraph yet; draft without --model")
         self.lang = lang
         self.lex = lexicon_mod.load(lang)
         self.dates = DateReader(self.lex)
@@ -101,8 +99,9 @@ class Drafter:
         return reading
 
     # -- finding claims -------------------------------------------------------------------------
-    def _find(self, rules: Rules, tokens: list[Token], sents: list[tuple[int, int]], ents: Entities
-              ) -> list[tuple[Found, Entity, Entity | None]]:
+    def _find(
+        self, rules: Rules, tokens: list[Token], sents: list[tuple[int, int]], ents: Entities
+    ) -> list[tuple[Found, Entity, Entity | None]]:
         out: list[tuple[Found, Entity, Entity | None]] = []
         consumed: set[int] = set()
         last_sent = -10
@@ -128,8 +127,19 @@ class Drafter:
                 last_sent = s
                 if f.mode != "direct":
                     for q in self._inner_quotes(rules, f):
-                        nested = Found(s, "direct", "quote-in-message", f.stance, q, list(f.cue), list(f.source),
-                                       list(f.addr), list(f.frame), list(f.reporter), confidence=0.6)
+                        nested = Found(
+                            s,
+                            "direct",
+                            "quote-in-message",
+                            f.stance,
+                            q,
+                            list(f.cue),
+                            list(f.source),
+                            list(f.addr),
+                            list(f.frame),
+                            list(f.reporter),
+                            confidence=0.6,
+                        )
                         out.append((nested, speaker, reporter))
         return out
 
@@ -144,8 +154,9 @@ class Drafter:
                 seen.append(list(range(q[0], q[1] + 1)))
         return seen
 
-    def _continuation(self, rules: Rules, tokens: list[Token], s: int, a: int, b: int, gap: int,
-                      consumed: set[int]) -> Found | None:
+    def _continuation(
+        self, rules: Rules, tokens: list[Token], s: int, a: int, b: int, gap: int, consumed: set[int]
+    ) -> Found | None:
         """A sentence with no cue of its own: a quotation or a Konjunktiv I continues the last speaker
         (a Konjunktiv I form at any distance, a Konjunktiv II form or `soll` only close by)."""
         if gap > max(self.gap_quote, self.gap_strong):
@@ -157,7 +168,9 @@ class Drafter:
         quoted = [i for i in words if i in rules.quote_of]
         if len(quoted) * 10 >= len(words) * 6 and len(quoted) >= 4 and gap <= self.gap_quote:
             q = rules.quote_of[quoted[0]]
-            msg = list(range(max(q[0], a), q[1] + 1)) if q[0] >= a else [i for i in range(a, end) if i in rules.quote_of]
+            msg = (
+                list(range(max(q[0], a), q[1] + 1)) if q[0] >= a else [i for i in range(a, end) if i in rules.quote_of]
+            )
             return Found(s, "direct", "quote-continuation", "asserts", msg, confidence=0.6)
         for i in words:
             lo = tokens[i].text
@@ -172,9 +185,19 @@ class Drafter:
         return None
 
     # -- writing --------------------------------------------------------------------------------
-    def _claim(self, f: Found, n: int, doc_id: str, speaker: Entity, chain: list[str], text: str,
-               tokens: list[Token], sents: list[tuple[int, int]], published: date | None,
-               propositions: dict[str, Any]) -> dict[str, Any]:
+    def _claim(
+        self,
+        f: Found,
+        n: int,
+        doc_id: str,
+        speaker: Entity,
+        chain: list[str],
+        text: str,
+        tokens: list[Token],
+        sents: list[tuple[int, int]],
+        published: date | None,
+        propositions: dict[str, Any],
+    ) -> dict[str, Any]:
         cid = f"{doc_id}-c{n}"
         pid = f"{doc_id}-p{n}"
         evidence = _spans(text, tokens, f.message)
@@ -193,7 +216,7 @@ class Drafter:
                 claim[key] = _spans(text, tokens, ix)
         claim["chain"] = chain
         a, b = sents[f.sent]
-        chars = list(text[tokens[a].start:tokens[b - 1].end])
+        chars = list(text[tokens[a].start : tokens[b - 1].end])
         for i in f.message:  # time words inside the message are not when it was said
             if a <= i < b:
                 for k in range(tokens[i].start - tokens[a].start, tokens[i].end - tokens[a].start):
@@ -208,8 +231,17 @@ class Drafter:
         claim["note"] = {"en": f"rule: {f.rule}; cue: {cue_words}; drafted automatically, not reviewed"}
         return claim
 
-    def _own_voice(self, claims: list[dict], propositions: dict, text: str, tokens: list[Token],
-                   sents: list[tuple[int, int]], ents: Entities, meta: dict, doc_id: str) -> None:
+    def _own_voice(
+        self,
+        claims: list[dict],
+        propositions: dict,
+        text: str,
+        tokens: list[Token],
+        sents: list[tuple[int, int]],
+        ents: Entities,
+        meta: dict,
+        doc_id: str,
+    ) -> None:
         """Every sentence no attributed claim covers is the outlet's own statement (on request)."""
         covered: set[int] = set()
         for c in claims:
@@ -228,11 +260,19 @@ class Drafter:
             pid = f"{doc_id}-p{n}"
             ev = _span(text, tokens[a].start, tokens[end - 1].end)
             propositions[pid] = {"label": {"de": ev["quote"]}, "triples": []}
-            claims.append({
-                "id": f"{doc_id}-c{n}", "speaker": outlet.slug, "stance": "asserts", "mode": "own-voice",
-                "confidence": 0.5, "proposition": pid, "evidence": ev, "chain": [outlet.slug],
-                "note": {"en": "rule: own-voice; a sentence no speaker is named for"},
-            })
+            claims.append(
+                {
+                    "id": f"{doc_id}-c{n}",
+                    "speaker": outlet.slug,
+                    "stance": "asserts",
+                    "mode": "own-voice",
+                    "confidence": 0.5,
+                    "proposition": pid,
+                    "evidence": ev,
+                    "chain": [outlet.slug],
+                    "note": {"en": "rule: own-voice; a sentence no speaker is named for"},
+                }
+            )
 
     def _chrome_lines(self, text: str, meta: dict) -> set[int]:
         return {n for n, kind in self._line_kinds(text, meta).items() if kind in ("pageChrome", "sourceLine")}
@@ -298,11 +338,13 @@ def _label(evidence: dict | list) -> str:
 
 def _check_spans(text: str, reading: dict) -> None:
     """Every span must say what the text says at its offset (the build checks the same)."""
+
     def check(sp: Any, where: str) -> None:
         for one in sp if isinstance(sp, list) else [sp]:
             q, st = one["quote"], one["start"]
-            if text[st:st + len(q)] != q:
+            if text[st : st + len(q)] != q:
                 raise DraftError(f"{where}: {q!r} is not at offset {st}")
+
     for slug, e in reading["entities"].items():
         for m in e.get("mentions", []):
             check(m, f"entity {slug}")

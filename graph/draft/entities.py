@@ -51,9 +51,12 @@ class Entities:
         low = [w.lower() for w in words]
         joined = " ".join(low)
         parts = {p for w in low for p in w.split("-")}
-        if joined in self.media or any(w in self.media for w in low) or any(
-            " ".join(low[k:k + n]) in self.media for n in (2, 3) for k in range(len(low))
-        ) or (low and low[-1] in self.media_nouns):
+        if (
+            joined in self.media
+            or any(w in self.media for w in low)
+            or any(" ".join(low[k : k + n]) in self.media for n in (2, 3) for k in range(len(low)))
+            or (low and low[-1] in self.media_nouns)
+        ):
             return "NewsMediaOrganization"
         if indefinite or (low and low[-1] in self.anon) and not any(w[:1].isupper() for w in words[1:-1]):
             if low and (low[-1] in self.anon or indefinite):
@@ -109,10 +112,10 @@ class Entities:
                 if slug:
                     e = self.by_slug[slug]
         if e is None:
-            label = self.text[self.T[ix[0]].start:self.T[ix[-1]].end]
+            label = self.text[self.T[ix[0]].start : self.T[ix[-1]].end]
             if low[0] in self.det:
                 first = next(k for k, lw in enumerate(low) if lw not in self.det)
-                label = self.text[self.T[ix[first]].start:self.T[ix[-1]].end]
+                label = self.text[self.T[ix[first]].start : self.T[ix[-1]].end]
             e = self._new(label, self._type(words, indefinite))
         for w in content:
             if w[:1].isupper() and len(w) > 2:
@@ -139,7 +142,7 @@ class Entities:
         while i < len(T):
             for words, e in firsts.get(T[i].text, ()):
                 n = len(words)
-                if [t.text for t in T[i:i + n]] == words and not any(k in taken for k in range(i, i + n)):
+                if [t.text for t in T[i : i + n]] == words and not any(k in taken for k in range(i, i + n)):
                     e.mentions.append((i, i + n - 1))
                     taken.update(range(i, i + n))
                     i += n - 1

@@ -58,7 +58,9 @@ def _weak_forms(stem: str, particle: str | None) -> tuple[list[str], list[str]]:
 def load(language: str = "de") -> Lexicon:
     """Read ``lang/LANGUAGE.yaml`` shipped inside the package; a clear error for an unknown language."""
     try:
-        text = resources.files("claimgraph.graph.draft").joinpath("lang", f"{language}.yaml").read_text(encoding="utf-8")
+        text = (
+            resources.files("claimgraph.graph.draft").joinpath("lang", f"{language}.yaml").read_text(encoding="utf-8")
+        )
     except FileNotFoundError:
         raise ValueError(f"no drafting rules for language {language!r} (graph/draft/lang/{language}.yaml)") from None
     raw = yaml.safe_load(text)

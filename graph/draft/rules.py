@@ -174,8 +174,9 @@ class Rules:
                 break
             j -= 1
         out.reverse()
-        while out and ((self.T[out[0]].lower in self.conn and self.T[out[0]].lower not in self.det)
-                       or self.T[out[0]].text in "()"):
+        while out and (
+            (self.T[out[0]].lower in self.conn and self.T[out[0]].lower not in self.det) or self.T[out[0]].text in "()"
+        ):
             out.pop(0)
         return out
 
@@ -275,8 +276,17 @@ class Rules:
             parts[-1].append(i)
         out = []
         for part in parts:
-            f = Found(s, "indirect", "clause-after-reporter", head.stance, part, list(head.cue), list(head.source),
-                      reporter=list(head.reporter), confidence=0.35)
+            f = Found(
+                s,
+                "indirect",
+                "clause-after-reporter",
+                head.stance,
+                part,
+                list(head.cue),
+                list(head.source),
+                reporter=list(head.reporter),
+                confidence=0.35,
+            )
             out.append(f)
         return out
 
@@ -419,7 +429,9 @@ class Rules:
 
     def _adverb_opener(self, cs: int, head: int) -> bool:
         """`Offiziell geht …`, `Bekanntlich sagte …`: a lone capitalised adverb before the verb."""
-        return head - cs == 1 and self.T[cs].lower.endswith(("lich", "ig", "isch", "ell", "weise", "mals", "dings", "erdings"))
+        return head - cs == 1 and self.T[cs].lower.endswith(
+            ("lich", "ig", "isch", "ell", "weise", "mals", "dings", "erdings")
+        )
 
     def _subject_after(self, aux: int | None, cue: list[int], ce: int, end: int) -> list[int]:
         """The subject after the finite verb: `sagte der Minister`, `hatte der Minister gesagt`."""
@@ -559,10 +571,22 @@ class Rules:
         for k in range(a + 1, min(a + 6, end)):
             if T[k].text == ":":
                 src = self.np_forward(a, k)
-                if (src and src[-1] == k - 1 and k + 1 < end and T[a].lower not in self.lex.words("headline_not_source")
-                        and not T[k + 1].lower.startswith("http")):
-                    f = Found(s, "direct" if self._quote_at(k + 1) else "indirect", "headline-colon", "asserts",
-                              list(range(k + 1, end)), [k], src)
+                if (
+                    src
+                    and src[-1] == k - 1
+                    and k + 1 < end
+                    and T[a].lower not in self.lex.words("headline_not_source")
+                    and not T[k + 1].lower.startswith("http")
+                ):
+                    f = Found(
+                        s,
+                        "direct" if self._quote_at(k + 1) else "indirect",
+                        "headline-colon",
+                        "asserts",
+                        list(range(k + 1, end)),
+                        [k],
+                        src,
+                    )
                     f.confidence = 0.6
                     return f
                 return None

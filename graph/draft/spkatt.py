@@ -14,8 +14,13 @@ from claimgraph.graph.draft.entities import slugify
 
 ROLES = {"Cue": "cue", "Source": "source", "Addr": "addressee", "Frame": "frame"}
 FORM_OF_MODE = {"direct": "Direct", "indirect": "Indirect", "free-indirect": "FreeIndirect", "reported": "Reported"}
-MODE_OF_FORM = {"Direct": "direct", "Indirect": "indirect", "FreeIndirect": "free-indirect",
-                "IndirectFreeIndirect": "indirect", "Reported": "reported"}
+MODE_OF_FORM = {
+    "Direct": "direct",
+    "Indirect": "indirect",
+    "FreeIndirect": "free-indirect",
+    "IndirectFreeIndirect": "indirect",
+    "Reported": "reported",
+}
 _GOLD_NOTE = re.compile(r"SpkAtt-2023 gold: Form (\w+); STWR (\w+); nested (True|False)")
 
 
@@ -46,7 +51,7 @@ class Article:
         for sp in spans if isinstance(spans, list) else [spans] if spans else []:
             a, b = sp["start"], sp["start"] + len(sp["quote"])
             lo = _bisect(self._starts, a)
-            for st, s, t in self._starts[max(0, lo - 1):]:
+            for st, s, t in self._starts[max(0, lo - 1) :]:
                 if st >= b:
                     break
                 end = self.offsets[s][t][1]
@@ -108,8 +113,9 @@ def gold_to_claims(doc: dict[str, Any], doc_id: str) -> tuple[str, dict[str, Any
         src = art.spans(ann.get("Source", []))
         label = " ".join(sp["quote"] for sp in src) if src else "nicht genannte Quelle"
         slug = slugify(label)
-        ent = entities.setdefault(slug, {"type": "AnonymousGroup" if not src else "Person",
-                                         "label": {"de": label}, "mentions": []})
+        ent = entities.setdefault(
+            slug, {"type": "AnonymousGroup" if not src else "Person", "label": {"de": label}, "mentions": []}
+        )
         for sp in src:
             if sp not in ent["mentions"]:
                 ent["mentions"].append(sp)
@@ -117,16 +123,22 @@ def gold_to_claims(doc: dict[str, Any], doc_id: str) -> tuple[str, dict[str, Any
         pid = f"{doc_id}-p{n}"
         propositions[pid] = {"label": {"de": " … ".join(sp["quote"] for sp in msg)}, "triples": []}
         claim: dict[str, Any] = {
-            "id": f"{doc_id}-c{n}", "speaker": slug, "stance": "asserts",
-            "mode": MODE_OF_FORM.get(ann.get("Form"), "indirect"), "confidence": 1.0,
-            "proposition": pid, "evidence": _one(msg),
+            "id": f"{doc_id}-c{n}",
+            "speaker": slug,
+            "stance": "asserts",
+            "mode": MODE_OF_FORM.get(ann.get("Form"), "indirect"),
+            "confidence": 1.0,
+            "proposition": pid,
+            "evidence": _one(msg),
         }
         for role, key in ROLES.items():
             if ann.get(role):
                 claim[key] = _one(art.spans(ann[role]))
         claim["chain"] = [slug]
-        claim["note"] = {"en": f"SpkAtt-2023 gold: Form {ann.get('Form')}; STWR {ann.get('STWR')}; "
-                               f"nested {bool(ann.get('IsNested', False))}"}
+        claim["note"] = {
+            "en": f"SpkAtt-2023 gold: Form {ann.get('Form')}; STWR {ann.get('STWR')}; "
+            f"nested {bool(ann.get('IsNested', False))}"
+        }
         claims.append(claim)
     for e in entities.values():
         if not e["mentions"]:
@@ -134,13 +146,16 @@ def gold_to_claims(doc: dict[str, Any], doc_id: str) -> tuple[str, dict[str, Any
     reading = {
         "reading": {"method": "curated", "by": "SpkAtt-2023 annotators"},
         "segments": [{"lines": f"1-{len(art.sentences)}" if len(art.sentences) > 1 else 1, "kind": "bodyText"}],
-        "entities": entities, "propositions": propositions, "claims": claims,
+        "entities": entities,
+        "propositions": propositions,
+        "claims": claims,
     }
     return art.text, reading
 
 
-def claims_to_spkatt(reading: dict[str, Any], doc: dict[str, Any], *, merge_continuations: bool = True,
-                     min_confidence: float = 0.0) -> dict[str, Any]:
+def claims_to_spkatt(
+    reading: dict[str, Any], doc: dict[str, Any], *, merge_continuations: bool = True, min_confidence: float = 0.0
+) -> dict[str, Any]:
     """A reading of the article's text (as Article builds it) as a SpkAtt system JSON.
 
     Own-voice claims have no SpkAtt form and are left out. The annotators' conventions, applied

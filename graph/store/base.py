@@ -38,8 +38,16 @@ if TYPE_CHECKING:
     from claimgraph.graph.store.search.index import Hit
 
 __all__ = [
-    "DataError", "EngineCrashed", "QueryAbandoned", "QueryRejected", "QuerySyntaxError", "QueryTimeout",
-    "SearchUnavailable", "StoreBusy", "StoreError", "StoreUnavailable",
+    "DataError",
+    "EngineCrashed",
+    "QueryAbandoned",
+    "QueryRejected",
+    "QuerySyntaxError",
+    "QueryTimeout",
+    "SearchUnavailable",
+    "StoreBusy",
+    "StoreError",
+    "StoreUnavailable",
 ]
 
 
@@ -66,9 +74,7 @@ class TimeBudget:
 
     def expired(self) -> QueryTimeout:
         """The error for a query stopped at this limit."""
-        return QueryTimeout(
-            f"query stopped after the time limit of {self.total:g} s; narrow it down or add a LIMIT"
-        )
+        return QueryTimeout(f"query stopped after the time limit of {self.total:g} s; narrow it down or add a LIMIT")
 
 
 class QueryForm(enum.Enum):
@@ -273,11 +279,15 @@ class Store(ABC):
         """Stream one graph's triples in an RDF media type."""
         raise NotImplementedError
 
-    def put_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
+    def put_graph(
+        self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None
+    ) -> bool:
         """Replace a graph's content atomically; True when the graph did not exist before."""
         raise NotImplementedError
 
-    def post_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
+    def post_graph(
+        self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None
+    ) -> bool:
         """Add triples to a graph atomically; True when the graph did not exist before."""
         raise NotImplementedError
 

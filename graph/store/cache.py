@@ -180,15 +180,22 @@ class CachingStore(Store):
         finally:
             self.cache.clear()
 
-    def load(self, data: bytes | IO[bytes], media_type: str, graph: str | None = None,
-             base_iri: str | None = None) -> int:
+    def load(
+        self, data: bytes | IO[bytes], media_type: str, graph: str | None = None, base_iri: str | None = None
+    ) -> int:
         try:
             return self.inner.load(data, media_type, graph=graph, base_iri=base_iri)
         finally:
             self.cache.clear()
 
-    def bulk_load(self, sources: Sequence[LoadSource], graph: str | None = None, base_iri: str | None = None,
-                  progress: Callable[[], None] | None = None, validate: bool = False) -> LoadSummary:
+    def bulk_load(
+        self,
+        sources: Sequence[LoadSource],
+        graph: str | None = None,
+        base_iri: str | None = None,
+        progress: Callable[[], None] | None = None,
+        validate: bool = False,
+    ) -> LoadSummary:
         try:
             return self.inner.bulk_load(sources, graph=graph, base_iri=base_iri, progress=progress, validate=validate)
         finally:
@@ -200,13 +207,17 @@ class CachingStore(Store):
         finally:
             self.cache.clear()
 
-    def put_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
+    def put_graph(
+        self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None
+    ) -> bool:
         try:
             return self.inner.put_graph(graph, data, media_type, base_iri)
         finally:
             self.cache.clear()
 
-    def post_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
+    def post_graph(
+        self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None
+    ) -> bool:
         try:
             return self.inner.post_graph(graph, data, media_type, base_iri)
         finally:
@@ -252,8 +263,16 @@ class CachingStore(Store):
 class _CachedQuery(PreparedQuery):
     """A query whose body comes from the cache, or from the engine and then into the cache."""
 
-    def __init__(self, store: CachingStore, request: QueryRequest, key: _Key, generation: str,
-                 form: QueryForm, variables: list[str], inner: PreparedQuery | None) -> None:
+    def __init__(
+        self,
+        store: CachingStore,
+        request: QueryRequest,
+        key: _Key,
+        generation: str,
+        form: QueryForm,
+        variables: list[str],
+        inner: PreparedQuery | None,
+    ) -> None:
         self._store = store
         self._request = request
         self._key = key

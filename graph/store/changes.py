@@ -90,8 +90,13 @@ def _lines(store: ox.Store, graph: ox.NamedNode | None) -> set[bytes]:
 
 def _touched(stores: tuple[ox.Store, ...], changed: list[ox.Quad]) -> set[str]:
     """The claims whose bundle, before or after, holds one of the changed quads."""
-    subjects = {q.subject for q in changed if isinstance(q.graph_name, ox.DefaultGraph)
-                and q.predicate.value not in IGNORED and not isinstance(q.subject, ox.Triple)}
+    subjects = {
+        q.subject
+        for q in changed
+        if isinstance(q.graph_name, ox.DefaultGraph)
+        and q.predicate.value not in IGNORED
+        and not isinstance(q.subject, ox.Triple)
+    }
     graphs = {q.graph_name for q in changed if not isinstance(q.graph_name, ox.DefaultGraph)}
     claims: set[str] = set()
     for store in stores:
@@ -103,8 +108,9 @@ def _touched(stores: tuple[ox.Store, ...], changed: list[ox.Quad]) -> set[str]:
     return claims
 
 
-def record(before: ox.Store, after: ox.Store, origin: Origin | None = None,
-           graph: ox.NamedNode | None = None) -> list[str]:
+def record(
+    before: ox.Store, after: ox.Store, origin: Origin | None = None, graph: ox.NamedNode | None = None
+) -> list[str]:
     """Compare the version ``before`` a write with the copy ``after`` it (about to be
     published) and record, in ``after``, the claims whose bundles changed. A write known to
     touch only the named ``graph`` (a Graph Store write to it) compares that graph alone."""

@@ -52,32 +52,81 @@ class Format:
         return fmt is not None and fmt.supports_datasets
 
 
-def _rdf(label: str, media_type: str, extension: str, names: tuple[str, ...], aliases: tuple[str, ...] = (),
-         w3c: str = "", writes: bool = True) -> Format:
-    return Format(label, media_type, extension, names, aliases, _GRAPH_FORM if writes else frozenset(),
-                  W3C_FORMATS + w3c, upload=True)
+def _rdf(
+    label: str,
+    media_type: str,
+    extension: str,
+    names: tuple[str, ...],
+    aliases: tuple[str, ...] = (),
+    w3c: str = "",
+    writes: bool = True,
+) -> Format:
+    return Format(
+        label,
+        media_type,
+        extension,
+        names,
+        aliases,
+        _GRAPH_FORM if writes else frozenset(),
+        W3C_FORMATS + w3c,
+        upload=True,
+    )
 
 
-SPARQL_JSON = Format("SPARQL JSON", "application/sparql-results+json", "srj", ("json",), ("application/json",),
-                     _RESULT_FORMS, W3C_FORMATS + "SPARQL_Results_JSON")
-SPARQL_XML = Format("SPARQL XML", "application/sparql-results+xml", "srx", ("xml",), ("application/xml", "text/xml"),
-                    _RESULT_FORMS, W3C_FORMATS + "SPARQL_Results_XML")
+SPARQL_JSON = Format(
+    "SPARQL JSON",
+    "application/sparql-results+json",
+    "srj",
+    ("json",),
+    ("application/json",),
+    _RESULT_FORMS,
+    W3C_FORMATS + "SPARQL_Results_JSON",
+)
+SPARQL_XML = Format(
+    "SPARQL XML",
+    "application/sparql-results+xml",
+    "srx",
+    ("xml",),
+    ("application/xml", "text/xml"),
+    _RESULT_FORMS,
+    W3C_FORMATS + "SPARQL_Results_XML",
+)
 CSV = Format("CSV", "text/csv", "csv", ("csv",), (), _RESULT_FORMS, W3C_FORMATS + "SPARQL_Results_CSV")
 TSV = Format("TSV", "text/tab-separated-values", "tsv", ("tsv",), (), _RESULT_FORMS, W3C_FORMATS + "SPARQL_Results_TSV")
 # Turtle is a subset of N3: a client asking for N3 gets Turtle (an N3 upload is parsed as N3).
 TURTLE = _rdf("Turtle", "text/turtle", "ttl", ("ttl", "turtle", "n3"), ("application/x-turtle", "text/n3"), "Turtle")
 N_TRIPLES = _rdf("N-Triples", "application/n-triples", "nt", ("nt", "ntriples"), ("text/plain",), "N-Triples")
-JSON_LD = _rdf("JSON-LD", "application/ld+json", "jsonld", ("jsonld", "json-ld", "json"), ("application/json",), "JSON-LD")
-RDF_XML = _rdf("RDF/XML", "application/rdf+xml", "rdf", ("rdfxml", "rdf+xml", "rdf", "xml", "owl"),
-               ("application/xml", "text/xml"), "RDF_XML")
+JSON_LD = _rdf(
+    "JSON-LD", "application/ld+json", "jsonld", ("jsonld", "json-ld", "json"), ("application/json",), "JSON-LD"
+)
+RDF_XML = _rdf(
+    "RDF/XML",
+    "application/rdf+xml",
+    "rdf",
+    ("rdfxml", "rdf+xml", "rdf", "xml", "owl"),
+    ("application/xml", "text/xml"),
+    "RDF_XML",
+)
 N_QUADS = _rdf("N-Quads", "application/n-quads", "nq", ("nq", "nquads"), (), "N-Quads")
 TRIG = _rdf("TriG", "application/trig", "trig", ("trig",), ("application/x-trig",), "TriG")
 N3 = _rdf("N3", "text/n3", "n3", (), (), "N3", writes=False)  # read only
 HTML = Format("HTML", "text/html", "html", ("html",), ("application/xhtml+xml",))
 
 #: Every format, results first.
-FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML, CSV, TSV, TURTLE, N_TRIPLES, JSON_LD, RDF_XML, N_QUADS,
-                               TRIG, N3, HTML)
+FORMATS: tuple[Format, ...] = (
+    SPARQL_JSON,
+    SPARQL_XML,
+    CSV,
+    TSV,
+    TURTLE,
+    N_TRIPLES,
+    JSON_LD,
+    RDF_XML,
+    N_QUADS,
+    TRIG,
+    N3,
+    HTML,
+)
 
 
 @dataclass(frozen=True)
@@ -109,8 +158,9 @@ class Offer:
 QUERY_OFFERS: dict[QueryForm, Offer] = {
     QueryForm.SOLUTIONS: Offer("this query", (SPARQL_JSON, SPARQL_XML, CSV, TSV), html_from=TSV.media_type),
     QueryForm.BOOLEAN: Offer("this query", (SPARQL_JSON, SPARQL_XML, CSV, TSV), html_from=SPARQL_JSON.media_type),
-    QueryForm.GRAPH: Offer("this query", (TURTLE, N_TRIPLES, JSON_LD, RDF_XML, N_QUADS, TRIG),
-                           html_from=TURTLE.media_type),
+    QueryForm.GRAPH: Offer(
+        "this query", (TURTLE, N_TRIPLES, JSON_LD, RDF_XML, N_QUADS, TRIG), html_from=TURTLE.media_type
+    ),
 }
 #: The service description and VoID: small RDF graphs, like a CONSTRUCT answer.
 DESCRIPTION_OFFER = Offer("the description", QUERY_OFFERS[QueryForm.GRAPH].formats, html_from=TURTLE.media_type)

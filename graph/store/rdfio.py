@@ -50,9 +50,7 @@ def iter_rdf(
     if isinstance(data, (bytes, bytearray)):
         data = io.BytesIO(data)
     try:
-        parsed = ox.parse(
-            data, fmt, base_iri=base_iri, without_named_graphs=single_graph, rename_blank_nodes=True
-        )
+        parsed = ox.parse(data, fmt, base_iri=base_iri, without_named_graphs=single_graph, rename_blank_nodes=True)
         if isinstance(target, ox.DefaultGraph):
             yield from parsed
         else:

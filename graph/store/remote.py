@@ -242,7 +242,11 @@ class _RemoteQuery(PreparedQuery):
     """A query whose form is known; the store is asked once the format is chosen."""
 
     def __init__(
-        self, store: "RemoteStore", form: QueryForm, data: dict[str, Any], budget: TimeBudget,
+        self,
+        store: "RemoteStore",
+        form: QueryForm,
+        data: dict[str, Any],
+        budget: TimeBudget,
         probe: tuple[requests.Response, str] | None = None,
     ) -> None:
         self._store = store
@@ -286,8 +290,7 @@ class _RemoteQuery(PreparedQuery):
             value = bool(parsed)
         else:
             value = any(
-                term is not None and term.value not in ("0", "false", "")
-                for solution in parsed for term in solution
+                term is not None and term.value not in ("0", "false", "") for solution in parsed for term in solution
             )
             self._store._note_quirk("answers ASK with a solution set instead of a boolean")
         canonical = b'{"head":{},"boolean":%s}' % (b"true" if value else b"false")
@@ -323,8 +326,7 @@ class _RemoteQuery(PreparedQuery):
             response.close()
             store._note_unsupported(self.form, candidate, got or f"HTTP {response.status_code}")
         raise StoreUnavailable(
-            f"the SPARQL store at {safe_url(store.query_url)} answered in none of "
-            f"{', '.join(CANONICAL[self.form])}"
+            f"the SPARQL store at {safe_url(store.query_url)} answered in none of {', '.join(CANONICAL[self.form])}"
         )
 
     def close(self) -> None:
@@ -376,8 +378,14 @@ class RemoteStore(Store):
     # -- HTTP ---------------------------------------------------------------------------
 
     def _post(
-        self, url: str, data: Any, budget: TimeBudget, accept: str | None = None,
-        headers: dict[str, str] | None = None, method: str = "POST", params: dict[str, str] | None = None,
+        self,
+        url: str,
+        data: Any,
+        budget: TimeBudget,
+        accept: str | None = None,
+        headers: dict[str, str] | None = None,
+        method: str = "POST",
+        params: dict[str, str] | None = None,
     ) -> requests.Response:
         """Send one request within the budget; map transport failures and error statuses."""
         hdrs = dict(headers or {})
@@ -389,7 +397,12 @@ class RemoteStore(Store):
         started = time.monotonic()
         try:
             response = self._session.request(
-                method, url, data=data, params=params, headers=hdrs, stream=True,
+                method,
+                url,
+                data=data,
+                params=params,
+                headers=hdrs,
+                stream=True,
                 timeout=(min(CONNECT_TIMEOUT, budget.remaining()), budget.remaining()),
             )
         except requests.exceptions.ConnectTimeout:
@@ -397,9 +410,7 @@ class RemoteStore(Store):
         except requests.exceptions.ReadTimeout:
             raise budget.expired() from None
         except requests.exceptions.RequestException as exc:
-            raise StoreUnavailable(
-                f"cannot reach the SPARQL store at {safe_url(url)}: {type(exc).__name__}"
-            ) from None
+            raise StoreUnavailable(f"cannot reach the SPARQL store at {safe_url(url)}: {type(exc).__name__}") from None
         finally:
             budget.spent += time.monotonic() - started
         if response.status_code < 400 or response.status_code in (404, 406, 415):
@@ -462,7 +473,11 @@ class RemoteStore(Store):
             log.warning(
                 "the SPARQL store at %s does not serve %s for %s results (it answered %s); "
                 "claimgraph converts from %s with pyoxigraph instead",
-                safe_url(self.query_url), media_type, form.value, answer, CANONICAL[form][0],
+                safe_url(self.query_url),
+                media_type,
+                form.value,
+                answer,
+                CANONICAL[form][0],
             )
 
     def _note_quirk(self, what: str) -> None:
@@ -523,7 +538,9 @@ class RemoteStore(Store):
         replay.raw = _IterReader(iter([body]))
         return _RemoteQuery(self, form, data, budget, probe=(replay, got))
 
-    def _rows(self, query: str, timeout: float | None = None, **bindings: ox.NamedNode | ox.Literal) -> Iterator[ox.QuerySolution]:
+    def _rows(
+        self, query: str, timeout: float | None = None, **bindings: ox.NamedNode | ox.Literal
+    ) -> Iterator[ox.QuerySolution]:
         """Solutions of a SELECT, parsed as they stream in (for dumps and graph listings)."""
         request = QueryRequest(query=query, substitutions=bindings, timeout=timeout)
         prepared = self.prepare(request)
@@ -650,7 +667,11 @@ class RemoteStore(Store):
         if self.gsp_url is None:
             raise StoreError("this store has no Graph Store endpoint configured")
         response = self._post(
-            self.gsp_url, body or b"", budget, method=method, params=self._gsp_params(graph),
+            self.gsp_url,
+            body or b"",
+            budget,
+            method=method,
+            params=self._gsp_params(graph),
             headers={"Content-Type": "application/n-triples"},
         )
         response.close()
@@ -742,7 +763,9 @@ class RemoteStore(Store):
     def get_graph(self, graph: str | None, media_type: str) -> Iterator[bytes]:
         if self.gsp_url and media_type not in self.convert_formats:
             budget = self._budget(None)
-            resp = self._post(self.gsp_url, None, budget, accept=media_type, method="GET", params=self._gsp_params(graph))
+            resp = self._post(
+                self.gsp_url, None, budget, accept=media_type, method="GET", params=self._gsp_params(graph)
+            )
             got = _mime(resp.headers.get("Content-Type"))
             if resp.status_code == 404:
                 resp.close()
@@ -751,7 +774,9 @@ class RemoteStore(Store):
                 chunks = self._chunks(resp, budget)
                 return chunks if got == media_type else _convert(chunks, QueryForm.GRAPH, got, media_type)
             resp.close()
-            log.warning("the graph store at %s cannot GET %s; using a CONSTRUCT query", safe_url(self.gsp_url), media_type)
+            log.warning(
+                "the graph store at %s cannot GET %s; using a CONSTRUCT query", safe_url(self.gsp_url), media_type
+            )
         term = self._graph_term(graph)
         if term is None:
             request = QueryRequest(query="CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
@@ -764,7 +789,9 @@ class RemoteStore(Store):
         prepared = self.prepare(request)
         return prepared.stream(media_type)
 
-    def put_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
+    def put_graph(
+        self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None
+    ) -> bool:
         quads = self._parse(data, media_type, graph, base_iri or graph)
         created = not self.graph_exists(graph)
         if self.gsp_url:
@@ -775,7 +802,9 @@ class RemoteStore(Store):
             self._update_text({"update": f"{drop} ;\n{self._insert(quads)}"})
         return created
 
-    def post_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
+    def post_graph(
+        self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None
+    ) -> bool:
         quads = self._parse(data, media_type, graph, base_iri or graph)
         created = not self.graph_exists(graph)
         if quads:

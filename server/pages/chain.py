@@ -55,7 +55,9 @@ def reporting_steps(store: Store, v: Viewer, claim: ox.NamedNode, speaker: objec
         elif _text(row.get("isTranslation")) == "true":
             who = v.label(agent) if isinstance(agent, ox.NamedNode) else "translator not recorded"
             target = document or agent
-            steps.append(Step("translation", doc_label or who, _join(language, who if doc_label else ""), _text(target) or None))
+            steps.append(
+                Step("translation", doc_label or who, _join(language, who if doc_label else ""), _text(target) or None)
+            )
         elif isinstance(agent, ox.NamedNode) and isinstance(document, ox.NamedNode):
             steps.append(Step("outlet", v.label(agent), _join(doc_label, language), agent.value))
         elif isinstance(agent, ox.NamedNode):
@@ -72,8 +74,11 @@ def document_steps(store: Store, v: Viewer, start: ox.NamedNode) -> list[Step]:
     via: list[dict] = []  # via[i] links nodes[i] to nodes[i + 1] and describes nodes[i + 1]
     for _ in range(MAX_HOPS):
         seen = {n.value for n in nodes}
-        rows = [r for r in store.select(load("derived-from"), r=nodes[-1])
-                if isinstance(r.get("source"), ox.NamedNode) and r["source"].value not in seen]
+        rows = [
+            r
+            for r in store.select(load("derived-from"), r=nodes[-1])
+            if isinstance(r.get("source"), ox.NamedNode) and r["source"].value not in seen
+        ]
         if not rows:
             break
         via.append(rows[0])

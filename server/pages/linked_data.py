@@ -40,7 +40,7 @@ def _split_extension(rest: str) -> tuple[str, Format | None]:
 
 def _doc_path(iri: str) -> str:
     """``/doc/{kind}/{slug}`` for ``{base}id/{kind}/{slug}`` (without extension)."""
-    return request.script_root + "/doc/" + (path_for_iri(iri, get_settings().base_iri) or "/id/")[len("/id/"):]
+    return request.script_root + "/doc/" + (path_for_iri(iri, get_settings().base_iri) or "/id/")[len("/id/") :]
 
 
 def _resource(rest: str) -> ox.NamedNode:
@@ -77,7 +77,9 @@ def document(rest: str) -> Response:
         body = describe.serialize(quads, fmt.media_type)
     response = Response(body, mimetype=fmt.media_type)
     links = [f'<{iri.value}>; rel="describes"'] + [
-        f'<{doc_path}.{f.extension}>; rel="alternate"; type="{f.media_type}"' for f in DOCUMENT_OFFER.formats if f is not fmt
+        f'<{doc_path}.{f.extension}>; rel="alternate"; type="{f.media_type}"'
+        for f in DOCUMENT_OFFER.formats
+        if f is not fmt
     ]
     response.headers["Link"] = ", ".join(links)
     if negotiated:

@@ -37,9 +37,9 @@ def path_for_iri(iri: str, base: str) -> str | None:
     """The local path of an IRI this server answers for (``/id/...``, ``/ontology#...``)."""
     prefix = normalised_base(base) + "id/"
     if iri.startswith(prefix) and len(iri) > len(prefix):
-        return "/id/" + iri[len(prefix):]
+        return "/id/" + iri[len(prefix) :]
     if iri == ONTOLOGY_IRI or iri.startswith(ONTOLOGY_IRI + "#"):
-        return "/ontology" + iri[len(ONTOLOGY_IRI):]
+        return "/ontology" + iri[len(ONTOLOGY_IRI) :]
     return None
 
 
@@ -52,5 +52,5 @@ def curie(iri: str) -> str:
     """``cg:Claim`` for a vocabulary IRI, the IRI itself when no prefix fits."""
     for prefix, ns in PREFIXES.items():
         if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
+            return f"{prefix}:{iri[len(ns) :]}"
     return iri

@@ -103,9 +103,15 @@ def _respond(fixed: str | None = None, name: str | None = None) -> WerkzeugRespo
     response.headers["Vary"] = "Accept, Accept-Language"
     if chosen == HTML:
         response.headers["Content-Language"] = lang
-    links = [f'<{request.base_url}?format={fmt}>; rel="alternate"; type="{mt}"'
-             for fmt, mt in (("ttl", "text/turtle"), ("jsonld", "application/ld+json"),
-                             ("rdf", "application/rdf+xml"), ("nt", "application/n-triples"))]
+    links = [
+        f'<{request.base_url}?format={fmt}>; rel="alternate"; type="{mt}"'
+        for fmt, mt in (
+            ("ttl", "text/turtle"),
+            ("jsonld", "application/ld+json"),
+            ("rdf", "application/rdf+xml"),
+            ("nt", "application/n-triples"),
+        )
+    ]
     response.headers["Link"] = ", ".join(links)
     response.add_etag()
     return response.make_conditional(request)

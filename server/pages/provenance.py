@@ -83,5 +83,7 @@ def export(rest: str) -> Response:
     elif ext == "provn":
         body = to_prov_document(quads, normalised_base(get_settings().base_iri)).get_provn().encode("utf-8")
     else:
-        body = (to_prov_document(quads, normalised_base(get_settings().base_iri)).serialize(format="json") or "").encode("utf-8")
+        body = (
+            to_prov_document(quads, normalised_base(get_settings().base_iri)).serialize(format="json") or ""
+        ).encode("utf-8")
     return Response(body, mimetype=EXPORTS[ext])  # text/* types get "; charset=utf-8" from werkzeug

@@ -63,7 +63,9 @@ def examples() -> list[Example]:
 
 def default_query() -> str:
     prefixes = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
-    return prefixes + "\nSELECT * WHERE {\n  ?claim a cg:Claim ; cg:speaker ?speaker ; cg:stance ?stance .\n} LIMIT 100\n"
+    return (
+        prefixes + "\nSELECT * WHERE {\n  ?claim a cg:Claim ; cg:speaker ?speaker ; cg:stance ?stance .\n} LIMIT 100\n"
+    )
 
 
 class _ChunkReader(io.RawIOBase):
@@ -139,7 +141,15 @@ def query_page() -> Response:
         ran=bool(text),
         result=result,
         error=error,
-        config=json.dumps({"endpoint": request.script_root + "/sparql", "base": base, "ontology": ONTOLOGY_IRI, "prefixes": PREFIXES,
-                           "query": text or default_query(), "run": bool(text)}),
+        config=json.dumps(
+            {
+                "endpoint": request.script_root + "/sparql",
+                "base": base,
+                "ontology": ONTOLOGY_IRI,
+                "prefixes": PREFIXES,
+                "query": text or default_query(),
+                "run": bool(text),
+            }
+        ),
     )
     return Response(html, status=status, mimetype="text/html")

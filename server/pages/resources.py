@@ -32,8 +32,14 @@ SKOS_NOTE = "http://www.w3.org/2004/02/skos/core#note"
 CLAIM_TYPES = {CG + "Claim"}
 DOCUMENT_TYPES = {SCHEMA + "NewsArticle", CG + "SourceFile"}
 SPAN_TYPES = {CG + "TextSpan", OA + "TextPositionSelector", CG + "Mention", CG + "Segment"}
-AGENT_TYPES = {PROV + "Agent", SCHEMA + "Person", SCHEMA + "Organization", PROV + "Person",
-               PROV + "Organization", CG + "AnonymousGroup"}
+AGENT_TYPES = {
+    PROV + "Agent",
+    SCHEMA + "Person",
+    SCHEMA + "Organization",
+    PROV + "Person",
+    PROV + "Organization",
+    CG + "AnonymousGroup",
+}
 PROV_EXPORTS = {"ttl": "PROV-O Turtle", "jsonld": "PROV-O JSON-LD", "provn": "PROV-N", "json": "PROV-JSON"}
 RELATION_INVERSES = {  # how a relation reads from the other claim's side
     CG + "contradicts": "contradicts",
@@ -69,8 +75,14 @@ def _int(row: dict, key: str) -> int | None:
 
 def _literals(quads: list[ox.Quad], subject: ox.NamedNode, predicate: str) -> list[ox.Literal]:
     """The literal values of one property of the resource, English first."""
-    found = [q.object for q in quads if q.subject == subject and q.predicate.value == predicate
-             and isinstance(q.object, ox.Literal) and isinstance(q.graph_name, ox.DefaultGraph)]
+    found = [
+        q.object
+        for q in quads
+        if q.subject == subject
+        and q.predicate.value == predicate
+        and isinstance(q.object, ox.Literal)
+        and isinstance(q.graph_name, ox.DefaultGraph)
+    ]
     return sorted(found, key=lambda lit: (lit.language != "en", lit.language or "", lit.value))
 
 
@@ -123,7 +135,9 @@ def render_resource(iri: ox.NamedNode, quads: list[ox.Quad], doc_path: str) -> s
     """The HTML page of ``iri``; ``doc_path`` is its document URL without extension."""
     store = get_store()
     v = viewer(store, quads)
-    types = {row["type"].value for row in store.select(load("types"), r=iri) if isinstance(row.get("type"), ox.NamedNode)}
+    types = {
+        row["type"].value for row in store.select(load("types"), r=iri) if isinstance(row.get("type"), ox.NamedNode)
+    }
     statements = _statements(v, iri, quads)
     context = {
         "v": v,
@@ -133,8 +147,11 @@ def render_resource(iri: ox.NamedNode, quads: list[ox.Quad], doc_path: str) -> s
         "notes": _literals(quads, iri, SKOS_NOTE),
         "statements": statements,
         "formats": [(f.label, f"{doc_path}.{f.extension}", f.media_type) for f in DOCUMENT_OFFER.formats],
-        "alternates": [(f.label, f"{doc_path}.{f.extension}", f.media_type)
-                       for f in DOCUMENT_OFFER.formats if f.media_type != "text/html"],
+        "alternates": [
+            (f.label, f"{doc_path}.{f.extension}", f.media_type)
+            for f in DOCUMENT_OFFER.formats
+            if f.media_type != "text/html"
+        ],
         "jsonld": embedded_jsonld(quads),
         "prov_links": [],
     }
@@ -161,7 +178,9 @@ def _prov_links(doc_path: str) -> list[tuple[str, str]]:
     return [(name, f"{prov_path}.{ext}") for ext, name in PROV_EXPORTS.items()]
 
 
-def _quote(store: Store, file: object, sha256: str | None, start: int | None, end: int | None, exact: str | None) -> dict | None:
+def _quote(
+    store: Store, file: object, sha256: str | None, start: int | None, end: int | None, exact: str | None
+) -> dict | None:
     """The span inside its paragraph(s) of the file, and whether the offsets give the exact words."""
     if not isinstance(file, ox.NamedNode) or start is None or end is None:
         return None
@@ -188,8 +207,10 @@ SPAN_ROLES = ("source", "cue", "addressee", "frame", "message")
 def _roles_quote(store: Store, iri: ox.NamedNode, file: object, sha256: str | None) -> dict | None:
     """The sentence(s) of a claim with each of its spans marked by role (message, cue, source,
     addressee, frame), when the claim has more than its message and the text is at hand."""
-    spans = [(_value(r, "role"), _int(r, "start"), _int(r, "end"), _value(r, "exact"))
-             for r in store.select(load("claim-spans"), r=iri)]
+    spans = [
+        (_value(r, "role"), _int(r, "start"), _int(r, "end"), _value(r, "exact"))
+        for r in store.select(load("claim-spans"), r=iri)
+    ]
     spans = [s for s in spans if s[0] in SPAN_ROLES and s[1] is not None and s[2] is not None]
     if not any(role != "message" for role, *_ in spans) or not isinstance(file, ox.NamedNode):
         return None
@@ -199,13 +220,17 @@ def _roles_quote(store: Store, iri: ox.NamedNode, file: object, sha256: str | No
     first, last = min(s[1] or 0 for s in spans), max(s[2] or 0 for s in spans)  # None filtered out above
     # (text, role) runs per paragraph; the innermost span names the role (a cue inside the
     # message is marked as the cue)
-    paragraphs = [[(seg.text, spans[seg.claims[-1]][0] if seg.claims else None) for seg in para.segments]
-                  for para in texts.paragraphs(source.text, [(s or 0, e or 0) for _, s, e, _ in spans], only=(first, last))]
+    paragraphs = [
+        [(seg.text, spans[seg.claims[-1]][0] if seg.claims else None) for seg in para.segments]
+        for para in texts.paragraphs(source.text, [(s or 0, e or 0) for _, s, e, _ in spans], only=(first, last))
+    ]
     return {
         "paragraphs": paragraphs,
         "roles": [role for role in SPAN_ROLES if any(s[0] == role for s in spans)],
-        "spans": [{"role": role, "start": s, "end": e, "exact": x, "matches": x is None or source.text[s:e] == x}
-                  for role, s, e, x in spans],
+        "spans": [
+            {"role": role, "start": s, "end": e, "exact": x, "matches": x is None or source.text[s:e] == x}
+            for role, s, e, x in spans
+        ],
         "origin": source.origin,
     }
 
@@ -239,9 +264,15 @@ def _claim_context(store: Store, v: Viewer, iri: ox.NamedNode, quads: list[ox.Qu
         "paraphrases": _literals(quads, iri, CG + "paraphrase"),
         "said_wording": _literals(quads, iri, CG + "saidOnWording"),
         "holds_wording": _literals(quads, iri, CG + "holdsDuringWording"),
-        "related": [dict(r, reading=v.label(r["relation"]) if _value(r, "direction") == "out"
-                         else RELATION_INVERSES.get(r["relation"].value, v.label(r["relation"])))
-                    for r in related],
+        "related": [
+            dict(
+                r,
+                reading=v.label(r["relation"])
+                if _value(r, "direction") == "out"
+                else RELATION_INVERSES.get(r["relation"].value, v.label(r["relation"])),
+            )
+            for r in related
+        ],
         "same_proposition": [r for r in same if r["other"] not in {x["other"] for x in related}],
         "steps": steps,
         "picture": chain.layout(steps, v.href),
@@ -281,8 +312,11 @@ def _article_context(store: Store, v: Viewer, iri: ox.NamedNode, doc_path: str) 
     spans = [(_int(c, "start") or 0, _int(c, "end") or 0) for c in claims]
     mismatches = []
     if source is not None:
-        mismatches = [c for c, (s, e) in zip(claims, spans)
-                      if _value(c, "exact") is not None and source.text[s:e] != _value(c, "exact")]
+        mismatches = [
+            c
+            for c, (s, e) in zip(claims, spans)
+            if _value(c, "exact") is not None and source.text[s:e] != _value(c, "exact")
+        ]
     kinds = {}
     for seg in store.select(load("document-segments"), r=file):
         kinds[_int(seg, "start")] = seg["kind"]
@@ -317,11 +351,14 @@ def _span_context(store: Store, v: Viewer, quads: list[ox.Quad], iri: ox.NamedNo
     if isinstance(file, ox.NamedNode):
         rows = store.select(load("document"), r=file)
         sha = _value(rows[0], "sha256") if rows else None
+
     def as_int(term: object) -> int | None:
         return int(term.value) if isinstance(term, ox.Literal) and term.value.isdigit() else None
 
     return {
-        "quote": _quote(store, file, sha, as_int(start), as_int(end), exact.value if isinstance(exact, ox.Literal) else None),
+        "quote": _quote(
+            store, file, sha, as_int(start), as_int(end), exact.value if isinstance(exact, ox.Literal) else None
+        ),
         "file": file,
         "start": as_int(start),
         "end": as_int(end),
@@ -354,9 +391,16 @@ def _timeline(store: Store, iri: ox.NamedNode) -> list[dict]:
         said = f.get("saidOn")
         dates = sorted(published.get(row.get("article"), []))
         date = said.value if isinstance(said, ox.Literal) else (dates[0] if dates else None)
-        rows.append(dict(row, date=date, stance=f.get("stance"), proposition=f.get("proposition"),
-                         outlets=outlets.get(claim, []),
-                         same=sorted(same.get(claim, []), key=lambda x: -float(x["similarity"].value))))
+        rows.append(
+            dict(
+                row,
+                date=date,
+                stance=f.get("stance"),
+                proposition=f.get("proposition"),
+                outlets=outlets.get(claim, []),
+                same=sorted(same.get(claim, []), key=lambda x: -float(x["similarity"].value)),
+            )
+        )
     rows.sort(key=lambda r: (r["date"] is None, r["date"] or "", r["claim"].value))
     return rows
 
@@ -370,10 +414,14 @@ def _thing_context(store: Store, v: Viewer, iri: ox.NamedNode) -> dict:
     relayed = store.select(load("agent-relayed"), r=iri)
     about = store.select(load("about-claims"), r=iri)
     mentions = store.select(load("entity-mentions"), r=iri)
-    v.labels.fetch(store, [r.get(k) for r in relayed + about for k in ("speaker", "proposition")]
-                   + [r.get("article") for r in said] + [o for r in said for o in r["outlets"]]
-                   + [x.get("otherArticle") for r in said for x in r["same"]]
-                   + [m.get("file") for m in mentions])
+    v.labels.fetch(
+        store,
+        [r.get(k) for r in relayed + about for k in ("speaker", "proposition")]
+        + [r.get("article") for r in said]
+        + [o for r in said for o in r["outlets"]]
+        + [x.get("otherArticle") for r in said for x in r["same"]]
+        + [m.get("file") for m in mentions],
+    )
     return {
         "said": said,
         "relayed": relayed,

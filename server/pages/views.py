@@ -45,7 +45,11 @@ class Labels:
 
     def add_quads(self, quads: list[ox.Quad]) -> None:
         for q in quads:
-            if q.predicate.value == RDFS_LABEL and isinstance(q.object, ox.Literal) and isinstance(q.subject, ox.NamedNode):
+            if (
+                q.predicate.value == RDFS_LABEL
+                and isinstance(q.object, ox.Literal)
+                and isinstance(q.subject, ox.NamedNode)
+            ):
                 self.add(q.subject.value, q.object)
 
     def add_vocabulary(self, store: Store) -> None:
@@ -93,7 +97,7 @@ class Viewer:
         if short != iri:
             return short
         prefix = self.base + "id/"
-        return iri[len(prefix):] if iri.startswith(prefix) else iri
+        return iri[len(prefix) :] if iri.startswith(prefix) else iri
 
     def term(self, term: object) -> TermView:
         if isinstance(term, ox.NamedNode):

@@ -42,8 +42,9 @@ def last_modified(store: Store) -> datetime | None:
     return datetime.fromtimestamp(int(value), tz=timezone.utc) if value else None
 
 
-def finish(response: Response, request: Request, store: Store, etag: str | None = None,
-           compress: bool = True) -> Response:
+def finish(
+    response: Response, request: Request, store: Store, etag: str | None = None, compress: bool = True
+) -> Response:
     """Validators (``etag`` or a hash of the body), ``Last-Modified``, gzip when accepted, and a
     ``304`` for a matching conditional request. A streamed body needs ``etag``."""
     modified = last_modified(store)

@@ -88,8 +88,10 @@ def _write(target: Target) -> Response:
         upload = _upload(graph=target.graph, single_graph=not target.dataset or request.method == "PUT")
     except RequestEntityTooLarge:
         limit = get_settings().max_upload_bytes
-        raise RequestEntityTooLarge(f"the upload is larger than the limit of {limit} bytes (CLAIMGRAPH_MAX_UPLOAD_BYTES); "
-                                    "use 'claimgraph load' for bulk imports") from None
+        raise RequestEntityTooLarge(
+            f"the upload is larger than the limit of {limit} bytes (CLAIMGRAPH_MAX_UPLOAD_BYTES); "
+            "use 'claimgraph load' for bulk imports"
+        ) from None
     if client_gone():  # the check may take a while: a write the client abandoned is not committed
         raise BadRequest("the client closed the connection before the upload was written; nothing was written")
     if request.method == "PUT":
@@ -139,8 +141,9 @@ class Upload:
 def _limits() -> UploadLimits:
     """An upload gets the time an update gets and the memory a query gets."""
     settings = get_settings()
-    return UploadLimits(timeout=settings.query_timeout * UPDATE_TIME_FACTOR,
-                        memory_bytes=settings.query_memory_mb * 2**20)
+    return UploadLimits(
+        timeout=settings.query_timeout * UPDATE_TIME_FACTOR, memory_bytes=settings.query_memory_mb * 2**20
+    )
 
 
 def _upload(graph: str | None, single_graph: bool, base_iri: str | None = None) -> Upload:
@@ -158,7 +161,8 @@ def _upload(graph: str | None, single_graph: bool, base_iri: str | None = None) 
         fields = sorted(set(request.form.keys()))
         if fields:
             raise DataError(
-                "the multipart body holds parts that are not files (fields " + ", ".join(map(repr, fields[:10]))
+                "the multipart body holds parts that are not files (fields "
+                + ", ".join(map(repr, fields[:10]))
                 + "); send each RDF document as a file part (with a filename)"
             )
         chunks: list[bytes] = []
@@ -167,15 +171,27 @@ def _upload(graph: str | None, single_graph: bool, base_iri: str | None = None) 
             media_type = _media_type(part.mimetype, part.filename)
             part.stream.seek(0)  # a POST to /store may read the parts twice (see _post)
             try:
-                parsed = parse_isolated(part.stream.read(), media_type, base_iri=base_iri,
-                                        single_graph=single_graph, validate=validate, limits=limits)
+                parsed = parse_isolated(
+                    part.stream.read(),
+                    media_type,
+                    base_iri=base_iri,
+                    single_graph=single_graph,
+                    validate=validate,
+                    limits=limits,
+                )
             except DataError as exc:
                 raise DataError(f"part {name!r} (file {part.filename!r}): {exc}") from None
             chunks.append(parsed.nquads)
             names_graphs = names_graphs or parsed.names_graphs
         return Upload(b"".join(chunks), "application/n-quads", base_iri, names_graphs)
-    parsed = parse_isolated(request.get_data(cache=True), _media_type(request.mimetype, None), base_iri=base_iri,
-                            single_graph=single_graph, validate=validate, limits=limits)
+    parsed = parse_isolated(
+        request.get_data(cache=True),
+        _media_type(request.mimetype, None),
+        base_iri=base_iri,
+        single_graph=single_graph,
+        validate=validate,
+        limits=limits,
+    )
     return Upload(parsed.nquads, "application/n-quads", base_iri, parsed.names_graphs)
 
 

@@ -94,8 +94,9 @@ def refusal(offer: Offer, by_name: bool = False) -> HTTPException:
     """The error for a request nothing offered fits."""
     if by_name and offer.unknown_name_status == 400:
         return BadRequest("format= must be one of " + ", ".join(offer.names))
-    return NotAcceptable(f"none of the requested types is offered for {offer.subject}; offered: "
-                         + ", ".join(offered(offer)))
+    return NotAcceptable(
+        f"none of the requested types is offered for {offer.subject}; offered: " + ", ".join(offered(offer))
+    )
 
 
 def choose_all(format_values: list[str] | None = None) -> dict[QueryForm, Choice | None]:
@@ -113,8 +114,9 @@ def _choose(offer: Offer, accept_header: str, format_values: tuple[str, ...]) ->
     if format_values:
         return _from_format_values(offer, format_values)
     # Media type parameters (``text/turtle; charset=utf-8``) do not stop a match.
-    accept = MIMEAccept([(value.split(";", 1)[0].strip().lower(), q)
-                         for value, q in parse_accept_header(accept_header, MIMEAccept)])
+    accept = MIMEAccept(
+        [(value.split(";", 1)[0].strip().lower(), q) for value, q in parse_accept_header(accept_header, MIMEAccept)]
+    )
     if not accept:
         fmt = offer.formats[0]
         return Choice(fmt.media_type, fmt.media_type, fmt)
@@ -219,14 +221,18 @@ def html_view(form: QueryForm, produced: str, chunks: Iterator[bytes], query: st
             for line in lines:
                 cells = line.decode("utf-8").split("\t")
                 if header:
-                    out.append("<thead><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in cells) + "</tr></thead><tbody>")
+                    out.append(
+                        "<thead><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in cells) + "</tr></thead><tbody>"
+                    )
                     header = False
                 else:
                     rows += 1
                     out.append("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in cells) + "</tr>")
             yield "\n".join(out).encode()
         if pending.strip():
-            yield ("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in pending.decode("utf-8").split("\t")) + "</tr>").encode()
+            yield (
+                "<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in pending.decode("utf-8").split("\t")) + "</tr>"
+            ).encode()
             rows += 1
         yield f"</tbody></table><p>{rows} row(s)</p>".encode()
     yield b"</body></html>\n"

@@ -73,8 +73,12 @@ GROUP BY ?target ?property ORDER BY ?target ?property
 _GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 _PROPOSITIONS = "SELECT ?p WHERE { ?p a <https://w3id.org/claimgraph/ontology#Proposition> }"
 #: Partitions of the asserted graph (the default graph) and of the claimed graphs.
-_ASSERTED_CLASSES = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY DESC(?n) ?class"
-_ASSERTED_PROPERTIES = "SELECT ?property (COUNT(*) AS ?n) WHERE { ?s ?property ?o } GROUP BY ?property ORDER BY DESC(?n) ?property"
+_ASSERTED_CLASSES = (
+    "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY DESC(?n) ?class"
+)
+_ASSERTED_PROPERTIES = (
+    "SELECT ?property (COUNT(*) AS ?n) WHERE { ?s ?property ?o } GROUP BY ?property ORDER BY DESC(?n) ?property"
+)
 _CLAIMED_PROPERTIES = """
 SELECT ?property (COUNT(*) AS ?n)
 WHERE { ?g a <https://w3id.org/claimgraph/ontology#Proposition> . GRAPH ?g { ?s ?property ?o } }
@@ -84,11 +88,19 @@ GROUP BY ?property ORDER BY DESC(?n) ?property
 MAX_GRAPHS = 10_000
 #: Vocabularies whose namespace does not end where the term's local name begins.
 _KNOWN_VOCABULARIES = (
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#",
-    "http://www.w3.org/2002/07/owl#", "http://www.w3.org/2001/XMLSchema#", "http://www.w3.org/ns/prov#",
-    "http://www.w3.org/ns/oa#", "http://purl.org/dc/terms/", "http://www.w3.org/ns/dcat#",
-    "http://www.w3.org/2004/02/skos/core#", "http://schema.org/", "https://w3id.org/claimgraph/ontology#",
-    "http://purl.org/vocab/vann/", "http://www.w3.org/ns/shacl#",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "http://www.w3.org/2000/01/rdf-schema#",
+    "http://www.w3.org/2002/07/owl#",
+    "http://www.w3.org/2001/XMLSchema#",
+    "http://www.w3.org/ns/prov#",
+    "http://www.w3.org/ns/oa#",
+    "http://purl.org/dc/terms/",
+    "http://www.w3.org/ns/dcat#",
+    "http://www.w3.org/2004/02/skos/core#",
+    "http://schema.org/",
+    "https://w3id.org/claimgraph/ontology#",
+    "http://purl.org/vocab/vann/",
+    "http://www.w3.org/ns/shacl#",
 )
 RIGHTS = (
     "The graph (the claims, their attributions, reporting chains, spans and provenance) is licensed "
@@ -144,8 +156,12 @@ def dataset_statistics(store: Store) -> dict[str, Any] | None:
                 "links": [(r["target"].value, r["property"].value, _int(r, "n")) for r in store.select(_LINKS)],
                 "graph_triples": [(r["g"].value, _int(r, "n")) for r in store.select(_GRAPHS) if "g" in r],
                 "propositions": {r["p"].value for r in store.select(_PROPOSITIONS) if "p" in r},
-                "asserted_classes": [(r["class"].value, _int(r, "n")) for r in store.select(_ASSERTED_CLASSES) if "class" in r],
-                "asserted_properties": [(r["property"].value, _int(r, "n")) for r in store.select(_ASSERTED_PROPERTIES)],
+                "asserted_classes": [
+                    (r["class"].value, _int(r, "n")) for r in store.select(_ASSERTED_CLASSES) if "class" in r
+                ],
+                "asserted_properties": [
+                    (r["property"].value, _int(r, "n")) for r in store.select(_ASSERTED_PROPERTIES)
+                ],
                 "claimed_properties": [(r["property"].value, _int(r, "n")) for r in store.select(_CLAIMED_PROPERTIES)],
             }
 
@@ -223,9 +239,17 @@ def void_graph(store: Store) -> Graph:
     ds = dataset_iri()
     g.add((ds, RDF.type, VOID.Dataset))
     g.add((ds, DCTERMS.title, Literal("claimgraph: who said what, according to whom, in the news", lang="en")))
-    g.add((ds, DCTERMS.description, Literal(
-        "Claims made in news articles, their speakers and the chain of reporters, with the exact "
-        "source words; claimed propositions are kept in named graphs, never asserted.", lang="en")))
+    g.add(
+        (
+            ds,
+            DCTERMS.description,
+            Literal(
+                "Claims made in news articles, their speakers and the chain of reporters, with the exact "
+                "source words; claimed propositions are kept in named graphs, never asserted.",
+                lang="en",
+            ),
+        )
+    )
     g.add((ds, DCTERMS.license, URIRef(settings.data_license)))
     g.add((ds, DCTERMS.rights, Literal(RIGHTS, lang="en")))
     g.add((ds, VOID.sparqlEndpoint, URIRef(_sparql_url())))
@@ -256,12 +280,15 @@ def void_graph(store: Store) -> Graph:
         g.add((node, VOID.triples, Literal(triples, datatype=XSD.integer)))
         return node
 
-    asserted = subset("asserted", "asserted: the default graph, what claimgraph itself states", stats["default_triples"])
+    asserted = subset(
+        "asserted", "asserted: the default graph, what claimgraph itself states", stats["default_triples"]
+    )
     _partitions(g, asserted, stats["asserted_classes"], stats["asserted_properties"])
     per_graph = dict(stats["graph_triples"])
     claimed_triples = sum(n for name, n in per_graph.items() if name in stats["propositions"])
-    claimed = subset("claimed", "claimed: one named graph per proposition, what speakers claim, never asserted",
-                     claimed_triples)
+    claimed = subset(
+        "claimed", "claimed: one named graph per proposition, what speakers claim, never asserted", claimed_triples
+    )
     _partitions(g, claimed, [], stats["claimed_properties"])
     if ONTOLOGY_IRI in per_graph:
         onto = subset("ontology", "the ontology, in the named graph of its IRI", per_graph[ONTOLOGY_IRI])
@@ -320,9 +347,17 @@ def service_graph(store: Store) -> Graph:
         g.add((named, SD.name, URIRef(name)))
     g.add((svc, RDFS.seeAlso, URIRef(void_url)))
     g.add((dataset, RDFS.seeAlso, URIRef(void_url)))
-    g.add((svc, RDFS.comment, Literal(
-        "Every claimed proposition is a named graph named by the proposition's IRI; the default "
-        "graph holds what claimgraph asserts. The VoID description lists the counts.", lang="en")))
+    g.add(
+        (
+            svc,
+            RDFS.comment,
+            Literal(
+                "Every claimed proposition is a named graph named by the proposition's IRI; the default "
+                "graph holds what claimgraph asserts. The VoID description lists the counts.",
+                lang="en",
+            ),
+        )
+    )
     return g
 
 
@@ -350,7 +385,9 @@ def _negotiated(g: Graph, title: str) -> Response:
 def _html_page(g: Graph, title: str) -> Response:
     turtle = g.serialize(format="turtle")
     editor_url = query_page_url()
-    editor = f' or use the <a href="{html.escape(editor_url)}">query editor with example questions</a>' if editor_url else ""
+    editor = (
+        f' or use the <a href="{html.escape(editor_url)}">query editor with example questions</a>' if editor_url else ""
+    )
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>

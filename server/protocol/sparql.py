@@ -68,7 +68,8 @@ def _body_text(kind: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BadRequest(f"the {kind} is not valid UTF-8: byte {exc.start} ({raw[exc.start:exc.start + 1]!r}) {exc.reason}"
+        raise BadRequest(
+            f"the {kind} is not valid UTF-8: byte {exc.start} ({raw[exc.start : exc.start + 1]!r}) {exc.reason}"
         ) from None
 
 
@@ -111,8 +112,7 @@ def parse_operation() -> Operation:
             raise BadRequest(f"a direct POST carries the {kind} in its body; remove 'query'/'update' from the URL")
         return Operation(kind, _body_text(kind), url)
     if not mimetype:
-        raise UnsupportedMediaType(f"the POST has no Content-Type; use {FORM}, {QUERY} or {UPDATE}"
-        )
+        raise UnsupportedMediaType(f"the POST has no Content-Type; use {FORM}, {QUERY} or {UPDATE}")
     raise UnsupportedMediaType(f"unsupported Content-Type {mimetype}; use {FORM}, {QUERY} or {UPDATE}")
 
 
@@ -232,4 +232,3 @@ def _update(op: Operation) -> Response:
         using_named_graph_uris=op.params.getlist("using-named-graph-uri"),
         base_iri=endpoint_iri(),
     )
-

@@ -27,8 +27,9 @@ def run_update(
     check_write_access()
     settings = get_settings()
     # Depth limits, and LOAD / SERVICE refused unless allowed (they fetch client-chosen URLs).
-    shape = check_update(text, allow_load=settings.allow_load, allow_service=settings.allow_service,
-                         limits=settings.limits())
+    shape = check_update(
+        text, allow_load=settings.allow_load, allow_service=settings.allow_service, limits=settings.limits()
+    )
     if (using_graph_uris or using_named_graph_uris) and shape.names_dataset:
         raise QueryRejected(
             "using-graph-uri / using-named-graph-uri cannot be combined with USING, "

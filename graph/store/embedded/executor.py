@@ -27,6 +27,7 @@ Without a type for the form it answers ``("form", form, variables, None)`` and w
 point. Every wake-up of another process costs tens of microseconds; a point look-up is a
 fraction of a millisecond, so the number of messages is what a small query's latency is made of.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -149,7 +150,9 @@ def _answer_searches(query: str, store: Any, version: Path | None, timeout: floa
         raise QueryRejected("the search service needs a versioned store; rebuild it with claimgraph build")
     search_index.ensure_index(version, store)
     snippets = any(call.snippet for call in calls)
-    return rewrite(query, calls, lambda text, limit: search_index.search(version, text, limit, timeout, snippets, details=False))
+    return rewrite(
+        query, calls, lambda text, limit: search_index.search(version, text, limit, timeout, snippets, details=False)
+    )
 
 
 def _execute(
@@ -311,7 +314,11 @@ def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: 
 
 
 def _executor_main(
-    conn: multiprocessing.connection.Connection, db_path: str, gen_path: str, parent_pid: int, memory_bytes: int,
+    conn: multiprocessing.connection.Connection,
+    db_path: str,
+    gen_path: str,
+    parent_pid: int,
+    memory_bytes: int,
     network: bool = False,
 ) -> None:
     """Entry point of an executor process."""
@@ -360,7 +367,12 @@ class ExecutorPool:
     """A fixed number of executor processes shared by the threads of one server process."""
 
     def __init__(
-        self, db_path: Path, gen_path: Path, size: int, default_timeout: float, memory_mb: int = 0,
+        self,
+        db_path: Path,
+        gen_path: Path,
+        size: int,
+        default_timeout: float,
+        memory_mb: int = 0,
         network: bool = False,
     ) -> None:
         """``memory_mb``: how much memory one query may use beyond an idle executor (0: no cap).
@@ -630,4 +642,3 @@ class _PooledQuery(PreparedQuery):
             self.close()
         except Exception:
             pass
-

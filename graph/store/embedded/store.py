@@ -78,9 +78,7 @@ _NAMED_GRAPH_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
-def _noting_graphs(
-    quads: Iterator[ox.Quad], graphs: set[object], default_to: ox.NamedNode | None
-) -> Iterator[ox.Quad]:
+def _noting_graphs(quads: Iterator[ox.Quad], graphs: set[object], default_to: ox.NamedNode | None) -> Iterator[ox.Quad]:
     """Quads of a dataset file, noting their graphs; default-graph triples go to ``default_to``."""
     for q in quads:
         g = q.graph_name
@@ -150,8 +148,9 @@ class _Touches:
             self.nodes = None
 
 
-def _update_main(path: str, text: str, base_iri: str | None, conn: multiprocessing.connection.Connection,
-                 network: bool = False) -> None:
+def _update_main(
+    path: str, text: str, base_iri: str | None, conn: multiprocessing.connection.Connection, network: bool = False
+) -> None:
     """Child process: apply one update to the copy at ``path`` and close it before answering."""
     if not network:  # LOAD and SERVICE cannot fetch anything, whatever reaches the engine
         from claimgraph.graph.store.embedded.nonet import deny_inet_sockets
@@ -204,15 +203,23 @@ BULK_BYTES = 1_000_000
 
 
 def _add_graph_data(
-    store: ox.Store, data: bytes | IO[bytes], media_type: str, target: ox.NamedNode | ox.DefaultGraph,
+    store: ox.Store,
+    data: bytes | IO[bytes],
+    media_type: str,
+    target: ox.NamedNode | ox.DefaultGraph,
     base_iri: str | None,
 ) -> None:
     """Parse one graph's upload into a private copy; triple formats are read by pyoxigraph's
     own loaders straight into the target graph (blank nodes renamed), without Python objects."""
     fmt = rdf_format_or_error(media_type)
     if fmt.supports_datasets:  # N-Quads/TriG/JSON-LD naming no graph: checked quad by quad
-        quads = iter_rdf(data, media_type, graph=None if isinstance(target, ox.DefaultGraph) else target.value,
-                         base_iri=base_iri, single_graph=True)
+        quads = iter_rdf(
+            data,
+            media_type,
+            graph=None if isinstance(target, ox.DefaultGraph) else target.value,
+            base_iri=base_iri,
+            single_graph=True,
+        )
         _add_all(store, quads, data)
         return
     small = isinstance(data, (bytes, bytearray)) and len(data) < BULK_BYTES
@@ -300,8 +307,13 @@ class EmbeddedStore(Store):
     """Oxigraph on disk, with queries isolated in executor processes."""
 
     def __init__(
-        self, directory: Path, query_workers: int = 2, query_timeout: float = 30.0, query_memory_mb: int = 0,
-        query_network: bool = False, update_network: bool = False,
+        self,
+        directory: Path,
+        query_workers: int = 2,
+        query_timeout: float = 30.0,
+        query_memory_mb: int = 0,
+        query_network: bool = False,
+        update_network: bool = False,
     ) -> None:
         """``query_network`` / ``update_network``: whether the engine processes that run queries
         / updates may open IPv4/IPv6 sockets (needed only when SERVICE / LOAD are allowed)."""
@@ -339,7 +351,11 @@ class EmbeddedStore(Store):
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ExecutorPool(
-                    self.db_path, self.gen_path, self._query_workers, self._query_timeout, self._query_memory_mb,
+                    self.db_path,
+                    self.gen_path,
+                    self._query_workers,
+                    self._query_timeout,
+                    self._query_memory_mb,
                     network=self._query_network,
                 )
             return self._pool
@@ -492,8 +508,9 @@ class EmbeddedStore(Store):
                 raise
             self._versions.collect()
 
-    def _commit(self, change: Callable[[ox.Store], T], fresh: bool = False, record: bool = False,
-                graph: str | None = None) -> T:
+    def _commit(
+        self, change: Callable[[ox.Store], T], fresh: bool = False, record: bool = False, graph: str | None = None
+    ) -> T:
         """Run ``change`` on a private copy and publish it atomically (see :mod:`snapshots`).
 
         With ``record``, claims whose bundles the change touches are recorded as changed after
@@ -677,7 +694,9 @@ class EmbeddedStore(Store):
 
         self._commit(change, fresh=True)
 
-    def put_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
+    def put_graph(
+        self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None
+    ) -> bool:
         target = _named(graph) if graph else ox.DefaultGraph()
 
         def change(store: ox.Store) -> bool:
@@ -694,7 +713,9 @@ class EmbeddedStore(Store):
 
         return self._commit(change, record=True, graph=graph)
 
-    def post_graph(self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None) -> bool:
+    def post_graph(
+        self, graph: str | None, data: bytes | IO[bytes], media_type: str, base_iri: str | None = None
+    ) -> bool:
         target = _named(graph) if graph else ox.DefaultGraph()
 
         def change(store: ox.Store) -> bool:

@@ -169,17 +169,26 @@ def claims_of(store: ox.Store, nodes: Iterable[str]) -> set[str]:
     """The claims of ``store`` whose index row depends on a statement about one of ``nodes``:
     the claim itself, its proposition, evidence span, speaker, file, article or the work an
     article translates (the paths of index-text.rq, followed backwards by pattern look-ups)."""
+
     def subjects(p: str, objects: Iterable[ox.NamedNode]) -> set[ox.NamedNode]:
         pred = ox.NamedNode(p)
-        return {q.subject for o in objects for q in store.quads_for_pattern(None, pred, o, ox.DefaultGraph())
-                if isinstance(q.subject, ox.NamedNode)}
+        return {
+            q.subject
+            for o in objects
+            for q in store.quads_for_pattern(None, pred, o, ox.DefaultGraph())
+            if isinstance(q.subject, ox.NamedNode)
+        }
 
     start = {ox.NamedNode(n) for n in nodes}
     articles = start | subjects(_SCHEMA + "translationOfWork", start)
     files = start | subjects(_SCHEMA + "encodesCreativeWork", articles)
     spans = start | subjects(_CG + "inFile", files)
-    candidates = start | subjects(_CG + "evidence", spans) | subjects(_CG + "proposition", start) \
+    candidates = (
+        start
+        | subjects(_CG + "evidence", spans)
+        | subjects(_CG + "proposition", start)
         | subjects(_CG + "speaker", start)
+    )
     claim_type, rdf_type = ox.NamedNode(_CG + "Claim"), ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     return {c.value for c in candidates if ox.Quad(c, rdf_type, claim_type, ox.DefaultGraph()) in store}
 
@@ -225,8 +234,9 @@ def rows_of(directory: Path) -> list[tuple[object, ...]]:
     """Every row of a version's index, sorted (to compare two indexes: tests, checks)."""
     conn = sqlite3.connect((Path(directory) / INDEX_FILE).absolute().as_uri() + "?mode=ro&immutable=1", uri=True)
     try:
-        cols = ", ".join([*FIELDS, "claim", "speaker_iri", "speaker_label", "date", "article", "article_title",
-                          "quote_text"])
+        cols = ", ".join(
+            [*FIELDS, "claim", "speaker_iri", "speaker_label", "date", "article", "article_title", "quote_text"]
+        )
         return sorted(conn.execute(f"SELECT {cols} FROM claims").fetchall(), key=repr)
     finally:
         conn.close()

@@ -87,7 +87,6 @@ class Limits:
     max_operators: int = MAX_OPERATORS
 
 
-
 def _check_size(s: Shape, limits: Limits) -> None:
     if s.depth > limits.max_depth:
         raise QueryRejected(
@@ -194,9 +193,7 @@ def _search_blocks(text: str) -> frozenset[int]:
     return frozenset(call.start for call in service_use(text).calls)
 
 
-def check_update(
-    text: str, allow_load: bool = False, allow_service: bool = False, limits: Limits = Limits()
-) -> Shape:
+def check_update(text: str, allow_load: bool = False, allow_service: bool = False, limits: Limits = Limits()) -> Shape:
     """Refuse an update the engine must not see (too deep, LOAD or SERVICE not allowed)."""
     s = shape(text)
     _check_size(s, limits)

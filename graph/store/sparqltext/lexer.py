@@ -106,7 +106,7 @@ def _subselects(toks: list[Token]) -> Iterator[tuple[set[str] | None, int]]:
             continue
         projected: set[str] | None = set()
         parens = 0
-        for tok2 in toks[i + 1:]:
+        for tok2 in toks[i + 1 :]:
             if tok2.text == "(":
                 parens += 1
             elif tok2.text == ")":

@@ -21,6 +21,7 @@ import pyoxigraph as ox
 from claimgraph.graph.store.base import QueryRejected
 from claimgraph.graph.store.sparqltext.tokens import tokens
 
+
 def _tokens(text: str) -> list[tuple[str, str, int, int]]:
     """(kind, upper-cased text, start, end) of each token, without white space and comments."""
     return [(t.kind, t.text.upper(), t.start, t.end) for t in tokens(text)]
