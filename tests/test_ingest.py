@@ -13,6 +13,9 @@ from claimgraph.ingest import IngestFailed, ingest
 from corpus_helpers import BASE, all_quads, claims_per_article, select, write_article
 from conftest import ROOT, claimgraph
 
+# Each test writes several store versions (seconds each): the full suite runs them, the fast tier does not.
+pytestmark = pytest.mark.slow
+
 SEED = ROOT / "seeds"
 
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from corpus_helpers import BASE, select, speaker_of, write_article
 from conftest import claimgraph
 
 from claimgraph.graph.build.names import name_key
+
+# Each test writes several store versions (seconds each): the full suite runs them, the fast tier does not.
+pytestmark = pytest.mark.slow
 
 
 def cli(store: Path, *args: str, check: bool = True):

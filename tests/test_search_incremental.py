@@ -23,6 +23,9 @@ from claimgraph.graph.store.embedded.store import EmbeddedStore
 from claimgraph.graph.store.base import UpdateRequest
 from claimgraph.graph.store.search import index as search_index
 
+# Each test writes several store versions (seconds each): the full suite runs them, the fast tier does not.
+pytestmark = pytest.mark.slow
+
 BASE = "https://w3id.org/claimgraph/"
 ID = BASE + "id/"
 SAME = "SELECT ?s ?p ?o { { ?s <https://w3id.org/claimgraph/ontology#sameMessageAs> ?o BIND(1 AS ?p) } UNION { ?s a <https://w3id.org/claimgraph/ontology#MessageMatch> ; ?p ?o } }"

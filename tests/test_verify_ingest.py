@@ -8,6 +8,8 @@ import gc
 import json
 from pathlib import Path
 
+import pytest
+
 import pyoxigraph as ox
 import requests
 
@@ -15,6 +17,9 @@ from claimgraph.graph.build.ingest import unpack_quads
 from conftest import UPDATE_TOKEN, claimgraph, start_server, stop_server
 from corpus_helpers import BASE, CG, write_article
 from test_ingest import three_articles
+
+# Each test writes several store versions (seconds each): the full suite runs them, the fast tier does not.
+pytestmark = pytest.mark.slow
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1767225600"}
 
