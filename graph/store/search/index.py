@@ -14,13 +14,14 @@ speaker, date and article ride along unindexed for the result lists. bm25 ranks,
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import shutil
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -130,26 +131,25 @@ _CREATE = (
 )
 
 
-def write_index(store: ox.Store, directory: Path) -> int:
-    """Build the index of ``store`` into ``directory`` (atomically: a finished file or none).
+_INSERT = f"INSERT INTO claims VALUES ({', '.join('?' * (len(FIELDS) + 7))})"
 
-    Returns the number of claims indexed."""
-    rows = _rows(store)
+
+@contextlib.contextmanager
+def _index_file(directory: Path, seed: Path | None = None) -> Iterator[sqlite3.Connection]:
+    """An index file for ``directory`` written atomically: the block changes a private copy
+    (of ``seed``'s index, or an empty file), which replaces the version's index only when the
+    block ends without an exception (a reader sees a finished file or none)."""
     target = Path(directory) / INDEX_FILE
     tmp = target.with_name(f".{INDEX_FILE}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
+        if seed is not None:
+            shutil.copyfile(Path(seed) / INDEX_FILE, tmp)
         conn = sqlite3.connect(tmp)
         try:
             with conn:
                 conn.execute("PRAGMA journal_mode = OFF")
-                conn.execute(_CREATE)
-                # The weighted bm25 as FTS5's rank: "ORDER BY rank LIMIT n" then keeps only the
-                # best n while it scans (ordering by a bm25() expression sorts every match).
-                weights = ", ".join(str(WEIGHTS[f]) for f in FIELDS)
-                conn.execute("INSERT INTO claims(claims, rank) VALUES ('rank', ?)", (f"bm25({weights})",))
-                conn.executemany(f"INSERT INTO claims VALUES ({', '.join('?' * (len(FIELDS) + 7))})", rows)
-                conn.execute("INSERT INTO claims(claims) VALUES ('optimize')")
+                yield conn
         finally:
             conn.close()
         with open(tmp, "rb") as fh:
@@ -158,6 +158,21 @@ def write_index(store: ox.Store, directory: Path) -> int:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_index(store: ox.Store, directory: Path) -> int:
+    """Build the index of ``store`` into ``directory`` (atomically: a finished file or none).
+
+    Returns the number of claims indexed."""
+    rows = _rows(store)
+    with _index_file(directory) as conn:
+        conn.execute(_CREATE)
+        # The weighted bm25 as FTS5's rank: "ORDER BY rank LIMIT n" then keeps only the
+        # best n while it scans (ordering by a bm25() expression sorts every match).
+        weights = ", ".join(str(WEIGHTS[f]) for f in FIELDS)
+        conn.execute("INSERT INTO claims(claims, rank) VALUES ('rank', ?)", (f"bm25({weights})",))
+        conn.executemany(_INSERT, rows)
+        conn.execute("INSERT INTO claims(claims) VALUES ('optimize')")
     return len(rows)
 
 
@@ -203,30 +218,13 @@ def update_index(previous: Path, store: ox.Store, directory: Path, touched: Iter
     get new ones. bm25's statistics are kept by FTS5 itself, so the result answers exactly like
     an index written from scratch. Returns the number of claims indexed again."""
     touched = set(touched)
-    source = Path(previous) / INDEX_FILE
-    target = Path(directory) / INDEX_FILE
-    tmp = target.with_name(f".{INDEX_FILE}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    try:
-        shutil.copyfile(source, tmp)
-        affected = claims_of(store, touched)
-        rows = _rows(store, affected)
-        conn = sqlite3.connect(tmp)
-        try:
-            with conn:
-                conn.execute("PRAGMA journal_mode = OFF")
-                old = conn.execute("SELECT rowid, claim FROM claims").fetchall()
-                gone = [(rowid,) for rowid, claim in old if claim in affected or claim in touched]
-                conn.executemany("DELETE FROM claims WHERE rowid = ?", gone)
-                conn.executemany(f"INSERT INTO claims VALUES ({', '.join('?' * (len(FIELDS) + 7))})", rows)
-        finally:
-            conn.close()
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    affected = claims_of(store, touched)
+    rows = _rows(store, affected)
+    with _index_file(directory, seed=previous) as conn:
+        old = conn.execute("SELECT rowid, claim FROM claims").fetchall()
+        gone = [(rowid,) for rowid, claim in old if claim in affected or claim in touched]
+        conn.executemany("DELETE FROM claims WHERE rowid = ?", gone)
+        conn.executemany(_INSERT, rows)
     return len(rows)
 
 
