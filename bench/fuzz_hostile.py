@@ -186,15 +186,17 @@ def _mutate(rng: random.Random, data: Any, tokens: list[Any]) -> Any:
 
 
 class Listener:
-    """A loopback TCP listener standing in for every URL a SERVICE or LOAD could reach."""
+    """A loopback TCP listener standing in for every URL a SERVICE or LOAD could reach; it
+    records what each connection sent (the SSRF tests use it too)."""
 
     def __init__(self) -> None:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
         self.sock.settimeout(0.2)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/trap"
-        self.contacts = 0
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/trap"
+        self.contacts: list[bytes] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -205,8 +207,12 @@ class Listener:
                 conn, _ = self.sock.accept()
             except OSError:
                 continue
-            self.contacts += 1
-            conn.close()
+            with conn:
+                conn.settimeout(1)
+                try:
+                    self.contacts.append(conn.recv(4096) or b"<connected>")
+                except OSError:
+                    self.contacts.append(b"<connected>")
 
     def close(self) -> None:
         self._stop.set()
@@ -292,8 +298,8 @@ class Fuzzer:
         if not self._healthy():
             self.report.health_failures += 1
             self.report.note(kind, "health probe failed after this input", sample)
-        if self.listener.contacts != self.report.listener_contacts:
-            self.report.listener_contacts = self.listener.contacts
+        if len(self.listener.contacts) != self.report.listener_contacts:
+            self.report.listener_contacts = len(self.listener.contacts)
             self.report.note(kind, "the listener was contacted", sample)
         if wrote:
             server = _canonical(self._server_quads())

@@ -9,8 +9,6 @@ issue's exact query against a real server beside a loopback listener that must s
 from __future__ import annotations
 
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.fuzz_hostile import Listener
 from claimgraph.graph.store.base import QueryRejected
 from claimgraph.graph.store.sparqltext.guard import check_query, check_update
 from conftest import UPDATE_TOKEN, start_server, stop_server
@@ -196,40 +195,6 @@ def test_well_formed_iris_before_service_never_hide_it(before: list[str]) -> Non
     text = "SELECT * WHERE { " + " ".join(f"?s ?p {iri} ." for iri in before) + f" SERVICE <{TRAP}> {{ }} }}"
     with pytest.raises(QueryRejected, match="SERVICE"):
         check_query(text)
-
-
-class Listener:
-    """A TCP listener on loopback that records every connection made to it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}/x"
-        self.contacts: list[bytes] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            with conn:
-                conn.settimeout(1)
-                try:
-                    self.contacts.append(conn.recv(4096) or b"<connected>")
-                except OSError:
-                    self.contacts.append(b"<connected>")
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
 
 
 @pytest.fixture
