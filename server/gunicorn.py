@@ -61,6 +61,7 @@ def run(settings: Settings, host: str, port: int, workers: int, threads: int) ->
     BufferingWorker.body_min_rate = settings.body_min_rate
     BufferingWorker.body_grace = settings.header_timeout
     BufferingWorker.body_timeout = settings.client_stall_timeout
+    BufferingWorker.linger = settings.keepalive_linger
     _App(
         settings,
         {
