@@ -282,8 +282,20 @@ class BufferingWorker(ThreadWorker):
 
     # -- deadlines ------------------------------------------------------------------------------
 
+    def run(self) -> None:
+        try:
+            super().run()
+        finally:
+            self._flush_access_log(force=True)
+
+    def _flush_access_log(self, force: bool) -> None:
+        flush = getattr(self.log, "flush_access", None)  # server/access_log.py
+        if flush is not None:
+            flush(force=force)
+
     def murder_pending(self) -> None:
         super().murder_pending()
+        self._flush_access_log(force=False)  # access lines wait at most about a second
         now = time.monotonic()
         if now - self._last_sweep < self.sweep_every and self.alive:
             return
