@@ -11,6 +11,10 @@ closed. A complete request is then put back in front of gunicorn's own parser (i
 parsing, limits, errors and the socket the application sees (``gunicorn.socket``, which
 claimgraph watches for a client hanging up) are gunicorn's, unchanged.
 
+A thread that answered a kept-alive request waits up to ``linger`` seconds for the connection's
+next request and serves it itself when it arrived whole and no other request waits for a thread
+(see :meth:`BufferingWorker.handle`); anything partial goes to the poller as above.
+
 TLS and HTTP/2 prior-knowledge connections keep gthread's behaviour (their bytes are not plain
 HTTP/1 on the socket).
 """
