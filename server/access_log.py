@@ -30,6 +30,7 @@ class AccessLog(glogging.Logger):
         super().setup(cfg)
         self._lines: list[str] = []
         self._lines_lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._flushed = time.monotonic()
         self._second = -1
         self._stamp = ""
@@ -68,13 +69,14 @@ class AccessLog(glogging.Logger):
     def flush_access(self, force: bool = True) -> None:
         """Write the access lines held so far (one record for all of them); unless ``force``,
         only when the oldest may have waited ``flush_every`` seconds."""
-        with self._lines_lock:
-            now = time.monotonic()
-            if not self._lines or (not force and now - self._flushed < self.flush_every):
-                return
-            lines, self._lines = self._lines, []
-            self._flushed = now
-        try:
-            self.access_log.info("%s", "".join(lines)[:-1])
-        except Exception:
-            self.exception("could not write the access log")
+        with self._write_lock:  # batches are written in the order they were taken
+            with self._lines_lock:
+                now = time.monotonic()
+                if not self._lines or (not force and now - self._flushed < self.flush_every):
+                    return
+                lines, self._lines = self._lines, []
+                self._flushed = now
+            try:
+                self.access_log.info("%s", "".join(lines)[:-1])
+            except Exception:
+                self.exception("could not write the access log")
