@@ -206,7 +206,7 @@ def ingest(
             ox_store.load(b"".join(nquads), format=ox.RdfFormat.N_QUADS)
             ox_store.extend(adding)
         if todo:  # the same statement across articles: the changed claims against the store
-            refresh_same_message(ox_store, IriMinter(base_iri), changed=changed_claims)
+            refresh_same_message(ox_store, IriMinter(base_iri), changed=changed_claims, before=store.published_index())
         if nquads:  # the new claims' bundle hashes; the stale dataset hash is dropped (bundles.reseal)
             reseal(ox_store, [ox.NamedNode(s) for s in sealing if "/id/claim/" in s])
     summary.seconds = time.monotonic() - started
@@ -225,6 +225,6 @@ def remove(store: EmbeddedStore, slugs: Iterable[str], base_iri: str) -> int:
                 claims += ledger.remove(slug)
             except KeyError:
                 raise IngestError(f"no ingested article {slug!r} in {store.directory}") from None
-        refresh_same_message(ox_store, IriMinter(base_iri), changed=gone)
+        refresh_same_message(ox_store, IriMinter(base_iri), changed=gone, before=store.published_index())
         reseal(ox_store, [])  # the dataset changed: a stale dataset hash is dropped
     return claims
