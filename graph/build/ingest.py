@@ -194,6 +194,9 @@ class Contribution:
     #: RDFC-1.0 SHA-256 of own + shared (the record's ``cg:contentHash``), computed here in the
     #: worker rather than in the writing process
     content_hash: str = ""
+    #: own and shared as the record holds them (zlib, base64), packed here in the worker
+    packed_own: str = ""
+    packed_shared: str = ""
     #: claim IRI -> bundle hash (bundles.py), over this article's quads, which hold every quad
     #: of its claims' bundles (another article cannot write its subjects: see Ledger.conflicts)
     bundle_hashes: tuple[tuple[str, str], ...] = ()
@@ -294,6 +297,8 @@ def compile_article(
         own_subjects=tuple(own_subjects),
         claim_ids=tuple(c.id for c in ann.claims),
         content_hash=hash_nquads(own_data + shared_data),
+        packed_own=_packed(own_data),
+        packed_shared=_packed(shared_data),
         bundle_hashes=tuple(sorted(bundle_hashes(store_select(article_store)).items())),
     )
 
@@ -375,10 +380,12 @@ def _ontology() -> Graph:
 # -- the store side (in the writing process) ------------------------------------------------
 
 
-def _pack(data: bytes) -> ox.Literal:
-    return ox.Literal(
-        base64.b64encode(zlib.compress(data, 1)).decode("ascii"), datatype=ox.NamedNode(str(XSD.base64Binary))
-    )
+def _packed(data: bytes) -> str:
+    return base64.b64encode(zlib.compress(data, 1)).decode("ascii")
+
+
+def _pack(data: bytes, packed: str = "") -> ox.Literal:
+    return ox.Literal(packed or _packed(data), datatype=ox.NamedNode(str(XSD.base64Binary)))
 
 
 def _unpack(lit: ox.Literal) -> list[ox.Quad]:
@@ -517,13 +524,13 @@ class Ledger:
     def conflicts(self, c: Contribution, mine: set[str]) -> str | None:
         """Why ``c`` cannot be added (an IRI another article already owns), or None; ``mine``
         are the subjects the article's current version owns (replaced, so no conflict)."""
+        quads_for_pattern, contains_named_graph = self.store.quads_for_pattern, self.store.contains_named_graph
+        default = ox.DefaultGraph()
         for subject in sorted(c.own_subjects, key=lambda s: "/id/claim/" not in s):  # claims named first
             if subject in mine:
                 continue
             node = ox.NamedNode(subject)
-            if next(
-                iter(self.store.quads_for_pattern(node, None, None, ox.DefaultGraph())), None
-            ) is not None or self.store.contains_named_graph(node):
+            if next(iter(quads_for_pattern(node, None, None, default)), None) is not None or contains_named_graph(node):
                 return f"{subject} is already in the store (another article, or a 'claimgraph build', made it)"
         return None
 
@@ -541,8 +548,8 @@ class Ledger:
             ox.Quad(rec, _n(CG.sha256), lit(c.sha256), g),
             ox.Quad(rec, _n(CG.readingSha256), lit(c.reading_sha256), g),
             ox.Quad(rec, _n(CG.claimCount), lit(str(c.claims), datatype=xsd_int), g),
-            ox.Quad(rec, _n(CG.ownQuads), _pack(c.own), g),
-            ox.Quad(rec, _n(CG.sharedQuads), _pack(c.shared), g),
+            ox.Quad(rec, _n(CG.ownQuads), _pack(c.own, c.packed_own), g),
+            ox.Quad(rec, _n(CG.sharedQuads), _pack(c.shared, c.packed_shared), g),
             # what verify checks after incremental writes (docs/verify.md): small, so cheap
             ox.Quad(rec, _n(CG.contentHash), lit(c.content_hash or record_hash(ox.parse(c.own + c.shared, _NQ))), g),
         ]

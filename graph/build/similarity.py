@@ -169,6 +169,8 @@ SELECT ?s ?p ?o WHERE {
 
 
 _MESSAGE_VARS = ("claim", "span", "article", "text")
+#: Above this many claims their messages are read in one query over the store, not one each.
+_BOUND_QUERIES = 300
 CG_MATCHED = str(CG.matchedClaim)
 CG_SAME = str(CG.sameMessageAs)
 
@@ -185,14 +187,17 @@ def _solutions(store: ox.Store, query: str, claim: str | None = None) -> ox.Quer
 def store_messages(store: ox.Store, claims: Iterable[str] | None = None) -> list[ClaimMessage]:
     """The claims of a store (or only ``claims``) with their article and quote; a claim with
     several evidence spans has the quote of the first span by IRI (as :func:`claim_messages`)."""
-    if claims is None:
+    wanted = set(claims) if claims is not None else None
+    if wanted is None or len(wanted) > _BOUND_QUERIES:  # one pass over the store is cheaper
         runs = [_solutions(store, _STORE_MESSAGES)]
     else:
-        runs = [_solutions(store, _STORE_MESSAGES, c) for c in sorted(set(claims))]
+        runs = [_solutions(store, _STORE_MESSAGES, c) for c in sorted(wanted)]
     first: dict[str, tuple[str, str, str]] = {}
     for solutions in runs:
         for r in solutions:
             claim, span, article, text = (cast(ox.NamedNode | ox.Literal, r[v]).value for v in _MESSAGE_VARS)
+            if wanted is not None and claim not in wanted:
+                continue
             if claim not in first or (span, article, text) < first[claim]:
                 first[claim] = (span, article, text)
     return [ClaimMessage(c, article, text) for c, (_, article, text) in sorted(first.items())]
