@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from claimgraph.graph.build.spkatt_import import IndexEntry, Vocabulary, convert, detokenize
+from claimgraph.graph.draft.stance import StanceLexicon
 from corpus_helpers import BASE, claims_per_article, select
 from conftest import ROOT, claimgraph
 
@@ -90,6 +91,7 @@ DOC = {
     ],
 }
 ENTRY = IndexEntry("4711", "train", "2009-05-01", "Test")
+STANCE_OF = StanceLexicon("de").stance
 
 
 def test_text_is_rebuilt_from_tokens_with_offsets_for_every_token() -> None:
@@ -102,7 +104,7 @@ def test_text_is_rebuilt_from_tokens_with_offsets_for_every_token() -> None:
 
 
 def test_a_document_becomes_a_curated_reading_with_wikinews_provenance() -> None:
-    text, meta, reading = convert(DOC, ENTRY, Vocabulary([DOC]))
+    text, meta, reading = convert(DOC, ENTRY, Vocabulary([DOC]), STANCE_OF)
     assert reading["reading"] == {"method": "curated", "by": "SpkAtt-2023 annotators"}
     assert meta["original"]["url"] == "https://de.wikinews.org/wiki/?curid=4711"
     assert meta["original"]["date_published"] == "2009-05-01" and meta["license"].endswith("/by/2.5/")
