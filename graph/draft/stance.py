@@ -4,7 +4,7 @@ For readings whose cue words are known but whose stance is not (SpkAtt-2023 mark
 cue and message, no stance). The lookup is the lexicon's: a cue verb form (lower-cased, as the
 rules look it up) gives the stance of its entry, a separable verb only with its particle among
 the cue words ("wies ... zurück" rejects, "wies ... hin" asserts); the non-verb cues the rules
-know ("laut", "zufolge", "nach Angaben", "heißt es", "demnach") assert; a clause refusing
+know ("laut", "zufolge", "nach Angaben", "so X", "heißt es", "demnach") assert; a clause refusing
 comment declines to comment; then, as the drafter does, an assertion whose message holds a
 denial word ("unwahr", "nie") denies. Confidences are those the drafter gives the same
 evidence (rules.py, drafter.py): 0.9 a cue verb with one stance, 0.75 a preposition or
@@ -49,6 +49,7 @@ class StanceLexicon:
             | self.lex.words("adverb_cues")
             | self.lex.words("heisst")
             | self.lex.words("nach_nouns")
+            | self.lex.words("context_cues")
         )
         self.decline = re.compile(self.lex.raw["decline_pattern"])
 
