@@ -580,7 +580,16 @@ def validate(store_dir: Path, store_url: str | None, base_iri: str | None, worke
             raise click.ClickException(str(exc)) from None
         finally:
             embedded.close()
-    report = check(triples, records, workers=workers)
+    if sys.stderr.isatty():
+        with click.progressbar(length=1, label="validating", file=sys.stderr) as bar:
+
+            def progress(done: int, parts: int) -> None:
+                bar.length = parts
+                bar.update(done - bar.pos)
+
+            report = check(triples, records, workers=workers, progress=progress)
+    else:
+        report = check(triples, records, workers=workers)
     for v in report.violations:
         click.echo(v.line() if v.severity == "Violation" else f"({v.severity}) {v.line()}")
     where = settings.store_url or settings.store_dir

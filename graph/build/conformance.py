@@ -183,22 +183,33 @@ def check(
     progress: Callable[[int, int], None] | None = None,
 ) -> ConformanceReport:
     """Check the default graph's ``triples`` against the shapes, cut by the ingest records'
-    ``record_quads``, in ``workers`` processes (1: in this process)."""
-    parts, n, subjects = make_parts(triples, article_subjects(record_quads))
+    ``record_quads``, in ``workers`` processes (1: in this process); ``progress(done, parts)``
+    after each part."""
     violations: set[Violation] = set()
-    done = 0
-    if workers <= 1 or len(parts) <= 1:
-        for p in parts:
+    if workers <= 1:
+        parts, n, subjects = make_parts(triples, article_subjects(record_quads))
+        for done, p in enumerate(parts, start=1):
             violations.update(check_part(p))
-            done += 1
             if progress:
                 progress(done, len(parts))
-    else:
-        # spawn: the caller may hold a store (RocksDB) open, which a forked child must not share
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for found in pool.map(check_part, parts):
-                violations.update(found)
-                done += 1
-                if progress:
-                    progress(done, len(parts))
+        return ConformanceReport(sorted(violations), n, subjects, len(parts))
+    # spawn: the caller may hold a store (RocksDB) open, which a forked child must not share
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        warm = [pool.submit(_warm_up) for _ in range(workers)]  # imports and shapes while the parts are cut
+        parts, n, subjects = make_parts(triples, article_subjects(record_quads))
+        concurrent.futures.wait(warm)
+        for done, found in enumerate(pool.map(check_part, parts), start=1):
+            violations.update(found)
+            if progress:
+                progress(done, len(parts))
     return ConformanceReport(sorted(violations), n, subjects, len(parts))
+
+
+def _warm_up() -> None:
+    """Load pySHACL, the shapes and the ontology in a worker before its first part."""
+    from claimgraph.graph.build.validation import _ontology, _shapes
+
+    import pyshacl  # noqa: F401
+
+    _shapes()
+    _ontology()
