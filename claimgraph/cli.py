@@ -962,7 +962,7 @@ def remove(store_dir: Path, store_url: str | None, base_iri: str | None, ids: tu
     "--validate/--no-validate",
     default=False,
     show_default=True,
-    help="Check each article against the shapes while importing (slow: check the store afterwards instead).",
+    help="Check each article against the shapes while importing (slow: run `claimgraph validate` afterwards instead).",
 )
 def import_spkatt(
     store_dir: Path,
