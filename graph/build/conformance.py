@@ -131,7 +131,7 @@ def make_parts(
     for chunk in chunks:
         members = set(chunk)
         around: set[object] = set()
-        judged = {str(s.value) for s in chunk}  # type: ignore[attr-defined]
+        judged = {_name(s) for s in chunk}
         for s in chunk:
             for t in by_subject[s]:
                 o = t.object
@@ -140,7 +140,7 @@ def make_parts(
                 if o in by_subject:
                     around.add(o)
                 else:  # pointed at but described nowhere: judged here (a speaker with no triples)
-                    judged.add(str(o.value))  # type: ignore[union-attr]
+                    judged.add(_name(o))
             around |= pointing_at.get(s, set())
         out = [t for s in chunk for t in by_subject[s]]
         out += [t for s in around - members for t in by_subject[s]]
@@ -148,19 +148,29 @@ def make_parts(
     return parts, n, len(by_subject)
 
 
+def _name(term: object) -> str:
+    """A node as results name it: an IRI as is, a blank node as ``_:LABEL`` (its label in the store)."""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return str(term.value)  # type: ignore[attr-defined]
+
+
 def check_part(part: Part) -> list[Violation]:
     """Validate one part with pySHACL (in a worker process); only the part's own nodes' results."""
-    from rdflib import Graph
+    from rdflib import BNode, Graph
     from rdflib.namespace import SH
 
     from claimgraph.graph.build.validation import shacl_report
 
     g = Graph()
-    g.parse(data=part.ntriples, format="nt")
+    labels: dict[str, BNode] = {}  # the N-Triples label of each blank node -> rdflib's node
+    g.parse(data=part.ntriples, format="nt", bnode_context=labels)
+    label_of = {node: f"_:{label}" for label, node in labels.items()}
     report = shacl_report(g)
     found = []
     for result in report.subjects(predicate=None, object=SH.ValidationResult):
-        focus = str(report.value(result, SH.focusNode))
+        node = report.value(result, SH.focusNode)
+        focus = label_of.get(node, str(node)) if isinstance(node, BNode) else str(node)
         if focus not in part.judged:
             continue
         path = report.value(result, SH.resultPath)
@@ -181,13 +191,14 @@ def check(
     record_quads: Iterable[ox.Quad] = (),
     workers: int = 2,
     progress: Callable[[int, int], None] | None = None,
+    part_subjects: int = PART_SUBJECTS,
 ) -> ConformanceReport:
     """Check the default graph's ``triples`` against the shapes, cut by the ingest records'
     ``record_quads``, in ``workers`` processes (1: in this process); ``progress(done, parts)``
     after each part."""
     violations: set[Violation] = set()
     if workers <= 1:
-        parts, n, subjects = make_parts(triples, article_subjects(record_quads))
+        parts, n, subjects = make_parts(triples, article_subjects(record_quads), part_subjects)
         for done, p in enumerate(parts, start=1):
             violations.update(check_part(p))
             if progress:
@@ -196,7 +207,7 @@ def check(
     # spawn: the caller may hold a store (RocksDB) open, which a forked child must not share
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         warm = [pool.submit(_warm_up) for _ in range(workers)]  # imports and shapes while the parts are cut
-        parts, n, subjects = make_parts(triples, article_subjects(record_quads))
+        parts, n, subjects = make_parts(triples, article_subjects(record_quads), part_subjects)
         concurrent.futures.wait(warm)
         for done, found in enumerate(pool.map(check_part, parts), start=1):
             violations.update(found)
