@@ -566,7 +566,7 @@ def validate(store_dir: Path, store_url: str | None, base_iri: str | None, worke
     started = time.monotonic()
     if settings.store_url:
         with _opened_store(settings) as store:
-            triples, records = read_default_graph(store, settings.base_iri)
+            triples, records = read_default_graph(store)
     else:
         if not (settings.store_dir / "oxigraph").exists():
             raise click.ClickException(f"no store at {settings.store_dir}")
@@ -575,7 +575,7 @@ def validate(store_dir: Path, store_url: str | None, base_iri: str | None, worke
         embedded = EmbeddedStore(settings.store_dir)
         try:
             with embedded.reader() as snapshot:
-                triples, records = read_default_graph(snapshot, settings.base_iri)
+                triples, records = read_default_graph(snapshot)
         except StoreError as exc:
             raise click.ClickException(str(exc)) from None
         finally:

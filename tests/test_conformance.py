@@ -48,6 +48,24 @@ def test_parts_find_what_the_whole_graph_finds(seed_triples: list[ox.Triple]) ->
     assert expected <= {v.path for v in parts.violations}
 
 
+def test_the_lines_are_those_of_the_build_s_own_validation(seed_triples: list[ox.Triple]) -> None:
+    """The same results as graph/build/validation.py on the whole graph, SHACL-SPARQL constraints
+    included (a span whose offsets do not fit its words, a step without its previous step)."""
+    from rdflib import Graph
+
+    from claimgraph.graph.build.validation import validate
+
+    triples = _broken(seed_triples)
+    end = next(t for t in triples if t.predicate.value == "http://www.w3.org/ns/oa#end")
+    later = ox.Literal(str(int(end.object.value) + 1), datatype=end.object.datatype)
+    previous = next(t for t in triples if t.predicate.value == CG + "previousStep")
+    triples = [t for t in triples if t not in (end, previous)] + [ox.Triple(end.subject, end.predicate, later)]
+    g = Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    expected = validate(g).messages
+    assert any("STRLEN" in m for m in expected) and any("previous step" in m for m in expected)
+    assert sorted(v.line() for v in check(triples, workers=1, part_subjects=25).violations) == expected
+
+
 def test_the_seed_build_conforms_in_parts(seed_triples: list[ox.Triple]) -> None:
     report = check(seed_triples, workers=1, part_subjects=40)
     assert report.conforms and report.violations == []

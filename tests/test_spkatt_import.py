@@ -261,3 +261,11 @@ def test_the_graph_says_the_stance_was_looked_up_not_annotated(tmp_path: Path) -
     assert {r["reading"].rsplit("#", 1)[-1] for r in rows} == {"curated"}  # the claim: annotated
     assert {float(r["attr"]) for r in rows} == {1.0}
     assert sorted(r["cue"] for r in rows if r["c"].endswith("-4")) == ["wies", "zurück"]
+    # the claim page says so too, beside the stance
+    from pages_helpers import app_on
+
+    with app_on(store, base_iri=BASE) as app:
+        page = app.test_client().get("/doc/claim/wn4712-3", headers={"Accept": "text/html"})
+    assert page.status_code == 200, page.status_code
+    html = page.get_data(as_text=True)
+    assert "confidence 0.3" in html and "software looked it up from the cue words" in html

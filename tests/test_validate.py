@@ -71,6 +71,25 @@ def test_a_store_behind_a_server_is_checked_over_http(server: LiveServer) -> Non
     assert "conforms to the shapes" in res.stdout
 
 
+def test_the_records_are_found_by_their_type_whatever_the_base_iri(imported: Path) -> None:
+    from claimgraph.graph.build.conformance import article_subjects
+    from claimgraph.validating import read_default_graph
+
+    es = EmbeddedStore(imported)
+    try:
+        with es.reader() as snapshot:
+            triples, records = read_default_graph(snapshot)
+    finally:
+        es.close()
+    groups = article_subjects(records)
+    assert len(groups) == 2  # one ingest record per article
+    claims = {s.value for group in groups for s in group if "/id/claim/" in s.value}
+    assert claims == {f"{BASE}id/claim/wn4711-{n}" for n in range(1, 5)} | {
+        f"{BASE}id/claim/wn4712-{n}" for n in range(1, 5)
+    }
+    assert len(triples) > 1000
+
+
 def test_no_store_is_a_clear_error(tmp_path: Path) -> None:
     res = claimgraph("validate", "--store", str(tmp_path / "none"), check=False)
     assert res.returncode != 0 and "no store at" in res.stderr
