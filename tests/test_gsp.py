@@ -285,6 +285,35 @@ def test_update_with_using_graph_uri(srv) -> None:
     assert requests.get(srv.sparql, params={"query": q}).json()["boolean"] is False
 
 
+@pytest.mark.parametrize(
+    "update",
+    [
+        # the engine reads DELETEWHERE as DELETE WHERE: a tokenizer sees one word and no WHERE
+        "DELETEWHERE { ?s ?p ?o }",
+        # inside an expression <'x>{' is a comparison with a string to the engine, an IRI to a
+        # tokenizer, which then misses the second operation's WHERE
+        "INSERT { <http://example.org/a> <http://example.org/b> 1 } WHERE { FILTER(1<'x>{') } ;"
+        " DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+        # a WITH glued to its IRI's prefix would be a dataset clause the protocol forbids here
+        "WITHex:g DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    ],
+)
+def test_update_with_using_graph_uri_refuses_what_it_cannot_place(srv, update: str) -> None:
+    """A USING clause in the wrong place would run the update against the whole store."""
+    src = graph_iri()
+    assert put(srv, src, "<http://example.org/doc> a <http://example.org/Doc> .").status_code == 201
+    before = dump(srv)
+    r = requests.post(
+        srv.sparql,
+        params={"using-graph-uri": src},
+        data=update,
+        headers={"Content-Type": "application/sparql-update", **AUTH},
+    )
+    assert r.status_code == 400, r.text
+    assert "using-graph-uri" in r.text
+    assert dump(srv) == before
+
+
 def test_update_load_is_refused(srv) -> None:
     before = dump(srv)
     r = requests.post(

@@ -118,6 +118,16 @@ def _mime(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
+def _framed(response: requests.Response) -> bool:
+    """True when HTTP framing tells a complete answer from one the store broke off.
+
+    With a Content-Length or chunked encoding, urllib3 raises on a short body. An answer that
+    ends when the connection closes (HTTP/1.0 style) looks complete however early it stops, so
+    it is parsed and written again, which fails on a truncated document instead of passing it on."""
+    encoding = response.headers.get("Transfer-Encoding", "").lower()
+    return response.headers.get("Content-Length") is not None or "chunked" in encoding
+
+
 def _parses_as(form: QueryForm, media_type: str) -> bool:
     """True when pyoxigraph can read ``media_type`` as a result of this form."""
     if form is QueryForm.GRAPH:
@@ -212,7 +222,7 @@ def _pump(write: Callable[[Any], None]) -> Iterator[bytes]:
             if isinstance(item, BaseException):
                 if isinstance(item, StoreError):
                     raise item
-                raise StoreUnavailable(f"could not convert the store's answer: {item}") from None
+                raise StoreUnavailable(f"could not read the store's answer (incomplete or malformed): {item}") from None
             yield item
     finally:
         stop.set()
@@ -271,9 +281,9 @@ class _RemoteQuery(PreparedQuery):
             chunks = self._store._chunks(response, self._budget)
             if self.form is QueryForm.BOOLEAN:
                 yield self._boolean(b"".join(chunks), got, media_type)
-            elif got == media_type:
+            elif got == media_type and (_framed(response) or not _parses_as(self.form, got)):
                 yield from chunks
-            else:
+            else:  # another format, or an answer whose end only a parser can tell (see _framed)
                 yield from _convert(chunks, self.form, got, media_type)
         finally:
             response.close()

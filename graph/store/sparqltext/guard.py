@@ -119,7 +119,7 @@ def _surely_small(text: str, limits: Limits) -> bool:
 _INERT = {"string", "iri", "comment", "var"}
 
 
-def _unsure_from(toks: list, text: str) -> tuple[int, str]:
+def unsure_from(toks: list, text: str) -> tuple[int, str]:
     """Offset from which the tokenizer's reading may differ from the engine's, and why."""
     depth = 0
     for tok in toks:
@@ -148,7 +148,7 @@ def keyword_risk(text: str, word: str, answered_here: frozenset[int] = frozenset
     if not found:
         return None
     toks = list(all_tokens(text))
-    horizon, why = _unsure_from(toks, text)
+    horizon, why = unsure_from(toks, text)
     starts = [tok.start for tok in toks]
     for at in found:
         if at >= horizon:

@@ -10,6 +10,12 @@ The only text added is IRIs checked by :class:`pyoxigraph.NamedNode` and written
 canonical ``<...>`` form, so nothing a client sends can change the structure of the update.
 The scan is a tokenizer (strings, IRIs and comments are skipped as a SPARQL lexer would), and a
 request that already names its own dataset (``USING``/``WITH``) is refused, as the protocol asks.
+
+A clause put in the wrong place runs the update against another dataset, so the scan fails
+closed where the engine's PEG parser may read the text differently from the tokenizer (see
+:mod:`.guard`): text after an ambiguous ``<`` inside an expression, an operation keyword glued to
+the next word (the engine reads ``DELETEWHERE`` as ``DELETE WHERE``), or ``USING``/``WITH`` glued
+to anything. Such an update is refused with the reason; written with spaces it is accepted.
 """
 
 from __future__ import annotations
@@ -19,7 +25,12 @@ from collections.abc import Sequence
 import pyoxigraph as ox
 
 from claimgraph.graph.store.base import QueryRejected
+from claimgraph.graph.store.sparqltext.guard import keyword_risk, unsure_from
 from claimgraph.graph.store.sparqltext.tokens import tokens
+
+#: The words an update operation can begin with (SPARQL 1.1 Update, section 3).
+_OPERATIONS = {"LOAD", "CLEAR", "DROP", "ADD", "MOVE", "COPY", "CREATE", "INSERT", "DELETE"}
+_PARAMS = "using-graph-uri / using-named-graph-uri"
 
 
 def _tokens(text: str) -> list[tuple[str, str, int, int]]:
@@ -41,7 +52,8 @@ def apply_using(update: str, using_graph_uris: Sequence[str], using_named_graph_
             + [f"USING NAMED {ox.NamedNode(u)}" for u in using_named_graph_uris]
         )
     except ValueError as exc:
-        raise QueryRejected(f"using-graph-uri / using-named-graph-uri: {exc}") from None
+        raise QueryRejected(f"{_PARAMS}: {exc}") from None
+    _check_readable(update)
     toks = _tokens(update)
     inserts: list[tuple[int, int, str]] = []  # (start, end, replacement) spans of the text
     depth = 0
@@ -57,11 +69,6 @@ def apply_using(update: str, using_graph_uris: Sequence[str], using_named_graph_
             pass
         elif kind == "punct" and word == ";":
             op_start = True
-        elif kind == "name" and word in ("USING", "WITH"):
-            raise QueryRejected(
-                "using-graph-uri / using-named-graph-uri cannot be combined with an update "
-                "that has its own USING, USING NAMED or WITH clause"
-            )
         elif kind == "name" and word == "PREFIX":
             i += 3  # PREFIX pname: <iri>
             continue
@@ -69,6 +76,11 @@ def apply_using(update: str, using_graph_uris: Sequence[str], using_named_graph_
             i += 2
             continue
         elif op_start and kind == "name":
+            if word not in _OPERATIONS:
+                raise QueryRejected(
+                    f"{_PARAMS}: the operation at offset {start} does not begin with an update keyword "
+                    f"({toks[i][1][:40]!r}); separate the keyword from what follows it with a space"
+                )
             op_start = False
             nxt = toks[i + 1] if i + 1 < len(toks) else None
             if word not in ("DELETE", "INSERT") or (nxt is not None and _keyword(nxt, "DATA")):
@@ -86,6 +98,19 @@ def apply_using(update: str, using_graph_uris: Sequence[str], using_named_graph_
     for start, end, text in reversed(inserts):
         update = update[:start] + text + update[end:]
     return update
+
+
+def _check_readable(update: str) -> None:
+    """Refuse text whose operations the tokenizer may not split as the engine does."""
+    horizon, why = unsure_from(list(tokens(update)), update)
+    if horizon < len(update):
+        raise QueryRejected(f"{_PARAMS}: cannot place the USING clauses with certainty because of {why}")
+    for word in ("USING", "WITH"):
+        if (risk := keyword_risk(update, word)) is not None:
+            raise QueryRejected(
+                f"{_PARAMS} cannot be combined with an update that has its own USING, USING NAMED "
+                f"or WITH clause ({risk})"
+            )
 
 
 def _matching_brace(toks: list[tuple[str, str, int, int]], i: int) -> int:
