@@ -101,10 +101,11 @@ def markdown(r: dict[str, Any]) -> str:
                         f"{m['idle_rss_mib']} / {m['idle_pss_mib']} ({ratio.get('idle', '-')}x)",
                         f"{m.get(f'busy_rss_mib_at_{level}')} / {m.get(f'busy_pss_mib_at_{level}')} "
                         f"({ratio.get('busy', '-')}x)",
+                        f"{m.get('idle_after_rss_mib')} / {m.get('idle_after_pss_mib')} ({ratio.get('idle_after', '-')}x)",
                     ]
                 )
             out += ["", "### Memory of the server's process tree: RSS / PSS MiB (RSS ratio to oxigraph)", ""]
-            out += _table(["server", "idle", f"most during {level} clients"], rows)
+            out += _table(["server", "idle before", f"most during {level} clients", "idle after"], rows)
     if "large" in r:
         rows = [
             [

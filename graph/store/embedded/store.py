@@ -324,6 +324,29 @@ def _recording(before: ox.Store, after: ox.Store, origin: changes.Origin, touche
         proxy._target = None
 
 
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6").malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def release_free_memory() -> None:
+    """Give the memory a write freed back to the system (glibc only).
+
+    A write reads and drops tens of MiB in this process (the copy's RocksDB, the index rows);
+    in a server worker each of its threads has its own malloc arena, and each arena kept what
+    its writes had freed: the worker grew 42 -> 160 MiB over a soak. One ``malloc_trim`` per
+    write costs milliseconds."""
+    if _TRIM is not None:
+        _TRIM(0)
+
+
 def _named(iri: str) -> ox.NamedNode:
     try:
         return ox.NamedNode(iri)
@@ -535,6 +558,7 @@ class EmbeddedStore(Store):
                 self._versions.discard(staging)
                 raise
             self._versions.collect()
+            release_free_memory()
 
     def _commit(
         self, change: Callable[[ox.Store], T], fresh: bool = False, record: bool = False, graph: str | None = None
@@ -573,6 +597,7 @@ class EmbeddedStore(Store):
                 return self._versions.commit(run, fresh=fresh)
             finally:
                 self._touched = None
+                release_free_memory()
 
     @contextlib.contextmanager
     def _write_lock(self) -> Iterator[None]:
@@ -611,6 +636,7 @@ class EmbeddedStore(Store):
                 self._versions.discard(staging)
                 raise
             self._versions.collect()
+            release_free_memory()
 
     def load(
         self,
