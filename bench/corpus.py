@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import subprocess
@@ -68,7 +69,9 @@ def claims_per_article(store_dir: Path) -> dict[str, int]:
 
 def reingest(store: Path, articles: Path, rng: random.Random) -> dict[str, Any]:
     before = claims_per_article(store)
-    target = rng.choice(sorted(articles.glob("*.claims.yaml")))
+    # an article with claims (one without would be skipped: its changed reading equals the old one)
+    with_claims = [p for p in sorted(articles.glob("*.claims.yaml")) if '"claims": []' not in p.read_text("utf-8")]
+    target = rng.choice(with_claims)
     reading = json.loads(target.read_text(encoding="utf-8"))
     if reading["claims"]:  # one more claim: a copy of the first under a new id
         reading["claims"].append(
@@ -214,15 +217,21 @@ def main() -> None:
     p.add_argument("--sample", type=int, default=50, help="merges and non-merges to sample for reading")
     p.add_argument("--merges-out", type=Path, default=None, help="Markdown file for the samples")
     p.add_argument("--seed", type=int, default=14)
+    p.add_argument(
+        "--reingest-runs", type=int, default=1, help="re-ingest this many random articles, one after another"
+    )
     args = p.parse_args()
     rng = random.Random(args.seed)
     store = args.workdir / "store"
     articles = args.workdir / "store-spkatt-articles"
     if not args.skip_import:
         subprocess.run(["rm", "-rf", str(store), str(articles)], check=True)
+        load = os.getloadavg()[0]
         wall, out = claimgraph("import-spkatt", "--store", str(store), str(args.data))
-        print(json.dumps({"step": "import", "wall_s": round(wall, 1), "output": out.strip()}, ensure_ascii=False))
-    print(json.dumps(reingest(store, articles, rng), ensure_ascii=False))
+        took = {"wall_s": round(wall, 1), "load_before": load, "load_after": os.getloadavg()[0]}
+        print(json.dumps({"step": "import", **took, "output": out.strip()}, ensure_ascii=False))
+    for _ in range(args.reingest_runs):
+        print(json.dumps({**reingest(store, articles, rng), "load_average": os.getloadavg()[0]}, ensure_ascii=False))
     if args.validate_sample:
         print(json.dumps(validate_sample(articles, args.workdir, args.validate_sample, rng), ensure_ascii=False))
     print(json.dumps(merges(store, args.sample, rng, args.merges_out), ensure_ascii=False))

@@ -140,12 +140,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="also measure the claimgraph installed in this virtual environment (a before/after)",
     )
+    p.add_argument(
+        "--only",
+        type=lambda s: s.split(","),
+        default=None,
+        help="measure only these servers (comma-separated names as printed; oxigraph is always measured)",
+    )
     args = p.parse_args(argv)
     manifest = json.loads((args.workdir / f"claims-{args.triples}.nq.json").read_text())
     query = MIX[0]
     rnd = random.Random(1)
     texts = [draw(query, manifest, rnd) for _ in range(args.requests)]
     found = servers(args.workdir, args.triples, args.workers, args.threads, args.cg_variant)
+    if args.only:
+        found = [s for s in found if s.name == "oxigraph" or s.name in args.only]
     logdir = args.workdir / "logs-floor"
     logdir.mkdir(parents=True, exist_ok=True)
     load = [round(x, 2) for x in psutil.getloadavg()]

@@ -546,6 +546,67 @@ def verify(
 @store_option
 @store_url_option
 @base_option
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    help="Worker processes validating parts of the store at once (1: in this process).",
+)
+def validate(store_dir: Path, store_url: str | None, base_iri: str | None, workers: int) -> None:
+    """Check the whole store's default graph against ontology/shapes.ttl; exit 1 on any violation.
+
+    One line per violation (focus node, property path, the shape's message), then a summary.
+    The store is read in parts (an ingested article's triples with their neighbours, cut by
+    its ingest record; the rest by subject) and validated by pySHACL in worker processes."""
+    from claimgraph.graph.build.conformance import check
+    from claimgraph.validating import read_default_graph
+
+    settings = _settings(store_dir=store_dir, store_url=store_url, base_iri=base_iri)
+    started = time.monotonic()
+    if settings.store_url:
+        with _opened_store(settings) as store:
+            triples, records = read_default_graph(store, settings.base_iri)
+    else:
+        if not (settings.store_dir / "oxigraph").exists():
+            raise click.ClickException(f"no store at {settings.store_dir}")
+        from claimgraph.graph.store import EmbeddedStore, StoreError
+
+        embedded = EmbeddedStore(settings.store_dir)
+        try:
+            with embedded.reader() as snapshot:
+                triples, records = read_default_graph(snapshot, settings.base_iri)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            embedded.close()
+    if sys.stderr.isatty():
+        with click.progressbar(length=1, label="validating", file=sys.stderr) as bar:
+
+            def progress(done: int, parts: int) -> None:
+                bar.length = parts
+                bar.update(done - bar.pos)
+
+            report = check(triples, records, workers=workers, progress=progress)
+    else:
+        report = check(triples, records, workers=workers)
+    for v in report.violations:
+        click.echo(v.line() if v.severity == "Violation" else f"({v.severity}) {v.line()}")
+    where = settings.store_url or settings.store_dir
+    count = sum(v.severity == "Violation" for v in report.violations)
+    verdict = "conforms to the shapes" if report.conforms else f"does not conform: {count} violation(s)"
+    click.echo(
+        f"{where} {verdict} ({report.triples} triples, {report.subjects} subjects, "
+        f"{report.parts} part(s), {time.monotonic() - started:.1f} s)",
+        err=not report.conforms,
+    )
+    sys.exit(0 if report.conforms else 1)
+
+
+@cli.command()
+@store_option
+@store_url_option
+@base_option
 @click.option("--claim", default=None, help="One claim, by IRI or by slug (default: every claim).")
 @click.option(
     "-o",
@@ -901,7 +962,7 @@ def remove(store_dir: Path, store_url: str | None, base_iri: str | None, ids: tu
     "--validate/--no-validate",
     default=False,
     show_default=True,
-    help="Check each article against the shapes while importing (slow: check the store afterwards instead).",
+    help="Check each article against the shapes while importing (slow: run `claimgraph validate` afterwards instead).",
 )
 def import_spkatt(
     store_dir: Path,
@@ -918,6 +979,7 @@ def import_spkatt(
     DATA_DIR is the SpkAtt-2023 Task 2 folder (index.tsv, train/, dev/). Its licence is
     CC BY-NC-SA 4.0: the converted files are written beside the store, never into the package."""
     from claimgraph.graph.build.spkatt_import import SpkAttError, convert_corpus
+    from claimgraph.graph.draft.stance import StanceLexicon
 
     settings = _settings(store_dir=store_dir, store_url=store_url, base_iri=base_iri)
     if not (data_dir / "index.tsv").exists():
@@ -929,7 +991,7 @@ def import_spkatt(
     started = time.monotonic()
     work = work_dir or settings.store_dir.with_name(settings.store_dir.name + "-spkatt-articles")
     try:
-        texts = convert_corpus(data_dir, work, limit=limit)
+        texts = convert_corpus(data_dir, work, StanceLexicon("de").stance, limit=limit)
     except SpkAttError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"converted {len(texts)} SpkAtt article(s) into {work} in {time.monotonic() - started:.2f} s")

@@ -96,18 +96,33 @@ def _compile(job: tuple[ReadArticle, dict[str, Decision], str, datetime, bool]) 
         return str(exc)
 
 
-def _mapped(fn: Callable[[T], R], jobs: list[T], workers: int, tick: Callable[[], None]) -> Iterator[R]:
-    """``fn`` over ``jobs`` in order, on ``workers`` processes when it pays (spawned: the caller
-    may hold RocksDB open, which a forked child must not inherit)."""
-    if workers <= 1 or len(jobs) < POOL_THRESHOLD:
-        for job in jobs:
-            yield fn(job)
-            tick()
-        return
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        for result in pool.imap(fn, jobs, chunksize=max(1, min(16, len(jobs) // (workers * 8)))):
+class _Workers:
+    """Worker processes for reading and compiling, started once for both (spawned: the caller
+    may hold RocksDB open, which a forked child must not inherit; each start costs about a
+    second of imports)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool: Any = None
+
+    def map(self, fn: Callable[[T], R], jobs: list[T], tick: Callable[[], None]) -> Iterator[R]:
+        """``fn`` over ``jobs`` in order, on the worker processes when it pays."""
+        if self.workers <= 1 or len(jobs) < POOL_THRESHOLD:
+            for job in jobs:
+                yield fn(job)
+                tick()
+            return
+        if self.pool is None:
+            self.pool = multiprocessing.get_context("spawn").Pool(self.workers)
+        for result in self.pool.imap(fn, jobs, chunksize=max(1, min(16, len(jobs) // (self.workers * 8)))):
             yield result
             tick()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
 
 
 def ingest(
@@ -125,8 +140,24 @@ def ingest(
 
     ``progress(phase, total)`` is called once per phase ("reading", "compiling") with its
     length, then with ``("", 1)`` for each article done."""
+    pool = _Workers(workers or min(2, os.cpu_count() or 1))
+    try:
+        return _ingest(store, paths, base_iri, pool, keep_going, validate, progress, texts)
+    finally:
+        pool.close()
+
+
+def _ingest(
+    store: EmbeddedStore,
+    paths: Iterable[Path],
+    base_iri: str,
+    pool: _Workers,
+    keep_going: bool,
+    validate: bool,
+    progress: Callable[[str, int], None] | None,
+    texts: list[Path] | None,
+) -> Summary:
     started = time.monotonic()
-    workers = workers or min(2, os.cpu_count() or 1)
     summary = Summary()
     texts = texts if texts is not None else find_texts(paths)
     links = default_links()
@@ -136,7 +167,7 @@ def ingest(
         progress("reading", len(texts))
     reads: list[ReadArticle] = []
     seen: dict[str, Path] = {}
-    for result in _mapped(_read, [(t, links) for t in texts], workers, tick):
+    for result in pool.map(_read, [(t, links) for t in texts], tick):
         if isinstance(result, str):
             summary.failed.append(result)
         elif result.slug in seen:
@@ -167,10 +198,11 @@ def ingest(
         jobs = [(r, decisions[r.slug], base_iri, run_started, validate) for r in todo]
         adding: list[Any] = []
         sealing: list[str] = []  # subjects written: their claims get bundle hashes
+        hashed: dict[str, str] = {}  # bundle hashes the workers computed
         nquads: list[bytes] = []
         batch_subjects: set[str] = set()  # owned by articles added earlier in this batch
         changed_claims: set[str] = set()  # replaced, removed and added: their matches are redone
-        for r, compiled in zip(todo, _mapped(_compile, jobs, workers, tick)):
+        for r, compiled in zip(todo, pool.map(_compile, jobs, tick)):
             if isinstance(compiled, str):
                 summary.failed.append(compiled)
                 continue
@@ -192,6 +224,7 @@ def ingest(
             nquads.append(data)
             adding += record
             sealing += compiled.own_subjects
+            hashed.update(compiled.bundle_hashes)
             changed_claims.update(c for c in compiled.own_subjects if "/id/claim/" in c)
             batch_subjects.update(compiled.own_subjects)
             (summary.replaced if existed else summary.added).append(r.slug)
@@ -206,9 +239,9 @@ def ingest(
             ox_store.load(b"".join(nquads), format=ox.RdfFormat.N_QUADS)
             ox_store.extend(adding)
         if todo:  # the same statement across articles: the changed claims against the store
-            refresh_same_message(ox_store, IriMinter(base_iri), changed=changed_claims)
+            refresh_same_message(ox_store, IriMinter(base_iri), changed=changed_claims, before=store.published_index())
         if nquads:  # the new claims' bundle hashes; the stale dataset hash is dropped (bundles.reseal)
-            reseal(ox_store, [ox.NamedNode(s) for s in sealing if "/id/claim/" in s])
+            reseal(ox_store, [ox.NamedNode(s) for s in sealing if "/id/claim/" in s], hashed)
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -225,6 +258,6 @@ def remove(store: EmbeddedStore, slugs: Iterable[str], base_iri: str) -> int:
                 claims += ledger.remove(slug)
             except KeyError:
                 raise IngestError(f"no ingested article {slug!r} in {store.directory}") from None
-        refresh_same_message(ox_store, IriMinter(base_iri), changed=gone)
+        refresh_same_message(ox_store, IriMinter(base_iri), changed=gone, before=store.published_index())
         reseal(ox_store, [])  # the dataset changed: a stale dataset hash is dropped
     return claims

@@ -145,6 +145,14 @@ class Settings:
         bounds=(0.0, None),
         shown="4096 B/s",
     )
+    keepalive_linger: float = setting(
+        0.002,
+        "CLAIMGRAPH_KEEPALIVE_LINGER",
+        "seconds a thread that answered a kept-alive request waits for that connection's next "
+        "complete request while no other request waits (0: straight back to the poller)",
+        bounds=(0.0, 1.0),
+        shown="2 ms",
+    )
     query_memory_mb: int = setting(
         2048,
         "CLAIMGRAPH_QUERY_MEMORY_MB",

@@ -7,6 +7,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from claimgraph.server.access_log import AccessLog
 from claimgraph.server.worker import BufferingWorker
 from claimgraph.settings import Settings
 
@@ -61,6 +62,7 @@ def run(settings: Settings, host: str, port: int, workers: int, threads: int) ->
     BufferingWorker.body_min_rate = settings.body_min_rate
     BufferingWorker.body_grace = settings.header_timeout
     BufferingWorker.body_timeout = settings.client_stall_timeout
+    BufferingWorker.linger = settings.keepalive_linger
     _App(
         settings,
         {
@@ -76,6 +78,8 @@ def run(settings: Settings, host: str, port: int, workers: int, threads: int) ->
             "timeout": int(settings.query_timeout) + 30,
             "graceful_timeout": 10,
             "accesslog": "-",
+            # The same access lines, formatted from what they show and written in batches.
+            "logger_class": AccessLog,
             # SPARQL clients (SPARQLWrapper by default) send queries in the URL: accept the
             # longest request line gunicorn allows; longer queries must use POST.
             "limit_request_line": 8190,

@@ -11,6 +11,10 @@ closed. A complete request is then put back in front of gunicorn's own parser (i
 parsing, limits, errors and the socket the application sees (``gunicorn.socket``, which
 claimgraph watches for a client hanging up) are gunicorn's, unchanged.
 
+A thread that answered a kept-alive request waits up to ``linger`` seconds for the connection's
+next request and serves it itself when it arrived whole and no other request waits for a thread
+(see :meth:`BufferingWorker.handle`); anything partial goes to the poller as above.
+
 TLS and HTTP/2 prior-knowledge connections keep gthread's behaviour (their bytes are not plain
 HTTP/1 on the socket).
 """
@@ -18,6 +22,7 @@ HTTP/1 on the socket).
 from __future__ import annotations
 
 import errno
+import select
 import selectors
 import socket
 import time
@@ -94,11 +99,17 @@ class BufferingWorker(ThreadWorker):
     max_declared_bytes: int = 64 * 1024 * 1024
     #: How often (seconds) the deadlines of connections still sending are checked.
     sweep_every: float = 0.25
+    #: How long (seconds) a thread that answered a kept-alive request waits on the same
+    #: connection for the next one, when no other request waits for a thread (0: never).
+    linger: float = 0.002
+    #: How often (seconds) the worker tells the arbiter it is alive (a file's mtime).
+    notify_every: float = 1.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.reading: dict[TConn, _Reading] = {}
         self._last_sweep = 0.0
+        self._last_notify = 0.0
         # The longest head gunicorn could accept: past it, its parser raises from the buffer.
         cfg = self.cfg
         self.head_limit = (
@@ -275,8 +286,20 @@ class BufferingWorker(ThreadWorker):
 
     # -- deadlines ------------------------------------------------------------------------------
 
+    def run(self) -> None:
+        try:
+            super().run()
+        finally:
+            self._flush_access_log(force=True)
+
+    def _flush_access_log(self, force: bool) -> None:
+        flush = getattr(self.log, "flush_access", None)  # server/access_log.py
+        if flush is not None:
+            flush(force=force)
+
     def murder_pending(self) -> None:
         super().murder_pending()
+        self._flush_access_log(force=False)  # access lines wait at most about a second
         now = time.monotonic()
         if now - self._last_sweep < self.sweep_every and self.alive:
             return
@@ -295,9 +318,39 @@ class BufferingWorker(ThreadWorker):
                 ):
                     self._drop(conn, _REQUEST_TIMEOUT)
 
+    def notify(self) -> None:
+        """Tell the arbiter this worker lives, at most every ``notify_every`` seconds.
+
+        gthread touches the heartbeat file on every turn of its event loop, two turns per
+        request: a ``utime`` system call each. The arbiter only needs it within its timeout."""
+        now = time.monotonic()
+        if now - self._last_notify >= self.notify_every:
+            self._last_notify = now
+            super().notify()
+
     # -- threads --------------------------------------------------------------------------------
 
     def handle(self, conn: TConn) -> Any:
+        """Serve the buffered request, then, briefly, the connection's next ones on this thread.
+
+        Handing a kept-alive connection back to the poller and its next request to a thread
+        again costs two thread wake-ups, a pipe write and read and two ``epoll_ctl`` per
+        request. A client that sends its next request within ``linger`` seconds (a sequential
+        client does) is served on this thread, when no other request waits for one; only a
+        request that arrived whole: anything else goes to the poller as before."""
+        keep = self._handle_buffered(conn)
+        while keep is True and self._may_linger(conn):
+            data = self._next_request(conn)
+            if data is None:
+                break
+            if not self._whole_request(conn, data):
+                conn.parser.unreader.unread(data)  # finish_request gives it to the poller
+                break
+            conn.cg_buffered = data
+            keep = self._handle_buffered(conn)
+        return keep
+
+    def _handle_buffered(self, conn: TConn) -> Any:
         """Put the buffered request in front of gunicorn's parser, then serve as gthread does."""
         data = getattr(conn, "cg_buffered", None)
         if data is not None:
@@ -309,6 +362,56 @@ class BufferingWorker(ThreadWorker):
             conn.parser.unreader.unread(data)
             conn.data_ready = True
         return super().handle(conn)
+
+    def _may_linger(self, conn: TConn) -> bool:
+        return (
+            self.linger > 0
+            and self.alive
+            and not conn.is_http2
+            and conn.parser is not None
+            and self._buffers(conn)
+            and not conn.parser.unreader.buf.getvalue()  # pipelined bytes: the poller's
+            and self.tpool._work_queue.empty()  # another request waits for this thread
+        )
+
+    def _next_request(self, conn: TConn) -> bytes | None:
+        """The bytes of the next request if some arrive within ``linger``; None otherwise."""
+        try:
+            poller = select.poll()
+            poller.register(conn.sock.fileno(), select.POLLIN)
+            if not poller.poll(self.linger * 1000):
+                return None
+            data = conn.sock.recv(65536, socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return None
+        except OSError:
+            return None  # gthread's own read meets the same error and closes the connection
+        return data or None  # b"": the client closed; the poller sees it too
+
+    def _whole_request(self, conn: TConn, data: bytes) -> bool:
+        """Whether ``data`` is one complete request without a body, or with all of a declared
+        one (no chunks, no ``Expect``): the only kind a thread serves without the poller."""
+        end = data.find(b"\r\n\r\n")
+        if end == len(data) - 4 and data.find(b"\n\n") < 0:
+            head = data.lower()
+            if b"content-length" not in head and b"transfer-encoding" not in head and b"expect" not in head:
+                # One head and nothing after it, no body announced (a GET): gunicorn's parser
+                # reads it from the buffer alone. Cheaper than parsing the head twice.
+                return True
+        unreader = _BufferUnreader(data)
+        try:
+            req = Request(self.cfg, unreader, conn.client)
+        except Exception:  # incomplete or malformed: the poller and gunicorn's parser decide
+            return False
+        if getattr(req, "_expected_100_continue", False):
+            return False
+        rest = len(unreader.buf.getvalue())
+        reader = req.body.reader if req.body is not None else None
+        if reader is None:
+            return rest == 0
+        if isinstance(reader, LengthReader):
+            return rest == reader.length and reader.length <= self.max_body_bytes
+        return False
 
     def handle_request(self, req: Any, conn: TConn) -> Any:
         if getattr(conn, "cg_sent_continue", False):

@@ -88,6 +88,27 @@ def test_a_misspelt_key_is_refused_rather_than_dropped(tmp_path: Path) -> None:
         build(seeds, "https://w3id.org/claimgraph/", validate=False)
 
 
+@pytest.mark.parametrize(
+    ("stance", "message"),
+    [
+        ("stance: asserts\n    stance_method: extracted", "needs its stance_confidence"),
+        ("stance: asserts\n    stance_method: guessed", "unknown stance_method 'guessed'"),
+        (
+            "stance: asserts\n    stance_method: extracted\n    stance_confidence: 1.5",
+            "stance_confidence must be a number from 0 to 1, got 1.5",
+        ),
+        (
+            "stance: asserts\n    stance_method: extracted\n    stance_confidence: high",
+            "stance_confidence must be a number from 0 to 1, got 'high'",
+        ),
+    ],
+)
+def test_a_looked_up_stance_needs_a_confidence_from_0_to_1(tmp_path: Path, stance: str, message: str) -> None:
+    seeds = corrupted_seeds(tmp_path, "stance: asserts", stance)
+    with pytest.raises(BuildError, match=re.escape(message)):
+        build(seeds, "https://w3id.org/claimgraph/", validate=False)
+
+
 def test_a_failed_cli_build_leaves_the_existing_store_byte_identical(tmp_path: Path, seed_store: Path) -> None:
     store = tmp_path / "store"
     claimgraph("backup", "--store", str(seed_store), str(store))  # a built store, without building again

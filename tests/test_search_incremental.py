@@ -40,7 +40,9 @@ def _assert_index_is_whole(store: EmbeddedStore) -> None:
     with open_snapshot(store.db_path) as snap, tempfile.TemporaryDirectory() as tmp:
         search_index.write_index(snap.store, Path(tmp))
         expected = search_index.rows_of(Path(tmp))
+        expected_messages = search_index.message_rows_of(Path(tmp))
     assert search_index.rows_of(_version(store)) == expected
+    assert search_index.message_rows_of(_version(store)) == expected_messages
 
 
 def _matches(ox_store: ox.Store) -> set[tuple[str, str, str]]:

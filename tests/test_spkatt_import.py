@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from claimgraph.graph.build.spkatt_import import IndexEntry, Vocabulary, convert, detokenize
+from claimgraph.graph.draft.stance import StanceLexicon
 from corpus_helpers import BASE, claims_per_article, select
 from conftest import ROOT, claimgraph
 
@@ -90,6 +91,7 @@ DOC = {
     ],
 }
 ENTRY = IndexEntry("4711", "train", "2009-05-01", "Test")
+STANCE_OF = StanceLexicon("de").stance
 
 
 def test_text_is_rebuilt_from_tokens_with_offsets_for_every_token() -> None:
@@ -102,7 +104,7 @@ def test_text_is_rebuilt_from_tokens_with_offsets_for_every_token() -> None:
 
 
 def test_a_document_becomes_a_curated_reading_with_wikinews_provenance() -> None:
-    text, meta, reading = convert(DOC, ENTRY, Vocabulary([DOC]))
+    text, meta, reading = convert(DOC, ENTRY, Vocabulary([DOC]), STANCE_OF)
     assert reading["reading"] == {"method": "curated", "by": "SpkAtt-2023 annotators"}
     assert meta["original"]["url"] == "https://de.wikinews.org/wiki/?curid=4711"
     assert meta["original"]["date_published"] == "2009-05-01" and meta["license"].endswith("/by/2.5/")
@@ -179,3 +181,83 @@ def test_make_corpus_without_the_data_says_where_to_get_it(tmp_path: Path) -> No
     assert res.returncode != 0
     assert "github.com/uhh-lt/news-speaker-attribution-2023" in res.stderr
     assert not (tmp_path / "corpus").exists()
+
+
+def _sentence_doc(name: str, sentences: list[list[str]], cues: list[tuple[list[str], list[str], list[str]]]) -> dict:
+    """A SpkAtt document: one annotation per (source, cue, message) token refs."""
+    return {
+        "DocumentName": name,
+        "Sentences": [{"SentenceId": i, "Tokens": toks} for i, toks in enumerate(sentences)],
+        "Annotations": [
+            {"Source": src, "Cue": cue, "Message": msg, "Form": "Indirect", "STWR": "Speech", "Addr": [], "Frame": []}
+            for src, cue, msg in cues
+        ],
+    }
+
+
+# A denial cue, a neutral "sagte", a cue the lexicon does not know, and a particle verb.
+STANCE_DOC = _sentence_doc(
+    "4712 - Haltungen (2009-05-02)",
+    [
+        ["Müller", "bestritt", ",", "dass", "er", "bestochen", "worden", "sei", "."],
+        ["Merkel", "sagte", ",", "das", "Wetter", "sei", "schön", "."],
+        ["Schulz", "schwadronierte", ",", "alles", "werde", "gut", "."],
+        ["Meier", "wies", "den", "Bericht", "zurück", "."],
+    ],
+    [
+        (["0:0"], ["0:1"], ["0:3", "0:4", "0:5", "0:6", "0:7"]),
+        (["1:0"], ["1:1"], ["1:3", "1:4", "1:5", "1:6"]),
+        (["2:0"], ["2:1"], ["2:3", "2:4", "2:5"]),
+        (["3:0"], ["3:1", "3:4"], ["3:2", "3:3"]),
+    ],
+)
+
+
+def test_the_stance_comes_from_the_cue_lexicon_with_its_confidence() -> None:
+    text, _, reading = convert(
+        STANCE_DOC, IndexEntry("4712", "train", "2009-05-02", "Haltungen"), Vocabulary([STANCE_DOC]), STANCE_OF
+    )
+    got = [(c["stance"], c["stance_method"], c["stance_confidence"]) for c in reading["claims"]]
+    assert got == [
+        ("denies", "extracted", 0.9),  # bestritt
+        ("asserts", "extracted", 0.9),  # sagte: a neutral cue
+        ("asserts", "extracted", 0.3),  # schwadronierte: not in the lexicon, the default with low confidence
+        ("rejects", "extracted", 0.9),  # wies ... zurück: the particle decides
+    ]
+    assert all(c["confidence"] == 1.0 for c in reading["claims"])  # the attribution stays the annotators'
+    assert "not in the lexicon" in reading["claims"][2]["note"]["en"]
+    cue = reading["claims"][3]["cue"]  # discontinuous cue words: two spans
+    assert [s["quote"] for s in cue] == ["wies", "zurück"]
+    for s in cue:
+        assert text[s["start"] : s["start"] + len(s["quote"])] == s["quote"]
+
+
+def test_the_graph_says_the_stance_was_looked_up_not_annotated(tmp_path: Path) -> None:
+    data = tmp_path / "spkatt"
+    (data / "train").mkdir(parents=True)
+    (data / "dev").mkdir()
+    (data / "index.tsv").write_text("id\tsplit\tdate\ttitle\n4712\ttrain\t2009-05-02\tHaltungen\n", encoding="utf-8")
+    (data / "train" / "4712.json").write_text(json.dumps(STANCE_DOC), encoding="utf-8")
+    store = tmp_path / "store"
+    claimgraph("import-spkatt", "--store", str(store), "--base-iri", BASE, "--validate", str(data))
+    rows = select(
+        store,
+        """SELECT ?c ?stance ?method ?conf ?reading ?attr ?cue WHERE {
+             ?c cg:stance ?stance ; cg:stanceMethod ?method ; cg:stanceConfidence ?conf ; cg:readingMethod ?reading ;
+                prov:qualifiedAttribution/cg:attributionConfidence ?attr .
+             OPTIONAL { ?c cg:cueSpan/<http://www.w3.org/ns/oa#exact> ?cue }
+           } ORDER BY ?c ?cue""",
+    )
+    by_claim: dict[str, tuple[str, float]] = {}
+    for r in rows:
+        by_claim.setdefault(r["c"].rsplit("/", 1)[-1], (r["stance"].rsplit("#", 1)[-1], float(r["conf"])))
+    assert by_claim == {
+        "wn4712-1": ("denies", 0.9),
+        "wn4712-2": ("asserts", 0.9),
+        "wn4712-3": ("asserts", 0.3),
+        "wn4712-4": ("rejects", 0.9),
+    }
+    assert {r["method"].rsplit("#", 1)[-1] for r in rows} == {"extracted"}  # the stance: looked up
+    assert {r["reading"].rsplit("#", 1)[-1] for r in rows} == {"curated"}  # the claim: annotated
+    assert {float(r["attr"]) for r in rows} == {1.0}
+    assert sorted(r["cue"] for r in rows if r["c"].endswith("-4")) == ["wies", "zurück"]

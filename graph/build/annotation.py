@@ -51,6 +51,8 @@ CLAIM_KEYS = (
     "speaker",
     "role",
     "stance",
+    "stance_method",
+    "stance_confidence",
     "mode",
     "certainty",
     "confidence",
@@ -116,6 +118,9 @@ class Claim:
     note: dict[str, str]
     #: cue, source, addressee, frame: each one or more spans (discontinuous words), or none
     roles: dict[str, tuple[Span, ...]] = field(default_factory=dict)
+    #: how the stance was read when not as the claim was (a looked-up stance of a curated claim)
+    stance_method: str | None = None
+    stance_confidence: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -496,6 +501,19 @@ def _claims(
         stance = r.need(c, "stance", where)
         if stance not in STANCES:
             raise r.fail(where, f"unknown stance {stance!r}; use one of {', '.join(STANCES)}")
+        stance_method = c.get("stance_method")
+        if stance_method is not None and stance_method not in ("curated", "extracted"):
+            raise r.fail(where, f"unknown stance_method {stance_method!r}; use curated or extracted")
+        stance_confidence = None
+        if c.get("stance_confidence") is not None:
+            try:
+                stance_confidence = Decimal(str(c["stance_confidence"]))
+            except InvalidOperation:
+                stance_confidence = Decimal(-1)
+            if not 0 <= stance_confidence <= 1:
+                raise r.fail(where, f"stance_confidence must be a number from 0 to 1, got {c['stance_confidence']!r}")
+        if stance_method == "extracted" and stance_confidence is None:
+            raise r.fail(where, "a stance read by software (stance_method: extracted) needs its stance_confidence")
         mode = r.need(c, "mode", where)
         if mode not in MODES:
             raise r.fail(where, f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
@@ -554,6 +572,8 @@ def _claims(
                 relations=relations,
                 note=r.languages(note, f"{where}: note", ()),
                 roles={key: r.spans(c[key], f"{where}: {key}") for key in SPAN_ROLES if c.get(key)},
+                stance_method=stance_method,
+                stance_confidence=stance_confidence,
             )
         )
     return tuple(claims)

@@ -498,6 +498,10 @@ def _claim(
     g.add((node, CG.proposition, mint("proposition", claim.proposition)))
     g.add((node, CG.speaker, speaker))
     g.add((node, CG.stance, CG[claim.stance]))
+    if claim.stance_method is not None and claim.stance_method != c.ann.method:
+        g.add((node, CG.stanceMethod, CG[claim.stance_method]))
+    if claim.stance_confidence is not None:
+        g.add((node, CG.stanceConfidence, Literal(claim.stance_confidence, datatype=XSD.decimal)))
     g.add((node, CG.speechMode, CG[MODES[claim.mode]]))
     g.add((node, CG.speakerCertainty, CG[claim.certainty]))
     g.add((node, CG.readingMethod, CG[c.ann.method]))

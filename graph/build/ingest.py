@@ -38,7 +38,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from claimgraph.graph.build.annotation import Annotation, AnnotationError, load_annotation, load_links, read_annotation
 from claimgraph.graph.build.article import Article
-from claimgraph.graph.build.bundles import record_hash
+from claimgraph.graph.build.bundles import bundle_hashes, hash_nquads, record_hash, store_select
 from claimgraph.graph.build.dataset import (
     LINKS_FILE,
     _compile,
@@ -48,6 +48,7 @@ from claimgraph.graph.build.dataset import (
     proposition_relations,
 )
 from claimgraph.graph.build.iris import IriMinter
+from claimgraph.graph.build.lightgraph import LightDataset, LightGraph
 from claimgraph.graph.build.merge import Decision, Known, Registry
 from claimgraph.graph.build.names import slugify
 from claimgraph.graph.build.provenance import InputFile, add_file, add_run, read_input
@@ -190,6 +191,15 @@ class Contribution:
     shared_nodes: tuple[str, ...]
     own_subjects: tuple[str, ...]
     claim_ids: tuple[str, ...]
+    #: RDFC-1.0 SHA-256 of own + shared (the record's ``cg:contentHash``), computed here in the
+    #: worker rather than in the writing process
+    content_hash: str = ""
+    #: own and shared as the record holds them (zlib, base64), packed here in the worker
+    packed_own: str = ""
+    packed_shared: str = ""
+    #: claim IRI -> bundle hash (bundles.py), over this article's quads, which hold every quad
+    #: of its claims' bundles (another article cannot write its subjects: see Ledger.conflicts)
+    bundle_hashes: tuple[tuple[str, str], ...] = ()
 
 
 def compile_article(
@@ -197,8 +207,8 @@ def compile_article(
 ) -> Contribution:
     """Compile one article with its entities named by the merge ``decisions``."""
     mint = IriMinter(base_iri)
-    ds = Dataset()
-    g = ds.default_graph
+    light = LightDataset()  # rdflib's Dataset API, a fraction of its cost (lightgraph.py)
+    ds, g = cast(Dataset, light), cast(Graph, light.default_graph)
     article, ann = read.article, read.annotation
     ontology = _ontology()
     relations = proposition_relations(ontology)
@@ -221,12 +231,12 @@ def compile_article(
     _materialize_alignments(g, ontology)
     if validate:
         try:
-            _validate(g)
+            _validate(light.default_graph.to_rdflib())
         except ValueError as exc:
             raise IngestError(f"{article.path}: {exc}") from None
     # entities get the IRIs the merger chose
     rename = {mint("entity", d.slug): mint("entity", d.iri_slug) for d in decisions.values()}
-    og = Graph()  # what the merge adds (renamed below with everything else)
+    og = LightGraph()  # what the merge adds (renamed below with everything else)
     doc = mint("document", article.slug)
     for d in decisions.values():
         node = mint("entity", d.iri_slug)
@@ -271,17 +281,25 @@ def compile_article(
         {_v(q.subject) for q in own if isinstance(q.graph_name, ox.DefaultGraph)}
         | {_v(q.graph_name) for q in own if isinstance(q.graph_name, ox.NamedNode)}
     )
+    own_data = ox.serialize(own, format=_NQ) or b""
+    shared_data = ox.serialize(shared, format=_NQ) or b""
+    article_store = ox.Store()  # in memory: the bundles of its claims, by bundle-lines.rq
+    article_store.extend(quads)
     return Contribution(
         slug=article.slug,
         sha256=article.sha256,
         reading_sha256=read.reading_sha256,
         claims=claims,
-        own=ox.serialize(own, format=_NQ) or b"",
-        shared=ox.serialize(shared, format=_NQ) or b"",
+        own=own_data,
+        shared=shared_data,
         common=ox.serialize(glob, format=_NQ) or b"",
         shared_nodes=tuple(sorted(shared_nodes)),
         own_subjects=tuple(own_subjects),
         claim_ids=tuple(c.id for c in ann.claims),
+        content_hash=hash_nquads(own_data + shared_data),
+        packed_own=_packed(own_data),
+        packed_shared=_packed(shared_data),
+        bundle_hashes=tuple(sorted(bundle_hashes(store_select(article_store)).items())),
     )
 
 
@@ -334,12 +352,19 @@ class _Converter:
         return out
 
     def quad(self, s: object, p: object, o: object, ctx: object) -> ox.Quad:
-        name = getattr(ctx, "identifier", ctx)
-        graph = ox.DefaultGraph() if name is None or name == DATASET_DEFAULT_GRAPH_ID else self.term(name)
-        subject, predicate = self.term(s), self.term(p)
-        if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode) or isinstance(graph, ox.Literal):
-            raise ValueError(f"not an RDF quad: {s} {p} {o} {name}")
-        return ox.Quad(subject, predicate, self.term(o), graph)
+        term = self.term
+        subject, predicate = term(s), term(p)
+        if ctx is None:  # the default graph (most quads: the comparison below is rdflib's, slow)
+            graph: ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph = _DEFAULT_GRAPH
+        else:
+            name = getattr(ctx, "identifier", ctx)
+            graph = _DEFAULT_GRAPH if name == DATASET_DEFAULT_GRAPH_ID else term(name)
+        if type(predicate) is not ox.NamedNode or type(subject) is ox.Literal or type(graph) is ox.Literal:
+            raise ValueError(f"not an RDF quad: {s} {p} {o} {ctx}")
+        return ox.Quad(subject, predicate, term(o), graph)
+
+
+_DEFAULT_GRAPH = ox.DefaultGraph()
 
 
 _ONTOLOGY: Graph | None = None
@@ -355,10 +380,12 @@ def _ontology() -> Graph:
 # -- the store side (in the writing process) ------------------------------------------------
 
 
-def _pack(data: bytes) -> ox.Literal:
-    return ox.Literal(
-        base64.b64encode(zlib.compress(data, 1)).decode("ascii"), datatype=ox.NamedNode(str(XSD.base64Binary))
-    )
+def _packed(data: bytes) -> str:
+    return base64.b64encode(zlib.compress(data, 1)).decode("ascii")
+
+
+def _pack(data: bytes, packed: str = "") -> ox.Literal:
+    return ox.Literal(packed or _packed(data), datatype=ox.NamedNode(str(XSD.base64Binary)))
 
 
 def _unpack(lit: ox.Literal) -> list[ox.Quad]:
@@ -497,13 +524,13 @@ class Ledger:
     def conflicts(self, c: Contribution, mine: set[str]) -> str | None:
         """Why ``c`` cannot be added (an IRI another article already owns), or None; ``mine``
         are the subjects the article's current version owns (replaced, so no conflict)."""
+        quads_for_pattern, contains_named_graph = self.store.quads_for_pattern, self.store.contains_named_graph
+        default = ox.DefaultGraph()
         for subject in sorted(c.own_subjects, key=lambda s: "/id/claim/" not in s):  # claims named first
             if subject in mine:
                 continue
             node = ox.NamedNode(subject)
-            if next(
-                iter(self.store.quads_for_pattern(node, None, None, ox.DefaultGraph())), None
-            ) is not None or self.store.contains_named_graph(node):
+            if next(iter(quads_for_pattern(node, None, None, default)), None) is not None or contains_named_graph(node):
                 return f"{subject} is already in the store (another article, or a 'claimgraph build', made it)"
         return None
 
@@ -521,10 +548,10 @@ class Ledger:
             ox.Quad(rec, _n(CG.sha256), lit(c.sha256), g),
             ox.Quad(rec, _n(CG.readingSha256), lit(c.reading_sha256), g),
             ox.Quad(rec, _n(CG.claimCount), lit(str(c.claims), datatype=xsd_int), g),
-            ox.Quad(rec, _n(CG.ownQuads), _pack(c.own), g),
-            ox.Quad(rec, _n(CG.sharedQuads), _pack(c.shared), g),
+            ox.Quad(rec, _n(CG.ownQuads), _pack(c.own, c.packed_own), g),
+            ox.Quad(rec, _n(CG.sharedQuads), _pack(c.shared, c.packed_shared), g),
             # what verify checks after incremental writes (docs/verify.md): small, so cheap
-            ox.Quad(rec, _n(CG.contentHash), lit(record_hash(ox.parse(c.own + c.shared, _NQ))), g),
+            ox.Quad(rec, _n(CG.contentHash), lit(c.content_hash or record_hash(ox.parse(c.own + c.shared, _NQ))), g),
         ]
         quads += [ox.Quad(rec, _n(CG.sharesNode), ox.NamedNode(n), g) for n in c.shared_nodes]
         return c.common + c.own + c.shared, quads

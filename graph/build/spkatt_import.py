@@ -8,8 +8,11 @@ licences) and ``wikinews-ID.claims.yaml`` (one claim per annotation, read by the
 annotators). The data is CC BY-NC-SA 4.0: the files are written to a folder the caller names,
 never into the package.
 
-What the annotation does not say is not invented: the stance is ``asserts`` (the drafter's cue
-lexicon is not part of claimgraph yet), the certainty ``certain``; speakers named by a pronoun
+What the annotation does not say is not invented: the stance is looked up from the annotated
+cue words by the caller's ``stance_of`` (the drafter's cue lexicon,
+``claimgraph.graph.draft.stance``, which this layer may not import) and written as
+``stance_method: extracted`` with its ``stance_confidence``, while the claim stays curated; the
+certainty is ``certain``; speakers named by a pronoun
 or a description ("er", "die Polizei") are anonymous groups of their article and never merged;
 a name is recognised by its words never occurring lower-case or after an article in the corpus
 ("Merkel" but not "Beobachter"), an all-capital word as an organisation ("SPD").
@@ -19,11 +22,11 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from claimgraph.graph.build.names import DETERMINERS, ROLE_WORDS, _is_role, is_common_noun, name_key, slugify
 
@@ -38,6 +41,21 @@ _NO_SPACE_BEFORE = {".", ",", ";", ":", "!", "?", ")", "]", "“", "%", "…", "
 _NO_SPACE_AFTER = {"(", "[", "„"}
 _PARTICLES = {"von", "van", "de", "der", "den", "zu", "di", "da", "del", "bin", "al", "el", "le", "la", "du"}
 _MODES = {"Direct": "direct"}
+
+
+class CueStance(Protocol):
+    """What a stance lookup answers (``claimgraph.graph.draft.stance.CueStance``)."""
+
+    @property
+    def stance(self) -> str: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def basis(self) -> str: ...
+
+
+#: (cue words, message words) -> the stance they give, how sure, and why
+StanceOf = Callable[[Sequence[str], Sequence[str]], CueStance]
 
 
 class SpkAttError(ValueError):
@@ -156,8 +174,11 @@ def _full_name(text: str, surname: str, vocab: Vocabulary) -> str | None:
     return None
 
 
-def convert(doc: dict[str, Any], entry: IndexEntry, vocab: Vocabulary) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """One SpkAtt document -> (text, metadata, reading) in claimgraph's seed formats."""
+def convert(
+    doc: dict[str, Any], entry: IndexEntry, vocab: Vocabulary, stance_of: StanceOf
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """One SpkAtt document -> (text, metadata, reading) in claimgraph's seed formats; the stance
+    of each claim from ``stance_of`` (its cue words and message words)."""
     slug = f"wikinews-{entry.page_id}"
     sentences = [s["Tokens"] for s in sorted(doc["Sentences"], key=lambda s: s["SentenceId"])]
     text, offsets = detokenize(sentences)
@@ -184,6 +205,9 @@ def convert(doc: dict[str, Any], entry: IndexEntry, vocab: Vocabulary) -> tuple[
 
     def span(start: int, end: int) -> dict[str, Any]:
         return {"quote": text[start:end], "start": start}
+
+    def token_words(refs: list[str]) -> list[str]:
+        return [sentences[s][t] for s, t in sorted(pos(r) for r in refs) if (s, t) in offsets]
 
     entities: dict[str, dict[str, Any]] = {
         "wikinews": {"type": "NewsMediaOrganization", "label": {"de": "Wikinews", "en": "Wikinews"}},
@@ -251,6 +275,9 @@ def convert(doc: dict[str, Any], entry: IndexEntry, vocab: Vocabulary) -> tuple[
             continue  # nothing to point at: an annotation without any tokens
         ev = span(min(a for a, _ in msg_runs), max(b for _, b in msg_runs))
         message = " ".join(text[a:b] for a, b in msg_runs)
+        cue_runs = runs(ann.get("Cue") or [])
+        read = stance_of(token_words(ann.get("Cue") or []), token_words(ann.get("Message") or []))
+        confidence = round(float(read.confidence), 2)
         propositions[f"p-{cid}"] = {
             "label": {
                 "de": message[:500],
@@ -261,7 +288,9 @@ def convert(doc: dict[str, Any], entry: IndexEntry, vocab: Vocabulary) -> tuple[
         claim: dict[str, Any] = {
             "id": cid,
             "speaker": ent,
-            "stance": "asserts",
+            "stance": read.stance,
+            "stance_method": "extracted",
+            "stance_confidence": confidence,
             "mode": _MODES.get(ann.get("Form"), "reported"),
             "certainty": "certain",
             "confidence": 1.0,
@@ -274,11 +303,16 @@ def convert(doc: dict[str, Any], entry: IndexEntry, vocab: Vocabulary) -> tuple[
             "chain": [ent, {"by": "wikinews", "document": "translation", "language": "de"}],
             "note": {
                 "en": f"SpkAtt-2023 annotation {n}: Form {ann.get('Form')}, STWR {ann.get('STWR')}; "
-                "stance not annotated (asserts by default).",
+                f"stance not annotated: {read.stance} from the drafter's cue lexicon ({read.basis}; "
+                f"confidence {confidence}).",
                 "de": f"SpkAtt-2023-Annotation {n}: Form {ann.get('Form')}, STWR {ann.get('STWR')}; "
-                "Haltung nicht annotiert (standardmäßig asserts).",
+                f"Haltung nicht annotiert: {read.stance} aus dem Lexikon der Redeeinleitungen des Entwerfers "
+                f"({read.basis}; Zuversicht {confidence}).",
             },
         }
+        if cue_runs:
+            cue = [span(a, b) for a, b in cue_runs]
+            claim["cue"] = cue[0] if len(cue) == 1 else cue
         if role:
             claim["role"] = role
         claims.append(claim)
@@ -327,8 +361,9 @@ def convert(doc: dict[str, Any], entry: IndexEntry, vocab: Vocabulary) -> tuple[
     return text, meta, reading
 
 
-def convert_corpus(data_dir: Path, out_dir: Path, limit: int | None = None) -> list[Path]:
-    """Write every article of ``data_dir`` into ``out_dir``; returns the text files, by page id."""
+def convert_corpus(data_dir: Path, out_dir: Path, stance_of: StanceOf, limit: int | None = None) -> list[Path]:
+    """Write every article of ``data_dir`` into ``out_dir``; returns the text files, by page id.
+    ``stance_of`` reads each claim's stance from its cue and message words."""
     index = read_index(data_dir)
     files = sorted(
         (p for split in ("train", "dev") for p in (data_dir / split).glob("*.json")),
@@ -351,7 +386,7 @@ def convert_corpus(data_dir: Path, out_dir: Path, limit: int | None = None) -> l
         entry = index.get(p.stem)
         if entry is None:
             raise SpkAttError(f"{p}: page id {p.stem} is not in index.tsv")
-        text, meta, reading = convert(doc, entry, vocab)
+        text, meta, reading = convert(doc, entry, vocab, stance_of)
         stem = meta["id"]
         _write_if_changed(out_dir / f"{stem}.txt", text)
         # JSON is YAML: quick to write, and what the reader of the seed format expects

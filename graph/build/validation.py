@@ -99,3 +99,21 @@ def validate(data: Graph, ontology: Graph | None = None, shapes: Graph | None = 
             messages.append(f"{focus}: {path}: {msg}" if path else f"{focus}: {msg}")
         messages.sort()
     return ValidationReport(conforms=bool(conforms), messages=messages)
+
+
+def shacl_report(data: Graph) -> Graph:
+    """pySHACL's report graph for ``data``, which it may change: the ontology is mixed into
+    ``data`` itself (``inplace``), sparing a copy of a graph the caller throws away."""
+    from pyshacl import validate as shacl_validate
+
+    _install_processor()
+    _, report, _ = shacl_validate(
+        data,
+        shacl_graph=_shapes(),
+        ont_graph=_ontology(),
+        inference="none",
+        abort_on_first=False,
+        allow_warnings=True,
+        inplace=True,
+    )
+    return report

@@ -105,8 +105,14 @@ def choose_all(format_values: list[str] | None = None) -> dict[QueryForm, Choice
     A client sends the same Accept header with every query, so the answer is memoised per
     header and ``format=`` values: negotiation costs a dictionary look-up, not a parse."""
     values = tuple(v for v in format_values or () if v.strip())
-    accept = request.headers.get("Accept", "")
-    return {form: _choose(offer, accept, values) for form, offer in QUERY_OFFERS.items()}
+    return dict(_choose_all(request.headers.get("Accept", ""), values))
+
+
+@lru_cache(maxsize=512)
+def _choose_all(accept: str, values: tuple[str, ...]) -> tuple[tuple[QueryForm, Choice | None], ...]:
+    """Memoised on the strings alone: hashing an :class:`Offer` (a dataclass of format tuples)
+    three times per request cost more than the look-up saved."""
+    return tuple((form, _choose(offer, accept, values)) for form, offer in QUERY_OFFERS.items())
 
 
 @lru_cache(maxsize=512)

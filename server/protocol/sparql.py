@@ -18,6 +18,7 @@ from flask import Blueprint, Response, request, stream_with_context
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, MethodNotAllowed, UnsupportedMediaType
 from werkzeug.sansio.utils import get_current_url
+from werkzeug.wrappers import Request
 
 from claimgraph.graph.store import QueryRequest
 from claimgraph.graph.store.formats import QUERY_OFFERS
@@ -116,15 +117,25 @@ def parse_operation() -> Operation:
     raise UnsupportedMediaType(f"unsupported Content-Type {mimetype}; use {FORM}, {QUERY} or {UPDATE}")
 
 
+#: The parts of the WSGI environment the endpoint's URL is made of.
+_URL_KEYS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "PATH_INFO")
+
+
 def endpoint_iri() -> str:
     """The endpoint's own URL: the base IRI of queries and updates (the protocol allows it)."""
-    return _base_url(request.scheme, request.host, request.root_path, request.path)
+    environ, trusted = request.environ, request.trusted_hosts
+    return _base_url(tuple(environ.get(key) for key in _URL_KEYS), tuple(trusted) if trusted is not None else None)
 
 
 @lru_cache(maxsize=64)
-def _base_url(scheme: str, host: str, root_path: str, path: str) -> str:
-    """``request.base_url``, memoised: its IRI decoding costs more than a point look-up."""
-    return get_current_url(scheme, host, root_path, path)
+def _base_url(parts: tuple[str | None, ...], trusted_hosts: tuple[str, ...] | None) -> str:
+    """``request.base_url``, memoised on the raw environment values it is computed from:
+    werkzeug's host, root path and path properties and its IRI decoding together cost more
+    than a point look-up's answer takes to arrive."""
+    environ = {key: value for key, value in zip(_URL_KEYS, parts) if value is not None}
+    url = Request(environ)
+    url.trusted_hosts = list(trusted_hosts) if trusted_hosts is not None else None
+    return get_current_url(url.scheme, url.host, url.root_path, url.path)
 
 
 def _bound_client_stalls() -> None:

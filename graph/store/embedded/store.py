@@ -140,7 +140,8 @@ class _Touches:
                 fmt = kwargs.get("format")
                 quads = ox.parse(data.encode() if isinstance(data, str) else data, fmt, base_iri=kwargs.get("base_iri"))
                 for _ in self.quads(quads):
-                    pass
+                    if self.nodes is None:  # too many to note: the rest need not be parsed
+                        break
             except Exception:  # the load itself reports it; nothing is noted for certain
                 self.nodes = None
         else:
@@ -451,6 +452,17 @@ class EmbeddedStore(Store):
         number = current_version(self.directory) if self._touched is not None else None
         previous = self.directory / "versions" / str(number) if number is not None else None
         _index_version(staging, previous, self._touched)
+
+    def published_index(self) -> Path | None:
+        """The search index file of the current version, if it has one. Inside a
+        :meth:`writer` block that is the version the block started from (the writer holds the
+        lock, so it is neither replaced nor collected): an ingest reads the message tables
+        there to refresh cg:sameMessageAs without reading every quote of the store."""
+        number = current_version(self.directory)
+        if number is None:
+            return None
+        path = self.directory / "versions" / str(number) / search_index.INDEX_FILE
+        return path if path.exists() else None
 
     def search(self, text: str, limit: int = 20, timeout: float | None = None) -> list[search_index.Hit]:
         """Search the index of the current version, pinned while it is read (no query executor:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from claimgraph.graph.build import similarity
 from claimgraph.graph.store.base import QueryTimeout, StoreError
 from claimgraph.graph.store.search.syntax import FIELDS, SearchSyntaxError, compile_search
 
@@ -173,6 +174,8 @@ def write_index(store: ox.Store, directory: Path) -> int:
         conn.execute("INSERT INTO claims(claims, rank) VALUES ('rank', ?)", (f"bm25({weights})",))
         conn.executemany(_INSERT, rows)
         conn.execute("INSERT INTO claims(claims) VALUES ('optimize')")
+        # the folded words of every claim's quote, for refreshes of cg:sameMessageAs (similarity.py)
+        similarity.write_messages(conn, similarity.store_messages(store))
     return len(rows)
 
 
@@ -225,6 +228,11 @@ def update_index(previous: Path, store: ox.Store, directory: Path, touched: Iter
         gone = [(rowid,) for rowid, claim in old if claim in affected or claim in touched]
         conn.executemany("DELETE FROM claims WHERE rowid = ?", gone)
         conn.executemany(_INSERT, rows)
+        # a claim's message reads a subset of what its row reads: the same claims are redone
+        if similarity.has_message_table(conn):
+            similarity.write_messages(conn, similarity.store_messages(store, affected), replacing=affected | touched)
+        else:  # an index written before the message tables
+            similarity.write_messages(conn, similarity.store_messages(store))
     return len(rows)
 
 
@@ -236,6 +244,17 @@ def rows_of(directory: Path) -> list[tuple[object, ...]]:
             [*FIELDS, "claim", "speaker_iri", "speaker_label", "date", "article", "article_title", "quote_text"]
         )
         return sorted(conn.execute(f"SELECT {cols} FROM claims").fetchall(), key=repr)
+    finally:
+        conn.close()
+
+
+def message_rows_of(directory: Path) -> list[tuple[object, ...]]:
+    """Every row of a version's message tables, sorted (to compare with a rebuild)."""
+    conn = sqlite3.connect((Path(directory) / INDEX_FILE).absolute().as_uri() + "?mode=ro&immutable=1", uri=True)
+    try:
+        rows = conn.execute("SELECT 'message', claim, article, words FROM messages").fetchall()
+        rows += conn.execute("SELECT 'word', word, claim, '' FROM message_words").fetchall()
+        return sorted(rows)
     finally:
         conn.close()
 
