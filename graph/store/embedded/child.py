@@ -10,7 +10,8 @@ point's arguments are the first message, so large ones (an update's text) never 
 the process list.
 
 Measured on a 1 M-quad store (docs/benchmarks.md, "Memory"): an idle executor went from about
-53 MiB resident to about 33 MiB, and the two resource trackers (13 MiB each) are gone.
+53 MiB resident to 36-40 MiB, and the resource tracker (13 MiB per worker) and the fork servers of
+the write paths are gone.
 """
 
 from __future__ import annotations
