@@ -89,6 +89,23 @@ def markdown(r: dict[str, Any]) -> str:
             )
         out += [f"### Throughput, light mix ({', '.join(tp['queries'])}): queries/s", ""]
         out += _table(["clients", *names], rows)
+        if "memory" in tp:
+            rows = []
+            for n, m in tp["memory"].items():
+                busy = [k for k in m if k.startswith("busy_rss")]
+                level = busy[0].rsplit("_", 1)[1] if busy else "-"
+                ratio = m.get("rss_ratio_to_oxigraph", {})
+                rows.append(
+                    [
+                        n,
+                        f"{m['idle_rss_mib']} / {m['idle_pss_mib']} ({ratio.get('idle', '-')}x)",
+                        f"{m.get(f'busy_rss_mib_at_{level}')} / {m.get(f'busy_pss_mib_at_{level}')} "
+                        f"({ratio.get('busy', '-')}x)",
+                        f"{m.get('idle_after_rss_mib')} / {m.get('idle_after_pss_mib')} ({ratio.get('idle_after', '-')}x)",
+                    ]
+                )
+            out += ["", "### Memory of the server's process tree: RSS / PSS MiB (RSS ratio to oxigraph)", ""]
+            out += _table(["server", "idle before", f"most during {level} clients", "idle after"], rows)
     if "large" in r:
         rows = [
             [
@@ -156,6 +173,9 @@ def targets(r: dict[str, Any], start_run: dict[str, Any] | None = None) -> str:
             rows.append(
                 [f"throughput at {level} clients >= 3x rdflib-endpoint", f"{rd_ratio}x", verdict(rd_ratio >= 3)]
             )
+    mem = r.get("throughput", {}).get("memory", {}).get("claimgraph", {}).get("rss_ratio_to_oxigraph", {})
+    for when, ratio in mem.items():
+        rows.append([f"server tree RSS <= 2.5x oxigraph ({when}, issue 16)", f"{ratio}x", verdict(ratio <= 2.5)])
     lg = r.get("large", {}).get("claimgraph", {})
     if "ratio_to_oxigraph" in lg:
         rows.append(

@@ -51,6 +51,7 @@ import psutil
 
 from bench.generate import generate_file
 from bench.queries import LARGE, MIX, PROBE, BenchQuery, draw
+from claimgraph.sizing import plan
 
 SERVERS = ("oxigraph", "claimgraph", "claimgraph+cache", "rdflib-endpoint")
 OPTIONAL_SERVERS = ("claimgraph-granian",)
@@ -192,6 +193,18 @@ class Server:
             with contextlib.suppress(psutil.NoSuchProcess):
                 total += p.memory_info().rss
         return total
+
+    def memory(self) -> tuple[int, int]:
+        """RSS and PSS of the server's process tree, summed. RSS counts a page shared by several
+        processes (the engine's library, forked memory) in each of them, as the issue does;
+        PSS divides it among them (what the tree costs the machine)."""
+        rss = pss = 0
+        for p in self._tree():
+            with contextlib.suppress(psutil.Error):
+                m = p.memory_full_info()
+                rss += m.rss
+                pss += m.pss
+        return rss, pss
 
     def cpu_seconds(self) -> float:
         """CPU time the server and all its children have used so far."""
@@ -525,12 +538,31 @@ def phase_throughput(
     light = [q for q in MIX if q.light]
     texts = [(q, draw(q, manifest, rnd)) for q in light for _ in range(50)]
     out: dict[str, Any] = {"queries": [q.name for q in light], "seconds_per_server_and_level": seconds, "levels": {}}
+    # Memory of each server's tree: idle (after the phases before this one) and the most seen
+    # while the most clients run (sampled every 0.5 s).
+    memory = {s.name: {"idle": s.memory(), "busy": (0, 0), "after": (0, 0)} for s in servers}
     for level in levels:
         done = {s.name: 0 for s in servers}
         failed = {s.name: 0 for s in servers}
         for r in range(rounds):
             for s in rotated(servers, r):
+                stop = threading.Event()
+
+                def watch(s: Server = s) -> None:
+                    while True:  # at once, then every 0.5 s: a short slice is sampled too
+                        rss, pss = s.memory()
+                        busy = memory[s.name]["busy"]
+                        memory[s.name]["busy"] = (max(busy[0], rss), max(busy[1], pss))
+                        if stop.wait(0.5):
+                            return
+
+                watcher = threading.Thread(target=watch, daemon=True)
+                if level == max(levels):
+                    watcher.start()
                 d, f = _hammer(s, texts, level, seconds / rounds)
+                stop.set()
+                if watcher.is_alive():
+                    watcher.join()
                 done[s.name] += d
                 failed[s.name] += f
         qps = {n: round(done[n] / seconds, 1) for n in done}
@@ -540,6 +572,27 @@ def phase_throughput(
         if qps.get("rdflib-endpoint"):
             entry["ratio_to_rdflib_endpoint"] = {n: round(v / qps["rdflib-endpoint"], 3) for n, v in qps.items()}
         out["levels"][str(level)] = entry
+    time.sleep(2)
+    for s in servers:  # idle again, with what the run left in caches and heaps
+        memory[s.name]["after"] = s.memory()
+    mib: dict[str, dict[str, Any]] = {
+        name: {
+            "idle_rss_mib": round(m["idle"][0] / 2**20, 1),
+            "idle_pss_mib": round(m["idle"][1] / 2**20, 1),
+            f"busy_rss_mib_at_{max(levels)}": round(m["busy"][0] / 2**20, 1),
+            f"busy_pss_mib_at_{max(levels)}": round(m["busy"][1] / 2**20, 1),
+            "idle_after_rss_mib": round(m["after"][0] / 2**20, 1),
+            "idle_after_pss_mib": round(m["after"][1] / 2**20, 1),
+        }
+        for name, m in memory.items()
+    }
+    base = mib.get("oxigraph")
+    if base:
+        for entry in mib.values():
+            entry["rss_ratio_to_oxigraph"] = {
+                k.split("_rss")[0]: round(v / base[k], 2) for k, v in entry.items() if "_rss_mib" in k and base[k]
+            }
+    out["memory"] = mib
     return out
 
 
@@ -721,7 +774,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--large-repeats", type=int, default=3)
     p.add_argument("--start-repeats", type=int, default=3)
     p.add_argument("--start-timeout", type=float, default=1800.0)
-    p.add_argument("--cg-workers", type=int, default=2, help="gunicorn workers of the claimgraph server")
+    p.add_argument(
+        "--cg-workers",
+        type=int,
+        default=plan().workers,
+        help="gunicorn workers of the claimgraph server (default: what claimgraph serve chooses here)",
+    )
     p.add_argument("--cg-threads", type=int, default=8, help="threads per gunicorn worker")
     p.add_argument("--cg-executors", type=int, default=0, help="query executors per worker (0: the default)")
     p.add_argument("--cache-mb", type=int, default=64, help="result cache of claimgraph+cache")

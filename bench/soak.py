@@ -162,11 +162,20 @@ def tree(server: Server) -> tuple[psutil.Process, list[psutil.Process], list[psu
     assert server.process is not None
     master = psutil.Process(server.process.pid)
     workers = [p for p in master.children() if "claimgraph.cli" in " ".join(p.cmdline())]
-    executors = [p for w in workers for p in w.children(recursive=True) if "spawn_main" in " ".join(p.cmdline())]
+    executors = [p for w in workers for p in w.children() if "executor:_executor_main" in " ".join(p.cmdline())]
     return master, workers, executors
 
 
+def _mib(procs: list[psutil.Process], field: str = "rss") -> float:
+    total = 0
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            total += getattr(p.memory_full_info(), field)
+    return round(total / 2**20, 1)
+
+
 def sample(server: Server) -> dict[str, float]:
+    """The tree's memory (RSS, PSS; RSS per role: where growth is), descriptors and processes."""
     master, workers, executors = tree(server)
     procs = [master, *master.children(recursive=True)]
     fds = 0
@@ -175,7 +184,11 @@ def sample(server: Server) -> dict[str, float]:
             fds += p.num_fds()
     return {
         "t": round(time.monotonic(), 1),
-        "rss_mib": round(server.rss() / 2**20, 1),
+        "rss_mib": _mib(procs),
+        "pss_mib": _mib(procs, "pss"),
+        "master_rss_mib": _mib([master]),
+        "workers_rss_mib": _mib(workers),
+        "executors_rss_mib": _mib(executors),
         "fds": fds,
         "processes": len(procs),
         "workers": len(workers),
@@ -290,7 +303,12 @@ def main(argv: list[str] | None = None) -> int:
     server = Server("claimgraph", command, "/sparql", env={"CLAIMGRAPH_UPDATE_TOKEN": TOKEN})
     server.start(args.workdir, 300)
     tally, acknowledged, samples = Tally(), [], []
-    result: dict[str, Any] = {"clients": args.clients, "seconds": args.seconds, "store": str(store)}
+    result: dict[str, Any] = {
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "store": str(store),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
     try:
         subjects = subjects_of(server.port)
         stop = threading.Event()
@@ -318,8 +336,15 @@ def main(argv: list[str] | None = None) -> int:
                 "failures": sum(n for k, n in tally.statuses.items() if _failed(k)),
                 "failure_examples": tally.bad,
                 "median_ms": {k: round(1000 * statistics.median(v), 1) for k, v in tally.latency.items() if v},
+                "max_ms": {k: round(1000 * max(v), 1) for k, v in tally.latency.items() if v},
                 "queries_per_s": round(sum(len(tally.latency[k]) for k in QUERIES) / args.seconds, 1),
                 "rss_mib_after_warmup": [warm[0]["rss_mib"], max(s["rss_mib"] for s in warm), warm[-1]["rss_mib"]],
+                "pss_mib_after_warmup": [warm[0]["pss_mib"], max(s["pss_mib"] for s in warm), warm[-1]["pss_mib"]],
+                "rss_mib_by_role_after_warmup": {
+                    role: [warm[0][role], max(s[role] for s in warm), warm[-1][role]]
+                    for role in ("master_rss_mib", "workers_rss_mib", "executors_rss_mib")
+                },
+                "load_average_at_end_of_soak": [round(x, 2) for x in os.getloadavg()],
                 "fds_after_warmup": [warm[0]["fds"], max(s["fds"] for s in warm), warm[-1]["fds"]],
                 "executors": sorted({s["executors"] for s in samples}),
                 "acknowledged_writes": len(acknowledged),

@@ -6,9 +6,19 @@ The code lives in three layers, each a subpackage installed from a top-level fol
 ``claimgraph.server`` (the HTTP endpoint and pages). Dependencies point one way.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
-try:
-    __version__ = version("claimgraph")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+
+def __getattr__(name: str) -> Any:
+    """``__version__`` on first use: importlib.metadata costs a query executor process 4 MiB
+    that it never needs (it imports this package on its way to its own module)."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("claimgraph")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        found = "0.0.0+unknown"
+    globals()["__version__"] = found
+    return found

@@ -1,11 +1,16 @@
 """How many processes and threads to serve with, from the machine rather than fixed counts.
 
-Measured on the 2-core machine (docs/benchmarks.md, "Default configuration"): at idle a gunicorn
-worker holds about 52 MiB, each query executor (a Python with its own read-only store handle)
-about 46 MiB, the master 34 MiB. Queries are CPU-bound in the engine, so more executors than
-about one per core per worker only add memory; two per worker keep a light query from waiting
-behind one heavy one. Threads wait on executors and cost little (slow clients no longer hold
-them: server/worker.py)."""
+The engine's work is done by the query executors; a gunicorn worker only moves requests and
+answers (about 0.75 ms of CPU per request, GIL-bound), so one worker keeps several executors
+busy, and on few cores more workers only add memory. Every executor is a Python with its own
+read-only store handle and RocksDB block cache: at 1 M quads about 36 MiB idle and 85 MiB once
+scan-heavy queries have filled its cache, a worker about 45 MiB, the master about 48 MiB
+(docs/benchmarks.md, "Memory"). Measured side by side with the Oxigraph server on the 2-core
+machine, 32 clients, 1 M quads: 2 workers x 2 executors 0.48x its throughput at 530 MiB, 1 x 3
+0.58x at 384 MiB, 1 x 4 0.57x at 480 MiB. Hence: one worker per two cores, executors for
+about one per core plus one over all workers (at least two per worker, so that one heavy
+query does not hold a worker's light ones). Threads wait on executors and cost little (slow
+clients no longer hold them: server/worker.py)."""
 
 from __future__ import annotations
 
@@ -56,11 +61,12 @@ def available_mib() -> int:
 
 
 def plan(n_cores: int | None = None, mib: int | None = None, workers: int | None = None) -> Plan:
-    """Workers (unless given): one per core, as many as memory allows (at least one); executors:
-    enough for about two per core over all workers, at least two per worker; threads: eight."""
+    """Workers (unless given): one per two cores, as many as memory allows (at least one);
+    executors: about one per core plus one over all workers, at least two per worker; threads:
+    eight."""
     n_cores = cores() if n_cores is None else n_cores
     mib = available_mib() if mib is None else mib
     if workers is None:
-        workers = max(1, min(n_cores, MAX_WORKERS, mib // MIB_PER_WORKER))
-    executors = max(2, min(8, -(-2 * n_cores // workers)))
+        workers = max(1, min(n_cores // 2, MAX_WORKERS, mib // MIB_PER_WORKER))
+    executors = max(2, min(8, -(-(n_cores + 1) // workers)))
     return Plan(cores=n_cores, available_mib=mib, workers=workers, threads=8, executors=executors)

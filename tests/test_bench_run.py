@@ -146,6 +146,18 @@ def test_throughput_at_each_concurrency(results: dict) -> None:
         assert level["ratio_to_rdflib_endpoint"]["rdflib-endpoint"] == 1.0
 
 
+def test_memory_of_each_server_idle_and_under_the_most_clients(results: dict) -> None:
+    memory = results["throughput"]["memory"]
+    assert set(memory) == set(SERVERS)
+    for m in memory.values():
+        # PSS counts shared pages once: never more than RSS, and both measured for every tree.
+        assert 0 < m["idle_pss_mib"] <= m["idle_rss_mib"]
+        assert 0 < m["busy_pss_mib_at_32"] <= m["busy_rss_mib_at_32"]
+        assert 0 < m["idle_after_pss_mib"] <= m["idle_after_rss_mib"]
+        assert set(m["rss_ratio_to_oxigraph"]) == {"idle", "busy", "idle_after"}
+    assert memory["oxigraph"]["rss_ratio_to_oxigraph"]["busy"] == 1.0
+
+
 def test_large_result_rows_and_memory(results: dict) -> None:
     large = results["large"]
     assert set(large) == {"oxigraph", "claimgraph", "rdflib-endpoint"}
@@ -180,6 +192,7 @@ def test_targets_table_says_met_or_missed_for_each_target(results: dict) -> None
         "throughput at 32 clients",
         "large result rows/s",
         "memory flat",
+        "server tree RSS <= 2.5x oxigraph (busy",
         "start on an existing",
         "bulk load",
     ):

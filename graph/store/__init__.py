@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from claimgraph.graph.store.base import (
     DataError,
     LoadSource,
@@ -21,7 +23,20 @@ from claimgraph.graph.store.base import (
     StoreUnavailable,
     UpdateRequest,
 )
-from claimgraph.graph.store.embedded.store import EmbeddedStore
+
+if TYPE_CHECKING:
+    from claimgraph.graph.store.embedded.store import EmbeddedStore
+
+
+def __getattr__(name: str) -> Any:
+    """``EmbeddedStore`` on first use: a query executor process imports this package on its way
+    to its own module and must not load the writer's (search index, bundles, validation)."""
+    if name == "EmbeddedStore":
+        from claimgraph.graph.store.embedded.store import EmbeddedStore
+
+        return EmbeddedStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DataError",

@@ -4,7 +4,7 @@ pyoxigraph's parsers recurse over nested input: JSON-LD nested 10 000 deep and T
 terms nested 100 000 deep crash the process that parses them (SIGSEGV), a 905-byte RDF/XML body
 with nested entities grows it by gigabytes, and a 60 000-deep RDF/XML body parses for minutes.
 In a server worker that would cost every request the worker holds. So an upload is read here
-by a short-lived child (the forkserver of :mod:`..embedded.store`, the memory cap and the large
+by a short-lived child (a lean process of :mod:`..embedded.child`, the memory cap and the large
 engine stack of :mod:`..embedded.executor`) within a time limit, and what comes back is flat
 N-Quads that the worker's store can load without recursing. A crash, a timeout or an exhausted
 memory cap is a :class:`DataError` for that request only.
@@ -19,7 +19,6 @@ triple terms), RDF/XML entity declarations that refer to other entities or to ex
 from __future__ import annotations
 
 import io
-import multiprocessing
 import multiprocessing.connection
 import re
 import signal
@@ -310,14 +309,13 @@ def parse_isolated(
     from claimgraph.graph.store.rdfio import rdf_format_or_error
 
     rdf_format_or_error(media_type)  # an unsupported type is refused before a process starts
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["claimgraph.graph.store.embedded.store"])
-    receiver, sender = ctx.Pipe(duplex=False)
-    child = ctx.Process(
-        target=_child_main, args=(sender, data, media_type, base_iri, single_graph, validate, limits), daemon=True
+    from claimgraph.graph.store.embedded import child as engine_child
+
+    # A lean process per upload (see child.py): a fork server stayed resident in every server
+    # worker after its first upload, with a resource tracker beside it (50 MiB together).
+    receiver, child = engine_child.start(
+        f"{__name__}:_child_main", data, media_type, base_iri, single_graph, validate, limits
     )
-    child.start()
-    sender.close()
     try:
         if not receiver.poll(limits.timeout):
             child.kill()

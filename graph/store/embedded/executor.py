@@ -30,7 +30,6 @@ fraction of a millisecond, so the number of messages is what a small query's lat
 
 from __future__ import annotations
 
-import multiprocessing
 import multiprocessing.connection
 import os
 import queue
@@ -42,6 +41,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from claimgraph.graph.store.embedded import child
 from claimgraph.graph.store.base import (
     EngineCrashed,
     QueryAbandoned,
@@ -343,15 +343,11 @@ def _executor_main(
 class _Executor:
     """One executor process and the parent's end of its pipe."""
 
-    def __init__(self, ctx: Any, db_path: Path, gen_path: Path, memory_bytes: int, network: bool = False) -> None:
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(
-            target=_executor_main,
-            args=(child, str(db_path), str(gen_path), os.getpid(), memory_bytes, network),
-            daemon=True,
+    def __init__(self, db_path: Path, gen_path: Path, memory_bytes: int, network: bool = False) -> None:
+        # A lean child (see child.py): no copy of the server's modules, no resource tracker.
+        self.conn, self.process = child.start(
+            f"{__name__}:_executor_main", str(db_path), str(gen_path), os.getpid(), memory_bytes, network
         )
-        self.process.start()
-        child.close()
         # One poll object for the pipe's life: Connection.poll builds a selector per call,
         # which costs more than a point look-up's whole answer takes to arrive.
         self._poller = select.poll()
@@ -383,7 +379,6 @@ class ExecutorPool:
     ) -> None:
         """``memory_mb``: how much memory one query may use beyond an idle executor (0: no cap).
         ``network``: whether executors may open IPv4/IPv6 sockets (only for SERVICE, when allowed)."""
-        self._ctx = multiprocessing.get_context("spawn")
         self.memory_mb = memory_mb
         self.network = network
         self._db_path = db_path
@@ -400,7 +395,7 @@ class ExecutorPool:
             self._spawn()
 
     def _spawn(self) -> None:
-        ex = _Executor(self._ctx, self._db_path, self._gen_path, self.memory_mb * 1024 * 1024, self.network)
+        ex = _Executor(self._db_path, self._gen_path, self.memory_mb * 1024 * 1024, self.network)
         with self._lock:
             self._all.add(ex)
         self._idle.put(ex)
