@@ -69,6 +69,16 @@ def dump(srv) -> bytes:
     return r.content
 
 
+def update(srv, text: str, **params: str) -> requests.Response:
+    """A SPARQL Update with the token, and the protocol's parameters (using-graph-uri=...)."""
+    return requests.post(
+        srv.sparql,
+        params={k.replace("_", "-"): v for k, v in params.items()},
+        data=text,
+        headers={"Content-Type": "application/sparql-update", **AUTH},
+    )
+
+
 def expected_graph() -> Graph:
     return Graph().parse(data=TTL, format="turtle")
 
@@ -260,25 +270,15 @@ def test_default_graph_put_get_and_post_of_quads(srv) -> None:
 def test_update_with_using_graph_uri(srv) -> None:
     src, dst = graph_iri(), graph_iri()
     assert put(srv, src, "<http://example.org/doc> a <http://example.org/Doc> .").status_code == 201
-    update = (
+    text = (
         f"INSERT {{ GRAPH <{dst}> {{ ?s a <http://example.org/Copied> }} }} WHERE {{ ?s a <http://example.org/Doc> }}"
     )
-    r = requests.post(
-        srv.sparql,
-        params={"using-graph-uri": src},
-        data=update,
-        headers={"Content-Type": "application/sparql-update", **AUTH},
-    )
+    r = update(srv, text, using_graph_uri=src)
     assert r.status_code == 204, r.text
     got = Graph().parse(data=get(srv, dst, "application/n-triples").content, format="nt")
     assert len(got) == 1
     # DELETE WHERE honours the protocol's dataset too
-    r = requests.post(
-        srv.sparql,
-        params={"using-named-graph-uri": dst},
-        data=f"DELETE WHERE {{ GRAPH <{dst}> {{ ?s ?p ?o }} }}",
-        headers={"Content-Type": "application/sparql-update", **AUTH},
-    )
+    r = update(srv, f"DELETE WHERE {{ GRAPH <{dst}> {{ ?s ?p ?o }} }}", using_named_graph_uri=dst)
     assert r.status_code == 204, r.text
     assert get(srv, dst).status_code in (200, 404)
     q = f"ASK {{ GRAPH <{dst}> {{ ?s ?p ?o }} }}"
@@ -286,7 +286,7 @@ def test_update_with_using_graph_uri(srv) -> None:
 
 
 @pytest.mark.parametrize(
-    "update",
+    "text",
     [
         # the engine reads DELETEWHERE as DELETE WHERE: a tokenizer sees one word and no WHERE
         "DELETEWHERE { ?s ?p ?o }",
@@ -298,17 +298,12 @@ def test_update_with_using_graph_uri(srv) -> None:
         "WITHex:g DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
     ],
 )
-def test_update_with_using_graph_uri_refuses_what_it_cannot_place(srv, update: str) -> None:
+def test_update_with_using_graph_uri_refuses_what_it_cannot_place(srv, text: str) -> None:
     """A USING clause in the wrong place would run the update against the whole store."""
     src = graph_iri()
     assert put(srv, src, "<http://example.org/doc> a <http://example.org/Doc> .").status_code == 201
     before = dump(srv)
-    r = requests.post(
-        srv.sparql,
-        params={"using-graph-uri": src},
-        data=update,
-        headers={"Content-Type": "application/sparql-update", **AUTH},
-    )
+    r = update(srv, text, using_graph_uri=src)
     assert r.status_code == 400, r.text
     assert "using-graph-uri" in r.text
     assert dump(srv) == before
@@ -316,9 +311,7 @@ def test_update_with_using_graph_uri_refuses_what_it_cannot_place(srv, update: s
 
 def test_update_load_is_refused(srv) -> None:
     before = dump(srv)
-    r = requests.post(
-        srv.sparql, data=f"LOAD <{srv.url}/dump>", headers={"Content-Type": "application/sparql-update", **AUTH}
-    )
+    r = update(srv, f"LOAD <{srv.url}/dump>")
     assert r.status_code == 400 and "LOAD" in r.text
     assert dump(srv) == before
 

@@ -94,6 +94,17 @@ ENTRY = IndexEntry("4711", "train", "2009-05-01", "Test")
 STANCE_OF = StanceLexicon("de").stance
 
 
+def _corpus(tmp_path: Path, entry: IndexEntry, doc: dict) -> Path:
+    """A one-document corpus in the layout import-spkatt reads (index.tsv, train/, dev/)."""
+    data = tmp_path / "spkatt"
+    (data / "train").mkdir(parents=True)
+    (data / "dev").mkdir()
+    row = "\t".join((entry.page_id, entry.split, entry.date, entry.title))
+    (data / "index.tsv").write_text(f"id\tsplit\tdate\ttitle\n{row}\n", encoding="utf-8")
+    (data / entry.split / f"{entry.page_id}.json").write_text(json.dumps(doc), encoding="utf-8")
+    return data
+
+
 def test_text_is_rebuilt_from_tokens_with_offsets_for_every_token() -> None:
     sentences = [s["Tokens"] for s in DOC["Sentences"]]
     text, offsets = detokenize(sentences)
@@ -130,11 +141,7 @@ def test_without_the_data_it_says_where_to_get_it(tmp_path: Path) -> None:
 
 
 def test_a_made_up_corpus_imports_and_reimports_as_skipped(tmp_path: Path) -> None:
-    data = tmp_path / "spkatt"
-    (data / "train").mkdir(parents=True)
-    (data / "dev").mkdir()
-    (data / "index.tsv").write_text("id\tsplit\tdate\ttitle\n4711\ttrain\t2009-05-01\tTest\n", encoding="utf-8")
-    (data / "train" / "4711.json").write_text(json.dumps(DOC), encoding="utf-8")
+    data = _corpus(tmp_path, ENTRY, DOC)
     store = tmp_path / "store"
     args = ("import-spkatt", "--store", str(store), "--base-iri", BASE, "--validate", str(data))
     out = claimgraph(*args).stdout
@@ -211,12 +218,11 @@ STANCE_DOC = _sentence_doc(
         (["3:0"], ["3:1", "3:4"], ["3:2", "3:3"]),
     ],
 )
+STANCE_ENTRY = IndexEntry("4712", "train", "2009-05-02", "Haltungen")
 
 
 def test_the_stance_comes_from_the_cue_lexicon_with_its_confidence() -> None:
-    text, _, reading = convert(
-        STANCE_DOC, IndexEntry("4712", "train", "2009-05-02", "Haltungen"), Vocabulary([STANCE_DOC]), STANCE_OF
-    )
+    text, _, reading = convert(STANCE_DOC, STANCE_ENTRY, Vocabulary([STANCE_DOC]), STANCE_OF)
     got = [(c["stance"], c["stance_method"], c["stance_confidence"]) for c in reading["claims"]]
     assert got == [
         ("denies", "extracted", 0.9),  # bestritt
@@ -233,11 +239,7 @@ def test_the_stance_comes_from_the_cue_lexicon_with_its_confidence() -> None:
 
 
 def test_the_graph_says_the_stance_was_looked_up_not_annotated(tmp_path: Path) -> None:
-    data = tmp_path / "spkatt"
-    (data / "train").mkdir(parents=True)
-    (data / "dev").mkdir()
-    (data / "index.tsv").write_text("id\tsplit\tdate\ttitle\n4712\ttrain\t2009-05-02\tHaltungen\n", encoding="utf-8")
-    (data / "train" / "4712.json").write_text(json.dumps(STANCE_DOC), encoding="utf-8")
+    data = _corpus(tmp_path, STANCE_ENTRY, STANCE_DOC)
     store = tmp_path / "store"
     claimgraph("import-spkatt", "--store", str(store), "--base-iri", BASE, "--validate", str(data))
     rows = select(
