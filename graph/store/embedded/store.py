@@ -48,6 +48,7 @@ from claimgraph.graph.store.formats import rdf_format
 from claimgraph.graph.store.rdfio import CG_NAMESPACE, check_shapes, iter_rdf, rdf_format_or_error
 from claimgraph.graph.store import changes
 from claimgraph.graph.store.embedded.snapshots import (
+    ONE_NAME,
     PIN,
     _apply,
     LockTimeout,
@@ -55,6 +56,7 @@ from claimgraph.graph.store.embedded.snapshots import (
     current_version,
     open_snapshot,
     pinned_version,
+    references,
     write_lock,
 )
 from claimgraph.graph.store.search import index as search_index
@@ -101,8 +103,10 @@ def _index_version(staging: Path, previous: Path | None = None, touched: set[str
         else:
             search_index.write_index(store, staging)
     finally:
+        held = references(store) > ONE_NAME
         del store
-        gc.collect()
+        if held:  # a cycle holds it (an exception's frames, say): only a collection frees it
+            gc.collect()
 
 
 #: More subjects than this in one write and the next index is written whole (a bulk load).

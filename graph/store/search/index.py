@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import json
 import os
 import shutil
 import sqlite3
@@ -132,6 +133,7 @@ _CREATE = (
 )
 
 
+_DELETE_CLAIMS = "DELETE FROM claims WHERE claim IN (SELECT value FROM json_each(?))"
 _INSERT = f"INSERT INTO claims VALUES ({', '.join('?' * (len(FIELDS) + 7))})"
 
 
@@ -224,9 +226,10 @@ def update_index(previous: Path, store: ox.Store, directory: Path, touched: Iter
     affected = claims_of(store, touched)
     rows = _rows(store, affected)
     with _index_file(directory, seed=previous) as conn:
-        old = conn.execute("SELECT rowid, claim FROM claims").fetchall()
-        gone = [(rowid,) for rowid, claim in old if claim in affected or claim in touched]
-        conn.executemany("DELETE FROM claims WHERE rowid = ?", gone)
+        # One statement that scans in SQLite: fetching every row into Python instead took the
+        # GIL back once per row, and under load each of those waits behind the request threads
+        # (a third of a write's time in the soak).
+        conn.execute(_DELETE_CLAIMS, (json.dumps(sorted(affected | touched)),))
         conn.executemany(_INSERT, rows)
         # a claim's message reads a subset of what its row reads: the same claims are redone
         if similarity.has_message_table(conn):
