@@ -161,9 +161,18 @@ def tree(server: Server) -> tuple[psutil.Process, list[psutil.Process], list[psu
     """The master, its workers, and the query executors (spawned children of workers)."""
     assert server.process is not None
     master = psutil.Process(server.process.pid)
-    workers = [p for p in master.children() if "claimgraph.cli" in " ".join(p.cmdline())]
-    executors = [p for w in workers for p in w.children() if "executor:_executor_main" in " ".join(p.cmdline())]
+    workers = [p for p in master.children() if "claimgraph.cli" in _cmdline(p)]
+    executors = [p for w in workers for p in w.children() if "executor:_executor_main" in _cmdline(p)]
     return master, workers, executors
+
+
+def _cmdline(process: psutil.Process) -> str:
+    """A process's command line, empty for one that has just exited (an update or upload child
+    caught between its exit and its parent's wait: a zombie has none)."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
 
 
 def _mib(procs: list[psutil.Process], field: str = "rss") -> float:
