@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from claimgraph.graph.store.embedded.snapshots import ONE_NAME, _apply, references
+from claimgraph.graph.store.embedded.snapshots import ONE_NAME, _apply, current_version, references
+from claimgraph.graph.store.embedded.store import EmbeddedStore
 
 
 def test_one_local_name_is_told_apart_from_a_second_holder() -> None:
@@ -39,3 +40,25 @@ def test_a_store_dropped_by_the_change_is_closed_without_a_collection(tmp_path: 
     _apply(tmp_path / "db", lambda store: store.add(quad))
     reopened = ox.Store(str(tmp_path / "db"))
     assert len(reopened) == 1
+
+
+def test_a_version_found_unsealed_is_remembered_and_a_sealing_write_is_seen(tmp_path: Path) -> None:
+    """The writer remembers that a version holds no sealed claims (versions never change), and
+    the next version, sealed by a write, is opened and asked again."""
+    store = EmbeddedStore(tmp_path / "store")
+    try:
+        store.put_graph("http://e/g", b"<http://e/s> <http://e/p> \"o\" .", "application/n-triples")
+        with store._sealed_before() as before:
+            assert before is None
+        assert store._unsealed is not None and store._unsealed[0].endswith(
+            f"versions/{current_version(tmp_path / 'store')}"
+        )
+        sealed = (
+            "<http://e/c> a <https://w3id.org/claimgraph/ontology#Claim> ;"
+            " <https://w3id.org/claimgraph/ontology#bundleHash> \"abc\" ."
+        )
+        store.put_graph(None, sealed.encode(), "text/turtle")  # where a build puts its seals
+        with store._sealed_before() as before:
+            assert before is not None and len(before) == 3
+    finally:
+        store.close()
