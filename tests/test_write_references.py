@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from claimgraph.graph.store.embedded.snapshots import ONE_NAME, _apply, current_version, references
-from claimgraph.graph.store.embedded.store import EmbeddedStore
+from claimgraph.graph.store.embedded.store import UNSEALED, EmbeddedStore
 
 
 def test_one_local_name_is_told_apart_from_a_second_holder() -> None:
@@ -42,22 +42,23 @@ def test_a_store_dropped_by_the_change_is_closed_without_a_collection(tmp_path: 
     assert len(reopened) == 1
 
 
-def test_a_version_found_unsealed_is_remembered_and_a_sealing_write_is_seen(tmp_path: Path) -> None:
-    """The writer remembers that a version holds no sealed claims (versions never change), and
-    the next version, sealed by a write, is opened and asked again."""
+def test_a_version_says_it_is_unsealed_and_a_sealing_write_makes_one_that_does_not(tmp_path: Path) -> None:
+    """A published version marks that it holds no sealed claims, so a writer need not open it
+    to ask; the version a sealing write publishes has no mark and is opened and asked."""
     store = EmbeddedStore(tmp_path / "store")
     try:
-        store.put_graph("http://e/g", b"<http://e/s> <http://e/p> \"o\" .", "application/n-triples")
+        store.put_graph("http://e/g", b'<http://e/s> <http://e/p> "o" .', "application/n-triples")
+        version = tmp_path / "store" / "versions" / str(current_version(tmp_path / "store"))
+        assert (version / UNSEALED).exists()
         with store._sealed_before() as before:
             assert before is None
-        assert store._unsealed is not None and store._unsealed[0].endswith(
-            f"versions/{current_version(tmp_path / 'store')}"
-        )
         sealed = (
             "<http://e/c> a <https://w3id.org/claimgraph/ontology#Claim> ;"
-            " <https://w3id.org/claimgraph/ontology#bundleHash> \"abc\" ."
+            ' <https://w3id.org/claimgraph/ontology#bundleHash> "abc" .'
         )
         store.put_graph(None, sealed.encode(), "text/turtle")  # where a build puts its seals
+        version = tmp_path / "store" / "versions" / str(current_version(tmp_path / "store"))
+        assert not (version / UNSEALED).exists()
         with store._sealed_before() as before:
             assert before is not None and len(before) == 3
     finally:

@@ -102,12 +102,19 @@ def _index_version(staging: Path, previous: Path | None = None, touched: set[str
             search_index.update_index(previous, store, staging, touched)
         else:
             search_index.write_index(store, staging)
+        if not changes.is_sealed(store):  # asked here, where the copy is open anyway
+            (staging / UNSEALED).touch()
     finally:
         held = references(store) > ONE_NAME
         del store
         if held:  # a cycle holds it (an exception's frames, say): only a collection frees it
             gc.collect()
 
+
+#: In a version's folder: the version holds no claims sealed by a build, so a write on top
+#: of it records no changes and need not open it to ask (a version never changes once
+#: published; one that a write seals is a new version, without the mark).
+UNSEALED = "claimgraph.unsealed"
 
 #: More subjects than this in one write and the next index is written whole (a bulk load).
 MAX_TOUCHED = 20_000
@@ -388,9 +395,6 @@ class EmbeddedStore(Store):
         self.directory.mkdir(parents=True, exist_ok=True)
         #: Set by a writer for the version it publishes next: the subjects it changed.
         self._touched: set[str] | None = None
-        #: The published version last found to hold no sealed claims (folder and inode):
-        #: versions never change once published, so it is not opened again for that question.
-        self._unsealed: tuple[str, int] | None = None
         self._versions = VersionedStore(self.directory, before_publish=self._index_version)
         if not self.db_path.exists():
             with write_lock(self.lock_path):
@@ -624,23 +628,14 @@ class EmbeddedStore(Store):
         """The published version, open, if it holds sealed claims (a writer must then record
         what it changes); None if not. Callers hold the write lock, so the version is stable.
 
-        The answer is remembered for an unsealed version: opening a version read-only was a
-        tenth of a write's time under load, and a version never changes once published."""
-        target = Path(os.path.realpath(self.db_path))
-        try:
-            key: tuple[str, int] | None = (str(target), os.stat(target).st_ino)
-        except OSError:
-            key = None
-        if key is not None and key == self._unsealed:
+        A version written here says so itself (:data:`UNSEALED`, written with its search
+        index): opening the version read-only to ask was a tenth of a write's time under load.
+        A version without the mark (written before it existed) is opened and asked."""
+        if (Path(os.path.realpath(self.db_path)) / UNSEALED).exists():
             yield None
             return
         with open_snapshot(self.db_path) as before:
-            if changes.is_sealed(before.store):
-                yield before.store
-                return
-            with contextlib.suppress(OSError):
-                self._unsealed = (str(before.path), os.stat(before.path).st_ino)
-        yield None
+            yield before.store if changes.is_sealed(before.store) else None
 
     @contextlib.contextmanager
     def _write_lock(self) -> Iterator[None]:
