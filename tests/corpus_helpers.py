@@ -8,6 +8,8 @@ from typing import Any
 import pyoxigraph as ox
 import yaml
 
+from bench.corpus import claims_per_article as claims_per_document
+from bench.corpus import select  # the bench's store reads, one copy for both
 from claimgraph.graph.store import EmbeddedStore
 
 BASE = "https://claimgraph.example.org/"
@@ -84,31 +86,9 @@ def all_quads(store_dir: Path) -> set[ox.Quad]:
         store.close()
 
 
-def select(store_dir: Path, query: str) -> list[dict[str, str]]:
-    """Rows of a SELECT on the store (read-only, this process), values as strings."""
-    store = EmbeddedStore(store_dir, query_workers=1)
-    try:
-        with store.reader() as r:
-            res = r.query(
-                f"PREFIX cg: <{CG}> PREFIX schema: <http://schema.org/> "
-                "PREFIX prov: <http://www.w3.org/ns/prov#> " + query
-            )
-            names = [v.value for v in res.variables]
-            return [{n: row[n].value for n in names if row[n] is not None} for row in res]
-    finally:
-        store.close()
-
-
 def claims_per_article(store_dir: Path) -> dict[str, int]:
-    """Claims in the graph per article document, found through their evidence's file."""
-    rows = select(
-        store_dir,
-        """
-        SELECT ?doc (COUNT(DISTINCT ?c) AS ?n) WHERE {
-          ?c a cg:Claim ; cg:evidence ?span . ?span cg:inFile ?f . ?f schema:encodesCreativeWork ?doc
-        } GROUP BY ?doc""",
-    )
-    return {r["doc"].rsplit("/", 1)[-1]: int(r["n"]) for r in rows}
+    """Claims in the graph per article document (its slug), found through their evidence's file."""
+    return {doc.rsplit("/", 1)[-1]: n for doc, n in claims_per_document(store_dir).items()}
 
 
 def speaker_of(store_dir: Path, claim_id: str) -> str:
