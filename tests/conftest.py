@@ -48,8 +48,8 @@ class LiveServer:
         return self.url + "/sparql"
 
 
-def start_server(store_dir: Path, *extra: str, env: dict[str, str] | None = None) -> LiveServer:
-    """Start ``claimgraph serve`` (gunicorn) on a free port and wait until /health answers."""
+def spawn_server(store_dir: Path, *extra: str, env: dict[str, str] | None = None) -> LiveServer:
+    """Start ``claimgraph serve`` (gunicorn) on a free port, without waiting for it."""
     port = free_port()
     log = open(store_dir.parent / f"server-{port}.log", "wb")
     proc = subprocess.Popen(
@@ -70,9 +70,15 @@ def start_server(store_dir: Path, *extra: str, env: dict[str, str] | None = None
         stderr=subprocess.STDOUT,
         env={**os.environ, **(env or {})},
     )
-    url = f"http://127.0.0.1:{port}"
-    wait_for_http(url + "/health", proc, "claimgraph serve", Path(log.name), 60)
-    return LiveServer(url=url, store_dir=store_dir, process=proc)
+    return LiveServer(url=f"http://127.0.0.1:{port}", store_dir=store_dir, process=proc)
+
+
+def start_server(store_dir: Path, *extra: str, env: dict[str, str] | None = None) -> LiveServer:
+    """Start ``claimgraph serve`` (gunicorn) on a free port and wait until /health answers."""
+    srv = spawn_server(store_dir, *extra, env=env)
+    log = store_dir.parent / f"server-{srv.url.rsplit(':', 1)[1]}.log"
+    wait_for_http(srv.url + "/health", srv.process, "claimgraph serve", log, 60)
+    return srv
 
 
 def wait_for_http(

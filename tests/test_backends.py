@@ -410,42 +410,18 @@ def test_credentials_never_appear_in_the_command_line_or_logs(deployment: Deploy
 
 def start_server_unchecked(store_dir: Path, env: dict[str, str]) -> LiveServer:
     """Start a server whose /health is expected to fail: wait for the port instead."""
-    import subprocess
-    import sys
-
-    from conftest import free_port
+    from conftest import spawn_server
 
     store_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    log = open(store_dir.parent / f"server-{port}.log", "wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "claimgraph.cli",
-            "serve",
-            "--store",
-            str(store_dir),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, **env},
-    )
-    url = f"http://127.0.0.1:{port}"
+    srv = spawn_server(store_dir, "--workers", "1", env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            requests.get(url + "/health", timeout=5)
-            return LiveServer(url=url, store_dir=store_dir, process=proc)
+            requests.get(srv.url + "/health", timeout=5)
+            return srv
         except requests.ConnectionError:
             time.sleep(0.2)
-    proc.kill()
+    srv.process.kill()
     raise RuntimeError("server did not start")
 
 

@@ -36,8 +36,8 @@ def _executable(path: str, name: str) -> str:
     return found
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[webdriver.Chrome]:
+def _chromium(*extra: str) -> webdriver.Chrome:
+    """Headless Debian Chromium, kept off the network it would otherwise try to reach."""
     options = webdriver.ChromeOptions()
     options.binary_location = _executable(CHROMIUM, "chromium")
     for arg in (
@@ -49,9 +49,15 @@ def browser() -> Iterator[webdriver.Chrome]:
         "--no-first-run",
         "--disable-dev-shm-usage",
         "--window-size=1280,1600",
+        *extra,
     ):
         options.add_argument(arg)
-    driver = webdriver.Chrome(options=options, service=Service(_executable(CHROMEDRIVER, "chromedriver")))
+    return webdriver.Chrome(options=options, service=Service(_executable(CHROMEDRIVER, "chromedriver")))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[webdriver.Chrome]:
+    driver = _chromium()
     driver.set_page_load_timeout(30)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
@@ -214,21 +220,7 @@ def _next_page_rows(driver, old_page):
 def test_everything_but_the_editor_works_without_javascript(server) -> None:
     """With scripts off: the claim page still shows the marked quote and the chain, and the
     query page's plain form runs an example on the server and shows its table."""
-    options = webdriver.ChromeOptions()
-    options.binary_location = _executable(CHROMIUM, "chromium")
-    for arg in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,1600",
-        "--blink-settings=scriptEnabled=false",
-    ):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(options=options, service=Service(_executable(CHROMEDRIVER, "chromedriver")))
+    driver = _chromium("--blink-settings=scriptEnabled=false")
     try:
         driver.get(server.url + "/id/claim/peskow-fake-news")
         assert driver.find_element(By.CSS_SELECTOR, "mark.quote").text == PESKOW_QUOTE
