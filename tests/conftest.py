@@ -37,6 +37,30 @@ def claimgraph(*args: str, env: dict[str, str] | None = None, check: bool = True
     )
 
 
+def claimgraph_in_process(
+    *args: str, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run a ``claimgraph`` command in this process (click's CliRunner), as :func:`claimgraph`
+    does in a new one: for tests that call the CLI many times and check what it does, not how
+    it starts (a new interpreter imports rdflib, pySHACL and Oxigraph again, ~0.4 s CPU each).
+    An exception that escapes the command ends up in stderr as its traceback, as it would."""
+    import traceback
+
+    from click.testing import CliRunner
+
+    from claimgraph.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), env=env, prog_name="claimgraph")
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        assert result.exc_info is not None
+        stderr += "".join(traceback.format_exception(*result.exc_info))
+    done = subprocess.CompletedProcess(["claimgraph", *args], result.exit_code, result.stdout, stderr)
+    if check:
+        done.check_returncode()
+    return done
+
+
 @dataclass
 class LiveServer:
     url: str
@@ -99,7 +123,7 @@ def wait_for_http(
                 return
         except requests.RequestException:
             pass
-        time.sleep(0.2)
+        time.sleep(0.05)
     proc.kill()
     raise RuntimeError(f"{what} did not answer within {seconds:g} s; see {log}")
 

@@ -11,7 +11,7 @@ import yaml
 from claimgraph.graph.store import EmbeddedStore
 from claimgraph.ingest import IngestFailed, ingest
 from corpus_helpers import BASE, all_quads, claims_per_article, select, write_article
-from conftest import ROOT, claimgraph
+from conftest import ROOT, claimgraph_in_process
 
 # Each test writes several store versions (seconds each): the full suite runs them, the fast tier does not.
 pytestmark = pytest.mark.slow
@@ -20,7 +20,7 @@ SEED = ROOT / "seeds"
 
 
 def cli(store: Path, *args: str, check: bool = True):
-    return claimgraph(*args, "--store", str(store), "--base-iri", BASE, check=check)
+    return claimgraph_in_process(*args, "--store", str(store), "--base-iri", BASE, check=check)
 
 
 def three_articles(folder: Path) -> list[Path]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from corpus_helpers import BASE, select, speaker_of, write_article
-from conftest import claimgraph
+from conftest import claimgraph_in_process
 
 from claimgraph.graph.build.names import name_key
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 
 def cli(store: Path, *args: str, check: bool = True):
-    return claimgraph(*args, "--store", str(store), "--base-iri", BASE, check=check)
+    return claimgraph_in_process(*args, "--store", str(store), "--base-iri", BASE, check=check)
 
 
 def peskow(folder: Path, slug: str, name: str) -> None:

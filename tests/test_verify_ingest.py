@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import requests
 
 from claimgraph.graph.build.ingest import unpack_quads
-from conftest import UPDATE_TOKEN, claimgraph, start_server, stop_server
+from conftest import UPDATE_TOKEN, claimgraph, claimgraph_in_process, start_server, stop_server
 from corpus_helpers import BASE, CG, write_article
 from test_ingest import three_articles
 
@@ -25,7 +25,7 @@ EPOCH = {"SOURCE_DATE_EPOCH": "1767225600"}
 
 
 def cli(store: Path, *args: str, check: bool = True):
-    return claimgraph(*args, "--store", str(store), "--base-iri", BASE, check=check)
+    return claimgraph_in_process(*args, "--store", str(store), "--base-iri", BASE, check=check)
 
 
 def verify(store: Path) -> tuple[int, dict]:
