@@ -21,7 +21,7 @@ import requests
 from claimgraph.graph.build import bundles
 from claimgraph.graph.build.dataset import build, default_seeds_dir
 from claimgraph.graph.store import EmbeddedStore
-from conftest import UPDATE_TOKEN, claimgraph, start_server, stop_server
+from conftest import UPDATE_TOKEN, claimgraph, claimgraph_in_process, start_server, stop_server
 
 BASE = "https://w3id.org/claimgraph/"
 CLAIM = BASE + "id/claim/peskow-fake-news"
@@ -53,7 +53,7 @@ def copy(built: Path, tmp_path: Path) -> Path:
 
 
 def verify(*args: str) -> tuple[int, dict]:
-    result = claimgraph("verify", "--json", *args, check=False)
+    result = claimgraph_in_process("verify", "--json", *args, check=False)
     assert result.returncode in (0, 1), result.stderr
     return result.returncode, json.loads(result.stdout)
 
