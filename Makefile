@@ -74,8 +74,10 @@ check: install
 	  sys.argv = ['lint-imports', '--no-cache', '$(CURDIR)/pyproject.toml']; \
 	  from importlinter.cli import lint_imports_command; lint_imports_command()"
 
+# Two test processes (pytest-xdist), each module on one of them (its module fixtures start once):
+# the suite waits much of its time on servers and subprocesses, and 2 cores is the smallest machine.
 test: check chromium java
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Unit and in-process tests only (no server processes, no browsers, no external stores): < 60 s.
 test-fast: install
