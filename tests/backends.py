@@ -54,8 +54,9 @@ def embedded(workdir: Path) -> Backend:
     return Backend(name="embedded", workdir=workdir, env={"CLAIMGRAPH_STORE_URL": ""})
 
 
-def start_oxigraph(workdir: Path) -> Backend:
-    """``oxigraph serve`` (the PyPI ``oxigraph`` package) on a free loopback port."""
+def start_oxigraph(workdir: Path, timeout_s: int = 5) -> Backend:
+    """``oxigraph serve`` (the PyPI ``oxigraph`` package) on a free loopback port, stopping each
+    query after ``timeout_s`` seconds."""
     exe = shutil.which("oxigraph", path=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
     if exe is None:
         raise RuntimeError("the oxigraph server is not installed: `pip install oxigraph` (make install does)")
@@ -63,7 +64,16 @@ def start_oxigraph(workdir: Path) -> Backend:
     log = workdir / "oxigraph.log"
     proc = subprocess.Popen(
         # --timeout-s: the server's own limit stops queries claimgraph has abandoned.
-        [exe, "serve", "--location", str(workdir / "data"), "--bind", f"127.0.0.1:{port}", "--timeout-s", "5"],
+        [
+            exe,
+            "serve",
+            "--location",
+            str(workdir / "data"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout-s",
+            str(timeout_s),
+        ],
         stdout=open(log, "wb"),
         stderr=subprocess.STDOUT,
     )
