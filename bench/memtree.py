@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--triples", type=int, default=100_000)
     p.add_argument("--venv", type=Path, default=None, help="serve with this environment's claimgraph")
     p.add_argument("--queries", type=int, default=200, help="point look-ups after the start")
+    p.add_argument("--mix-iterations", type=int, default=0, help="rounds of the whole mix, one query at a time")
     p.add_argument("--clients", type=int, default=32)
     p.add_argument("--seconds", type=float, default=10.0, help="of the light mix at --clients")
     p.add_argument("--seed", type=int, default=1)
@@ -104,6 +105,14 @@ def main(argv: list[str] | None = None) -> int:
         client.close()
         time.sleep(2)
         out["after_point_queries"] = snapshot(server)
+        if args.mix_iterations:  # the whole mix one query at a time, heavy scans too (bench/run.py's latency phase)
+            client = server.client()
+            for _ in range(args.mix_iterations):
+                for q in MIX:
+                    client.query(draw(q, manifest, rnd), q.accept)
+            client.close()
+            time.sleep(2)
+            out["after_latency_mix"] = snapshot(server)
         light = [(q, draw(q, manifest, rnd)) for q in MIX if q.light for _ in range(20)]
         done, failed = _hammer(server, light, args.clients, args.seconds)
         time.sleep(2)
@@ -113,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
     assert server.log is not None
     out["rdflib_imported"] = "rdflib" in _IMPORT.findall(server.log.read_text(errors="replace"))
-    for key in ("started", "after_point_queries", "after_light_mix"):
+    for key in ("started", "after_point_queries", "after_latency_mix", "after_light_mix"):
+        if key not in out:
+            continue
         print(f"{key}: tree {total(out[key])}")
         for r in out[key]:
             print(f"   {r['role']:<10} {r['rss_mib']:>6} / {r['pss_mib']:>6} MiB")
