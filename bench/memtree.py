@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     rnd = random.Random(args.seed)
     out: dict[str, Any] = {"python": str(args.venv or BIN.parent), "store": str(cg_dir)}
+    log = logdir / f"{server.name}.log"
+    offset = log.stat().st_size if log.exists() else 0  # the log is appended to: read this run's part
     try:
         server.start(logdir, 120)
         time.sleep(2)
@@ -120,8 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         out["light_mix"] = {"clients": args.clients, "done": done, "failed": failed}
     finally:
         server.stop()
-    assert server.log is not None
-    out["rdflib_imported"] = "rdflib" in _IMPORT.findall(server.log.read_text(errors="replace"))
+    with open(log, "rb") as f:
+        f.seek(offset)
+        out["rdflib_imported"] = "rdflib" in _IMPORT.findall(f.read().decode(errors="replace"))
     for key in ("started", "after_point_queries", "after_latency_mix", "after_light_mix"):
         if key not in out:
             continue
