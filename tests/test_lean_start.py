@@ -21,6 +21,9 @@ from tests.conftest import LiveServer, start_server, stop_server
 #: Packages a worker or executor must not import to start and answer a query.
 HEAVY = ("rdflib", "prov", "pyshacl", "owlrl")
 _IMPORT = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)\s*$", re.MULTILINE)
+_EXECUTOR_ENTRY = re.compile(
+    r"^import time:\s+\d+ \|\s+\d+ \| claimgraph\.graph\.store\.embedded\.child$", re.MULTILINE
+)
 _CLAIM = "SELECT ?c WHERE { ?c a <https://w3id.org/claimgraph/ontology#Claim> } ORDER BY ?c LIMIT 1"
 
 
@@ -47,9 +50,12 @@ def test_point_queries_do_not_import_rdflib(seed_store: Path) -> None:
         claim = _select(server, _CLAIM)[0]["c"]["value"]
         rows = _select(server, f"SELECT ?p ?o WHERE {{ <{claim}> ?p ?o }}")
         assert rows, "the point look-up found the claim's statements"
-        started = _imported(log_file.read_text(errors="replace"))
-        # the log holds the imports of the master, the worker and the executors that answered
+        log = log_file.read_text(errors="replace")
+        started = _imported(log)
+        # the log holds the imports of the master, the worker and the executors: an executor
+        # (`python -c`) imports its entry module at the top level, the worker only beneath others
         assert {"flask", "gunicorn", "pyoxigraph", "claimgraph.graph.store.embedded.executor"} <= started
+        assert _EXECUTOR_ENTRY.search(log), "the executors' imports are not in the log"
         assert _heavy(started) == [], "imported at start or by a point query"
 
         # the same log records rdflib once a page that needs it is asked for
