@@ -46,6 +46,8 @@ def raw(store: Path) -> ox.Store:
 
 
 def close(st: ox.Store) -> None:
+    """Flush ``st``; the caller then drops its own name for it (``del st``), the last reference,
+    which closes the database: left open, its compactions delete files under a reader's feet."""
     st.flush()
     del st
     gc.collect()
@@ -98,6 +100,7 @@ def test_a_tampered_ingested_quad_is_named(tmp_path: Path) -> None:
         )
     )
     close(st)
+    del st
     code, report = verify(store)
     assert code == 1
     found = kinds(report)
@@ -144,6 +147,7 @@ def test_a_forged_record_is_named(tmp_path: Path) -> None:
         )
     )
     close(st)
+    del st
     code, report = verify(store)
     assert code == 1
     assert set(kinds(report)) == {"ingest-hash-mismatch"}, report["findings"]
@@ -170,6 +174,7 @@ def test_ingest_into_a_built_store_drops_the_seal_and_keeps_checking(tmp_path: P
     st = raw(store)
     assert not list(st.quads_for_pattern(None, ox.NamedNode(CG + "datasetHash"), None, ox.DefaultGraph()))
     close(st)
+    del st
     code, report = verify(store)
     assert code == 0, report["findings"]
     assert report["dataset_hash"] is None and report["checked"]["ingested articles"] == 1
@@ -227,6 +232,7 @@ def test_same_message_links_stay_out_of_the_bundle_on_both_hashing_paths(tmp_pat
     st = raw(store)
     links = list(st.quads_for_pattern(None, ox.NamedNode(CG + "sameMessageAs"), None, ox.DefaultGraph()))
     close(st)
+    del st
     assert links, "the two claims should be grouped as the same message"
     code, report = verify(store)
     assert code == 0, report["findings"]
