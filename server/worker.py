@@ -29,6 +29,8 @@ import time
 from functools import partial
 from typing import Any
 
+from gunicorn import util
+from gunicorn.http import wsgi
 from gunicorn.http.body import ChunkedReader, LengthReader
 from gunicorn.http.message import Request
 from gunicorn.http.unreader import Unreader
@@ -39,6 +41,50 @@ _REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nConten
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 #: Longest chunk-size line (with extensions) waited for; gunicorn's own limit decides beyond it.
 _CHUNK_LINE_MAX = 70_000
+
+
+class OneWriteResponse(wsgi.Response):
+    """gunicorn's HTTP/1 response, whose head goes out in the same ``sendall`` as the first
+    body bytes.
+
+    gunicorn writes the head, then each body chunk, each with a system call of its own (and a
+    TCP segment the client wakes up for): a point look-up's answer of a few hundred bytes cost
+    two of each. Here the head is held until the first body bytes (or the end of the response,
+    or a ``sendfile``) and sent with them. Chunked bodies are framed as before, after the head.
+    The head is built as gunicorn's ``send_headers`` builds it."""
+
+    _held = b""
+
+    def send_headers(self) -> None:
+        if self.headers_sent:
+            return
+        tosend = self.default_headers()
+        tosend.extend(["%s: %s\r\n" % (k, v) for k, v in self.headers])
+        self._held = ("%s\r\n" % "".join(tosend)).encode("latin-1")
+        self.headers_sent = True
+
+    def _send_held(self) -> None:
+        held, self._held = self._held, b""
+        if held:
+            util.write(self.sock, held)
+
+    def _emit_body(self, data: bytes) -> None:
+        if self._held and not self.chunked:
+            held, self._held = self._held, b""
+            util.write(self.sock, held + data)
+            return
+        self._send_held()
+        super()._emit_body(data)
+
+    def sendfile(self, respiter: Any) -> bool:
+        self.send_headers()
+        self._send_held()
+        return bool(super().sendfile(respiter))
+
+    def close(self) -> None:
+        self.send_headers()
+        self._send_held()  # a body-less or empty response: the head alone
+        super().close()
 
 
 class _NeedMore(Exception):
@@ -115,6 +161,12 @@ class BufferingWorker(ThreadWorker):
         self.head_limit = (
             cfg.limit_request_line + 2 + max(cfg.limit_request_fields, 1) * (cfg.limit_request_field_size + 2) + 2
         )
+
+    def init_process(self) -> None:
+        # This process only: gunicorn's wsgi.create() builds the responses of HTTP/1 requests
+        # from this name (HTTP/2 passes its own class).
+        wsgi.Response = OneWriteResponse  # type: ignore[misc]
+        super().init_process()
 
     # -- connections arrive ---------------------------------------------------------------------
 
