@@ -56,7 +56,7 @@ class OneWriteResponse(wsgi.Response):
     _held = b""
 
     def send_headers(self) -> None:
-        if self.headers_sent:
+        if self.headers_sent:  # type: ignore[has-type]  # set by gunicorn
             return
         tosend = self.default_headers()
         tosend.extend(["%s: %s\r\n" % (k, v) for k, v in self.headers])
@@ -165,7 +165,7 @@ class BufferingWorker(ThreadWorker):
     def init_process(self) -> None:
         # This process only: gunicorn's wsgi.create() builds the responses of HTTP/1 requests
         # from this name (HTTP/2 passes its own class).
-        wsgi.Response = OneWriteResponse  # type: ignore[misc]
+        wsgi.Response = OneWriteResponse
         super().init_process()
 
     # -- connections arrive ---------------------------------------------------------------------
