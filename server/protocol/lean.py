@@ -51,7 +51,10 @@ class LeanQueries:
 
     def __init__(self, app: Flask, flask: WSGIApp) -> None:
         self.flask = flask
-        self.enabled = fits(app)
+        self._app = app
+        #: Decided at the first request (:func:`fits`): Flask refuses new hooks after it, so
+        #: what the application does per request is settled then. Tests switch it.
+        self.enabled: bool | None = None
         settings = app.config["CLAIMGRAPH_SETTINGS"]
         self._settings = settings
         self._store = app.extensions[STORE_KEY]
@@ -66,6 +69,8 @@ class LeanQueries:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "")
+        if self.enabled is None:
+            self.enabled = fits(self._app)
         if not self.enabled or environ.get("PATH_INFO") != "/sparql" or not self._takes(environ, method):
             return self.flask(environ, start_response)
         try:
