@@ -42,7 +42,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from claimgraph.graph.store.embedded import child
+from claimgraph.graph.store.formats import rdf_format, results_format
 from claimgraph.graph.store.base import (
     EngineCrashed,
     QueryAbandoned,
@@ -122,8 +125,6 @@ class _ChunkWriter:
 
 def _encode_term(term: Any) -> tuple[str, ...]:
     """pyoxigraph terms do not pickle: ship them to the executor as plain tuples."""
-    import pyoxigraph as ox
-
     if isinstance(term, ox.NamedNode):
         return ("iri", term.value)
     if isinstance(term, ox.BlankNode):
@@ -136,8 +137,6 @@ def _encode_term(term: Any) -> tuple[str, ...]:
 
 
 def _decode_term(encoded: tuple[str, ...]) -> Any:
-    import pyoxigraph as ox
-
     kind, value = encoded[0], encoded[1]
     if kind == "iri":
         return ox.NamedNode(value)
@@ -173,10 +172,6 @@ def _execute(
     store: Any, request: dict[str, Any], conn: multiprocessing.connection.Connection, version: Path | None = None
 ) -> None:
     """Run one query against an open store and stream its result to ``conn``."""
-    import pyoxigraph as ox
-
-    from claimgraph.graph.store.formats import rdf_format, results_format
-
     try:
         query = _answer_searches(request["query"], store, version, request.get("timeout"))
     except StoreError as exc:  # a malformed search block or search text: the client's to fix
