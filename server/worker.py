@@ -87,6 +87,17 @@ class OneWriteResponse(wsgi.Response):
         super().close()
 
 
+def _one_bodiless_head(data: bytes | bytearray) -> bool:
+    """Whether ``data`` is exactly one request head that announces no body: it ends at its
+    first blank line (CRLF only) and names no ``Content-Length``, ``Transfer-Encoding`` or
+    ``Expect`` (a case-blind search of the whole head, URL included: a false alarm only means
+    the full parse). Anything else is left to gunicorn's parser."""
+    if data.find(b"\r\n\r\n") != len(data) - 4 or data.find(b"\n\n") >= 0:
+        return False
+    head = data.lower()
+    return b"content-length" not in head and b"transfer-encoding" not in head and b"expect" not in head
+
+
 class _NeedMore(Exception):
     """The buffered bytes end before the request head does."""
 
@@ -249,6 +260,11 @@ class BufferingWorker(ThreadWorker):
         state.scanned = len(buf)
         if not ends and len(buf) <= self.head_limit:
             return False
+        if _one_bodiless_head(buf):
+            # Complete, and nothing to wait for (a GET): the thread's parser reads it. Parsing
+            # it here too only to learn that there is no body cost as much as the thread's parse.
+            state.head_len = len(buf)
+            return True
         unreader = _BufferUnreader(bytes(buf))
         try:
             req = Request(self.cfg, unreader, conn.client)
@@ -443,13 +459,9 @@ class BufferingWorker(ThreadWorker):
     def _whole_request(self, conn: TConn, data: bytes) -> bool:
         """Whether ``data`` is one complete request without a body, or with all of a declared
         one (no chunks, no ``Expect``): the only kind a thread serves without the poller."""
-        end = data.find(b"\r\n\r\n")
-        if end == len(data) - 4 and data.find(b"\n\n") < 0:
-            head = data.lower()
-            if b"content-length" not in head and b"transfer-encoding" not in head and b"expect" not in head:
-                # One head and nothing after it, no body announced (a GET): gunicorn's parser
-                # reads it from the buffer alone. Cheaper than parsing the head twice.
-                return True
+        if _one_bodiless_head(data):
+            # gunicorn's parser reads it from the buffer alone. Cheaper than parsing it twice.
+            return True
         unreader = _BufferUnreader(data)
         try:
             req = Request(self.cfg, unreader, conn.client)
