@@ -303,3 +303,25 @@ def test_responses_frame_correctly_on_one_kept_alive_connection(server) -> None:
         assert again.status == 200 and json.loads(again.read())["boolean"] is True
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize(
+    "head,whole",
+    [
+        (b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n", True),
+        (b"HEAD / HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n", True),
+        (b"GET / HTTP/1.1\r\nHost: x\r\n", False),  # not complete yet
+        (b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\n\r\n", False),  # pipelined: two
+        (b"GET / HTTP/1.1\nHost: x\n\n", False),  # bare line feeds: gunicorn's parser decides
+        (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n", False),
+        (b"POST /sparql HTTP/1.1\r\nHost: x\r\ncontent-LENGTH: 0\r\n\r\n", False),
+        (b"POST /sparql HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", False),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n", False),
+        (b"GET /?query=expected HTTP/1.1\r\nHost: x\r\n\r\n", False),  # a false alarm: parsed in full
+    ],
+)
+def test_the_worker_skips_parsing_only_a_complete_bodiless_head(head: bytes, whole: bool) -> None:
+    from claimgraph.server.worker import _one_bodiless_head
+
+    assert _one_bodiless_head(head) is whole
+    assert _one_bodiless_head(bytearray(head)) is whole
