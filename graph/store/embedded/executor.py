@@ -152,6 +152,7 @@ def _answer_searches(query: str, store: Any, version: Path | None, timeout: floa
     index: the index of the very version this executor reads, never another."""
     if "SERVICE" not in query.upper():  # search_calls.mentions_service, without importing it per query
         return query
+    # the index's modules (SQLite, the similarity code) only in an executor that answers a search
     from claimgraph.graph.store.search import index as search_index
     from claimgraph.graph.store.search.service import rewrite
     from claimgraph.graph.store.sparqltext.search_calls import service_use
