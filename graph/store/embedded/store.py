@@ -90,12 +90,33 @@ def _noting_graphs(quads: Iterator[ox.Quad], graphs: set[object], default_to: ox
         yield q
 
 
-def _index_version(staging: Path, previous: Path | None = None, touched: set[str] | None = None) -> None:
+class PreparedIndex:
+    """A version's index read from a bulk load's input (:class:`search_index.QuadIndex`), and
+    whether the version holds sealed claims (asked on the copy before it closed)."""
+
+    def __init__(self, quads: search_index.QuadIndex, sealed: bool) -> None:
+        self.quads = quads
+        self.sealed = sealed
+
+
+def _index_version(
+    staging: Path,
+    previous: Path | None = None,
+    touched: set[str] | None = None,
+    prepared: PreparedIndex | None = None,
+) -> None:
     """Write the full-text index of a closed copy into it, before the copy is published.
 
-    With the ``previous`` version (which has an index) and the IRIs the write ``touched``
-    (subjects of every statement added or removed), the previous index is copied and only the
-    claims that depend on those IRIs are indexed again; otherwise the whole copy is indexed."""
+    With ``prepared`` (a bulk load into a version whose default graph was empty), the rows come
+    from the load's own quads and the copy is not opened. With the ``previous`` version (which
+    has an index) and the IRIs the write ``touched`` (subjects of every statement added or
+    removed), the previous index is copied and only the claims that depend on those IRIs are
+    indexed again; otherwise the whole copy is indexed."""
+    if prepared is not None:
+        search_index.write_rows(staging, prepared.quads.rows(), prepared.quads.messages())
+        if not prepared.sealed:
+            (staging / UNSEALED).touch()
+        return
     store = ox.Store.read_only(str(staging))
     try:
         if previous is not None and touched is not None and search_index.has_index(previous):
@@ -395,6 +416,8 @@ class EmbeddedStore(Store):
         self.directory.mkdir(parents=True, exist_ok=True)
         #: Set by a writer for the version it publishes next: the subjects it changed.
         self._touched: set[str] | None = None
+        #: Set by a bulk load for the version it publishes next: its index, from its input.
+        self._prepared: PreparedIndex | None = None
         self._versions = VersionedStore(self.directory, before_publish=self._index_version)
         if not self.db_path.exists():
             with write_lock(self.lock_path):
@@ -462,7 +485,7 @@ class EmbeddedStore(Store):
         that noted what it changed, whole otherwise (see :func:`_index_version`)."""
         number = current_version(self.directory) if self._touched is not None else None
         previous = self.directory / "versions" / str(number) if number is not None else None
-        _index_version(staging, previous, self._touched)
+        _index_version(staging, previous, self._touched, self._prepared)
 
     def published_index(self) -> Path | None:
         """The search index file of the current version, if it has one. Inside a
@@ -621,6 +644,7 @@ class EmbeddedStore(Store):
                 return self._versions.commit(run, fresh=fresh)
             finally:
                 self._touched = None
+                self._prepared = None
                 release_free_memory()
 
     @contextlib.contextmanager
@@ -727,10 +751,14 @@ class EmbeddedStore(Store):
             "quads, too many to check against the shapes; load it with --no-validate"
         )
 
+        collected: list[search_index.QuadIndex] = []  # one, when the index is read from the input
+
         def quads() -> Iterator[ox.Quad]:
             # The hot loop of a bulk load: kept to the few steps each quad needs.
             nonlocal uses_cg
             n = 0
+            index = collected[0] if collected else None
+            indexed = search_index.QuadIndex.PREDICATES
             for source in sources:
                 fmt = rdf_format(source.media_type)
                 parsed: Iterator[ox.Quad] = ox.parse(source.stream, fmt, base_iri=base_iri, rename_blank_nodes=True)
@@ -753,6 +781,8 @@ class EmbeddedStore(Store):
                                 )
                             if uses_cg and n > VALIDATE_MAX_QUADS:
                                 raise too_many
+                        if index is not None and quad.predicate in indexed:
+                            index.add(quad)
                         yield quad
                 except SyntaxError as exc:
                     raise DataError(f"{source.name}: {exc}") from None
@@ -761,7 +791,13 @@ class EmbeddedStore(Store):
             counts["quads"] = n
 
         def change(store: ox.Store) -> None:
+            # Into an empty default graph, what the load adds is all the index reads: it is
+            # collected from the quads as they pass instead of asked of the engine afterwards.
+            if next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is None:
+                collected.append(search_index.QuadIndex())
             store.bulk_extend(quads())
+            if collected:
+                self._prepared = PreparedIndex(collected[0], changes.is_sealed(store))
             if validate and uses_cg:
                 # What the store now holds in the graphs written to, as it keeps the values.
                 held: list[ox.Quad] = []
