@@ -752,12 +752,13 @@ class EmbeddedStore(Store):
         )
 
         collected: list[search_index.QuadIndex] = []  # one, when the index is read from the input
+        kept: list[ox.Quad] = []  # the quads it reads, noted in the hot loop
 
         def quads() -> Iterator[ox.Quad]:
             # The hot loop of a bulk load: kept to the few steps each quad needs.
             nonlocal uses_cg
             n = 0
-            index = collected[0] if collected else None
+            keep = kept.append if collected else None
             indexed = search_index.QuadIndex.PREDICATES
             for source in sources:
                 fmt = rdf_format(source.media_type)
@@ -781,8 +782,8 @@ class EmbeddedStore(Store):
                                 )
                             if uses_cg and n > VALIDATE_MAX_QUADS:
                                 raise too_many
-                        if index is not None and quad.predicate in indexed:
-                            index.add(quad)
+                        if keep is not None and quad.predicate in indexed:
+                            keep(quad)
                         yield quad
                 except SyntaxError as exc:
                     raise DataError(f"{source.name}: {exc}") from None
@@ -793,10 +794,15 @@ class EmbeddedStore(Store):
         def change(store: ox.Store) -> None:
             # Into an empty default graph, what the load adds is all the index reads: it is
             # collected from the quads as they pass instead of asked of the engine afterwards.
+            target = store
             if next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is None:
                 collected.append(search_index.QuadIndex())
-            store.bulk_extend(quads())
+                if isinstance(store, _ClosingProxy):  # the subjects it notes are not needed then
+                    target = store._live()
+            target.bulk_extend(quads())
             if collected:
+                collected[0].extend(kept)
+                kept.clear()
                 self._prepared = PreparedIndex(collected[0], changes.is_sealed(store))
             if validate and uses_cg:
                 # What the store now holds in the graphs written to, as it keeps the values.

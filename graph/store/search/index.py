@@ -15,6 +15,7 @@ speaker, date and article ride along unindexed for the result lists. bm25 ranks,
 from __future__ import annotations
 
 import contextlib
+import gc
 import html
 import json
 import os
@@ -107,22 +108,22 @@ def _rows_of_fields(fields: dict[str, dict[str, list[Any]]]) -> list[tuple[objec
     an engine found them: an index built from the store and one built from the parsed input
     (:class:`QuadIndex`) are then the same file content."""
     rows: list[tuple[object, ...]] = []
-    for claim, f in sorted(fields.items()):
-        ordered = {name: sorted(values, key=str) for name, values in f.items()}
-
-        def text(name: str) -> str:
-            return "\n".join(v.value for v in ordered.get(name, []) if isinstance(v, ox.Literal))
+    empty: tuple[Any, ...] = ()
+    for claim in sorted(fields):
+        ordered = {
+            name: values if len(values) == 1 else sorted(values, key=str) for name, values in fields[claim].items()
+        }
 
         def literals(name: str) -> list[ox.Literal]:
-            return [v for v in ordered.get(name, []) if isinstance(v, ox.Literal)]
+            return [v for v in ordered.get(name, empty) if isinstance(v, ox.Literal)]
 
         def iri(name: str) -> str | None:
-            return next((v.value for v in ordered.get(name, []) if isinstance(v, ox.NamedNode)), None)
+            return next((v.value for v in ordered.get(name, empty) if isinstance(v, ox.NamedNode)), None)
 
         dates = sorted(v.value for v in literals("saidOn")) or sorted(v.value for v in literals("published"))
         rows.append(
             (
-                *(text(name) for name in FIELDS),
+                *("\n".join([v.value for v in literals(name)]) for name in FIELDS),
                 claim,
                 iri("speakerIri"),
                 _pick(literals("speaker")),
@@ -143,6 +144,19 @@ _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _CLAIM = ox.NamedNode(_CG_NS + "Claim")
 #: Literals the store keeps as written (every other datatype may read back in another form).
 _PLAIN = frozenset(("http://www.w3.org/2001/XMLSchema#string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"))
+
+
+@contextlib.contextmanager
+def _collection_paused() -> Iterator[None]:
+    """Python's cyclic collector paused: building hundreds of thousands of small sets set it off
+    again and again, each time walking every one of them (extend() took 4 s instead of 1 s)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class QuadIndex:
@@ -182,16 +196,28 @@ class QuadIndex:
         self._out_canonical = False
 
     def add(self, quad: ox.Quad) -> None:
-        """Note ``quad`` if the index reads it (callers test ``quad.predicate in PREDICATES``
-        first: that is the hot path of a bulk load)."""
-        if not isinstance(quad.graph_name, ox.DefaultGraph):
-            return
-        predicate = quad.predicate
-        if predicate == _RDF_TYPE:
-            if quad.object == _CLAIM:
-                self._claims.add(quad.subject)
-        else:
-            self._out[predicate.value][quad.subject].add(quad.object)
+        """Note ``quad`` if the index reads it."""
+        self.extend((quad,))
+
+    def extend(self, quads: Iterable[ox.Quad]) -> None:
+        """Note those of ``quads`` that the index reads (a bulk load keeps the quads whose
+        ``predicate in PREDICATES`` as they pass, the one test its hot loop makes, and hands
+        them over here in one call)."""
+        with _collection_paused():
+            self._extend(quads)
+        self._out_canonical = False
+
+    def _extend(self, quads: Iterable[ox.Quad]) -> None:
+        out, claims, wanted = self._out, self._claims, self.PREDICATES
+        for quad in quads:
+            predicate = quad.predicate
+            if predicate not in wanted or not isinstance(quad.graph_name, ox.DefaultGraph):
+                continue
+            if predicate == _RDF_TYPE:
+                if quad.object == _CLAIM:
+                    claims.add(quad.subject)
+            else:
+                out[predicate.value][quad.subject].add(quad.object)
 
     def _canonical(self) -> None:
         """Replace typed literals by the form the store gives back: Oxigraph keeps numbers,
@@ -227,34 +253,63 @@ class QuadIndex:
 
     def rows(self) -> list[tuple[object, ...]]:
         """The rows :func:`_rows` makes from a store holding these quads."""
+        with _collection_paused():
+            return self._rows()
+
+    def _rows(self) -> list[tuple[object, ...]]:
         self._canonical()
+        out, empty = self._out, frozenset[Any]()
+        evidence, speaker, in_file = out[_CG_NS + "evidence"], out[_CG_NS + "speaker"], out[_CG_NS + "inFile"]
+        proposition, paraphrase, said_on = (
+            out[_CG_NS + "proposition"],
+            out[_CG_NS + "paraphrase"],
+            out[_CG_NS + "saidOn"],
+        )
+        label, exact, encodes = out[_RDFS + "label"], out[_OA + "exact"], out[_SCHEMA_NS + "encodesCreativeWork"]
+        published, original = out[_SCHEMA_NS + "datePublished"], out[_SCHEMA_NS + "translationOfWork"]
+
+        def objects(table: dict[object, set[Any]], subjects: Iterable[Any]) -> set[Any]:
+            found: set[Any] = set()
+            for s in subjects:
+                found.update(table.get(s, empty))
+            return found
+
+        dates: dict[object, set[Any]] = {}  # per article (many claims share one)
+
+        def dates_of(article: object) -> set[Any]:
+            if article not in dates:
+                dates[article] = objects(published, {article} | original.get(article, empty))
+            return dates[article]
+
         fields: dict[str, dict[str, list[Any]]] = {}
-        label = _RDFS + "label"
         for claim in self._claims:
             if not isinstance(claim, ox.NamedNode):
                 continue
-            one = {claim}
-            spans = self._objects(_CG_NS + "evidence", one)
-            speakers = self._objects(_CG_NS + "speaker", one)
-            articles = self._objects(_SCHEMA_NS + "encodesCreativeWork", self._objects(_CG_NS + "inFile", spans))
-            originals = self._objects(_SCHEMA_NS + "translationOfWork", articles)
+            spans = evidence.get(claim, empty)
+            speakers = speaker.get(claim, empty)
+            articles = objects(encodes, objects(in_file, spans))
             found = {
-                "message": self._objects(label, self._objects(_CG_NS + "proposition", one)),
-                "quote": self._objects(_OA + "exact", spans),
-                "paraphrase": self._objects(_CG_NS + "paraphrase", one),
+                "message": objects(label, proposition.get(claim, empty)),
+                "quote": objects(exact, spans),
+                "paraphrase": paraphrase.get(claim, empty),
                 "speakerIri": speakers,
-                "speaker": self._objects(label, speakers),
+                "speaker": objects(label, speakers),
                 "article": articles,
-                "title": self._objects(label, articles),
-                "saidOn": self._objects(_CG_NS + "saidOn", one),
-                "published": self._objects(_SCHEMA_NS + "datePublished", articles | originals),
+                "title": objects(label, articles),
+                "saidOn": said_on.get(claim, empty),
+                "published": set().union(*(dates_of(a) for a in articles)),
             }
-            if any(found.values()):
-                fields[claim.value] = {name: list(values) for name, values in found.items() if values}
+            kept = {name: list(values) for name, values in found.items() if values}
+            if kept:
+                fields[claim.value] = kept
         return _rows_of_fields(fields)
 
     def messages(self) -> list[similarity.ClaimMessage]:
         """What :func:`similarity.store_messages` reads from a store holding these quads."""
+        with _collection_paused():
+            return self._messages()
+
+    def _messages(self) -> list[similarity.ClaimMessage]:
         self._canonical()
         first: dict[str, tuple[str, str, str]] = {}
         for claim in self._claims:
