@@ -122,6 +122,24 @@ def test_denial_and_rejection(drafter: Drafter) -> None:
     assert quote(rejection["evidence"]) == "Musk hat die Vorwürfe zurückgewiesen"
 
 
+@pytest.mark.parametrize(
+    ("text", "cue", "stance"),
+    [
+        ("Die Opposition warf dem Minister vor, er habe das Parlament belogen.\n", "warf … vor", "accuses"),
+        ("Bekannt wurde, dass die Opposition dem Minister vorwarf, er habe gelogen.\n", "vorwarf", "accuses"),
+        ("Die Demonstranten prangerten an, die Mieten seien zu hoch.\n", "prangerten an", "accuses"),
+        ("Der Bürgermeister sicherte zu, die Schule werde renoviert.\n", "sicherte zu", "asserts"),
+        ("Die Trainerin strich heraus, die Mannschaft sei gut vorbereitet.\n", "strich heraus", "asserts"),
+        ("Der Verband hält es für möglich, dass die Saison abgebrochen werde.\n", "hält … für", "asserts"),
+    ],
+)
+def test_separable_cue_verbs(drafter: Drafter, text: str, cue: str, stance: str) -> None:
+    """Cue verbs added from the train split's missed cues: separated and joined forms."""
+    r = draft(drafter, text)
+    [c] = [c for c in r["claims"] if "cue" in c]
+    assert quote(c["cue"]) == cue and c["stance"] == stance
+
+
 def test_nested_report_and_inherited_chain(drafter: Drafter) -> None:
     text = (
         "„Das ist völlig unwahr“, zitierte Reuters Kreml-Sprecher Dmitri Peskow.\n"
