@@ -91,11 +91,19 @@ def _noting_graphs(quads: Iterator[ox.Quad], graphs: set[object], default_to: ox
 
 
 class PreparedIndex:
-    """A version's index read from a bulk load's input (:class:`search_index.QuadIndex`), and
-    whether the version holds sealed claims (asked on the copy before it closed)."""
+    """A version's index made ready before its copy closed, so that the closed copy is not
+    opened again for it: read from a bulk load's input (``quads``), or the rows a write changes
+    (``change``, applied to the previous version's index); and whether the version holds
+    sealed claims (asked on the open copy)."""
 
-    def __init__(self, quads: search_index.QuadIndex, sealed: bool) -> None:
+    def __init__(
+        self,
+        sealed: bool,
+        quads: search_index.QuadIndex | None = None,
+        change: search_index.IndexChange | None = None,
+    ) -> None:
         self.quads = quads
+        self.change = change
         self.sealed = sealed
 
 
@@ -112,8 +120,11 @@ def _index_version(
     has an index) and the IRIs the write ``touched`` (subjects of every statement added or
     removed), the previous index is copied and only the claims that depend on those IRIs are
     indexed again; otherwise the whole copy is indexed."""
-    if prepared is not None:
-        search_index.write_rows(staging, prepared.quads.rows(), prepared.quads.messages())
+    if prepared is not None and (prepared.quads is not None or previous is not None):
+        if prepared.quads is not None:
+            search_index.write_rows(staging, prepared.quads.rows(), prepared.quads.messages())
+        elif prepared.change is not None and previous is not None:
+            search_index.update_index(previous, None, staging, prepared.change.replaced, change=prepared.change)
         if not prepared.sealed:
             (staging / UNSEALED).touch()
         return
@@ -340,6 +351,12 @@ class _ClosingProxy:
 
     def __contains__(self, quad: object) -> bool:
         return quad in self._live()
+
+    def unwatched(self) -> ox.Store:
+        """The store itself, for changes the index learns of otherwise (nothing is noted
+        from here on: the subjects count as unknown)."""
+        self.__dict__["_touches"].nodes = None
+        return self._live()
 
     def _live(self) -> ox.Store:
         target = self.__dict__.get("_target")
@@ -637,6 +654,8 @@ class EmbeddedStore(Store):
                 finally:
                     proxy._target = None  # the database closes before it is published
                 self._touched = touches.nodes  # read by _index_version, just before publishing
+                if self._prepared is None:  # a bulk load may have read its index from its input
+                    self._prepared = self._index_change(store, touches.nodes)
                 return result
 
         with self._write_lock():
@@ -646,6 +665,19 @@ class EmbeddedStore(Store):
                 self._touched = None
                 self._prepared = None
                 release_free_memory()
+
+    def _index_change(self, store: ox.Store, touched: set[str] | None) -> PreparedIndex | None:
+        """The index rows a write changed, read while its copy is still open (a read-only open
+        of the closed copy was a twentieth of a write under load). None where the index is
+        written otherwise: unseen changes, or a previous version without an index or without
+        the message tables."""
+        number = current_version(self.directory)
+        if touched is None or number is None:
+            return None
+        previous = self.directory / "versions" / str(number)
+        if not search_index.has_index(previous) or not search_index.has_message_tables(previous):
+            return None
+        return PreparedIndex(changes.is_sealed(store), change=search_index.index_change(store, touched))
 
     @contextlib.contextmanager
     def _sealed_before(self) -> Iterator[ox.Store | None]:
@@ -798,12 +830,12 @@ class EmbeddedStore(Store):
             if next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is None:
                 collected.append(search_index.QuadIndex())
                 if isinstance(store, _ClosingProxy):  # the subjects it notes are not needed then
-                    target = store._live()
+                    target = store.unwatched()
             target.bulk_extend(quads())
             if collected:
                 collected[0].extend(kept)
                 kept.clear()
-                self._prepared = PreparedIndex(collected[0], changes.is_sealed(store))
+                self._prepared = PreparedIndex(changes.is_sealed(store), quads=collected[0])
             if validate and uses_cg:
                 # What the store now holds in the graphs written to, as it keeps the values.
                 held: list[ox.Quad] = []

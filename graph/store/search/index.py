@@ -461,7 +461,66 @@ def claims_of(store: ox.Store, nodes: Iterable[str]) -> set[str]:
     return {c.value for c in candidates if ox.Quad(c, rdf_type, claim_type, ox.DefaultGraph()) in store}
 
 
-def update_index(previous: Path, store: ox.Store, directory: Path, touched: Iterable[str]) -> int:
+@dataclass(frozen=True)
+class IndexChange:
+    """What a write changes in the index: the claims whose rows go (``replaced``), their new
+    rows and quote words. Read from the written copy, possibly while its writer still has it
+    open (then the copy is not opened again just for its index)."""
+
+    replaced: frozenset[str]
+    rows: list[tuple[object, ...]]
+    messages: list[similarity.ClaimMessage]
+
+
+def index_change(store: ox.Store, touched: Iterable[str]) -> IndexChange:
+    """The change a write makes in the index of ``store``'s version (see :func:`update_index`)."""
+    touched = set(touched)
+    affected = claims_of(store, touched)
+    return IndexChange(
+        frozenset(affected | touched), _rows(store, affected), similarity.store_messages(store, affected)
+    )
+
+
+def has_message_tables(directory: Path) -> bool:
+    """Does a version's index hold the message tables (indexes written before them do not)?"""
+    conn = sqlite3.connect((Path(directory) / INDEX_FILE).absolute().as_uri() + "?mode=ro&immutable=1", uri=True)
+    try:
+        return similarity.has_message_table(conn)
+    finally:
+        conn.close()
+
+
+def apply_change(
+    previous: Path,
+    directory: Path,
+    change: IndexChange,
+    all_messages: Iterable[similarity.ClaimMessage] | None = None,
+) -> int:
+    """Write ``directory``'s index as ``previous``'s with ``change`` applied (atomically).
+
+    ``all_messages`` (every quote of the new version) only for a ``previous`` without message
+    tables. Returns the number of claims indexed again."""
+    with _index_file(directory, seed=previous) as conn:
+        # Look-ups in claim_ids, not a loop over every row: fetching every row into Python took
+        # the GIL back once per row, and under load each of those waits behind the request
+        # threads (a third of a write's time in the soak); a scan inside SQLite still was a sixth.
+        _delete_claims(conn, set(change.replaced))
+        _insert(conn, change.rows, _next_rowid(conn))
+        # a claim's message reads a subset of what its row reads: the same claims are redone
+        if all_messages is None:
+            similarity.write_messages(conn, change.messages, replacing=change.replaced)
+        else:
+            similarity.write_messages(conn, all_messages)
+    return len(change.rows)
+
+
+def update_index(
+    previous: Path,
+    store: ox.Store | None,
+    directory: Path,
+    touched: Iterable[str],
+    change: IndexChange | None = None,
+) -> int:
     """Write ``directory``'s index as a copy of ``previous``'s with only the claims that a write
     changed indexed again (atomically, like :func:`write_index`).
 
@@ -469,22 +528,17 @@ def update_index(previous: Path, store: ox.Store, directory: Path, touched: Iter
     claims whose rows read such a statement (:func:`claims_of` on the new version, and the
     touched IRIs that are claims of the old index) lose their rows and, if still in ``store``,
     get new ones. bm25's statistics are kept by FTS5 itself, so the result answers exactly like
-    an index written from scratch. Returns the number of claims indexed again."""
-    touched = set(touched)
-    affected = claims_of(store, touched)
-    rows = _rows(store, affected)
-    with _index_file(directory, seed=previous) as conn:
-        # Look-ups in claim_ids, not a loop over every row: fetching every row into Python took
-        # the GIL back once per row, and under load each of those waits behind the request
-        # threads (a third of a write's time in the soak); a scan inside SQLite still was a sixth.
-        _delete_claims(conn, affected | touched)
-        _insert(conn, rows, _next_rowid(conn))
-        # a claim's message reads a subset of what its row reads: the same claims are redone
-        if similarity.has_message_table(conn):
-            similarity.write_messages(conn, similarity.store_messages(store, affected), replacing=affected | touched)
-        else:  # an index written before the message tables
-            similarity.write_messages(conn, similarity.store_messages(store))
-    return len(rows)
+    an index written from scratch. Returns the number of claims indexed again.
+
+    A ``change`` read already (:func:`index_change`, while the writer had the copy open) is
+    applied without ``store``; ``previous`` must then have the message tables."""
+    if change is not None:
+        return apply_change(previous, directory, change)
+    assert store is not None
+    change = index_change(store, touched)
+    # an index written before the message tables gets them whole
+    whole = None if has_message_tables(previous) else similarity.store_messages(store)
+    return apply_change(previous, directory, change, whole)
 
 
 def rows_of(directory: Path) -> list[tuple[object, ...]]:
