@@ -115,8 +115,9 @@ def _index_version(
 ) -> None:
     """Write the full-text index of a closed copy into it, before the copy is published.
 
-    With ``prepared`` (a bulk load into a version whose default graph was empty), the rows come
-    from the load's own quads and the copy is not opened. With the ``previous`` version (which
+    With ``prepared`` (made while the writer had the copy open: the rows of a bulk load into an
+    empty default graph, read from its quads, or the rows a write changed, applied to the
+    ``previous`` index), the copy is not opened again. With the ``previous`` version (which
     has an index) and the IRIs the write ``touched`` (subjects of every statement added or
     removed), the previous index is copied and only the claims that depend on those IRIs are
     indexed again; otherwise the whole copy is indexed."""
@@ -433,7 +434,8 @@ class EmbeddedStore(Store):
         self.directory.mkdir(parents=True, exist_ok=True)
         #: Set by a writer for the version it publishes next: the subjects it changed.
         self._touched: set[str] | None = None
-        #: Set by a bulk load for the version it publishes next: its index, from its input.
+        #: Set by a writer for the version it publishes next: its index, made ready while the
+        #: copy was open (see :class:`PreparedIndex`).
         self._prepared: PreparedIndex | None = None
         self._versions = VersionedStore(self.directory, before_publish=self._index_version)
         if not self.db_path.exists():
