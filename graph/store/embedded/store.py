@@ -806,8 +806,12 @@ class EmbeddedStore(Store):
                 try:
                     for quad in parsed:
                         n += 1
-                        if n % 50_000 == 0 and progress is not None:
-                            progress()
+                        if n % 50_000 == 0:
+                            if progress is not None:
+                                progress()
+                            if kept:  # into the index's tables: the quads themselves need not stay
+                                collected[0].extend(kept)
+                                kept.clear()
                         if validate:
                             if not uses_cg:
                                 p = quad.predicate.value
