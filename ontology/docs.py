@@ -12,10 +12,13 @@ when a declared term is missing from a page).
 from __future__ import annotations
 
 from pathlib import Path
-
-from rdflib import Graph, Literal
+from typing import TYPE_CHECKING
 
 from claimgraph.ontology import ontology_dir, ontology_file
+
+if TYPE_CHECKING:
+    # rdflib only where a page is rendered: the server imports this module for page_path
+    from rdflib import Graph
 
 LANGUAGES = ("en", "de")
 
@@ -26,6 +29,8 @@ def page_path(lang: str) -> Path:
 
 def monolingual(graph: Graph, lang: str) -> Graph:
     """A copy of ``graph`` without literals tagged with another language."""
+    from rdflib import Graph, Literal
+
     out = Graph()
     for prefix, ns in graph.namespaces():
         out.bind(prefix, ns, override=True)
@@ -38,6 +43,7 @@ def monolingual(graph: Graph, lang: str) -> Graph:
 
 def render(lang: str) -> str:
     from pylode import OntPub  # a documentation-time dependency (extra "docs")
+    from rdflib import Graph
 
     graph = monolingual(Graph().parse(ontology_file(), format="turtle"), lang)
     return OntPub(graph.serialize(format="turtle")).make_html()

@@ -24,15 +24,22 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import combinations
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pyoxigraph as ox
-from rdflib import RDF, XSD, Graph, Literal, URIRef
 
-from claimgraph.graph.build.iris import IriMinter
-from claimgraph.ontology import CG, OA, SCHEMA
+from claimgraph.ontology import CG_NS
 
-RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+if TYPE_CHECKING:
+    # rdflib only for the build's graphs (claim_messages, add_same_message): the search index
+    # imports this module in every server worker, which never needs rdflib for a query
+    from rdflib import Graph
+
+    from claimgraph.graph.build.iris import IriMinter
+
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 
 #: Pairs at or above this similarity are the same message.
 THRESHOLD = 0.7
@@ -118,6 +125,11 @@ def same_message_pairs(messages: Iterable[ClaimMessage], threshold: float = THRE
 
 def claim_messages(g: Graph) -> list[ClaimMessage]:
     """The claims of a built graph with their article and text (see the module doc)."""
+    from rdflib import RDF, Literal, URIRef
+
+    from claimgraph.ontology import CG, OA, SCHEMA
+
+    label = URIRef(RDFS_LABEL)
     out = []
     for claim in sorted(set(g.subjects(RDF.type, CG.Claim)), key=str):
         article = None
@@ -128,7 +140,7 @@ def claim_messages(g: Graph) -> list[ClaimMessage]:
                 article = article or next(g.objects(file, SCHEMA.encodesCreativeWork), None)
         if not text:
             for prop in g.objects(claim, CG.proposition):
-                labels = {lit.language: str(lit) for lit in g.objects(prop, RDFS_LABEL) if isinstance(lit, Literal)}
+                labels = {lit.language: str(lit) for lit in g.objects(prop, label) if isinstance(lit, Literal)}
                 text = labels.get("de") or next(iter(labels.values()), "")
         if article is not None:
             out.append(ClaimMessage(str(claim), str(article), text))
@@ -137,6 +149,10 @@ def claim_messages(g: Graph) -> list[ClaimMessage]:
 
 def add_same_message(g: Graph, mint: IriMinter, threshold: float = THRESHOLD) -> int:
     """Write ``cg:sameMessageAs`` (both ways) and a ``cg:MessageMatch`` for every match in ``g``."""
+    from rdflib import RDF, XSD, Literal, URIRef
+
+    from claimgraph.ontology import CG
+
     matches = same_message_pairs(claim_messages(g), threshold)
     for m in matches:
         a, b = URIRef(m.first), URIRef(m.second)
@@ -171,8 +187,8 @@ SELECT ?s ?p ?o WHERE {
 _MESSAGE_VARS = ("claim", "span", "article", "text")
 #: Above this many claims their messages are read in one query over the store, not one each.
 _BOUND_QUERIES = 300
-CG_MATCHED = str(CG.matchedClaim)
-CG_SAME = str(CG.sameMessageAs)
+CG_MATCHED = CG_NS + "matchedClaim"
+CG_SAME = CG_NS + "sameMessageAs"
 
 
 def _solutions(store: ox.Store, query: str, claim: str | None = None) -> ox.QuerySolutions:
@@ -342,7 +358,7 @@ def _changed_pairs(
 
 
 def _match_quads(mint: IriMinter, matches: Iterable[MessageMatch]) -> list[ox.Quad]:
-    cg = "https://w3id.org/claimgraph/ontology#"
+    cg = CG_NS
     quads = []
     for match in matches:
         a, b = ox.NamedNode(match.first), ox.NamedNode(match.second)
@@ -352,13 +368,13 @@ def _match_quads(mint: IriMinter, matches: Iterable[MessageMatch]) -> list[ox.Qu
         quads += [
             ox.Quad(a, ox.NamedNode(cg + "sameMessageAs"), b),
             ox.Quad(b, ox.NamedNode(cg + "sameMessageAs"), a),
-            ox.Quad(node, ox.NamedNode(str(RDF.type)), ox.NamedNode(cg + "MessageMatch")),
+            ox.Quad(node, ox.NamedNode(RDF_TYPE), ox.NamedNode(cg + "MessageMatch")),
             ox.Quad(node, ox.NamedNode(cg + "matchedClaim"), a),
             ox.Quad(node, ox.NamedNode(cg + "matchedClaim"), b),
             ox.Quad(
                 node,
                 ox.NamedNode(cg + "messageSimilarity"),
-                ox.Literal(f"{match.similarity:.3f}", datatype=ox.NamedNode(str(XSD.decimal))),
+                ox.Literal(f"{match.similarity:.3f}", datatype=ox.NamedNode(XSD_DECIMAL)),
             ),
         ]
     return quads

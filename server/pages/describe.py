@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 
 import pyoxigraph as ox
-from rdflib import Graph
 
 from claimgraph.server.pages.queries import load
 from claimgraph.graph.store import Store
@@ -41,6 +40,8 @@ def _compact_nodes(triples: list[ox.Triple], context: dict[str, str]) -> list[di
     """The node objects of one graph, compacted with ``context`` by rdflib."""
     if not triples:
         return []
+    from rdflib import Graph  # here, not at the top: a worker that never writes JSON-LD skips rdflib
+
     g = Graph()
     g.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
     doc = json.loads(g.serialize(format="json-ld", context=context, auto_compact=True))

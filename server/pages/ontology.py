@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, request
 from werkzeug.wrappers import Response as WerkzeugResponse
-from rdflib import Graph, URIRef
-from rdflib.namespace import OWL
 from werkzeug.exceptions import BadRequest, NotFound
 
 from claimgraph.graph.store.formats import JSON_LD, N_TRIPLES, ONTOLOGY_OFFER, RDF_XML, TURTLE, Offer, find
@@ -59,8 +58,15 @@ def frozen_versions() -> list[str]:
     return sorted(p.stem for p in (ontology_dir() / "versions").glob("*.ttl"))
 
 
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+
 @lru_cache(maxsize=None)
 def _graph(name: str | None = None) -> Graph:
+    # rdflib is imported here, on the first request for the ontology, not at a worker's start
+    from rdflib import Graph
+
     g = Graph().parse(_source(name), format="turtle")
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns, override=True)
@@ -83,6 +89,9 @@ def _body(media_type: str, lang: str = "en", name: str | None = None) -> bytes:
 
 
 def _version() -> str:
+    from rdflib import URIRef
+    from rdflib.namespace import OWL
+
     version = _graph().value(URIRef(ONTOLOGY_IRI), OWL.versionIRI)
     return str(version).rsplit("/", 1)[-1] if version else ""
 

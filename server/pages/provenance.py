@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import io
 import warnings
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-import prov
 from flask import Blueprint, Response
 
 from claimgraph.server.pages.queries import load
@@ -24,6 +24,9 @@ from claimgraph.server.errors import PageNotFound
 from claimgraph.server.pages import describe
 from claimgraph.server.pages.links import iri_for_path, normalised_base
 from claimgraph.server.state import get_settings, get_store
+
+if TYPE_CHECKING:
+    import prov.model
 
 bp = Blueprint("provenance", __name__)
 
@@ -57,6 +60,8 @@ def namespaces(quads: list[ox.Quad], base: str) -> dict[str, str]:
 
 def to_prov_document(quads: list[ox.Quad], base: str) -> "prov.model.ProvDocument":
     """Read the PROV-O trail with the ``prov`` package (for PROV-N and PROV-JSON)."""
+    import prov  # on first use: it brings rdflib, which a worker serving queries never needs
+
     turtle = describe.serialize(quads, "text/turtle", namespaces(quads, base))
     with warnings.catch_warnings():
         # prov warns about types it has no PROV-N record for (prov:Role); they stay in PROV-O

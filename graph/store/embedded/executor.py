@@ -143,12 +143,14 @@ def _decode_term(encoded: tuple[str, ...]) -> Any:
 def _answer_searches(query: str, store: Any, version: Path | None, timeout: float | None) -> str:
     """``query`` with its search-service blocks replaced by their hits from ``version``'s
     index: the index of the very version this executor reads, never another."""
-    from claimgraph.graph.store.search import index as search_index
-    from claimgraph.graph.store.search.service import rewrite
     from claimgraph.graph.store.sparqltext.search_calls import mentions_service, service_use
 
     if not mentions_service(query):
         return query
+    # the index's modules (SQLite, the similarity code) only in an executor that answers a search
+    from claimgraph.graph.store.search import index as search_index
+    from claimgraph.graph.store.search.service import rewrite
+
     calls = service_use(query).calls
     if not calls:
         return query
