@@ -111,12 +111,24 @@ def test_an_unsealed_load_is_marked_and_a_failed_load_publishes_nothing(tmp_path
     assert search_index.rows_of(_published(store)) == _rebuilt(store)[0]
 
 
-def test_writes_delete_through_claim_ids_and_an_old_index_gains_the_table(tmp_path: Path) -> None:
+def test_writes_delete_through_claim_ids_and_an_old_index_gains_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = EmbeddedStore(tmp_path / "store")
     _load(store, TRICKY.encode())
+    in_this_process: list[str] = []
+    whole, incremental = search_index.write_index, search_index.update_index
+    monkeypatch.setattr(search_index, "write_index", lambda *a, **k: (in_this_process.append("w"), whole(*a, **k))[1])
+    monkeypatch.setattr(
+        search_index, "update_index", lambda *a, **k: (in_this_process.append("u"), incremental(*a, **k))[1]
+    )
     update = f'DELETE DATA {{ <{E}c1> <{CG}paraphrase> "Er sagte etwas" }} ; INSERT DATA {{ <{E}c3> <{CG}paraphrase> "neu" }}'
     store.update(UpdateRequest(update=update))
+    # unsealed, subjects named: the update child wrote the index, this process did not
+    assert in_this_process == []
+    monkeypatch.undo()
     version = _published(store)
+    assert (version / "claimgraph.unsealed").exists()
     assert search_index.rows_of(version) == _rebuilt(store)[0]
     with sqlite3.connect(version / search_index.INDEX_FILE) as conn:
         ids = dict(conn.execute("SELECT claim, id FROM claim_ids").fetchall())

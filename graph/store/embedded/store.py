@@ -101,10 +101,13 @@ class PreparedIndex:
         sealed: bool,
         quads: search_index.QuadIndex | None = None,
         change: search_index.IndexChange | None = None,
+        written: bool = False,
     ) -> None:
         self.quads = quads
         self.change = change
         self.sealed = sealed
+        #: The index is in the copy already (the update child wrote it).
+        self.written = written
 
 
 def _index_version(
@@ -121,8 +124,10 @@ def _index_version(
     has an index) and the IRIs the write ``touched`` (subjects of every statement added or
     removed), the previous index is copied and only the claims that depend on those IRIs are
     indexed again; otherwise the whole copy is indexed."""
-    if prepared is not None and (prepared.quads is not None or previous is not None):
-        if prepared.quads is not None:
+    if prepared is not None and (prepared.quads is not None or prepared.written or previous is not None):
+        if prepared.written:
+            pass
+        elif prepared.quads is not None:
             search_index.write_rows(staging, prepared.quads.rows(), prepared.quads.messages())
         elif prepared.change is not None and previous is not None:
             search_index.update_index(previous, None, staging, prepared.change.replaced, change=prepared.change)
@@ -192,13 +197,22 @@ class _Touches:
             self.nodes = None
 
 
-def _update_in_child(staging: Path, text: str, base_iri: str | None, timeout: float, network: bool = False) -> None:
-    """Apply the update in a fresh process (:mod:`update_child`), killed past ``timeout``.
+def _update_in_child(
+    staging: Path,
+    text: str,
+    base_iri: str | None,
+    timeout: float,
+    network: bool = False,
+    index: tuple[str, list[str], str] | None = None,
+) -> str:
+    """Apply the update in a fresh process (:mod:`update_child`), killed past ``timeout``;
+    with ``index``, the child writes the copy's search index too. Returns the child's outcome
+    ("" or "indexed:sealed" / "indexed:unsealed").
 
     It used to come from a multiprocessing fork server, which stayed resident in every server
     worker after its first update (with a resource tracker); a lean child starts in about 0.1 s."""
     conn, process = child.start(
-        "claimgraph.graph.store.embedded.update_child:main", str(staging), text, base_iri, network
+        "claimgraph.graph.store.embedded.update_child:main", str(staging), text, base_iri, network, index
     )
     try:
         if not conn.poll(timeout):
@@ -218,6 +232,7 @@ def _update_in_child(staging: Path, text: str, base_iri: str | None, timeout: fl
         raise QuerySyntaxError(message)
     if kind != "ok":
         raise StoreError(message)
+    return str(message)
 
 
 #: Updates longer than this are not read for the subjects they write (rdflib's parser takes
@@ -717,7 +732,12 @@ class EmbeddedStore(Store):
         with self._write_lock():
             staging = self._versions.stage()
             try:
-                _update_in_child(staging, text, request.base_iri, timeout, network=self._update_network)
+                index = self._child_index(subjects)
+                outcome = _update_in_child(
+                    staging, text, request.base_iri, timeout, network=self._update_network, index=index
+                )
+                if outcome.startswith("indexed:"):  # the child wrote the copy's index
+                    self._prepared = PreparedIndex(outcome == "indexed:sealed", written=True)
                 touches = _Touches()
                 touches.nodes = subjects
                 with self._sealed_before() as before:  # the published version, before the update
@@ -728,11 +748,24 @@ class EmbeddedStore(Store):
                     self._versions.publish(staging)
                 finally:
                     self._touched = None
+                    self._prepared = None
             except BaseException:
+                self._prepared = None
                 self._versions.discard(staging)
                 raise
             self._versions.collect()
             release_free_memory()
+
+    def _child_index(self, subjects: set[str] | None) -> tuple[str, list[str], str] | None:
+        """What the update child needs to write the copy's index itself: only when the update
+        names its subjects and the current version says it holds no sealed claims (then no
+        change record is written after the child, which the index would have to follow)."""
+        current = Path(os.path.realpath(self.db_path))
+        if subjects is None or not (current / UNSEALED).exists() or not search_index.has_index(current):
+            return None
+        if not search_index.has_message_tables(current):
+            return None
+        return str(current), sorted(subjects), changes.SEALED_QUERY
 
     def load(
         self,
