@@ -14,15 +14,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Templates and static files live with the pages that use them (server/pages/).
     app = Flask(__name__, template_folder="pages/templates", static_folder="pages/static")
     app.config.from_object(Config(settings))
-    if settings.proxies:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        n = settings.proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)  # type: ignore[method-assign]
-
     from claimgraph.server import errors, health, state
     from claimgraph.server.pages import audit, linked_data, ontology, provenance, query_page, resources, search
-    from claimgraph.server.protocol import body, dump, graph_store, service, sparql
+    from claimgraph.server.protocol import body, dump, graph_store, lean, service, sparql
 
     state.init_app(app, settings)
     errors.init_app(app)
@@ -40,4 +34,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(query_page.bp)
     app.register_blueprint(provenance.bp)
     app.register_blueprint(search.bp)
+    # Plain successful queries skip Flask's per-request work (the same bytes; protocol/lean.py).
+    lean.install(app)
+    if settings.proxies:  # outermost: the lean path and Flask both see the forwarded values
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)  # type: ignore[method-assign]
     return app

@@ -9,6 +9,8 @@ users, except a resource a browser asked for and nobody names (:class:`PageNotFo
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import (
     BadGateway,
@@ -32,6 +34,10 @@ from claimgraph.graph.store import (
     StoreError,
     StoreUnavailable,
 )
+
+
+#: Where :func:`init_cors` keeps flask-cors' options.
+CORS_KEY = "claimgraph.cors"
 
 
 class PageNotFound(NotFound):
@@ -110,11 +116,12 @@ def init_cors(app: Flask, origins: str) -> None:
         return
     from flask_cors import CORS
 
-    CORS(
-        app,
-        origins=[o.strip() for o in origins.split(",")] if origins != "*" else "*",
-        allow_headers=["Content-Type", "Accept", "Authorization"],
-        expose_headers=["Content-Type", "Location", "Content-Disposition"],
-        methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
-        max_age=86400,
-    )
+    options: dict[str, Any] = {
+        "origins": [o.strip() for o in origins.split(",")] if origins != "*" else "*",
+        "allow_headers": ["Content-Type", "Accept", "Authorization"],
+        "expose_headers": ["Content-Type", "Location", "Content-Disposition"],
+        "methods": ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
+        "max_age": 86400,
+    }
+    CORS(app, **options)
+    app.extensions[CORS_KEY] = options  # the lean path adds the same headers (protocol/lean.py)

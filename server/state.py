@@ -10,20 +10,20 @@ from claimgraph.graph.store import Store
 from claimgraph.settings import open_store
 from claimgraph.settings import Settings
 
-_KEY = "claimgraph.store"
+STORE_KEY = "claimgraph.store"
 
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Open the store for this app and start its query executors (they open the store meanwhile)."""
     store = open_store(settings)
     store.warm_up()
-    app.extensions[_KEY] = store
+    app.extensions[STORE_KEY] = store
     atexit.register(store.close)
 
 
 def get_store() -> Store:
     """The store of the application handling the current request."""
-    return current_app.extensions[_KEY]
+    return current_app.extensions[STORE_KEY]
 
 
 def get_settings() -> Settings:

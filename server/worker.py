@@ -29,6 +29,8 @@ import time
 from functools import partial
 from typing import Any
 
+from gunicorn import util
+from gunicorn.http import wsgi
 from gunicorn.http.body import ChunkedReader, LengthReader
 from gunicorn.http.message import Request
 from gunicorn.http.unreader import Unreader
@@ -39,6 +41,61 @@ _REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nConten
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 #: Longest chunk-size line (with extensions) waited for; gunicorn's own limit decides beyond it.
 _CHUNK_LINE_MAX = 70_000
+
+
+class OneWriteResponse(wsgi.Response):
+    """gunicorn's HTTP/1 response, whose head goes out in the same ``sendall`` as the first
+    body bytes.
+
+    gunicorn writes the head, then each body chunk, each with a system call of its own (and a
+    TCP segment the client wakes up for): a point look-up's answer of a few hundred bytes cost
+    two of each. Here the head is held until the first body bytes (or the end of the response,
+    or a ``sendfile``) and sent with them. Chunked bodies are framed as before, after the head.
+    The head is built as gunicorn's ``send_headers`` builds it."""
+
+    _held = b""
+
+    def send_headers(self) -> None:
+        if self.headers_sent:  # type: ignore[has-type]  # set by gunicorn
+            return
+        tosend = self.default_headers()
+        tosend.extend(["%s: %s\r\n" % (k, v) for k, v in self.headers])
+        self._held = ("%s\r\n" % "".join(tosend)).encode("latin-1")
+        self.headers_sent = True
+
+    def _send_held(self) -> None:
+        held, self._held = self._held, b""
+        if held:
+            util.write(self.sock, held)
+
+    def _emit_body(self, data: bytes) -> None:
+        if self._held and not self.chunked:
+            held, self._held = self._held, b""
+            util.write(self.sock, held + data)
+            return
+        self._send_held()
+        super()._emit_body(data)
+
+    def sendfile(self, respiter: Any) -> bool:
+        self.send_headers()
+        self._send_held()
+        return bool(super().sendfile(respiter))
+
+    def close(self) -> None:
+        self.send_headers()
+        self._send_held()  # a body-less or empty response: the head alone
+        super().close()
+
+
+def _one_bodiless_head(data: bytes | bytearray) -> bool:
+    """Whether ``data`` is exactly one request head that announces no body: it ends at its
+    first blank line (CRLF only) and names no ``Content-Length``, ``Transfer-Encoding`` or
+    ``Expect`` (a case-blind search of the whole head, URL included: a false alarm only means
+    the full parse). Anything else is left to gunicorn's parser."""
+    if data.find(b"\r\n\r\n") != len(data) - 4 or data.find(b"\n\n") >= 0:
+        return False
+    head = data.lower()
+    return b"content-length" not in head and b"transfer-encoding" not in head and b"expect" not in head
 
 
 class _NeedMore(Exception):
@@ -115,6 +172,12 @@ class BufferingWorker(ThreadWorker):
         self.head_limit = (
             cfg.limit_request_line + 2 + max(cfg.limit_request_fields, 1) * (cfg.limit_request_field_size + 2) + 2
         )
+
+    def init_process(self) -> None:
+        # This process only: gunicorn's wsgi.create() builds the responses of HTTP/1 requests
+        # from this name (HTTP/2 passes its own class).
+        wsgi.Response = OneWriteResponse
+        super().init_process()
 
     # -- connections arrive ---------------------------------------------------------------------
 
@@ -197,6 +260,11 @@ class BufferingWorker(ThreadWorker):
         state.scanned = len(buf)
         if not ends and len(buf) <= self.head_limit:
             return False
+        if _one_bodiless_head(buf):
+            # Complete, and nothing to wait for (a GET): the thread's parser reads it. Parsing
+            # it here too only to learn that there is no body cost as much as the thread's parse.
+            state.head_len = len(buf)
+            return True
         unreader = _BufferUnreader(bytes(buf))
         try:
             req = Request(self.cfg, unreader, conn.client)
@@ -391,13 +459,9 @@ class BufferingWorker(ThreadWorker):
     def _whole_request(self, conn: TConn, data: bytes) -> bool:
         """Whether ``data`` is one complete request without a body, or with all of a declared
         one (no chunks, no ``Expect``): the only kind a thread serves without the poller."""
-        end = data.find(b"\r\n\r\n")
-        if end == len(data) - 4 and data.find(b"\n\n") < 0:
-            head = data.lower()
-            if b"content-length" not in head and b"transfer-encoding" not in head and b"expect" not in head:
-                # One head and nothing after it, no body announced (a GET): gunicorn's parser
-                # reads it from the buffer alone. Cheaper than parsing the head twice.
-                return True
+        if _one_bodiless_head(data):
+            # gunicorn's parser reads it from the buffer alone. Cheaper than parsing it twice.
+            return True
         unreader = _BufferUnreader(data)
         try:
             req = Request(self.cfg, unreader, conn.client)

@@ -28,6 +28,7 @@ from collections.abc import Callable
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_options_header
 
 from claimgraph.server.state import get_settings
 
@@ -66,8 +67,8 @@ class BodyRefused(HTTPException):
         return [*super().get_headers(environ, scope), ("Connection", "close")]
 
 
-def _declared_length() -> int | None:
-    raw = request.environ.get("CONTENT_LENGTH") or ""
+def _declared_length(environ: dict[str, Any]) -> int | None:
+    raw = environ.get("CONTENT_LENGTH") or ""
     if raw == "":
         return None
     if not raw.isdigit():  # gunicorn refuses these first; another server may not
@@ -75,23 +76,23 @@ def _declared_length() -> int | None:
     return int(raw)
 
 
-def _chunked() -> bool:
-    return "chunked" in request.environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+def _chunked(environ: dict[str, Any]) -> bool:
+    return "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
 
 
-def read_whole_body(limit: int) -> bytes:
+def read_whole_body(environ: dict[str, Any], limit: int) -> bytes:
     """The request body, all of it, or :class:`BodyRefused`.
 
     Reads at most ``limit`` + 1 bytes; a body declared or found larger is a 413."""
-    length = _declared_length()
-    chunked = _chunked()
+    length = _declared_length(environ)
+    chunked = _chunked(environ)
     if length is not None and chunked:
         raise BodyRefused(400, "the request has both Content-Length and Transfer-Encoding: chunked")
     if length is not None and length > limit:
         raise BodyRefused(413, f"the request body ({length} bytes) is larger than the limit of {limit} bytes")
     if length is None and not chunked:
         return b""
-    stream = request.environ["wsgi.input"]
+    stream = environ["wsgi.input"]
     want = length if length is not None else limit + 1
     parts: list[bytes] = []
     got = 0
@@ -119,16 +120,20 @@ def _describe(exc: BaseException) -> str:
     return f"{name}: {text[:200]}" if text else name
 
 
-def check_charset() -> None:
-    """Refuse a declared charset that RDF and SPARQL bodies cannot have."""
-    mimetype = request.mimetype
+def reads_as_utf8(charset: str | None) -> bool:
+    """Whether a body declared with this ``charset`` parameter is read as UTF-8: none, UTF-8, or
+    US-ASCII (its bytes read the same; every reader still checks them as UTF-8)."""
+    charset = (charset or "").strip().lower()
+    return not charset or charset in _UTF8 or charset in _ASCII
+
+
+def check_charset(mimetype: str, charset: str | None) -> None:
+    """Refuse a declared charset that RDF and SPARQL bodies cannot have (``mimetype`` and its
+    ``charset`` parameter as the request's ``Content-Type`` gives them)."""
     if mimetype not in _TEXT_BODIES:
         return
-    charset = (request.mimetype_params.get("charset") or "").strip().lower()
-    if not charset or charset in _UTF8:
+    if reads_as_utf8(charset):
         return
-    if charset in _ASCII:
-        return  # checked as UTF-8 by every reader; US-ASCII bytes read the same
     raise BodyRefused(
         415,
         f"{mimetype} is read as UTF-8, but the request declares charset={charset}; "
@@ -158,31 +163,50 @@ def client_gone() -> bool:
     return check is not None and check()
 
 
-def client_gone_check() -> Callable[[], bool] | None:
-    """:func:`client_gone` bound to this request's socket, callable outside the request
-    context (a query's executor polls it to stop work for a client that hung up); None
-    outside gunicorn."""
-    sock = request.environ.get("gunicorn.socket")
+def client_gone_check(environ: dict[str, Any] | None = None) -> Callable[[], bool] | None:
+    """:func:`client_gone` bound to this request's socket (``environ``: the request's WSGI
+    environment, by default the current request's), callable outside the request context (a
+    query's executor polls it to stop work for a client that hung up); None outside gunicorn."""
+    sock = (request.environ if environ is None else environ).get("gunicorn.socket")
     return None if sock is None else functools.partial(_closed_by_peer, sock)
 
 
-def _take_body() -> Response | None:
+def take_whole_body() -> Response | None:
     """before_request: replace ``wsgi.input`` with the whole body, checked, in memory."""
-    environ = request.environ
+    take_body(request.environ, _limit)
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def content_type(header: str) -> tuple[str, str | None]:
+    """The media type (lower case) and ``charset`` parameter of a ``Content-Type`` header, as
+    werkzeug's ``request.mimetype`` and ``mimetype_params`` give them (memoised: clients send
+    the same few)."""
+    mimetype, params = parse_options_header(header)
+    return mimetype.lower(), params.get("charset")
+
+
+def take_body(environ: dict[str, Any], limit: Callable[[], int]) -> None:
+    """Replace ``wsgi.input`` with the whole body, checked, in memory (at most ``limit()``
+    bytes), once per request; raises :class:`BodyRefused`. Needs no request context: the lean
+    path for queries (:mod:`claimgraph.server.protocol.lean`) calls it too."""
     if environ.get("claimgraph.body_taken"):
-        return None
+        return
     environ["claimgraph.body_taken"] = True
     if not environ.get("CONTENT_LENGTH") and "HTTP_TRANSFER_ENCODING" not in environ:
-        return None  # no body (most GETs): nothing to read or replace
-    if request.method in ("POST", "PUT", "PATCH"):
-        check_charset()
-    settings = get_settings()
-    data = read_whole_body(max(settings.max_upload_bytes, _app_limit()))
+        return  # no body (most GETs): nothing to read or replace
+    if environ.get("REQUEST_METHOD", "GET").upper() in ("POST", "PUT", "PATCH"):  # as request.method
+        check_charset(*content_type(environ.get("CONTENT_TYPE", "")))
+    data = read_whole_body(environ, limit())
     environ["wsgi.input"] = io.BytesIO(data)
     environ["CONTENT_LENGTH"] = str(len(data))
     environ.pop("HTTP_TRANSFER_ENCODING", None)
     environ["wsgi.input_terminated"] = False
-    return None
+
+
+def _limit() -> int:
+    """The most a body may have: the larger of the upload limit and Flask's own."""
+    return max(get_settings().max_upload_bytes, _app_limit())
 
 
 def _app_limit() -> int:
@@ -191,6 +215,6 @@ def _app_limit() -> int:
     return int(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
 
 
-def init_app(app: Flask, before: Callable[[], Response | None] = _take_body) -> None:
+def init_app(app: Flask, before: Callable[[], Response | None] = take_whole_body) -> None:
     """Read every body whole before the views run (registered first among the hooks)."""
     app.before_request_funcs.setdefault(None, []).insert(0, before)

@@ -104,8 +104,13 @@ def choose_all(format_values: list[str] | None = None) -> dict[QueryForm, Choice
 
     A client sends the same Accept header with every query, so the answer is memoised per
     header and ``format=`` values: negotiation costs a dictionary look-up, not a parse."""
+    return choose_all_for(request.headers.get("Accept", ""), format_values)
+
+
+def choose_all_for(accept: str, format_values: list[str] | None = None) -> dict[QueryForm, Choice | None]:
+    """:func:`choose_all` for an ``Accept`` header given as it is (no request context needed)."""
     values = tuple(v for v in format_values or () if v.strip())
-    return dict(_choose_all(request.headers.get("Accept", ""), values))
+    return dict(_choose_all(accept, values))
 
 
 @lru_cache(maxsize=512)
