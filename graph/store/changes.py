@@ -73,9 +73,13 @@ def current_origin() -> Origin:
     return Origin(f"local user {user} (process {os.getpid()})", "claimgraph library call (no HTTP endpoint)")
 
 
+#: The ASK of :func:`is_sealed` (also sent to the update child, which does not import this module).
+SEALED_QUERY = load("has-sealed-claims")
+
+
 def is_sealed(store: ox.Store) -> bool:
     """Does the store hold claims sealed by a build (only then are writes watched)?"""
-    return bool(store.query(load("has-sealed-claims")))
+    return bool(store.query(SEALED_QUERY))
 
 
 def _lines(store: ox.Store, graph: ox.NamedNode | None) -> set[bytes]:

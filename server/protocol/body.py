@@ -120,16 +120,20 @@ def _describe(exc: BaseException) -> str:
     return f"{name}: {text[:200]}" if text else name
 
 
+def reads_as_utf8(charset: str | None) -> bool:
+    """Whether a body declared with this ``charset`` parameter is read as UTF-8: none, UTF-8, or
+    US-ASCII (its bytes read the same; every reader still checks them as UTF-8)."""
+    charset = (charset or "").strip().lower()
+    return not charset or charset in _UTF8 or charset in _ASCII
+
+
 def check_charset(mimetype: str, charset: str | None) -> None:
     """Refuse a declared charset that RDF and SPARQL bodies cannot have (``mimetype`` and its
     ``charset`` parameter as the request's ``Content-Type`` gives them)."""
     if mimetype not in _TEXT_BODIES:
         return
-    charset = (charset or "").strip().lower()
-    if not charset or charset in _UTF8:
+    if reads_as_utf8(charset):
         return
-    if charset in _ASCII:
-        return  # checked as UTF-8 by every reader; US-ASCII bytes read the same
     raise BodyRefused(
         415,
         f"{mimetype} is read as UTF-8, but the request declares charset={charset}; "

@@ -25,7 +25,7 @@ from claimgraph.graph.store import PreparedQuery, QueryRequest, Store
 from claimgraph.graph.store.formats import QUERY_OFFERS
 from claimgraph.graph.store.sparqltext.guard import Limits, check_query
 from claimgraph.server.protocol import negotiation
-from claimgraph.server.protocol.body import client_gone_check, content_type
+from claimgraph.server.protocol.body import client_gone_check, content_type, reads_as_utf8
 from claimgraph.server.state import get_settings, get_store
 from claimgraph.server.protocol.update import run_update
 from claimgraph.settings import Settings
@@ -82,7 +82,7 @@ def percent_decode(raw: bytes) -> bytes:
 
 
 def _body_text(kind: str, charset: str | None, body: Callable[[], bytes]) -> str:
-    if charset and charset.lower().replace("-", "") != "utf8":
+    if not reads_as_utf8(charset):
         raise UnsupportedMediaType(f"the {kind} must be sent as UTF-8, not {charset}")
     raw = body()
     try:
@@ -128,7 +128,7 @@ def decode_operation(
 
     mimetype, charset = media_type
     if mimetype == FORM:
-        if charset and charset.lower().replace("-", "") != "utf8":
+        if not reads_as_utf8(charset):
             raise UnsupportedMediaType(f"form bodies must be UTF-8, not {charset}")
         form = _decode_pairs(body(), "the form body")
         params = MultiDict(list(url.items(multi=True)) + list(form.items(multi=True)))

@@ -90,12 +90,50 @@ def _noting_graphs(quads: Iterator[ox.Quad], graphs: set[object], default_to: ox
         yield q
 
 
-def _index_version(staging: Path, previous: Path | None = None, touched: set[str] | None = None) -> None:
+class PreparedIndex:
+    """A version's index made ready before its copy closed, so that the closed copy is not
+    opened again for it: read from a bulk load's input (``quads``), or the rows a write changes
+    (``change``, applied to the previous version's index); and whether the version holds
+    sealed claims (asked on the open copy)."""
+
+    def __init__(
+        self,
+        sealed: bool,
+        quads: search_index.QuadIndex | None = None,
+        change: search_index.IndexChange | None = None,
+        written: bool = False,
+    ) -> None:
+        self.quads = quads
+        self.change = change
+        self.sealed = sealed
+        #: The index is in the copy already (the update child wrote it).
+        self.written = written
+
+
+def _index_version(
+    staging: Path,
+    previous: Path | None = None,
+    touched: set[str] | None = None,
+    prepared: PreparedIndex | None = None,
+) -> None:
     """Write the full-text index of a closed copy into it, before the copy is published.
 
-    With the ``previous`` version (which has an index) and the IRIs the write ``touched``
-    (subjects of every statement added or removed), the previous index is copied and only the
-    claims that depend on those IRIs are indexed again; otherwise the whole copy is indexed."""
+    With ``prepared`` (made while the writer had the copy open: the rows of a bulk load into an
+    empty default graph, read from its quads, or the rows a write changed, applied to the
+    ``previous`` index), the copy is not opened again. With the ``previous`` version (which
+    has an index) and the IRIs the write ``touched`` (subjects of every statement added or
+    removed), the previous index is copied and only the claims that depend on those IRIs are
+    indexed again; otherwise the whole copy is indexed."""
+    if prepared is not None and (prepared.quads is not None or prepared.written or previous is not None):
+        if prepared.written:
+            pass
+        elif prepared.quads is not None:
+            search_index.write_rows(staging, prepared.quads.rows(), prepared.quads.messages())
+        elif prepared.change is not None and previous is not None:
+            search_index.update_index(previous, None, staging, prepared.change.replaced, change=prepared.change)
+        if not prepared.sealed:
+            (staging / UNSEALED).touch()
+        return
     store = ox.Store.read_only(str(staging))
     try:
         if previous is not None and touched is not None and search_index.has_index(previous):
@@ -159,13 +197,22 @@ class _Touches:
             self.nodes = None
 
 
-def _update_in_child(staging: Path, text: str, base_iri: str | None, timeout: float, network: bool = False) -> None:
-    """Apply the update in a fresh process (:mod:`update_child`), killed past ``timeout``.
+def _update_in_child(
+    staging: Path,
+    text: str,
+    base_iri: str | None,
+    timeout: float,
+    network: bool = False,
+    index: tuple[str, list[str], str] | None = None,
+) -> str:
+    """Apply the update in a fresh process (:mod:`update_child`), killed past ``timeout``;
+    with ``index``, the child writes the copy's search index too. Returns the child's outcome
+    ("" or "indexed:sealed" / "indexed:unsealed").
 
     It used to come from a multiprocessing fork server, which stayed resident in every server
     worker after its first update (with a resource tracker); a lean child starts in about 0.1 s."""
     conn, process = child.start(
-        "claimgraph.graph.store.embedded.update_child:main", str(staging), text, base_iri, network
+        "claimgraph.graph.store.embedded.update_child:main", str(staging), text, base_iri, network, index
     )
     try:
         if not conn.poll(timeout):
@@ -185,6 +232,7 @@ def _update_in_child(staging: Path, text: str, base_iri: str | None, timeout: fl
         raise QuerySyntaxError(message)
     if kind != "ok":
         raise StoreError(message)
+    return str(message)
 
 
 #: Updates longer than this are not read for the subjects they write (rdflib's parser takes
@@ -320,6 +368,12 @@ class _ClosingProxy:
     def __contains__(self, quad: object) -> bool:
         return quad in self._live()
 
+    def unwatched(self) -> ox.Store:
+        """The store itself, for changes the index learns of otherwise (nothing is noted
+        from here on: the subjects count as unknown)."""
+        self.__dict__["_touches"].nodes = None
+        return self._live()
+
     def _live(self) -> ox.Store:
         target = self.__dict__.get("_target")
         if target is None:
@@ -395,6 +449,9 @@ class EmbeddedStore(Store):
         self.directory.mkdir(parents=True, exist_ok=True)
         #: Set by a writer for the version it publishes next: the subjects it changed.
         self._touched: set[str] | None = None
+        #: Set by a writer for the version it publishes next: its index, made ready while the
+        #: copy was open (see :class:`PreparedIndex`).
+        self._prepared: PreparedIndex | None = None
         self._versions = VersionedStore(self.directory, before_publish=self._index_version)
         if not self.db_path.exists():
             with write_lock(self.lock_path):
@@ -462,7 +519,7 @@ class EmbeddedStore(Store):
         that noted what it changed, whole otherwise (see :func:`_index_version`)."""
         number = current_version(self.directory) if self._touched is not None else None
         previous = self.directory / "versions" / str(number) if number is not None else None
-        _index_version(staging, previous, self._touched)
+        _index_version(staging, previous, self._touched, self._prepared)
 
     def published_index(self) -> Path | None:
         """The search index file of the current version, if it has one. Inside a
@@ -614,6 +671,8 @@ class EmbeddedStore(Store):
                 finally:
                     proxy._target = None  # the database closes before it is published
                 self._touched = touches.nodes  # read by _index_version, just before publishing
+                if self._prepared is None:  # a bulk load may have read its index from its input
+                    self._prepared = self._index_change(store, touches.nodes)
                 return result
 
         with self._write_lock():
@@ -621,7 +680,21 @@ class EmbeddedStore(Store):
                 return self._versions.commit(run, fresh=fresh)
             finally:
                 self._touched = None
+                self._prepared = None
                 release_free_memory()
+
+    def _index_change(self, store: ox.Store, touched: set[str] | None) -> PreparedIndex | None:
+        """The index rows a write changed, read while its copy is still open (a read-only open
+        of the closed copy was a twentieth of a write under load). None where the index is
+        written otherwise: unseen changes, or a previous version without an index or without
+        the message tables."""
+        number = current_version(self.directory)
+        if touched is None or number is None:
+            return None
+        previous = self.directory / "versions" / str(number)
+        if not search_index.has_index(previous) or not search_index.has_message_tables(previous):
+            return None
+        return PreparedIndex(changes.is_sealed(store), change=search_index.index_change(store, touched))
 
     @contextlib.contextmanager
     def _sealed_before(self) -> Iterator[ox.Store | None]:
@@ -659,7 +732,12 @@ class EmbeddedStore(Store):
         with self._write_lock():
             staging = self._versions.stage()
             try:
-                _update_in_child(staging, text, request.base_iri, timeout, network=self._update_network)
+                index = self._child_index(subjects)
+                outcome = _update_in_child(
+                    staging, text, request.base_iri, timeout, network=self._update_network, index=index
+                )
+                if outcome.startswith("indexed:"):  # the child wrote the copy's index
+                    self._prepared = PreparedIndex(outcome == "indexed:sealed", written=True)
                 touches = _Touches()
                 touches.nodes = subjects
                 with self._sealed_before() as before:  # the published version, before the update
@@ -670,11 +748,24 @@ class EmbeddedStore(Store):
                     self._versions.publish(staging)
                 finally:
                     self._touched = None
+                    self._prepared = None
             except BaseException:
+                self._prepared = None
                 self._versions.discard(staging)
                 raise
             self._versions.collect()
             release_free_memory()
+
+    def _child_index(self, subjects: set[str] | None) -> tuple[str, list[str], str] | None:
+        """What the update child needs to write the copy's index itself: only when the update
+        names its subjects and the current version says it holds no sealed claims (then no
+        change record is written after the child, which the index would have to follow)."""
+        current = Path(os.path.realpath(self.db_path))
+        if subjects is None or not (current / UNSEALED).exists() or not search_index.has_index(current):
+            return None
+        if not search_index.has_message_tables(current):
+            return None
+        return str(current), sorted(subjects), changes.SEALED_QUERY
 
     def load(
         self,
@@ -727,10 +818,15 @@ class EmbeddedStore(Store):
             "quads, too many to check against the shapes; load it with --no-validate"
         )
 
+        collected: list[search_index.QuadIndex] = []  # one, when the index is read from the input
+        kept: list[ox.Quad] = []  # the quads it reads, noted in the hot loop
+
         def quads() -> Iterator[ox.Quad]:
             # The hot loop of a bulk load: kept to the few steps each quad needs.
             nonlocal uses_cg
             n = 0
+            keep = kept.append if collected else None
+            indexed = search_index.QuadIndex.PREDICATES
             for source in sources:
                 fmt = rdf_format(source.media_type)
                 parsed: Iterator[ox.Quad] = ox.parse(source.stream, fmt, base_iri=base_iri, rename_blank_nodes=True)
@@ -743,8 +839,12 @@ class EmbeddedStore(Store):
                 try:
                     for quad in parsed:
                         n += 1
-                        if n % 50_000 == 0 and progress is not None:
-                            progress()
+                        if n % 50_000 == 0:
+                            if progress is not None:
+                                progress()
+                            if kept:  # into the index's tables: the quads themselves need not stay
+                                collected[0].extend(kept)
+                                kept.clear()
                         if validate:
                             if not uses_cg:
                                 p = quad.predicate.value
@@ -753,6 +853,8 @@ class EmbeddedStore(Store):
                                 )
                             if uses_cg and n > VALIDATE_MAX_QUADS:
                                 raise too_many
+                        if keep is not None and quad.predicate in indexed:
+                            keep(quad)
                         yield quad
                 except SyntaxError as exc:
                     raise DataError(f"{source.name}: {exc}") from None
@@ -761,7 +863,18 @@ class EmbeddedStore(Store):
             counts["quads"] = n
 
         def change(store: ox.Store) -> None:
-            store.bulk_extend(quads())
+            # Into an empty default graph, what the load adds is all the index reads: it is
+            # collected from the quads as they pass instead of asked of the engine afterwards.
+            target = store
+            if next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is None:
+                collected.append(search_index.QuadIndex())
+                if isinstance(store, _ClosingProxy):  # the subjects it notes are not needed then
+                    target = store.unwatched()
+            target.bulk_extend(quads())
+            if collected:
+                collected[0].extend(kept)
+                kept.clear()
+                self._prepared = PreparedIndex(changes.is_sealed(store), quads=collected[0])
             if validate and uses_cg:
                 # What the store now holds in the graphs written to, as it keeps the values.
                 held: list[ox.Quad] = []
