@@ -161,10 +161,16 @@ class BufferingWorker(ThreadWorker):
     linger: float = 0.002
     #: How often (seconds) the worker tells the arbiter it is alive (a file's mtime).
     notify_every: float = 1.0
+    #: How long (seconds) a client whose connection closes after its answer gets to hang up,
+    #: and how much it may still send meanwhile (RFC 9112, 9.6; gthread's own figures).
+    close_linger: float = 2.0
+    close_drain: int = 65536
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.reading: dict[TConn, _Reading] = {}
+        # Connections closing after their answer: socket -> [deadline, bytes drained].
+        self.closing: dict[socket.socket, list[float]] = {}
         self._last_sweep = 0.0
         self._last_notify = 0.0
         # The longest head gunicorn could accept: past it, its parser raises from the buffer.
@@ -372,6 +378,9 @@ class BufferingWorker(ThreadWorker):
         if now - self._last_sweep < self.sweep_every and self.alive:
             return
         self._last_sweep = now
+        for sock, (deadline, _) in list(self.closing.items()):
+            if now > deadline or not self.alive:
+                self._closed(sock)
         for conn, state in list(self.reading.items()):
             if not self.alive and state.head_len is None and not state.buf:
                 self._drop(conn)  # stopping: nothing was asked on this connection yet
@@ -488,8 +497,12 @@ class BufferingWorker(ThreadWorker):
         back to the poller with those bytes, not straight to a thread that would block on it."""
         try:
             keep = fs.result() if not fs.cancelled() else False
+            failed = False
         except Exception:
-            keep = False
+            keep, failed = False, True
+        if not keep and not failed and not conn.is_http2 and self._buffers(conn):
+            self._close_after_answer(conn)
+            return
         if (
             keep is True
             and self.alive
@@ -501,6 +514,53 @@ class BufferingWorker(ThreadWorker):
             self._start_reading(conn, conn.parser.unreader.take_buffered())
             return
         super().finish_request(conn, fs)
+
+    # -- closing --------------------------------------------------------------------------------
+
+    def _close_after_answer(self, conn: TConn) -> None:
+        """Close a connection whose answer was the last, without blocking the event loop.
+
+        gthread closes it gracefully (RFC 9112, 9.6: half-close, then read what the client still
+        sends until it hangs up, so a late byte cannot turn into a reset that cuts the answer)
+        with a blocking read of up to 2 s on the worker's one event loop: five clients that send
+        ``Connection: close`` and then keep their socket open stalled every other client for
+        8 s. Here the half-closed socket waits in the poller with the same deadline and cap."""
+        sock = conn.sock
+        try:
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self.nr_conns -= 1
+            util.close(sock)
+            return
+        sock.setblocking(False)
+        self.closing[sock] = [time.monotonic() + self.close_linger, 0]
+        self.poller.register(sock, selectors.EVENT_READ, self._on_closing_readable)
+
+    def _on_closing_readable(self, sock: socket.socket) -> None:
+        entry = self.closing.get(sock)
+        if entry is None:
+            return
+        while True:
+            try:
+                data = sock.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                return  # drained for now: wait for more, or for the hang-up
+            except OSError:
+                break
+            entry[1] += len(data)
+            if not data or entry[1] >= self.close_drain:
+                break
+        self._closed(sock)
+
+    def _closed(self, sock: socket.socket) -> None:
+        if self.closing.pop(sock, None) is None:
+            return
+        try:
+            self.poller.unregister(sock)
+        except (OSError, KeyError, ValueError):
+            pass
+        util.close(sock)
+        self.nr_conns -= 1
 
 
 __all__ = ["BufferingWorker"]
