@@ -273,7 +273,8 @@ def load(
                 raise click.ClickException(f"{path}: unknown RDF format; pass --format")
             raw = stack.enter_context(open(path, "rb"))
             raw_files.append(raw)
-            stream: IO[bytes] = stack.enter_context(gzip.open(raw)) if _is_gzip(raw) else raw  # type: ignore[arg-type]
+            packed = _is_gzip(raw)
+            stream: IO[bytes] = stack.enter_context(gzip.open(raw)) if packed else raw  # type: ignore[arg-type]
             # The limits uploads have: nesting depth, RDF/XML entities (the parser would crash
             # or expand without bound); one streaming pass before the load reads the file again.
             try:
@@ -281,7 +282,7 @@ def load(
             except StoreError as exc:
                 raise click.ClickException(f"nothing was loaded: {exc}") from None
             stream.seek(0)
-            sources.append(LoadSource(stream=stream, media_type=mt, name=str(path)))
+            sources.append(LoadSource(stream=stream, media_type=mt, name=str(path), path=None if packed else path))
         total_bytes = sum(p.stat().st_size for p in files)
         show_bar = sys.stderr.isatty()
         bar = (

@@ -16,6 +16,7 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import pyoxigraph as ox
@@ -130,6 +131,9 @@ class LoadSource:
     stream: IO[bytes]
     media_type: str
     name: str = "<input>"
+    #: The file ``stream`` reads, when it is a plain file: the embedded store's loader then
+    #: reads it itself, beside the Python parser of ``stream`` (not set for gzip input).
+    path: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ and a reader sees the state before a write or after it, never half of it.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 import itertools
@@ -89,6 +90,39 @@ def _noting_graphs(quads: Iterator[ox.Quad], graphs: set[object], default_to: ox
         graphs.add(g)
         yield q
 
+
+def _beside_loader(
+    store: ox.Store,
+    sources: Sequence[LoadSource],
+    base_iri: str | None,
+    read: Callable[[], object],
+) -> None:
+    """Every source parsed twice at once: by Oxigraph's bulk loader from its file into ``store``
+    (in a thread: it holds no GIL while it reads, parses and writes) and by ``read`` here, from
+    the source's stream, for what the load learns in Python (counts, graphs, the index). Fed
+    from a Python generator instead (``bulk_extend``), the loader held the GIL for every quad
+    and the two ran one after the other; fed from a Python stream, it took the GIL for every
+    2 KB read and waited for it behind the Python parser. An error on either side is raised
+    once both have stopped (the loader cannot be interrupted); the caller discards the copy."""
+    failed: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            for source in sources:
+                store.bulk_load(path=source.path, format=rdf_format(source.media_type), base_iri=base_iri)
+        except BaseException as exc:  # raised by the reading thread
+            failed.append(exc)
+
+    loader = threading.Thread(target=load, name="bulk-loader", daemon=True)
+    loader.start()
+    try:
+        read()
+    finally:
+        loader.join()
+    if failed:
+        if isinstance(failed[0], SyntaxError):
+            raise DataError(str(failed[0])) from None
+        raise failed[0]
 
 class PreparedIndex:
     """A version's index made ready before its copy closed, so that the closed copy is not
@@ -843,8 +877,7 @@ class EmbeddedStore(Store):
                             if progress is not None:
                                 progress()
                             if kept:  # into the index's tables: the quads themselves need not stay
-                                collected[0].extend(kept)
-                                kept.clear()
+                                flush()
                         if validate:
                             if not uses_cg:
                                 p = quad.predicate.value
@@ -862,6 +895,12 @@ class EmbeddedStore(Store):
                     progress()
             counts["quads"] = n
 
+        def flush() -> None:
+            collected[0].extend(kept)
+            kept.clear()
+
+        beside: list[bool] = []  # [True] when the index is read beside the engine's own parse
+
         def change(store: ox.Store) -> None:
             # Into an empty default graph, what the load adds is all the index reads: it is
             # collected from the quads as they pass instead of asked of the engine afterwards.
@@ -870,11 +909,18 @@ class EmbeddedStore(Store):
                 collected.append(search_index.QuadIndex())
                 if isinstance(store, _ClosingProxy):  # the subjects it notes are not needed then
                     target = store.unwatched()
-            target.bulk_extend(quads())
+                if graph is None and all(source.path is not None for source in sources):
+                    beside.append(True)
+            if beside:
+                _beside_loader(target, sources, base_iri, lambda: collections.deque(quads(), 0))
+            else:
+                target.bulk_extend(quads())
             if collected:
-                collected[0].extend(kept)
-                kept.clear()
-                self._prepared = PreparedIndex(changes.is_sealed(store), quads=collected[0])
+                flush()
+                # Parsed twice, blank nodes have other names in the store than here: an index
+                # whose content would depend on them is asked of the store instead.
+                if not (beside and collected[0].depends_on_blank_labels()):
+                    self._prepared = PreparedIndex(changes.is_sealed(store), quads=collected[0])
             if validate and uses_cg:
                 # What the store now holds in the graphs written to, as it keeps the values.
                 held: list[ox.Quad] = []

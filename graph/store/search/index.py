@@ -251,6 +251,20 @@ class QuadIndex:
             found |= table.get(s, set())
         return found
 
+    def depends_on_blank_labels(self) -> bool:
+        """Whether the names of blank nodes show in what :meth:`messages` gives: an article
+        that is a blank node, or a claim with two spans, one of them blank (the first span
+        by name is taken). The rows never show them (only literals and IRIs are kept)."""
+        articles = self._out.get(_SCHEMA_NS + "encodesCreativeWork", {})
+        if any(type(a) is not ox.NamedNode for found in articles.values() for a in found):
+            return True
+        evidence = self._out.get(_CG_NS + "evidence", {})
+        for claim in self._claims:
+            spans = evidence.get(claim, ())
+            if len(spans) > 1 and any(type(s) is not ox.NamedNode for s in spans):
+                return True
+        return False
+
     def rows(self) -> list[tuple[object, ...]]:
         """The rows :func:`_rows` makes from a store holding these quads."""
         with _collection_paused():
