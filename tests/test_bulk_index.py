@@ -15,6 +15,7 @@ import pyoxigraph as ox
 import pytest
 
 from claimgraph.graph.store.base import LoadSource, UpdateRequest
+from claimgraph.graph.store.errors import DataError
 from claimgraph.graph.store.embedded.snapshots import current_version, open_snapshot
 from claimgraph.graph.store.embedded.store import EmbeddedStore
 from claimgraph.graph.store.search import index as search_index
@@ -146,3 +147,71 @@ def test_writes_delete_through_claim_ids_and_an_old_index_gains_the_table(
         rowids = dict(conn.execute("SELECT claim, rowid FROM claims").fetchall())
     assert ids == rowids and len(ids) == 3
     assert [h.claim for h in store.search("wieder")] == [E + "c2"]
+
+
+def _load_file(store: EmbeddedStore, path: Path, media_type: str = "application/trig") -> None:
+    """As ``claimgraph load`` does for a plain file: the engine's loader reads it by its path."""
+    with open(path, "rb") as stream:
+        store.bulk_load([LoadSource(stream, media_type, str(path), path=path)])
+
+
+def test_a_load_from_a_file_indexes_beside_the_engine_and_matches_the_store(
+    corpus_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_snapshot(corpus_store / "oxigraph") as snap:
+        dump = snap.store.dump(format=ox.RdfFormat.TRIG) or b""
+    src = tmp_path / "data.trig"
+    src.write_bytes(dump + TRICKY.encode())
+    store = EmbeddedStore(tmp_path / "store")
+    asked: list[str] = []
+    whole = search_index.write_index
+    monkeypatch.setattr(search_index, "write_index", lambda *a, **k: (asked.append("store"), whole(*a, **k))[1])
+    _load_file(store, src)
+    assert asked == []  # written from the Python parse while the engine loaded the file
+    monkeypatch.undo()
+    version = _published(store)
+    rows, messages = _rebuilt(store)
+    assert search_index.rows_of(version) == rows and len(rows) > 10
+    assert search_index.message_rows_of(version) == messages and messages
+    assert [h.claim for h in store.search("Zwiebelkuchen")] == [E + "c1"]
+    with open_snapshot(store.db_path) as snap:
+        assert len(snap.store) == len(ox.Dataset(ox.parse(src.read_bytes(), ox.RdfFormat.TRIG)))
+    assert not list(store.directory.glob(".index-*"))  # the index file went into the version
+
+
+def test_blank_nodes_whose_names_would_show_index_from_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two blank spans of one claim: the message is the first span's by name, and the engine's
+    # parse names blank nodes other than Python's.
+    src = tmp_path / "spans.ttl"
+    src.write_text(
+        TRICKY.split(f"<{E}g>")[0]
+        + f'<{E}c2> <{CG}evidence> _:x , _:y . _:x <http://www.w3.org/ns/oa#exact> "eins" ; <{CG}inFile> <{E}f1> .\n'
+        + f'_:y <http://www.w3.org/ns/oa#exact> "zwei" ; <{CG}inFile> <{E}f1> .\n'
+    )
+    store = EmbeddedStore(tmp_path / "store")
+    asked: list[str] = []
+    whole = search_index.write_index
+    monkeypatch.setattr(search_index, "write_index", lambda *a, **k: (asked.append("store"), whole(*a, **k))[1])
+    _load_file(store, src, "text/turtle")
+    assert asked == ["store"]
+    monkeypatch.undo()
+    rows, messages = _rebuilt(store)
+    assert search_index.rows_of(_published(store)) == rows
+    assert search_index.message_rows_of(_published(store)) == messages
+    assert not list(store.directory.glob(".index-*"))
+
+
+def test_a_broken_file_loaded_beside_the_engine_publishes_nothing(tmp_path: Path) -> None:
+    src = tmp_path / "broken.trig"
+    src.write_bytes(TRICKY.encode() * 50 + b"<broken")
+    store = EmbeddedStore(tmp_path / "store")
+    before = current_version(store.directory)
+    with pytest.raises(DataError, match=r"broken\.trig.*line"):
+        _load_file(store, src)
+    assert current_version(store.directory) == before
+    assert not list(store.directory.glob(".index-*"))
+    src.write_bytes(TRICKY.encode())
+    _load_file(store, src)
+    assert search_index.rows_of(_published(store)) == _rebuilt(store)[0]
