@@ -60,6 +60,14 @@ def _load(store: EmbeddedStore, data: bytes, media_type: str = "application/trig
     store.bulk_load([LoadSource(io.BytesIO(data), media_type)])
 
 
+def _same_as_rebuilt(store: EmbeddedStore, version: Path) -> None:
+    """The version's index, read from the input, equals one written from the store, and finds."""
+    rows, messages = _rebuilt(store)
+    assert search_index.rows_of(version) == rows and len(rows) > 10
+    assert search_index.message_rows_of(version) == messages and messages
+    assert [h.claim for h in store.search("Zwiebelkuchen")] == [E + "c1"]
+
+
 def test_quad_index_reads_what_the_engine_reads() -> None:
     quads = list(ox.parse(TRICKY.encode(), ox.RdfFormat.TRIG))
     memory = ox.Store()
@@ -89,10 +97,7 @@ def test_a_bulk_load_into_an_empty_store_indexes_from_its_input(
     assert asked == []  # the index came from the input
     monkeypatch.undo()
     version = _published(store)
-    rows, messages = _rebuilt(store)
-    assert search_index.rows_of(version) == rows and len(rows) > 10
-    assert search_index.message_rows_of(version) == messages and messages
-    assert [h.claim for h in store.search("Zwiebelkuchen")] == [E + "c1"]
+    _same_as_rebuilt(store, version)
     assert (version / "claimgraph.unsealed").exists() is False  # the corpus is sealed by its build
 
     # A second load adds to a default graph that holds data: indexed from the store, equal again.
@@ -170,10 +175,7 @@ def test_a_load_from_a_file_indexes_beside_the_engine_and_matches_the_store(
     assert asked == []  # written from the Python parse while the engine loaded the file
     monkeypatch.undo()
     version = _published(store)
-    rows, messages = _rebuilt(store)
-    assert search_index.rows_of(version) == rows and len(rows) > 10
-    assert search_index.message_rows_of(version) == messages and messages
-    assert [h.claim for h in store.search("Zwiebelkuchen")] == [E + "c1"]
+    _same_as_rebuilt(store, version)
     with open_snapshot(store.db_path) as snap:
         assert len(snap.store) == len(ox.Dataset(ox.parse(src.read_bytes(), ox.RdfFormat.TRIG)))
     assert not list(store.directory.glob(".index-*"))  # the index file went into the version

@@ -164,7 +164,7 @@ def _index_version(
     removed), the previous index is copied and only the claims that depend on those IRIs are
     indexed again; otherwise the whole copy is indexed."""
     if prepared is not None and (prepared.quads is not None or prepared.written or previous is not None):
-        if prepared.written:
+        if prepared.written:  # the update child wrote it into the copy
             pass
         elif prepared.built is not None:
             os.replace(prepared.built / search_index.INDEX_FILE, staging / search_index.INDEX_FILE)
@@ -729,13 +729,20 @@ class EmbeddedStore(Store):
         of the closed copy was a twentieth of a write under load). None where the index is
         written otherwise: unseen changes, or a previous version without an index or without
         the message tables."""
-        number = current_version(self.directory)
-        if touched is None or number is None:
-            return None
-        previous = self.directory / "versions" / str(number)
-        if not search_index.has_index(previous) or not search_index.has_message_tables(previous):
+        if touched is None or self._indexed_version() is None:
             return None
         return PreparedIndex(changes.is_sealed(store), change=search_index.index_change(store, touched))
+
+    def _indexed_version(self) -> Path | None:
+        """The current version's folder when its search index can be updated row by row (it
+        has one, with the message tables); None otherwise. Writers hold the lock: it is stable."""
+        number = current_version(self.directory)
+        if number is None:
+            return None
+        folder = self.directory / "versions" / str(number)
+        if not search_index.has_index(folder) or not search_index.has_message_tables(folder):
+            return None
+        return folder
 
     @contextlib.contextmanager
     def _sealed_before(self) -> Iterator[ox.Store | None]:
@@ -801,10 +808,10 @@ class EmbeddedStore(Store):
         """What the update child needs to write the copy's index itself: only when the update
         names its subjects and the current version says it holds no sealed claims (then no
         change record is written after the child, which the index would have to follow)."""
-        current = Path(os.path.realpath(self.db_path))
-        if subjects is None or not (current / UNSEALED).exists() or not search_index.has_index(current):
+        if subjects is None:
             return None
-        if not search_index.has_message_tables(current):
+        current = self._indexed_version()
+        if current is None or not (current / UNSEALED).exists():
             return None
         return str(current), sorted(subjects), changes.SEALED_QUERY
 
