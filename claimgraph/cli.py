@@ -226,7 +226,9 @@ def serve(
         chosen, threads=threads or chosen.threads, executors=settings.query_workers or chosen.executors
     )
     settings = dataclasses.replace(settings, query_workers=chosen.executors)
-    click.echo(f"serving with {chosen.describe()}")
+    idle = settings.query_workers_idle
+    elastic = f"; executors beyond the first start on demand and stop after {idle:g} s idle" if idle else ""
+    click.echo(f"serving with {chosen.describe()}{elastic}")
     run(settings, host=host, port=port, workers=chosen.workers, threads=chosen.threads)
 
 

@@ -93,6 +93,14 @@ class Settings:
         bounds=(0, 64),
         shown="0 (machine)",
     )
+    query_workers_idle: float = setting(
+        60.0,
+        "CLAIMGRAPH_QUERY_WORKERS_IDLE",
+        "seconds a query executor beyond the first may stay idle before it is stopped; more start "
+        "when queries run at once (0: all start with the server and stay)",
+        bounds=(0.0, None),
+        shown="60 s",
+    )
     max_body_bytes: int = setting(
         8 * MIB,
         "CLAIMGRAPH_MAX_BODY_BYTES",
@@ -353,6 +361,7 @@ def open_store(settings: Settings) -> "Store":
     store: Store = EmbeddedStore(
         settings.store_dir,
         query_workers=settings.query_workers or machine_plan().executors,
+        query_idle_seconds=settings.query_workers_idle,
         query_timeout=settings.query_timeout,
         query_memory_mb=settings.query_memory_mb,
         # The engine's processes get no network unless SERVICE / LOAD are allowed (a second

@@ -9,8 +9,10 @@ scan-heavy queries have filled its cache, a worker about 45 MiB, the master abou
 machine, 32 clients, 1 M quads: 2 workers x 2 executors 0.48x its throughput at 530 MiB, 1 x 3
 0.58x at 384 MiB, 1 x 4 0.57x at 480 MiB. Hence: one worker per two cores, executors for
 about one per core plus one over all workers (at least two per worker, so that one heavy
-query does not hold a worker's light ones). Threads wait on executors and cost little (slow
-clients no longer hold them: server/worker.py)."""
+query does not hold a worker's light ones). These are the most at once: a worker starts
+with one and starts the others when queries run at once (graph/store/embedded/executor.py,
+``ExecutorPool``). Threads wait on executors and cost little (slow clients no longer hold
+them: server/worker.py)."""
 
 from __future__ import annotations
 

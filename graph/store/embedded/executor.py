@@ -33,7 +33,6 @@ from __future__ import annotations
 import multiprocessing.connection
 import os
 import pickle
-import queue
 import select
 import threading
 import time
@@ -60,6 +59,8 @@ from claimgraph.graph.store.base import (
 )
 
 CHUNK_BYTES = 64 * 1024
+#: An executor's first message: its store is open (or failed to open; the first query says so).
+READY = ("ready",)
 
 
 def send(conn: multiprocessing.connection.Connection, message: Any) -> None:
@@ -232,6 +233,8 @@ def _execute(
 #: recurse; a large stack (only touched pages cost memory) keeps inputs the guard lets through
 #: far from the limit.
 ENGINE_STACK_BYTES = 256 * 1024 * 1024
+#: How long a new executor may take to open the store before it is given up.
+START_TIMEOUT_S = 60.0
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -303,6 +306,7 @@ def _serve(conn: multiprocessing.connection.Connection, db_path: str, gen_path: 
         snapshot.store()
     except OSError:
         pass  # reported to the first query, which tries again
+    send(conn, READY)  # the pool hands out a new executor only from here on
     while True:
         try:
             request = conn.recv()
@@ -370,7 +374,16 @@ class _Executor:
 
 
 class ExecutorPool:
-    """A fixed number of executor processes shared by the threads of one server process."""
+    """Executor processes shared by the threads of one server process: one kept when idle,
+    up to ``size`` while queries run at once.
+
+    Every executor is a Python with its own store handle and RocksDB block cache (at 1 M quads
+    about 35 MiB idle, 90 MiB once scans have filled its cache), so a pool kept full costs an
+    idle server most of its memory. Here a query that finds no executor idle and none on its
+    way starts one more (up to ``size``) and takes whichever is free first: a busy one
+    released, or the new one once its store is open (about 80 ms). Executors beyond the first
+    that stay idle for ``idle_seconds`` are stopped. ``idle_seconds=0`` starts all ``size``
+    at once and keeps them: a fixed pool."""
 
     def __init__(
         self,
@@ -380,41 +393,114 @@ class ExecutorPool:
         default_timeout: float,
         memory_mb: int = 0,
         network: bool = False,
+        idle_seconds: float = 0.0,
     ) -> None:
         """``memory_mb``: how much memory one query may use beyond an idle executor (0: no cap).
-        ``network``: whether executors may open IPv4/IPv6 sockets (only for SERVICE, when allowed)."""
+        ``network``: whether executors may open IPv4/IPv6 sockets (only for SERVICE, when allowed).
+        ``idle_seconds``: how long an executor beyond the first may stay idle (0: never stopped)."""
         self.memory_mb = memory_mb
         self.network = network
         self._db_path = db_path
         self._gen_path = gen_path
         self.default_timeout = default_timeout
-        # Last in, first out: under light load the same one or two executors answer everything,
-        # so their CPU caches and RocksDB block caches stay warm (a round robin over all of
-        # them doubled a point look-up's time in the executor).
-        self._idle: queue.LifoQueue[_Executor] = queue.LifoQueue()
-        self._lock = threading.Lock()
-        self._all: set[_Executor] = set()
+        self.size = max(1, size)
+        self.idle_seconds = idle_seconds
+        self.keep = 1 if idle_seconds > 0 else self.size
+        # Idle executors with the time each was released, last released on top: under light
+        # load the same one or two answer everything, so their CPU caches and RocksDB block
+        # caches stay warm (a round robin over all of them doubled a point look-up's time in
+        # the executor), and the ones at the bottom are those idle longest.
+        self._idle: list[tuple[_Executor, float]] = []
+        self._cond = threading.Condition()
+        self._all: set[_Executor] = set()  # started: opening, idle or busy
+        self._opening = 0  # promised to the waiting requests: being started or opening the store
+        self._reserved = 0  # of those, not started yet (not in _all): _all + _reserved <= size
+        self._waiting = 0  # requests waiting for an executor
         self._closed = False
-        for _ in range(size):
-            self._spawn()
+        self._stopped = threading.Event()
+        for _ in range(self.keep):
+            with self._cond:
+                self._reserve()
+            self._start()
+        if self.keep < self.size:
+            threading.Thread(target=self._retire_idle, name="executor-reaper", daemon=True).start()
 
-    def _spawn(self) -> None:
-        ex = _Executor(self._db_path, self._gen_path, self.memory_mb * 1024 * 1024, self.network)
-        with self._lock:
+    def _reserve(self) -> None:
+        """Count one executor about to start (the caller holds ``_cond``, then calls ``_start``)."""
+        self._opening += 1
+        self._reserved += 1
+
+    def _start(self) -> None:
+        """Start the executor reserved; it joins the idle ones once its store is open (its
+        ``READY``). The caller holds no lock: a start costs about half a millisecond."""
+        try:
+            ex = _Executor(self._db_path, self._gen_path, self.memory_mb * 1024 * 1024, self.network)
+        except OSError:  # no process could start (out of memory, process limit)
+            with self._cond:
+                self._reserved -= 1
+            self._opened(None)
+            return
+        with self._cond:
             self._all.add(ex)
-        self._idle.put(ex)
+            self._reserved -= 1
+        threading.Thread(target=self._await_ready, args=(ex,), name="executor-start", daemon=True).start()
+
+    def _await_ready(self, ex: _Executor) -> None:
+        try:
+            ready = ex.wait(START_TIMEOUT_S) and ex.conn.recv() == READY
+        except (EOFError, OSError):
+            ready = False
+        if ready:
+            self._opened(ex)
+        else:  # it died while starting, or hangs: a waiting request may start another
+            self._opened(None)
+            self._discard(ex)
+
+    def _opened(self, ex: _Executor | None) -> None:
+        with self._cond:
+            self._opening -= 1
+            if ex is not None and not self._closed and ex in self._all:
+                self._idle.append((ex, time.monotonic()))
+                ex = None
+            self._cond.notify_all()
+        if ex is not None:
+            ex.kill()
 
     def _discard(self, ex: _Executor) -> None:
-        """Kill an executor whose query must stop and start a fresh one in its place."""
-        with self._lock:
+        """Kill an executor whose query must stop; start a fresh one if the pool falls below
+        what it keeps when idle (otherwise the next query that needs one starts it)."""
+        with self._cond:
             self._all.discard(ex)
-            closed = self._closed
+            short = not self._closed and len(self._all) + self._reserved < self.keep
+            if short:
+                self._reserve()
+            self._cond.notify_all()  # a waiting request may start one in its place
         ex.kill()
-        if not closed:
-            self._spawn()
+        if short:
+            self._start()
 
     def _release(self, ex: _Executor) -> None:
-        self._idle.put(ex)
+        with self._cond:
+            stale = self._closed or ex not in self._all
+            if not stale:
+                self._idle.append((ex, time.monotonic()))
+                self._cond.notify()
+        if stale:
+            ex.kill()
+
+    def _retire_idle(self) -> None:
+        """Stop executors beyond those kept that have been idle for ``idle_seconds``."""
+        every = max(min(self.idle_seconds / 4, 5.0), 0.05)
+        while not self._stopped.wait(every):
+            now = time.monotonic()
+            retired = []
+            with self._cond:
+                while len(self._all) > self.keep and self._idle and now - self._idle[0][1] >= self.idle_seconds:
+                    ex, _ = self._idle.pop(0)
+                    self._all.discard(ex)
+                    retired.append(ex)
+            for ex in retired:
+                ex.kill()
 
     def prepare(self, request: QueryRequest) -> PreparedQuery:
         timeout = request.timeout if request.timeout is not None else self.default_timeout
@@ -449,13 +535,35 @@ class ExecutorPool:
         raise EngineCrashed("the query engine processes keep failing to start; see the server log")
 
     def _acquire(self, budget: "_Budget") -> _Executor:
-        """An idle executor; waiting for one counts against the query's time budget."""
+        """An idle executor; waiting for one counts against the query's time budget. With none
+        idle, fewer executors on their way than requests waiting and fewer than ``size`` in
+        all, one more is started for whoever is free first."""
         started = time.monotonic()
+        starts = 0
+        with self._cond:
+            self._waiting += 1
         try:
-            return self._idle.get(timeout=max(budget.remaining(), 0.001))
-        except queue.Empty:
-            raise StoreBusy("all query executors are busy; try again shortly") from None
+            while True:
+                with self._cond:
+                    if self._idle:
+                        return self._idle.pop()[0]
+                    if self._closed:
+                        raise StoreError("the store is closed")
+                    if self._opening < self._waiting and len(self._all) + self._reserved < self.size:
+                        starts += 1
+                        if starts > self.size + 2:  # each one it started died at once
+                            raise EngineCrashed("the query engine processes keep failing to start; see the server log")
+                        self._reserve()
+                    else:
+                        remaining = budget.remaining() - (time.monotonic() - started)
+                        if remaining <= 0:
+                            raise StoreBusy("all query executors are busy; try again shortly")
+                        self._cond.wait(remaining)
+                        continue
+                self._start()
         finally:
+            with self._cond:
+                self._waiting -= 1
             budget.spent += time.monotonic() - started
 
     def _receive(self, ex: _Executor, budget: "_Budget") -> tuple[Any, ...]:
@@ -483,10 +591,13 @@ class ExecutorPool:
             ) from None
 
     def close(self) -> None:
-        with self._lock:
+        self._stopped.set()
+        with self._cond:
             self._closed = True
             executors = list(self._all)
             self._all.clear()
+            self._idle.clear()
+            self._cond.notify_all()
         for ex in executors:
             ex.kill()
 

@@ -473,9 +473,13 @@ class EmbeddedStore(Store):
         query_memory_mb: int = 0,
         query_network: bool = False,
         update_network: bool = False,
+        query_idle_seconds: float = 0.0,
     ) -> None:
-        """``query_network`` / ``update_network``: whether the engine processes that run queries
-        / updates may open IPv4/IPv6 sockets (needed only when SERVICE / LOAD are allowed)."""
+        """``query_workers``: the most query executor processes at once; ``query_idle_seconds``:
+        how long one beyond the first may stay idle (0: all start at once and stay; see
+        :class:`ExecutorPool`). ``query_network`` / ``update_network``: whether the engine
+        processes that run queries / updates may open IPv4/IPv6 sockets (needed only when
+        SERVICE / LOAD are allowed)."""
         self.directory = Path(directory)
         self._query_network = query_network
         self._update_network = update_network
@@ -483,6 +487,7 @@ class EmbeddedStore(Store):
         self.gen_path = self.directory / "generation"
         self.lock_path = self.directory / "write.lock"
         self._query_workers = query_workers
+        self._query_idle_seconds = query_idle_seconds
         self._query_timeout = query_timeout
         self._query_memory_mb = query_memory_mb
         self._pool: ExecutorPool | None = None
@@ -519,6 +524,7 @@ class EmbeddedStore(Store):
                     self._query_timeout,
                     self._query_memory_mb,
                     network=self._query_network,
+                    idle_seconds=self._query_idle_seconds,
                 )
             return self._pool
 

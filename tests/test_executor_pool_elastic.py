@@ -1,0 +1,136 @@
+"""The executor pool grows while queries run at once and shrinks back to one executor when idle.
+
+Real executor processes on the seed store; "endless" queries hold executors until their time
+limit stops them. Waits are bounded polls for a condition, never assertions about durations."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import psutil
+import pytest
+
+from claimgraph.graph.store import EmbeddedStore, QueryRequest, QueryTimeout, StoreBusy
+from claimgraph.graph.store.embedded.executor import ExecutorPool
+
+HUNDRED = " ".join(str(i) for i in range(100))
+ENDLESS = "SELECT (COUNT(*) AS ?n) { " + " ".join(f"VALUES ?v{i} {{ {HUNDRED} }}" for i in range(6)) + " }"
+JSON = "application/sparql-results+json"
+
+
+def _until(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def _executor_pids() -> set[int]:
+    """The executor processes this test process started (whatever the pool believes)."""
+    return {
+        p.pid
+        for p in psutil.Process().children()
+        if p.is_running() and p.status() != psutil.STATUS_ZOMBIE and "_executor_main" in " ".join(p.cmdline())
+    }
+
+
+def _hold(store: EmbeddedStore, seconds: float, outcomes: list[str]) -> threading.Thread:
+    """Run the endless query in a thread until its time limit stops it."""
+
+    def run() -> None:
+        try:
+            with store.prepare(QueryRequest(ENDLESS, timeout=seconds)) as prepared:
+                b"".join(prepared.stream(JSON))
+            outcomes.append("answered")
+        except QueryTimeout:
+            outcomes.append("timeout")
+        except StoreBusy:
+            outcomes.append("busy")
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.fixture()
+def elastic(seed_store) -> Iterator[EmbeddedStore]:
+    store = EmbeddedStore(seed_store, query_workers=3, query_timeout=20, query_idle_seconds=1.0)
+    yield store
+    store.close()
+
+
+def test_an_idle_pool_holds_one_executor(elastic) -> None:
+    assert elastic.ask("ASK {}") is True
+    assert len(elastic.pool._all) == 1 and _executor_pids() == {ex.process.pid for ex in elastic.pool._all}
+
+
+def test_a_light_query_is_answered_while_heavy_ones_hold_the_first_executors(elastic) -> None:
+    outcomes: list[str] = []
+    holders = [_hold(elastic, 6, outcomes) for _ in range(2)]
+    assert _until(lambda: len(elastic.pool._all) == 2 and not elastic.pool._idle)
+    # Both executors are busy: a third starts for this one and answers it.
+    assert elastic.ask("ASK {}") is True
+    assert any(h.is_alive() for h in holders), "the heavy queries ended before the light one ran"
+    assert len(elastic.pool._all) == 3
+    for h in holders:
+        h.join(30)
+    assert outcomes == ["timeout", "timeout"]
+
+
+def test_the_pool_never_starts_more_than_its_size(elastic) -> None:
+    outcomes: list[str] = []
+    holders = [_hold(elastic, 4, outcomes) for _ in range(5)]  # more than the 3 it may start
+    assert _until(lambda: len(_executor_pids()) == 3)
+    seen = max(len(_executor_pids()) for _ in range(20))
+    for h in holders:
+        h.join(40)
+    assert seen == 3 and len(elastic.pool._all) <= 3
+    # Three ran into their time limit; two waited for an executor within theirs.
+    assert len(outcomes) == 5 and outcomes.count("timeout") >= 3 and set(outcomes) <= {"timeout", "busy"}
+
+
+def test_executors_beyond_the_first_stop_after_being_idle(elastic) -> None:
+    threads = [threading.Thread(target=elastic.ask, args=("ASK { ?s ?p ?o }",)) for _ in range(12)]
+    outcomes: list[str] = []
+    holders = [_hold(elastic, 3, outcomes) for _ in range(2)]
+    assert _until(lambda: len(elastic.pool._all) == 2 and not elastic.pool._idle)
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert _until(lambda: len(elastic.pool._all) == 3)
+    for h in holders:
+        h.join(30)
+    # Idle for a second (idle_seconds) now: back to one, and no process left behind.
+    assert _until(lambda: len(elastic.pool._all) == 1 and len(_executor_pids()) == 1)
+    assert elastic.ask("ASK { ?s ?p ?o }") is True
+
+
+def test_an_executor_killed_while_it_starts_is_replaced(seed_store) -> None:
+    pool = ExecutorPool(
+        seed_store / "oxigraph", seed_store / "generation", size=2, default_timeout=20, idle_seconds=1.0
+    )
+    try:
+        for ex in list(pool._all):  # before it could open the store
+            os.kill(ex.process.pid, signal.SIGKILL)
+        with pool.prepare(QueryRequest("ASK {}")) as prepared:
+            assert b"true" in b"".join(prepared.stream(JSON))
+        assert _until(lambda: len(_executor_pids()) == 1)
+    finally:
+        pool.close()
+    assert _until(lambda: not _executor_pids())
+
+
+def test_a_fixed_pool_starts_all_its_executors(seed_store) -> None:
+    store = EmbeddedStore(seed_store, query_workers=2, query_idle_seconds=0)
+    try:
+        assert store.ask("ASK {}") is True
+        assert _until(lambda: len(store.pool._idle) == 2)
+    finally:
+        store.close()
