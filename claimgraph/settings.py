@@ -101,6 +101,14 @@ class Settings:
         bounds=(0.0, None),
         shown="60 s",
     )
+    query_nice: int = setting(
+        10,
+        "CLAIMGRAPH_QUERY_NICE",
+        "niceness added to the query executor processes, so that under a full load of queries the "
+        "server's requests, time limits and writes still get the CPU (0: same priority)",
+        bounds=(0, 19),
+        shown="10",
+    )
     max_body_bytes: int = setting(
         8 * MIB,
         "CLAIMGRAPH_MAX_BODY_BYTES",
@@ -362,6 +370,7 @@ def open_store(settings: Settings) -> "Store":
         settings.store_dir,
         query_workers=settings.query_workers or machine_plan().executors,
         query_idle_seconds=settings.query_workers_idle,
+        query_nice=settings.query_nice,
         query_timeout=settings.query_timeout,
         query_memory_mb=settings.query_memory_mb,
         # The engine's processes get no network unless SERVICE / LOAD are allowed (a second

@@ -134,3 +134,15 @@ def test_a_fixed_pool_starts_all_its_executors(seed_store) -> None:
         assert _until(lambda: len(store.pool._idle) == 2)
     finally:
         store.close()
+
+
+def test_executors_run_below_the_server_priority(seed_store) -> None:
+    """Under a full load of queries the worker (requests, time limits) and the writers still
+    get the CPU: the executors' niceness is the server's plus ``query_nice``."""
+    store = EmbeddedStore(seed_store, query_workers=1, query_nice=5)
+    try:
+        assert store.ask("ASK {}") is True
+        (ex,) = store.pool._all
+        assert psutil.Process(ex.process.pid).nice() == min(os.nice(0) + 5, 19)
+    finally:
+        store.close()

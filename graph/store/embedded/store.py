@@ -474,6 +474,7 @@ class EmbeddedStore(Store):
         query_network: bool = False,
         update_network: bool = False,
         query_idle_seconds: float = 0.0,
+        query_nice: int = 0,
     ) -> None:
         """``query_workers``: the most query executor processes at once; ``query_idle_seconds``:
         how long one beyond the first may stay idle (0: all start at once and stay; see
@@ -488,6 +489,7 @@ class EmbeddedStore(Store):
         self.lock_path = self.directory / "write.lock"
         self._query_workers = query_workers
         self._query_idle_seconds = query_idle_seconds
+        self._query_nice = query_nice
         self._query_timeout = query_timeout
         self._query_memory_mb = query_memory_mb
         self._pool: ExecutorPool | None = None
@@ -525,6 +527,7 @@ class EmbeddedStore(Store):
                     self._query_memory_mb,
                     network=self._query_network,
                     idle_seconds=self._query_idle_seconds,
+                    nice=self._query_nice,
                 )
             return self._pool
 
