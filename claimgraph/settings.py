@@ -346,11 +346,12 @@ def option(name: str, **overrides: Any) -> Callable[[Callable[..., Any]], Callab
     return click.option(decl, name, **kwargs)
 
 
-def open_store(settings: Settings) -> "Store":
+def open_store(settings: Settings, serving: bool = False) -> "Store":
     """The backend the settings ask for (the embedded on-disk store is the default).
 
     The embedded store is wrapped in a result cache when ``cache_bytes`` > 0; an external store
-    is not, since writes that bypass claimgraph would never invalidate it."""
+    is not, since writes that bypass claimgraph would never invalidate it. ``serving``: for a
+    server (processes started ahead for writes), not a one-off command."""
     if settings.store_url:
         from claimgraph.graph.store.remote import RemoteStore
 
@@ -371,6 +372,8 @@ def open_store(settings: Settings) -> "Store":
         query_workers=settings.query_workers or machine_plan().executors,
         query_idle_seconds=settings.query_workers_idle,
         query_nice=settings.query_nice,
+        # A server starts each write's process ahead (after the previous write); a CLI does not.
+        spare_children=serving,
         query_timeout=settings.query_timeout,
         query_memory_mb=settings.query_memory_mb,
         # The engine's processes get no network unless SERVICE / LOAD are allowed (a second

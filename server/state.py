@@ -15,7 +15,7 @@ STORE_KEY = "claimgraph.store"
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Open the store for this app and start its query executors (they open the store meanwhile)."""
-    store = open_store(settings)
+    store = open_store(settings, serving=True)
     store.warm_up()
     app.extensions[STORE_KEY] = store
     atexit.register(store.close)

@@ -31,6 +31,8 @@ import pyoxigraph as ox
 
 from claimgraph.graph.store.base import DataError
 
+_CHILD_MAIN = f"{__name__}:_child_main"
+
 #: Deepest nesting accepted in an upload: XML elements, JSON arrays and objects, triple terms.
 #: Real documents stay far below it; the parsers crash somewhere past a few thousand.
 MAX_DEPTH = 256
@@ -294,6 +296,13 @@ def _describe_exit(code: int | None) -> str:
     return f"exit code {code}"
 
 
+def prestart() -> None:
+    """Start the process for the next upload now (after a write; see ``child.prestart``)."""
+    from claimgraph.graph.store.embedded import child as engine_child
+
+    engine_child.prestart(_CHILD_MAIN)
+
+
 def parse_isolated(
     data: bytes,
     media_type: str,
@@ -301,8 +310,10 @@ def parse_isolated(
     single_graph: bool = False,
     validate: bool = True,
     limits: UploadLimits = UploadLimits(),
+    spare: bool = False,
 ) -> ParsedUpload:
     """Parse (and validate) ``data`` in a child process; the quads come back as N-Quads.
+    ``spare``: in the process :func:`prestart` started ahead, when one waits.
 
     Raises :class:`DataError` for anything wrong with the input, including a crash, a time-out
     or an exhausted memory cap of the child: the caller's process is never at risk."""
@@ -314,7 +325,7 @@ def parse_isolated(
     # A lean process per upload (see child.py): a fork server stayed resident in every server
     # worker after its first upload, with a resource tracker beside it (50 MiB together).
     receiver, child = engine_child.start(
-        f"{__name__}:_child_main", data, media_type, base_iri, single_graph, validate, limits
+        _CHILD_MAIN, data, media_type, base_iri, single_graph, validate, limits, spare=spare
     )
     try:
         if not receiver.poll(limits.timeout):

@@ -24,7 +24,7 @@ from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge, Uns
 from claimgraph.graph.store import DataError
 from claimgraph.graph.store.embedded.store import UPDATE_TIME_FACTOR
 from claimgraph.graph.store.formats import DATASET_OFFER, GRAPH_OFFER, UPLOAD_FORMATS
-from claimgraph.graph.store.sandbox import UploadLimits, parse_isolated
+from claimgraph.graph.store.sandbox import UploadLimits, parse_isolated, prestart
 from claimgraph.graph.store.changes import write_origin
 from claimgraph.server.protocol.auth import check_write_access, writer
 from claimgraph.server.protocol.body import client_gone
@@ -94,9 +94,12 @@ def _write(target: Target) -> Response:
         ) from None
     if client_gone():  # the check may take a while: a write the client abandoned is not committed
         raise BadRequest("the client closed the connection before the upload was written; nothing was written")
-    if request.method == "PUT":
-        return _put(target, upload)
-    return _post(target, upload)
+    try:
+        if request.method == "PUT":
+            return _put(target, upload)
+        return _post(target, upload)
+    finally:
+        prestart()  # the next upload's parser starts now, once this write no longer needs the CPU
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -178,6 +181,7 @@ def _upload(graph: str | None, single_graph: bool, base_iri: str | None = None) 
                     single_graph=single_graph,
                     validate=validate,
                     limits=limits,
+                    spare=True,
                 )
             except DataError as exc:
                 raise DataError(f"part {name!r} (file {part.filename!r}): {exc}") from None
@@ -191,6 +195,7 @@ def _upload(graph: str | None, single_graph: bool, base_iri: str | None = None) 
         single_graph=single_graph,
         validate=validate,
         limits=limits,
+        spare=True,
     )
     return Upload(parsed.nquads, "application/n-quads", base_iri, parsed.names_graphs)
 

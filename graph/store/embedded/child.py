@@ -21,6 +21,7 @@ import importlib
 import os
 import subprocess
 import sys
+import threading
 from multiprocessing.connection import Connection, Pipe
 from typing import Any
 
@@ -57,12 +58,8 @@ class ChildProcess:
         return self._popen.poll() is None
 
 
-def start(target: str, *args: Any) -> tuple[Connection, ChildProcess]:
-    """Run ``target`` ("package.module:function") in a new process as ``function(conn, *args)``.
-
-    Returns the parent's end of the pipe and the process. The child gets the interpreter's
-    flags (``-P``, ``-B``, ...) and the environment, with a small malloc arena limit unless
-    the environment sets one."""
+def _spawn(target: str) -> tuple[Connection, ChildProcess]:
+    """A new process for ``target``: it imports the target's module, then waits for its arguments."""
     parent, child = Pipe(duplex=True)
     env = dict(os.environ)
     env.setdefault("MALLOC_ARENA_MAX", MALLOC_ARENAS)
@@ -78,19 +75,87 @@ def start(target: str, *args: Any) -> tuple[Connection, ChildProcess]:
         raise
     finally:
         child.close()
+    return parent, ChildProcess(process)
+
+
+def start(target: str, *args: Any, spare: bool = False) -> tuple[Connection, ChildProcess]:
+    """Run ``target`` ("package.module:function") in a new process as ``function(conn, *args)``.
+
+    Returns the parent's end of the pipe and the process. The child gets the interpreter's
+    flags (``-P``, ``-B``, ...) and the environment, with a small malloc arena limit unless
+    the environment sets one. ``spare``: use the process :func:`prestart` started ahead for
+    ``target``, when one waits (it has already paid the interpreter's start and the imports)."""
+    taken = _take_spare(target) if spare else None
+    parent, process = taken or _spawn(target)
     try:
         parent.send(args)
     except OSError:
         pass  # it died at once: the caller finds out from the pipe, as for any crash
-    return parent, ChildProcess(process)
+    return parent, process
+
+
+#: How long a process started ahead (:func:`prestart`) waits for a call before it is stopped.
+SPARE_IDLE_S = 60.0
+_spares: dict[str, tuple[Connection, ChildProcess, threading.Timer]] = {}
+_spares_lock = threading.Lock()
+
+
+def prestart(target: str) -> None:
+    """Start a process for the next :func:`start` of ``target`` with ``spare=True``, unless one
+    waits already. A server's writes each run in a fresh process (an upload's parse, an
+    update); under load its start and imports were a fifth of a write's time. Called after a
+    write, so the start does not compete with the write itself; stopped unused after
+    :data:`SPARE_IDLE_S`, so an idle server holds none."""
+    with _spares_lock:
+        if target in _spares:
+            return
+    try:
+        conn, process = _spawn(target)
+    except OSError:
+        return  # the next call starts its own, as without spares
+    timer = threading.Timer(SPARE_IDLE_S, _retire, args=(target, process))
+    timer.daemon = True
+    with _spares_lock:
+        if target not in _spares:
+            _spares[target] = (conn, process, timer)
+            timer.start()
+            return
+    conn.close()  # another thread was quicker
+    process.kill()
+
+
+def _take_spare(target: str) -> tuple[Connection, ChildProcess] | None:
+    with _spares_lock:
+        entry = _spares.pop(target, None)
+    if entry is None:
+        return None
+    conn, process, timer = entry
+    timer.cancel()
+    if not process.is_alive():
+        conn.close()
+        return None
+    return conn, process
+
+
+def _retire(target: str, process: ChildProcess) -> None:
+    with _spares_lock:
+        entry = _spares.get(target)
+        if entry is None or entry[1] is not process:
+            return
+        del _spares[target]
+    entry[0].close()  # the child reads end-of-file and exits
+    process.kill()
+    process.join(1)
 
 
 def main() -> None:
-    """The child's side: read the arguments and run the entry point."""
+    """The child's side: import the entry point's module, read the arguments, run it. The
+    import comes first so that a process started ahead (:func:`prestart`) has done it."""
     conn = Connection(int(sys.argv[1]))
     module, _, function = sys.argv[2].partition(":")
+    entry = getattr(importlib.import_module(module), function)
     try:
         args = conn.recv()
     except (EOFError, OSError):
-        return  # the parent is gone already
-    getattr(importlib.import_module(module), function)(conn, *args)
+        return  # the parent is gone already, or stopped this spare
+    entry(conn, *args)

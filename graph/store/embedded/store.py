@@ -238,6 +238,9 @@ class _Touches:
             self.nodes = None
 
 
+UPDATE_CHILD = "claimgraph.graph.store.embedded.update_child:main"
+
+
 def _update_in_child(
     staging: Path,
     text: str,
@@ -245,6 +248,7 @@ def _update_in_child(
     timeout: float,
     network: bool = False,
     index: tuple[str, list[str], str] | None = None,
+    spare: bool = False,
 ) -> str:
     """Apply the update in a fresh process (:mod:`update_child`), killed past ``timeout``;
     with ``index``, the child writes the copy's search index too. Returns the child's outcome
@@ -252,9 +256,7 @@ def _update_in_child(
 
     It used to come from a multiprocessing fork server, which stayed resident in every server
     worker after its first update (with a resource tracker); a lean child starts in about 0.1 s."""
-    conn, process = child.start(
-        "claimgraph.graph.store.embedded.update_child:main", str(staging), text, base_iri, network, index
-    )
+    conn, process = child.start(UPDATE_CHILD, str(staging), text, base_iri, network, index, spare=spare)
     try:
         if not conn.poll(timeout):
             process.kill()
@@ -475,12 +477,14 @@ class EmbeddedStore(Store):
         update_network: bool = False,
         query_idle_seconds: float = 0.0,
         query_nice: int = 0,
+        spare_children: bool = False,
     ) -> None:
         """``query_workers``: the most query executor processes at once; ``query_idle_seconds``:
         how long one beyond the first may stay idle (0: all start at once and stay; see
         :class:`ExecutorPool`). ``query_network`` / ``update_network``: whether the engine
         processes that run queries / updates may open IPv4/IPv6 sockets (needed only when
-        SERVICE / LOAD are allowed)."""
+        SERVICE / LOAD are allowed). ``spare_children``: start each update's process ahead,
+        after the previous update (a server's writes; see ``child.prestart``)."""
         self.directory = Path(directory)
         self._query_network = query_network
         self._update_network = update_network
@@ -490,6 +494,7 @@ class EmbeddedStore(Store):
         self._query_workers = query_workers
         self._query_idle_seconds = query_idle_seconds
         self._query_nice = query_nice
+        self._spare_children = spare_children
         self._query_timeout = query_timeout
         self._query_memory_mb = query_memory_mb
         self._pool: ExecutorPool | None = None
@@ -791,7 +796,13 @@ class EmbeddedStore(Store):
             try:
                 index = self._child_index(subjects)
                 outcome = _update_in_child(
-                    staging, text, request.base_iri, timeout, network=self._update_network, index=index
+                    staging,
+                    text,
+                    request.base_iri,
+                    timeout,
+                    network=self._update_network,
+                    index=index,
+                    spare=self._spare_children,
                 )
                 if outcome.startswith("indexed:"):  # the child wrote the copy's index
                     self._prepared = PreparedIndex(outcome == "indexed:sealed", written=True)
@@ -812,6 +823,8 @@ class EmbeddedStore(Store):
                 raise
             self._versions.collect()
             release_free_memory()
+        if self._spare_children:
+            child.prestart(UPDATE_CHILD)  # the next update's process, now that this one is done
 
     def _child_index(self, subjects: set[str] | None) -> tuple[str, list[str], str] | None:
         """What the update child needs to write the copy's index itself: only when the update
