@@ -1,7 +1,8 @@
 """The process that applies one SPARQL Update to a private copy of the store (see store.py).
 
-Kept apart from :mod:`claimgraph.graph.store.embedded.store` so that the child, started fresh
-for each update (:mod:`child`), imports pyoxigraph and little else."""
+Kept apart from :mod:`claimgraph.graph.store.embedded.store` so that the child, a process of its
+own for each update (:mod:`child`; a server starts it ahead, after the previous update), imports
+pyoxigraph and little else."""
 
 from __future__ import annotations
 
