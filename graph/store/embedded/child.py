@@ -58,14 +58,23 @@ class ChildProcess:
         return self._popen.poll() is None
 
 
-def _spawn(target: str) -> tuple[Connection, ChildProcess]:
-    """A new process for ``target``: it imports the target's module, then waits for its arguments."""
+def _spawn(target: str, warm: bool = False) -> tuple[Connection, ChildProcess]:
+    """A new process for ``target``: it imports the target's module (and with ``warm`` runs the
+    module's ``warm()``, if it has one), then waits for its arguments."""
     parent, child = Pipe(duplex=True)
     env = dict(os.environ)
     env.setdefault("MALLOC_ARENA_MAX", MALLOC_ARENAS)
     try:
         process = subprocess.Popen(
-            [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", _BOOT, str(child.fileno()), target],  # type: ignore[attr-defined]
+            [
+                sys.executable,
+                *subprocess._args_from_interpreter_flags(),  # type: ignore[attr-defined]
+                "-c",
+                _BOOT,
+                str(child.fileno()),
+                target,
+                *(["warm"] if warm else []),
+            ],
             pass_fds=(child.fileno(),),
             env=env,
             stdin=subprocess.DEVNULL,
@@ -110,7 +119,7 @@ def prestart(target: str) -> None:
         if target in _spares:
             return
     try:
-        conn, process = _spawn(target)
+        conn, process = _spawn(target, warm=True)
     except OSError:
         return  # the next call starts its own, as without spares
     timer = threading.Timer(SPARE_IDLE_S, _retire, args=(target, process))
@@ -150,10 +159,14 @@ def _retire(target: str, process: ChildProcess) -> None:
 
 def main() -> None:
     """The child's side: import the entry point's module, read the arguments, run it. The
-    import comes first so that a process started ahead (:func:`prestart`) has done it."""
+    import comes first so that a process started ahead (:func:`prestart`) has done it, and
+    such a process also runs the module's ``warm()`` (imports it needs only sometimes)."""
     conn = Connection(int(sys.argv[1]))
-    module, _, function = sys.argv[2].partition(":")
-    entry = getattr(importlib.import_module(module), function)
+    module_name, _, function = sys.argv[2].partition(":")
+    module = importlib.import_module(module_name)
+    entry = getattr(module, function)
+    if sys.argv[3:4] == ["warm"] and hasattr(module, "warm"):
+        module.warm()
     try:
         args = conn.recv()
     except (EOFError, OSError):
