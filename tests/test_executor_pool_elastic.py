@@ -8,27 +8,18 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import psutil
 import pytest
 
+from process_helpers import until
 from claimgraph.graph.store import EmbeddedStore, QueryRequest, QueryTimeout, StoreBusy
 from claimgraph.graph.store.embedded.executor import ExecutorPool
 
 HUNDRED = " ".join(str(i) for i in range(100))
 ENDLESS = "SELECT (COUNT(*) AS ?n) { " + " ".join(f"VALUES ?v{i} {{ {HUNDRED} }}" for i in range(6)) + " }"
 JSON = "application/sparql-results+json"
-
-
-def _until(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def _executor_pids() -> set[int]:
@@ -73,7 +64,7 @@ def test_an_idle_pool_holds_one_executor(elastic) -> None:
 def test_a_light_query_is_answered_while_heavy_ones_hold_the_first_executors(elastic) -> None:
     outcomes: list[str] = []
     holders = [_hold(elastic, 6, outcomes) for _ in range(2)]
-    assert _until(lambda: len(elastic.pool._all) == 2 and not elastic.pool._idle)
+    assert until(lambda: len(elastic.pool._all) == 2 and not elastic.pool._idle)
     # Both executors are busy: a third starts for this one and answers it.
     assert elastic.ask("ASK {}") is True
     assert any(h.is_alive() for h in holders), "the heavy queries ended before the light one ran"
@@ -86,7 +77,7 @@ def test_a_light_query_is_answered_while_heavy_ones_hold_the_first_executors(ela
 def test_the_pool_never_starts_more_than_its_size(elastic) -> None:
     outcomes: list[str] = []
     holders = [_hold(elastic, 4, outcomes) for _ in range(5)]  # more than the 3 it may start
-    assert _until(lambda: len(_executor_pids()) == 3)
+    assert until(lambda: len(_executor_pids()) == 3)
     seen = max(len(_executor_pids()) for _ in range(20))
     for h in holders:
         h.join(40)
@@ -99,16 +90,16 @@ def test_executors_beyond_the_first_stop_after_being_idle(elastic) -> None:
     threads = [threading.Thread(target=elastic.ask, args=("ASK { ?s ?p ?o }",)) for _ in range(12)]
     outcomes: list[str] = []
     holders = [_hold(elastic, 3, outcomes) for _ in range(2)]
-    assert _until(lambda: len(elastic.pool._all) == 2 and not elastic.pool._idle)
+    assert until(lambda: len(elastic.pool._all) == 2 and not elastic.pool._idle)
     for t in threads:
         t.start()
     for t in threads:
         t.join(30)
-    assert _until(lambda: len(elastic.pool._all) == 3)
+    assert until(lambda: len(elastic.pool._all) == 3)
     for h in holders:
         h.join(30)
     # Idle for a second (idle_seconds) now: back to one, and no process left behind.
-    assert _until(lambda: len(elastic.pool._all) == 1 and len(_executor_pids()) == 1)
+    assert until(lambda: len(elastic.pool._all) == 1 and len(_executor_pids()) == 1)
     assert elastic.ask("ASK { ?s ?p ?o }") is True
 
 
@@ -121,17 +112,17 @@ def test_an_executor_killed_while_it_starts_is_replaced(seed_store) -> None:
             os.kill(ex.process.pid, signal.SIGKILL)
         with pool.prepare(QueryRequest("ASK {}")) as prepared:
             assert b"true" in b"".join(prepared.stream(JSON))
-        assert _until(lambda: len(_executor_pids()) == 1)
+        assert until(lambda: len(_executor_pids()) == 1)
     finally:
         pool.close()
-    assert _until(lambda: not _executor_pids())
+    assert until(lambda: not _executor_pids())
 
 
 def test_a_fixed_pool_starts_all_its_executors(seed_store) -> None:
     store = EmbeddedStore(seed_store, query_workers=2, query_idle_seconds=0)
     try:
         assert store.ask("ASK {}") is True
-        assert _until(lambda: len(store.pool._idle) == 2)
+        assert until(lambda: len(store.pool._idle) == 2)
     finally:
         store.close()
 

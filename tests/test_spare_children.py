@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-import psutil
 import pytest
 
+from process_helpers import alive, until
 from claimgraph.graph.store import EmbeddedStore
 from claimgraph.graph.store.base import DataError, UpdateRequest
 from claimgraph.graph.store.embedded import child
@@ -19,22 +17,9 @@ from claimgraph.graph.store.embedded.store import UPDATE_CHILD
 from claimgraph.graph.store.sandbox import _CHILD_MAIN, parse_isolated, prestart
 
 
-def _until(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
 def _spare_pid(target: str) -> int | None:
     entry = child._spares.get(target)
     return None if entry is None else entry[1].pid
-
-
-def _alive(pid: int) -> bool:
-    return psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
 
 
 @pytest.fixture(autouse=True)
@@ -51,17 +36,17 @@ def test_an_update_runs_in_the_process_started_after_the_previous_one(tmp_path: 
     try:
         store.update(UpdateRequest('INSERT DATA { <http://example.org/a> <http://example.org/p> "1" }'))
         first = _spare_pid(UPDATE_CHILD)
-        assert first is not None and _alive(first)
+        assert first is not None and alive(first)
         store.update(UpdateRequest('INSERT DATA { <http://example.org/b> <http://example.org/p> "2" }'))
         # The waiting process took the update and ended with it; another waits for the next.
-        assert _until(lambda: not _alive(first))
+        assert until(lambda: not alive(first))
         second = _spare_pid(UPDATE_CHILD)
         assert second is not None and second != first
         assert store.ask("ASK { <http://example.org/a> ?p ?o . <http://example.org/b> ?q ?r }") is True
         # A failing update in a started-ahead process changes nothing and reports as before.
         with pytest.raises(Exception, match="(?i)syntax|parse|expected"):
             store.update(UpdateRequest("INSERT DATA { <http://example.org/c> "))
-        assert not _alive(second) or _until(lambda: not _alive(second))
+        assert not alive(second) or until(lambda: not alive(second))
         assert store.ask("ASK { <http://example.org/c> ?p ?o }") is False
     finally:
         store.close()
@@ -84,7 +69,7 @@ def test_an_upload_is_parsed_in_the_waiting_process_and_a_crash_costs_only_it() 
         b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .", "text/turtle", spare=True
     )
     assert b"<http://example.org/s>" in parsed.nquads
-    assert _until(lambda: not _alive(waiting)) and _spare_pid(_CHILD_MAIN) is None
+    assert until(lambda: not alive(waiting)) and _spare_pid(_CHILD_MAIN) is None
     # Nested past what the parser survives: refused or crashed, it is that upload's error only.
     prestart()
     with pytest.raises(DataError):
@@ -98,7 +83,7 @@ def test_an_unused_process_stops_after_its_idle_time(monkeypatch: pytest.MonkeyP
     prestart()
     waiting = _spare_pid(_CHILD_MAIN)
     assert waiting is not None
-    assert _until(lambda: _spare_pid(_CHILD_MAIN) is None and not _alive(waiting))
+    assert until(lambda: _spare_pid(_CHILD_MAIN) is None and not alive(waiting))
     # The next upload starts its own, as without spares.
     assert (
         b'"y"'
