@@ -365,12 +365,20 @@ class _Executor:
         # which costs more than a point look-up's whole answer takes to arrive.
         self._poller = select.poll()
         self._poller.register(self.conn.fileno(), select.POLLIN)
+        self._kill_lock = threading.Lock()
+        self._killed = False
 
     def wait(self, seconds: float) -> bool:
         """True when a message (or the end of the pipe) is ready within ``seconds``."""
         return bool(self._poller.poll(max(seconds, 0) * 1000))
 
     def kill(self) -> None:
+        """Stop it and close the pipe, once: the pool's closing and a query's discard can race
+        to it, and a second ``close`` of the pipe's descriptor could close another file's."""
+        with self._kill_lock:
+            if self._killed:
+                return
+            self._killed = True
         try:
             self.process.kill()
             self.process.join(timeout=5)
@@ -459,9 +467,10 @@ class ExecutorPool:
             ready = False
         if ready:
             self._opened(ex)
-        else:  # it died while starting, or hangs: a waiting request may start another
+        else:  # it died while starting, or hangs: a waiting request may start another, but
+            # nothing starts one by itself (a store that cannot start any would loop forever)
             self._opened(None)
-            self._discard(ex)
+            self._discard(ex, replace=False)
 
     def _opened(self, ex: _Executor | None) -> None:
         with self._cond:
@@ -473,12 +482,12 @@ class ExecutorPool:
         if ex is not None:
             ex.kill()
 
-    def _discard(self, ex: _Executor) -> None:
-        """Kill an executor whose query must stop; start a fresh one if the pool falls below
-        what it keeps when idle (otherwise the next query that needs one starts it)."""
+    def _discard(self, ex: _Executor, replace: bool = True) -> None:
+        """Kill an executor whose query must stop; start a fresh one (``replace``) if the pool
+        falls below what it keeps when idle (otherwise the next query that needs one starts it)."""
         with self._cond:
             self._all.discard(ex)
-            short = not self._closed and len(self._all) + self._reserved < self.keep
+            short = replace and not self._closed and len(self._all) + self._reserved < self.keep
             if short:
                 self._reserve()
             self._cond.notify_all()  # a waiting request may start one in its place
