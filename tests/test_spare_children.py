@@ -107,3 +107,25 @@ def test_an_update_leaves_rdflib_out_of_the_writing_process(tmp_path: Path) -> N
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_a_process_started_after_a_checked_upload_checks_the_next_one(tmp_path: Path) -> None:
+    """After an upload in claimgraph's vocabulary the waiting process prepares the shapes check
+    (``warm``); the check it then makes gives the same verdicts as a fresh process's."""
+    cg = "https://w3id.org/claimgraph/ontology#"
+    bad = f'<http://example.org/c> a <{cg}Claim> ; <{cg}stance> "not a stance" .'.encode()
+    fresh = None
+    try:
+        parse_isolated(bad, "text/turtle", validate=True)
+    except DataError as exc:
+        fresh = str(exc)
+    assert fresh is not None and "shapes" in fresh
+    prestart(checked=True)
+    waiting = _spare_pid(_CHILD_MAIN)
+    assert waiting is not None
+    with pytest.raises(DataError) as warm_verdict:
+        parse_isolated(bad, "text/turtle", validate=True, spare=True)
+    assert str(warm_verdict.value) == fresh
+    assert until(lambda: not alive(waiting))
+    plain = parse_isolated(b'<http://example.org/s> <http://example.org/p> "x" .', "text/turtle", validate=True)
+    assert plain.shapes_checked is False

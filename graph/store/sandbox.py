@@ -54,6 +54,8 @@ class ParsedUpload:
     nquads: bytes
     quads: int
     names_graphs: bool
+    #: Whether it was checked against the shapes (data in claimgraph's vocabulary).
+    shapes_checked: bool = False
 
 
 # -- checks before parsing -----------------------------------------------------------------
@@ -242,9 +244,10 @@ def _parse(
                 raise DataError(f"the data nests triple terms more than {max_depth} deep")
         if not names_graphs and not isinstance(q.graph_name, ox.DefaultGraph):
             names_graphs = True
-    if validate and uses_claimgraph_vocabulary(quads):
+    checked = validate and uses_claimgraph_vocabulary(quads)
+    if checked:
         check_shapes(quads)
-    return ParsedUpload(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"", len(quads), names_graphs)
+    return ParsedUpload(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"", len(quads), names_graphs, checked)
 
 
 def _child_main(
@@ -296,11 +299,22 @@ def _describe_exit(code: int | None) -> str:
     return f"exit code {code}"
 
 
-def prestart() -> None:
-    """Start the process for the next upload now (after a write; see ``child.prestart``)."""
+def prestart(checked: bool = False) -> None:
+    """Start the process for the next upload now (after a write; see ``child.prestart``).
+    ``checked``: the last upload was checked against the shapes, so the next one probably is
+    too: the process then prepares the check while it waits (:func:`warm`)."""
     from claimgraph.graph.store.embedded import child as engine_child
 
-    engine_child.prestart(_CHILD_MAIN)
+    engine_child.prestart(_CHILD_MAIN, warm=checked)
+
+
+def warm() -> None:
+    """In a process started ahead: prepare the shapes check (rdflib, pySHACL, the shapes and
+    their SPARQL constraints). A checked upload of 3 500 triples took 0.53-0.73 s in such a
+    process against 0.84-1.02 s in a fresh one; it waits with 56 MiB instead of 27."""
+    from claimgraph.graph.build.validation import warm as warm_validation
+
+    warm_validation()
 
 
 def parse_isolated(

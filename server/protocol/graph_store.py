@@ -99,7 +99,8 @@ def _write(target: Target) -> Response:
             return _put(target, upload)
         return _post(target, upload)
     finally:
-        prestart()  # the next upload's parser starts now, once this write no longer needs the CPU
+        # The next upload's parser starts now, once this write no longer needs the CPU.
+        prestart(checked=upload.shapes_checked)
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -139,6 +140,7 @@ class Upload:
     media_type: str
     base_iri: str
     names_graphs: bool = False
+    shapes_checked: bool = False
 
 
 def _limits() -> UploadLimits:
@@ -169,7 +171,7 @@ def _upload(graph: str | None, single_graph: bool, base_iri: str | None = None) 
                 + "); send each RDF document as a file part (with a filename)"
             )
         chunks: list[bytes] = []
-        names_graphs = False
+        names_graphs = checked = False
         for name, part in parts:
             media_type = _media_type(part.mimetype, part.filename)
             part.stream.seek(0)  # a POST to /store may read the parts twice (see _post)
@@ -187,7 +189,8 @@ def _upload(graph: str | None, single_graph: bool, base_iri: str | None = None) 
                 raise DataError(f"part {name!r} (file {part.filename!r}): {exc}") from None
             chunks.append(parsed.nquads)
             names_graphs = names_graphs or parsed.names_graphs
-        return Upload(b"".join(chunks), "application/n-quads", base_iri, names_graphs)
+            checked = checked or parsed.shapes_checked
+        return Upload(b"".join(chunks), "application/n-quads", base_iri, names_graphs, checked)
     parsed = parse_isolated(
         request.get_data(cache=True),
         _media_type(request.mimetype, None),
@@ -197,7 +200,7 @@ def _upload(graph: str | None, single_graph: bool, base_iri: str | None = None) 
         limits=limits,
         spare=True,
     )
-    return Upload(parsed.nquads, "application/n-quads", base_iri, parsed.names_graphs)
+    return Upload(parsed.nquads, "application/n-quads", base_iri, parsed.names_graphs, parsed.shapes_checked)
 
 
 def _media_type(mimetype: str, filename: str | None) -> str:

@@ -109,9 +109,9 @@ _spares: dict[str, tuple[Connection, ChildProcess, threading.Timer]] = {}
 _spares_lock = threading.Lock()
 
 
-def prestart(target: str) -> None:
+def prestart(target: str, warm: bool = True) -> None:
     """Start a process for the next :func:`start` of ``target`` with ``spare=True``, unless one
-    waits already. A server's writes each run in a fresh process (an upload's parse, an
+    waits already; with ``warm`` it runs the module's ``warm()`` while it waits. A server's writes each run in a fresh process (an upload's parse, an
     update); under load its start and imports were a fifth of a write's time. Called after a
     write, so the start does not compete with the write itself; stopped unused after
     :data:`SPARE_IDLE_S`, so an idle server holds none."""
@@ -119,7 +119,7 @@ def prestart(target: str) -> None:
         if target in _spares:
             return
     try:
-        conn, process = _spawn(target, warm=True)
+        conn, process = _spawn(target, warm=warm)
     except OSError:
         return  # the next call starts its own, as without spares
     timer = threading.Timer(SPARE_IDLE_S, _retire, args=(target, process))
