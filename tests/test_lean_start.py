@@ -64,3 +64,17 @@ def test_point_queries_do_not_import_rdflib(seed_store: Path) -> None:
         assert "rdflib" in after
     finally:
         stop_server(server)
+
+
+def test_the_cli_and_the_gunicorn_master_do_not_load_the_engine() -> None:
+    """The master only forks and watches workers: pyoxigraph (13 MiB resident) is loaded by the
+    workers and the engine processes that run it, not by ``claimgraph.cli`` on import."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, claimgraph.cli, claimgraph.server.gunicorn, claimgraph.sizing\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pyoxigraph', 'rdflib')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"

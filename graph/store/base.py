@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-import pyoxigraph as ox
-
-
 from claimgraph.graph.store.errors import (
     DataError,
     EngineCrashed,
@@ -36,6 +33,10 @@ from claimgraph.graph.store.errors import (
 )
 
 if TYPE_CHECKING:
+    # pyoxigraph is imported where a method needs it: the CLI's and gunicorn master's imports
+    # reach this module, and the master never runs the engine (13 MiB of its memory).
+    import pyoxigraph as ox
+
     from claimgraph.graph.store.search.index import Hit
 
 __all__ = [
@@ -272,6 +273,8 @@ class Store(ABC):
 
     def named_graphs(self) -> list[str]:
         """The IRIs of the named graphs the store holds (for the service description)."""
+        import pyoxigraph as ox
+
         rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         return [row["g"].value for row in rows if isinstance(row.get("g"), ox.NamedNode)]
 
@@ -311,6 +314,8 @@ class Store(ABC):
         """Run a SELECT with bound values and return rows of pyoxigraph terms (for pages, CLI)."""
         with self.prepare(QueryRequest(query=query, substitutions=bindings)) as prepared:
             body = b"".join(prepared.stream("application/sparql-results+json"))
+        import pyoxigraph as ox
+
         results = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
         if not isinstance(results, ox.QuerySolutions):
             raise QueryRejected("select() runs SELECT queries; use ask() for ASK")
@@ -320,4 +325,6 @@ class Store(ABC):
         """Run an ASK with bound values."""
         with self.prepare(QueryRequest(query=query, substitutions=bindings)) as prepared:
             body = b"".join(prepared.stream("application/sparql-results+json"))
+        import pyoxigraph as ox
+
         return bool(ox.parse_query_results(body, ox.QueryResultsFormat.JSON))
