@@ -3,8 +3,6 @@ runs in the waiting process, with the same results and the same isolation; an un
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -89,24 +87,6 @@ def test_an_unused_process_stops_after_its_idle_time(monkeypatch: pytest.MonkeyP
         b'"y"'
         in parse_isolated(b'<http://example.org/s> <http://example.org/p> "y" .', "text/turtle", spare=True).nquads
     )
-
-
-def test_an_update_leaves_rdflib_out_of_the_writing_process(tmp_path: Path) -> None:
-    """The subjects an update writes are read in its own process: the server worker that asks
-    for the update never imports rdflib's SPARQL parser (nor holds its GIL for the parse)."""
-    script = (
-        "import sys\n"
-        "from pathlib import Path\n"
-        "from claimgraph.graph.store import EmbeddedStore\n"
-        "from claimgraph.graph.store.base import UpdateRequest\n"
-        f"store = EmbeddedStore(Path({str(tmp_path / 'store')!r}), query_workers=1)\n"
-        "store.update(UpdateRequest('INSERT DATA { <http://example.org/a> <http://example.org/p> \"1\" }'))\n"
-        "assert store.ask('ASK { <http://example.org/a> ?p ?o }')\n"
-        "store.close()\n"
-        "print(sorted(m for m in sys.modules if m.startswith('rdflib.plugins.sparql')))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
-    assert out.stdout.strip() == "[]", out.stdout
 
 
 def test_a_process_started_after_a_checked_upload_checks_the_next_one(tmp_path: Path) -> None:

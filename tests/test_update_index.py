@@ -17,8 +17,7 @@ from conftest import ROOT
 from claimgraph.ingest import ingest
 from claimgraph.graph.store.base import UpdateRequest
 from claimgraph.graph.store.embedded.snapshots import current_version, open_snapshot
-from claimgraph.graph.store.embedded.store import EmbeddedStore
-from claimgraph.graph.store.embedded.update_subjects import update_subjects
+from claimgraph.graph.store.embedded.store import EmbeddedStore, _update_subjects
 from claimgraph.graph.store.search import index as search_index
 
 pytestmark = pytest.mark.slow
@@ -29,19 +28,19 @@ LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
 
 
 def test_the_subjects_an_update_names() -> None:
-    assert update_subjects('INSERT DATA { <http://e/a> <http://e/p> "x" }', None) == {"http://e/a"}
+    assert _update_subjects('INSERT DATA { <http://e/a> <http://e/p> "x" }', None) == {"http://e/a"}
     text = (
         'PREFIX e: <http://e/> DELETE DATA { GRAPH e:g { e:b e:p e:c } } ; INSERT { e:c e:p "y" } WHERE { ?s e:p ?o }'
     )
-    assert update_subjects(text, None) == {"http://e/b", "http://e/c"}
-    assert update_subjects('INSERT DATA { <a> <http://e/p> "x" }', "http://base/") == {"http://base/a"}
+    assert _update_subjects(text, None) == {"http://e/b", "http://e/c"}
+    assert _update_subjects('INSERT DATA { <a> <http://e/p> "x" }', "http://base/") == {"http://base/a"}
     # What the text does not name: the whole index is written again.
-    assert update_subjects("DELETE WHERE { ?s <http://e/p> ?o }", None) is None
-    assert update_subjects('INSERT DATA { _:b <http://e/p> "x" }', None) is None
-    assert update_subjects("CLEAR ALL", None) is None
-    assert update_subjects("LOAD <http://e/data.ttl>", None) is None
-    assert update_subjects("INSERT DATA { <http://e/a> <http://e/p> 'x' ", None) is None  # Oxigraph says why
-    assert update_subjects('INSERT DATA { <http://e/a> <http://e/p> "%s" }' % ("x" * 40_000), None) is None
+    assert _update_subjects("DELETE WHERE { ?s <http://e/p> ?o }", None) is None
+    assert _update_subjects('INSERT DATA { _:b <http://e/p> "x" }', None) is None
+    assert _update_subjects("CLEAR ALL", None) is None
+    assert _update_subjects("LOAD <http://e/data.ttl>", None) is None
+    assert _update_subjects("INSERT DATA { <http://e/a> <http://e/p> 'x' ", None) is None  # Oxigraph says why
+    assert _update_subjects('INSERT DATA { <http://e/a> <http://e/p> "%s" }' % ("x" * 40_000), None) is None
 
 
 def _assert_index_is_whole(store: EmbeddedStore) -> None:

@@ -109,7 +109,7 @@ _spares: dict[str, tuple[Connection, ChildProcess, threading.Timer]] = {}
 _spares_lock = threading.Lock()
 
 
-def prestart(target: str, warm: bool = True) -> None:
+def prestart(target: str, warm: bool = False) -> None:
     """Start a process for the next :func:`start` of ``target`` with ``spare=True``, unless one
     waits already; with ``warm`` it runs the module's ``warm()`` while it waits. A server's writes each run in a fresh process (an upload's parse, an
     update); under load its start and imports were a fifth of a write's time. Called after a
