@@ -20,5 +20,9 @@ def until(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
 
 
 def alive(pid: int) -> bool:
-    """Whether the process runs (a zombie waiting for its parent's ``wait`` does not)."""
-    return psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    """Whether the process runs (a zombie waiting for its parent's ``wait`` does not; one reaped
+    between the two looks does not either)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import psutil
 import pytest
 
-from process_helpers import until
+from process_helpers import alive, until
 from claimgraph.graph.store import EmbeddedStore, QueryRequest, QueryTimeout, StoreBusy
 from claimgraph.graph.store.embedded.executor import ExecutorPool
 
@@ -23,12 +23,16 @@ JSON = "application/sparql-results+json"
 
 
 def _executor_pids() -> set[int]:
-    """The executor processes this test process started (whatever the pool believes)."""
-    return {
-        p.pid
-        for p in psutil.Process().children()
-        if p.is_running() and p.status() != psutil.STATUS_ZOMBIE and "_executor_main" in " ".join(p.cmdline())
-    }
+    """The executor processes this test process started and that still run (whatever the pool
+    believes); one that ends while it is looked at does not count."""
+    pids = set()
+    for p in psutil.Process().children():
+        try:
+            if "_executor_main" in " ".join(p.cmdline()) and alive(p.pid):
+                pids.add(p.pid)
+        except psutil.NoSuchProcess:
+            pass
+    return pids
 
 
 def _hold(store: EmbeddedStore, seconds: float, outcomes: list[str]) -> threading.Thread:
