@@ -554,10 +554,12 @@ class ExecutorPool:
         """An idle executor; waiting for one counts against the query's time budget. With none
         idle, fewer executors on their way than requests waiting and fewer than ``size`` in
         all, one more is started for whoever is free first."""
+        with self._cond:
+            if self._idle:  # the common case: one lock, no bookkeeping
+                return self._idle.pop()[0]
+            self._waiting += 1
         started = time.monotonic()
         starts = 0
-        with self._cond:
-            self._waiting += 1
         try:
             while True:
                 with self._cond:

@@ -250,12 +250,13 @@ def _update_in_child(
     index: tuple[str, list[str], str] | None = None,
     spare: bool = False,
 ) -> str:
-    """Apply the update in a fresh process (:mod:`update_child`), killed past ``timeout``;
+    """Apply the update in a process of its own (:mod:`update_child`), killed past ``timeout``;
     with ``index``, the child writes the copy's search index too. Returns the child's outcome
     ("" or "indexed:sealed" / "indexed:unsealed").
 
     It used to come from a multiprocessing fork server, which stayed resident in every server
-    worker after its first update (with a resource tracker); a lean child starts in about 0.1 s."""
+    worker after its first update (with a resource tracker); a lean child starts in about 0.1 s,
+    and with ``spare`` the one a server started after its previous update is used."""
     conn, process = child.start(UPDATE_CHILD, str(staging), text, base_iri, network, index, spare=spare)
     try:
         if not conn.poll(timeout):
