@@ -259,3 +259,40 @@ def test_a_killed_ingest_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     out = cli(store, "ingest", str(src)).stdout
     assert "10 added, 0 replaced, 1 skipped" in out
     assert not any(p.name.startswith(".staging-") for p in staging.iterdir())
+
+
+def test_ingest_after_build_skips_the_unchanged_seed_and_changes_nothing(tmp_path: Path) -> None:
+    """`make serve` builds the seed store; ingesting the same seeds then is a no-op, not a
+    refusal of the seed's IRIs, and the build's dataset hash still verifies."""
+    store = tmp_path / "store"
+    cli(store, "build")
+    before = all_quads(store)
+    out = cli(store, "ingest", str(SEED)).stdout
+    assert "0 added, 0 replaced, 1 skipped, 0 failed" in out
+    assert all_quads(store) == before
+    assert "OK: everything holds" in cli(store, "verify").stdout
+
+
+def test_a_changed_seed_in_a_built_store_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    store, seeds = tmp_path / "store", tmp_path / "seeds"
+    cli(store, "build")
+    before = all_quads(store)
+    shutil.copytree(SEED, seeds)
+    reading = next(seeds.glob("*.claims.yaml"))
+    raw = yaml.safe_load(reading.read_text(encoding="utf-8"))
+    raw["claims"][0]["stance"] = "denies" if raw["claims"][0].get("stance") != "denies" else "asserts"
+    reading.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    res = cli(store, "ingest", str(seeds), check=False)
+    assert res.returncode != 0
+    assert "changed since 'claimgraph build' compiled it" in res.stderr and "run 'claimgraph build' again" in res.stderr
+    assert all_quads(store) == before
+
+
+def test_a_new_article_goes_into_a_built_store_beside_the_seed(tmp_path: Path) -> None:
+    store, src = tmp_path / "store", tmp_path / "src"
+    cli(store, "build")
+    three_articles(src)
+    shutil.copytree(SEED, src, dirs_exist_ok=True)
+    out = cli(store, "ingest", str(src)).stdout
+    assert "3 added, 0 replaced, 1 skipped, 0 failed; 5 claim(s)" in out
+    assert claims_per_article(store)["artikel-a"] == 2
