@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(2)
             out["after_latency_mix"] = snapshot(server)
         light = [(q, draw(q, manifest, rnd)) for q in MIX if q.light for _ in range(20)]
-        done, failed = _hammer(server, light, args.clients, args.seconds)
+        done, failed, _, _ = _hammer(server, light, args.clients, args.seconds)
         time.sleep(2)
         out["after_light_mix"] = snapshot(server)
         out["light_mix"] = {"clients": args.clients, "done": done, "failed": failed}

@@ -89,6 +89,42 @@ def markdown(r: dict[str, Any]) -> str:
             )
         out += [f"### Throughput, light mix ({', '.join(tp['queries'])}): queries/s", ""]
         out += _table(["clients", *names], rows)
+        all_rows = [
+            [
+                level,
+                n,
+                e["late"][n],
+                e["wall_seconds"][n],
+                e["qps_all_answered"][n],
+                e["all_answered_ratio_to_oxigraph"].get(n),
+            ]
+            for level, e in tp["levels"].items()
+            if "all_answered_ratio_to_oxigraph" in e
+            for n in names
+        ]
+        if all_rows:
+            out += [
+                "",
+                "Queries/s above count the answers that arrived within the window. Each client's last query "
+                "is still running when it closes; every query the clients sent, answered, over the time until "
+                "the last answer:",
+                "",
+            ]
+            out += _table(["clients", "server", "answered after the window", "seconds", "queries/s", "ratio"], all_rows)
+        cpu_rows = []
+        for level, e in tp["levels"].items():
+            for n, roles in e.get("cpu_ms_per_query", {}).items():
+                server = sum(v for k, v in roles.items() if k != "client")
+                parts = ", ".join(f"{k} {v}" for k, v in roles.items() if k != "client")
+                cores = e.get("server_cores", {}).get(n, "-")
+                cpu_rows.append([level, n, round(server, 2), cores, parts, roles.get("client", "-")])
+        if cpu_rows:
+            out += [
+                "",
+                "### CPU per query of the throughput mix, ms (server processes by role; the load generator)",
+                "",
+            ]
+            out += _table(["clients", "server", "server tree", "cores", "by role", "client"], cpu_rows)
         if "memory" in tp:
             rows = []
             for n, m in tp["memory"].items():

@@ -45,7 +45,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import psutil
 
@@ -116,6 +116,20 @@ def count_results(body: bytes, accept: str) -> int:
 
 
 # -- servers ------------------------------------------------------------------------------
+
+
+#: What the command line of a claimgraph query executor holds (graph/store/embedded/child.py).
+EXECUTOR_MARK = "claimgraph.graph.store.embedded.child"
+
+
+def cpu_spent(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds per role between two ``cpu_by_process`` looks (a process started in
+    between counts from zero; one that ended in between is lost, which the phases avoid by
+    being shorter than the executors' idle time)."""
+    spent: dict[str, float] = {}
+    for pid, (role, cpu) in after.items():
+        spent[role] = spent.get(role, 0.0) + cpu - before.get(pid, (role, 0.0))[1]
+    return spent
 
 
 @dataclass
@@ -214,6 +228,24 @@ class Server:
                 t = p.cpu_times()
                 total += t.user + t.system
         return total
+
+    def cpu_by_process(self) -> dict[int, tuple[str, float]]:
+        """Per process of the tree: its role and the CPU seconds it has used so far. Roles:
+        ``server`` (the process started, e.g. the gunicorn master or the Oxigraph server),
+        ``executor`` (claimgraph's query executors), ``worker`` (any other child)."""
+        out: dict[int, tuple[str, float]] = {}
+        root = self.process.pid if self.process is not None else None
+        for p in self._tree():
+            with contextlib.suppress(psutil.Error):
+                t = p.cpu_times()
+                if p.pid == root:
+                    role = "server"
+                elif any(EXECUTOR_MARK in part for part in p.cmdline()):
+                    role = "executor"
+                else:
+                    role = "worker"
+                out[p.pid] = (role, t.user + t.system)
+        return out
 
     def stop(self) -> None:
         proc, self.process = self.process, None
@@ -499,11 +531,27 @@ def phase_latency_fixed(servers: list[Server], texts: list[tuple[BenchQuery, str
     return out
 
 
-def _hammer(server: Server, texts: list[tuple[BenchQuery, str]], clients: int, seconds: float) -> tuple[int, int]:
-    """``clients`` threads each send queries back to back for ``seconds``; returns (done, failed)."""
+class Hammered(NamedTuple):
+    """What a ``_hammer`` run got back."""
+
+    done: int  # 200s within the window
+    failed: int  # other answers (and connection errors) within the window
+    late: int  # answers that arrived after the window closed: counted in no rate
+    by_query: dict[str, int]  # the 200s within the window, per query of the mix
+
+
+def _hammer(server: Server, texts: list[tuple[BenchQuery, str]], clients: int, seconds: float) -> Hammered:
+    """``clients`` threads each send queries back to back for ``seconds``.
+
+    Only answers that arrive within the window count (as wrk counts): each thread's last query
+    is still running when the window closes, and on a server that runs every query at once
+    those finish seconds later, all together; counting them would credit a server with work
+    done after the time it is divided by."""
     stop_at = time.monotonic() + seconds
     done = [0] * clients
     failed = [0] * clients
+    late = [0] * clients
+    by_query: list[dict[str, int]] = [{} for _ in range(clients)]
 
     def worker(k: int) -> None:
         rnd = random.Random(k)
@@ -515,8 +563,11 @@ def _hammer(server: Server, texts: list[tuple[BenchQuery, str]], clients: int, s
                     status, _ = client.query(text, q.accept)
                 except OSError:
                     status = 0
-                if status == 200:
+                if time.monotonic() > stop_at:
+                    late[k] += 1
+                elif status == 200:
                     done[k] += 1
+                    by_query[k][q.name] = by_query[k].get(q.name, 0) + 1
                 else:
                     failed[k] += 1
         finally:
@@ -527,7 +578,11 @@ def _hammer(server: Server, texts: list[tuple[BenchQuery, str]], clients: int, s
         t.start()
     for t in threads:
         t.join(seconds + REQUEST_TIMEOUT)
-    return sum(done), sum(failed)
+    counts: dict[str, int] = {}
+    for part in by_query:
+        for name, n in part.items():
+            counts[name] = counts.get(name, 0) + n
+    return Hammered(sum(done), sum(failed), sum(late), counts)
 
 
 def phase_throughput(
@@ -541,9 +596,16 @@ def phase_throughput(
     # Memory of each server's tree: idle (after the phases before this one) and the most seen
     # while the most clients run (sampled every 0.5 s).
     memory = {s.name: {"idle": s.memory(), "busy": (0, 0), "after": (0, 0)} for s in servers}
+    me = psutil.Process()
     for level in levels:
         done = {s.name: 0 for s in servers}
         failed = {s.name: 0 for s in servers}
+        # Where the CPU goes: each server's processes by role, and this client (the load
+        # generator shares the machine's cores with the server it measures).
+        cpu: dict[str, dict[str, float]] = {s.name: {} for s in servers}
+        wall = {s.name: 0.0 for s in servers}
+        late = {s.name: 0 for s in servers}
+        mix: dict[str, dict[str, int]] = {s.name: {} for s in servers}
         for r in range(rounds):
             for s in rotated(servers, r):
                 stop = threading.Event()
@@ -559,14 +621,47 @@ def phase_throughput(
                 watcher = threading.Thread(target=watch, daemon=True)
                 if level == max(levels):
                     watcher.start()
-                d, f = _hammer(s, texts, level, seconds / rounds)
+                cpu_before, client_before, t0 = s.cpu_by_process(), sum(me.cpu_times()[:2]), time.monotonic()
+                got = _hammer(s, texts, level, seconds / rounds)
+                wall[s.name] += time.monotonic() - t0
+                for role, spent in cpu_spent(cpu_before, s.cpu_by_process()).items():
+                    cpu[s.name][role] = cpu[s.name].get(role, 0.0) + spent
+                cpu[s.name]["client"] = cpu[s.name].get("client", 0.0) + sum(me.cpu_times()[:2]) - client_before
                 stop.set()
                 if watcher.is_alive():
                     watcher.join()
-                done[s.name] += d
-                failed[s.name] += f
+                done[s.name] += got.done
+                failed[s.name] += got.failed
+                late[s.name] += got.late
+                for name, n in got.by_query.items():
+                    mix[s.name][name] = mix[s.name].get(name, 0) + n
         qps = {n: round(done[n] / seconds, 1) for n in done}
-        entry: dict[str, Any] = {"qps": qps, "failed": failed}
+        # answered after the window: not in qps, but their CPU is in the CPU measured
+        entry: dict[str, Any] = {"qps": qps, "failed": failed, "late": late}
+        entry["wall_seconds"] = {n: round(w, 2) for n, w in wall.items()}
+        entry["answered_per_query"] = mix
+        answered = {n: done[n] + failed[n] + late[n] for n in done}
+        # Every query the clients sent, answered, over the time until the last answer: the
+        # window's rate leaves out the work still running when it closes, which is large when
+        # a server runs every client's query at once and the heaviest ones are the ones in
+        # flight (the longer a query runs, the likelier it is running at any moment).
+        entry["qps_all_answered"] = {n: round(answered[n] / wall[n], 1) for n in done if wall[n]}
+        if entry["qps_all_answered"].get("oxigraph"):
+            base_all = entry["qps_all_answered"]["oxigraph"]
+            entry["all_answered_ratio_to_oxigraph"] = {
+                n: round(v / base_all, 3) for n, v in entry["qps_all_answered"].items()
+            }
+        entry["cpu_ms_per_query"] = {
+            n: {role: round(1000 * secs / answered[n], 3) for role, secs in sorted(roles.items())}
+            for n, roles in cpu.items()
+            if answered[n]
+        }
+        # the same CPU as cores busy on average: the server tree's share of the machine
+        entry["server_cores"] = {
+            n: round(sum(v for k, v in roles.items() if k != "client") / wall[n], 2)
+            for n, roles in cpu.items()
+            if wall[n]
+        }
         if qps.get("oxigraph"):
             entry["ratio_to_oxigraph"] = {n: round(v / qps["oxigraph"], 3) for n, v in qps.items()}
         if qps.get("rdflib-endpoint"):

@@ -144,6 +144,20 @@ def test_throughput_at_each_concurrency(results: dict) -> None:
         assert all(v == 0 for v in level["failed"].values()), level["failed"]
         assert level["ratio_to_oxigraph"]["oxigraph"] == 1.0
         assert level["ratio_to_rdflib_endpoint"]["rdflib-endpoint"] == 1.0
+        # CPU per query by role: the Oxigraph server is one process; claimgraph's queries run in
+        # its executors (counted apart from the gunicorn worker that takes the requests)
+        cpu = level["cpu_ms_per_query"]
+        assert set(cpu) == set(SERVERS)
+        assert set(cpu["oxigraph"]) == {"server", "client"} and cpu["oxigraph"]["server"] > 0
+        assert {"server", "worker", "executor", "client"} <= set(cpu["claimgraph"])
+        assert cpu["claimgraph"]["executor"] > 0 and cpu["claimgraph"]["worker"] > 0
+        assert all(v >= 0 for roles in cpu.values() for v in roles.values())
+        # the windowed rate beside the rate of every query sent, over the time to its answer
+        assert set(level["qps_all_answered"]) == set(SERVERS) and all(v > 0 for v in level["qps_all_answered"].values())
+        assert level["all_answered_ratio_to_oxigraph"]["oxigraph"] == 1.0
+        assert all(level["wall_seconds"][n] >= 0.3 and level["late"][n] >= 0 for n in SERVERS)
+        for name in SERVERS:  # the answers per query of the mix add up to the windowed count
+            assert sum(level["answered_per_query"][name].values()) == round(level["qps"][name] * 0.6)
 
 
 def test_memory_of_each_server_idle_and_under_the_most_clients(results: dict) -> None:
@@ -175,6 +189,7 @@ def test_markdown_report_has_every_section(results: dict) -> None:
         "### Latency per query",
         "### Repeated mix",
         "### Throughput",
+        "### CPU per query of the throughput mix",
         "### Large result",
     ):
         assert heading in text
