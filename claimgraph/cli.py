@@ -228,7 +228,17 @@ def serve(
     settings = dataclasses.replace(settings, query_workers=chosen.executors)
     idle = settings.query_workers_idle
     elastic = f"; executors beyond the first start on demand and stop after {idle:g} s idle" if idle else ""
-    click.echo(f"serving with {chosen.describe()}{elastic}")
+    if settings.query_mimalloc:
+        from claimgraph.graph.store.embedded.child import mimalloc_library
+
+        malloc = (
+            "; executors use mimalloc"
+            if mimalloc_library()
+            else "; mimalloc not installed: executors use glibc's malloc"
+        )
+    else:
+        malloc = ""
+    click.echo(f"serving with {chosen.describe()}{elastic}{malloc}")
     run(settings, host=host, port=port, workers=chosen.workers, threads=chosen.threads)
 
 

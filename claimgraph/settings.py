@@ -109,6 +109,13 @@ class Settings:
         bounds=(0, 19),
         shown="10",
     )
+    query_mimalloc: bool = setting(
+        True,
+        "CLAIMGRAPH_QUERY_MIMALLOC",
+        "run the query executors with mimalloc (the cmeel-mimalloc package's library, when installed): "
+        "about 9 % less server CPU per query than with glibc's malloc (0: the system's malloc)",
+        shown="1",
+    )
     max_body_bytes: int = setting(
         8 * MIB,
         "CLAIMGRAPH_MAX_BODY_BYTES",
@@ -365,6 +372,7 @@ def open_store(settings: Settings, serving: bool = False) -> "Store":
             convert_formats=settings.store_convert_formats,
         )
     from claimgraph.graph.store import EmbeddedStore
+    from claimgraph.graph.store.embedded.child import mimalloc_library
     from claimgraph.sizing import plan as machine_plan
 
     store: Store = EmbeddedStore(
@@ -372,6 +380,7 @@ def open_store(settings: Settings, serving: bool = False) -> "Store":
         query_workers=settings.query_workers or machine_plan().executors,
         query_idle_seconds=settings.query_workers_idle,
         query_nice=settings.query_nice,
+        query_preload=mimalloc_library() if settings.query_mimalloc else None,
         # A server starts each write's process ahead (after the previous write); a CLI does not.
         spare_children=serving,
         query_timeout=settings.query_timeout,

@@ -6,6 +6,7 @@ limit stops them. Waits are bounded polls for a condition, never assertions abou
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import signal
 import threading
 from collections.abc import Iterator
@@ -141,3 +142,26 @@ def test_executors_run_below_the_server_priority(seed_store) -> None:
         assert psutil.Process(ex.process.pid).nice() == min(os.nice(0) + 5, 19)
     finally:
         store.close()
+
+
+def _libraries(pid: int) -> set[str]:
+    return {Path(m.path).name for m in psutil.Process(pid).memory_maps() if m.path}
+
+
+def test_executors_use_mimalloc_when_the_settings_say_so(seed_store) -> None:
+    """The stores the server and the CLI open (``open_store``) preload the cmeel-mimalloc
+    package's library into the executors, which then answer as before; with the setting off
+    they use glibc's malloc."""
+    from claimgraph.graph.store.embedded.child import mimalloc_library
+    from claimgraph.settings import Settings, open_store
+
+    library = mimalloc_library()
+    assert library is not None, "cmeel-mimalloc is a dependency on Linux: `make install`"
+    for on in (True, False):
+        store = open_store(Settings(store_dir=seed_store, query_mimalloc=on, query_workers=1, cache_bytes=0))
+        try:
+            assert store.ask("ASK { ?s ?p ?o }") is True
+            (ex,) = store.pool._all  # type: ignore[attr-defined]
+            assert (Path(library).name in _libraries(ex.process.pid)) is on
+        finally:
+            store.close()

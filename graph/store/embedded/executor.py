@@ -356,10 +356,25 @@ def _executor_main(
 class _Executor:
     """One executor process and the parent's end of its pipe."""
 
-    def __init__(self, db_path: Path, gen_path: Path, memory_bytes: int, network: bool = False, nice: int = 0) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        gen_path: Path,
+        memory_bytes: int,
+        network: bool = False,
+        nice: int = 0,
+        preload: str | None = None,
+    ) -> None:
         # A lean child (see child.py): no copy of the server's modules, no resource tracker.
         self.conn, self.process = child.start(
-            f"{__name__}:_executor_main", str(db_path), str(gen_path), os.getpid(), memory_bytes, network, nice
+            f"{__name__}:_executor_main",
+            str(db_path),
+            str(gen_path),
+            os.getpid(),
+            memory_bytes,
+            network,
+            nice,
+            preload=preload,
         )
         # One poll object for the pipe's life: Connection.poll builds a selector per call,
         # which costs more than a point look-up's whole answer takes to arrive.
@@ -408,13 +423,16 @@ class ExecutorPool:
         network: bool = False,
         idle_seconds: float = 0.0,
         nice: int = 0,
+        preload: str | None = None,
     ) -> None:
         """``memory_mb``: how much memory one query may use beyond an idle executor (0: no cap).
         ``network``: whether executors may open IPv4/IPv6 sockets (only for SERVICE, when allowed).
-        ``idle_seconds``: how long an executor beyond the first may stay idle (0: never stopped)."""
+        ``idle_seconds``: how long an executor beyond the first may stay idle (0: never stopped).
+        ``preload``: a malloc library the executors load first (``child.mimalloc_library``)."""
         self.memory_mb = memory_mb
         self.network = network
         self.nice = nice
+        self.preload = preload
         self._db_path = db_path
         self._gen_path = gen_path
         self.default_timeout = default_timeout
@@ -449,7 +467,9 @@ class ExecutorPool:
         """Start the executor reserved; it joins the idle ones once its store is open (its
         ``READY``). The caller holds no lock: a start costs about half a millisecond."""
         try:
-            ex = _Executor(self._db_path, self._gen_path, self.memory_mb * 1024 * 1024, self.network, self.nice)
+            ex = _Executor(
+                self._db_path, self._gen_path, self.memory_mb * 1024 * 1024, self.network, self.nice, self.preload
+            )
         except OSError:  # no process could start (out of memory, process limit)
             with self._cond:
                 self._reserved -= 1

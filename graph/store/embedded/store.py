@@ -479,13 +479,15 @@ class EmbeddedStore(Store):
         query_idle_seconds: float = 0.0,
         query_nice: int = 0,
         spare_children: bool = False,
+        query_preload: str | None = None,
     ) -> None:
         """``query_workers``: the most query executor processes at once; ``query_idle_seconds``:
         how long one beyond the first may stay idle (0: all start at once and stay; see
         :class:`ExecutorPool`). ``query_network`` / ``update_network``: whether the engine
         processes that run queries / updates may open IPv4/IPv6 sockets (needed only when
         SERVICE / LOAD are allowed). ``spare_children``: start each update's process ahead,
-        after the previous update (a server's writes; see ``child.prestart``)."""
+        after the previous update (a server's writes; see ``child.prestart``). ``query_preload``:
+        a malloc library the executors load first (``child.mimalloc_library``; None: glibc's)."""
         self.directory = Path(directory)
         self._query_network = query_network
         self._update_network = update_network
@@ -495,6 +497,7 @@ class EmbeddedStore(Store):
         self._query_workers = query_workers
         self._query_idle_seconds = query_idle_seconds
         self._query_nice = query_nice
+        self._query_preload = query_preload
         self._spare_children = spare_children
         self._query_timeout = query_timeout
         self._query_memory_mb = query_memory_mb
@@ -534,6 +537,7 @@ class EmbeddedStore(Store):
                     network=self._query_network,
                     idle_seconds=self._query_idle_seconds,
                     nice=self._query_nice,
+                    preload=self._query_preload,
                 )
             return self._pool
 
