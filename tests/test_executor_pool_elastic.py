@@ -165,3 +165,54 @@ def test_executors_use_mimalloc_when_the_settings_say_so(seed_store) -> None:
             assert (Path(library).name in _libraries(ex.process.pid)) is on
         finally:
             store.close()
+
+
+def test_the_memory_cap_binds_with_mimalloc(seed_store) -> None:
+    """A query that wants all the memory dies at its cap with mimalloc too: mimalloc's address
+    space reserved before the cap was set would otherwise let it commit far more (about 560 MB
+    under a 200 MB cap with mimalloc's default 1 GiB reservations)."""
+    from claimgraph.graph.store import EngineCrashed
+    from claimgraph.settings import Settings, open_store
+
+    hungry = (
+        "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { "
+        + " ".join(f"VALUES ?v{i} {{ {HUNDRED} }}" for i in range(4))
+        + ' BIND(CONCAT(STR(?v0), "-", STR(?v1), "-", STR(?v2), "-", STR(?v3)) AS ?x) }'
+    )
+    store = open_store(
+        Settings(store_dir=seed_store, query_mimalloc=True, query_workers=1, query_memory_mb=200, cache_bytes=0)
+    )
+    try:
+        assert store.ask("ASK {}") is True
+        (ex,) = store.pool._all  # type: ignore[attr-defined]
+        status = Path(f"/proc/{ex.process.pid}/status")
+        base = _resident_kib(status)
+        peak = [base]
+        done = threading.Event()
+
+        def watch() -> None:  # the executor's high-water mark of resident memory until it dies
+            while not done.is_set():
+                try:
+                    peak.append(_resident_kib(status, "VmHWM"))
+                except OSError:
+                    return
+                done.wait(0.02)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            with pytest.raises(EngineCrashed, match="200 MB"):
+                store.select(hungry)
+        finally:
+            done.set()
+            watcher.join()
+        assert max(peak) - base < (200 + 64) * 1024, f"{(max(peak) - base) // 1024} MiB above the idle executor"
+    finally:
+        store.close()
+
+
+def _resident_kib(status: Path, field: str = "VmRSS") -> int:
+    for line in status.read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise OSError(f"no {field} in {status}")
