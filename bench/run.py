@@ -864,8 +864,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--iterations", type=int, default=20, help="rounds of the latency mixes")
     p.add_argument("--clients", type=lambda s: [int(x) for x in s.split(",")], default=[1, 8, 32])
-    p.add_argument("--duration", type=float, default=20.0, help="seconds per server and concurrency level")
-    p.add_argument("--rounds", type=int, default=4, help="interleaved slices the duration is cut into")
+    p.add_argument("--duration", type=float, default=60.0, help="seconds per server and concurrency level")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="interleaved windows the duration is cut into; keep windows of 30 s or more: the queries in "
+        "flight when a window closes are the heaviest ones (docs/benchmarks.md, fifth session)",
+    )
     p.add_argument("--large-repeats", type=int, default=3)
     p.add_argument("--start-repeats", type=int, default=3)
     p.add_argument("--start-timeout", type=float, default=1800.0)
