@@ -17,7 +17,7 @@ from typing import IO, Any
 import click
 
 from claimgraph import __version__
-from claimgraph.settings import Settings, option
+from claimgraph.settings import Settings, option, query_preload
 
 # The options that are settings come from the settings table (claimgraph/settings.py).
 store_option = option("store_dir")
@@ -228,16 +228,10 @@ def serve(
     settings = dataclasses.replace(settings, query_workers=chosen.executors)
     idle = settings.query_workers_idle
     elastic = f"; executors beyond the first start on demand and stop after {idle:g} s idle" if idle else ""
-    if settings.query_mimalloc:
-        from claimgraph.graph.store.embedded.child import mimalloc_library
-
-        malloc = (
-            "; executors use mimalloc"
-            if mimalloc_library()
-            else "; mimalloc not installed: executors use glibc's malloc"
-        )
+    if query_preload(settings):
+        malloc = "; executors use mimalloc"
     else:
-        malloc = ""
+        malloc = "; mimalloc not installed: executors use glibc's malloc" if settings.query_mimalloc else ""
     click.echo(f"serving with {chosen.describe()}{elastic}{malloc}")
     run(settings, host=host, port=port, workers=chosen.workers, threads=chosen.threads)
 

@@ -188,7 +188,7 @@ def _ingest(
             facts = ledger.facts(r.slug)
             if facts and facts.sha256 == r.article.sha256 and facts.reading_sha256 == r.reading_sha256:
                 summary.skipped.append(r.slug)
-            elif facts is None and ledger.built(r.slug) and ledger.has_files(f.sha256 for f in r.inputs):
+            elif facts is None and ledger.has_document(r.slug) and ledger.has_files(f.sha256 for f in r.inputs):
                 summary.skipped.append(r.slug)  # compiled by 'claimgraph build' from these very files
             else:
                 todo.append(r)
@@ -216,7 +216,8 @@ def _ingest(
                 if taken
                 else ledger.conflicts(compiled, mine)
             )
-            if problem and ledger.built(r.slug):
+            existed = ledger.facts(r.slug) is not None
+            if problem and not existed and ledger.has_document(r.slug):  # put there by a build
                 problem = (
                     f"article {r.slug!r} changed since 'claimgraph build' compiled it, and a build keeps no "
                     "ingest record to replace it by: run 'claimgraph build' again, or make the store with "
@@ -225,7 +226,6 @@ def _ingest(
             if problem:
                 summary.failed.append(f"{r.article.path}: {problem}")
                 continue
-            existed = ledger.facts(r.slug) is not None
             if existed:
                 changed_claims.update(c for c in mine if "/id/claim/" in c)
                 ledger.remove(r.slug)

@@ -353,6 +353,16 @@ def option(name: str, **overrides: Any) -> Callable[[Callable[..., Any]], Callab
     return click.option(decl, name, **kwargs)
 
 
+def query_preload(settings: Settings) -> str | None:
+    """The malloc library the query executors preload: mimalloc's, when the setting asks for it
+    and the package is installed; None: glibc's."""
+    if not settings.query_mimalloc:
+        return None
+    from claimgraph.graph.store.embedded.child import mimalloc_library
+
+    return mimalloc_library()
+
+
 def open_store(settings: Settings, serving: bool = False) -> "Store":
     """The backend the settings ask for (the embedded on-disk store is the default).
 
@@ -372,7 +382,6 @@ def open_store(settings: Settings, serving: bool = False) -> "Store":
             convert_formats=settings.store_convert_formats,
         )
     from claimgraph.graph.store import EmbeddedStore
-    from claimgraph.graph.store.embedded.child import mimalloc_library
     from claimgraph.sizing import plan as machine_plan
 
     store: Store = EmbeddedStore(
@@ -380,7 +389,7 @@ def open_store(settings: Settings, serving: bool = False) -> "Store":
         query_workers=settings.query_workers or machine_plan().executors,
         query_idle_seconds=settings.query_workers_idle,
         query_nice=settings.query_nice,
-        query_preload=mimalloc_library() if settings.query_mimalloc else None,
+        query_preload=query_preload(settings),
         # A server starts each write's process ahead (after the previous write); a CLI does not.
         spare_children=serving,
         query_timeout=settings.query_timeout,

@@ -441,19 +441,18 @@ class Ledger:
             return None
         return RecordFacts(sha.value, reading.value, int(claims.value) if claims is not None else 0)
 
-    def built(self, slug: str) -> bool:
-        """Whether ``claimgraph build``, not ingest, put article ``slug`` in the store: its
-        document is there and no ingest record is."""
+    def has_document(self, slug: str) -> bool:
+        """Whether article ``slug``'s document is in the store; with no ingest record for it
+        (``facts`` is None), ``claimgraph build`` put it there."""
         doc = _n(self.mint("document", slug))
-        there = next(iter(self.store.quads_for_pattern(doc, None, None, ox.DefaultGraph())), None) is not None
-        return there and self.facts(slug) is None
+        return next(iter(self.store.quads_for_pattern(doc, None, None, ox.DefaultGraph())), None) is not None
 
     def has_files(self, hashes: Iterable[str]) -> bool:
         """Whether the store describes a source file of each SHA-256 (what a build compiled)."""
-        default, sha, kind = ox.DefaultGraph(), _n(CG.sha256), _n(CG.SourceFile)
+        default, sha, a, kind = ox.DefaultGraph(), _n(CG.sha256), _n(RDF.type), _n(CG.SourceFile)
         return all(
             any(
-                ox.Quad(q.subject, _n(RDF.type), kind, default) in self.store
+                ox.Quad(q.subject, a, kind, default) in self.store
                 for q in self.store.quads_for_pattern(None, sha, ox.Literal(h), default)
             )
             for h in hashes
